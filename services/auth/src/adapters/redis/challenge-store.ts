@@ -1,0 +1,106 @@
+import type {
+  Caller, ChallengeState, ChallengeStatus, ChallengeStore, CreateOutcome, EnrolDefaults, Limits,
+  Locale, ResendOutcome, SendUndo, VerifyOutcome,
+} from '../../core/ports.ts'
+import type { Keys } from './keys.ts'
+import type { ScriptedRedis } from './scripts.ts'
+import { callerFromHash } from './caller-store.ts'
+
+interface Undo {
+  challenge: string
+  sends: string
+  digest: string
+  mode: 'create' | 'resend'
+  prev: [string, string, string]
+}
+
+const num = (v: unknown) => Number(v ?? 0)
+const toUndo = (u: Undo) => u as unknown as SendUndo
+
+/** ChallengeStore on Redis: every state change is one Lua script on one slot. */
+export function createChallengeStore(redis: ScriptedRedis, keys: Keys): ChallengeStore {
+  return {
+    challengeId: keys.challengeId,
+    isChallengeId: keys.isChallengeId,
+
+    async create(c, l: Limits): Promise<CreateOutcome> {
+      const k = keys.forChallenge(c.id)
+      const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends,
+        c.digest, c.phone, c.now, l.ttlMs, c.locale, c.purpose, c.enrol ? 1 : 0,
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, c.expiresAt)
+      switch (r[0]) {
+        case 'created':
+          return {
+            kind: 'created',
+            state: { id: c.id, attempts: 0, sends: 1, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' },
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'create', prev: ['', '', ''] }),
+          }
+        case 'existing':
+          return { kind: 'existing', state: { id: c.id, attempts: num(r[1]), sends: num(r[2]), lastSentAt: num(r[3]), expiresAt: num(r[4]), status: r[5] as ChallengeStatus } }
+        case 'phone_locked':
+        case 'phone_send_limit':
+          return { kind: r[0], retryAfterMs: num(r[1]) }
+        default:
+          throw new Error(`unexpected reply from create script: ${String(r[0])}`)
+      }
+    },
+
+    async resend(id, digest, now, l): Promise<ResendOutcome> {
+      const k = keys.forChallenge(id)
+      const expiresAt = now + l.ttlMs
+      const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends,
+        digest, now, l.ttlMs, l.resendCooldownMs, l.maxSendsPerChallenge,
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt)
+      switch (r[0]) {
+        case 'resent':
+          return {
+            kind: 'resent',
+            state: { id, attempts: num(r[4]), sends: num(r[5]), lastSentAt: now, expiresAt, status: 'pending' },
+            phone: String(r[6]),
+            locale: String(r[7]) as Locale,
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3])] }),
+          }
+        case 'not_found':
+          return { kind: 'not_found' }
+        case 'locked': case 'cooldown': case 'max_sends': case 'phone_locked': case 'phone_send_limit':
+          return { kind: r[0], retryAfterMs: num(r[1]) }
+        default:
+          throw new Error(`unexpected reply from resend script: ${String(r[0])}`)
+      }
+    },
+
+    async undoSend(undo) {
+      const u = undo as unknown as Undo
+      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, ...u.prev, Date.now())
+    },
+
+    async verify(id, digest, now, l, enrol: EnrolDefaults): Promise<VerifyOutcome> {
+      const k = keys.forChallenge(id)
+      const r = await redis.plVerifyChallenge(k.challenge, k.failures, k.caller,
+        digest, now, l.maxAttempts, l.phoneMaxFailures, l.phoneFailureWindowSeconds,
+        l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel)
+      switch (r[0]) {
+        case 'approved': {
+          const fields: Record<string, string> = {}
+          for (let i = 2; i + 1 < r.length; i += 2) fields[String(r[i])] = String(r[i + 1])
+          const caller: Caller | undefined = r.length > 2 ? callerFromHash(fields) : undefined
+          return { kind: 'approved', attemptsLeft: num(r[1]), caller }
+        }
+        case 'rejected':
+          return { kind: 'rejected', attemptsLeft: num(r[1]) }
+        case 'locked': case 'phone_locked':
+          return { kind: r[0], retryAfterMs: num(r[1]) }
+        case 'not_found':
+          return { kind: 'not_found' }
+        default:
+          throw new Error(`unexpected reply from verify script: ${String(r[0])}`)
+      }
+    },
+
+    async get(id): Promise<ChallengeState | undefined> {
+      const [a, s, t, e, st] = await redis.hmget(keys.challenge(id), 'a', 's', 't', 'e', 'st')
+      if (a === null || a === undefined) return undefined
+      return { id, attempts: num(a), sends: num(s), lastSentAt: num(t), expiresAt: num(e), status: st as ChallengeStatus }
+    },
+  }
+}

@@ -1,0 +1,24 @@
+import { Redis } from 'ioredis'
+import { defineScripts, type ScriptedRedis } from './scripts.ts'
+
+export interface RedisOptions {
+  url: string
+  commandTimeoutMs: number
+}
+
+/**
+ * One connection per process. Fail fast rather than queue: with the offline queue
+ * off and one retry per request, a Redis outage becomes a prompt 503 instead of a
+ * pile of hanging requests, and ioredis keeps reconnecting in the background.
+ */
+export function createRedis(opts: RedisOptions): ScriptedRedis {
+  const redis = new Redis(opts.url, {
+    commandTimeout: opts.commandTimeoutMs,
+    connectTimeout: Math.max(1000, opts.commandTimeoutMs),
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+  })
+  return defineScripts(redis)
+}

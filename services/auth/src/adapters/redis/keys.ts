@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto'
+
+// The one place that builds Redis keys. Every key of one phone number shares the
+// hash tag {<phone id>}, so each script touches a single Cluster slot. Keys hold a
+// hash of the number, not the number: SCAN and MONITOR output do not list customers.
+
+const ID_LEN = 16 // 96 bits of SHA-256: collisions are not a practical concern
+const TOKEN_LEN = 22
+const CHALLENGE_ID = new RegExp(`^[A-Za-z0-9_-]{${ID_LEN + TOKEN_LEN}}$`)
+
+const digest = (input: string) => createHash('sha256').update(input).digest('base64url').slice(0, ID_LEN)
+
+export type Keys = ReturnType<typeof createKeys>
+
+export function createKeys(prefix: string) {
+  const phoneId = (e164: string) => digest(`phone:${e164}`)
+  const tag = (id: string) => `${prefix}{${id}}`
+  return {
+    phoneId,
+    /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
+    challengeId: (e164: string, token: string) => `${phoneId(e164)}${token.slice(0, TOKEN_LEN)}`,
+    isChallengeId: (id: string) => CHALLENGE_ID.test(id),
+    challenge: (challengeId: string) => `${tag(challengeId.slice(0, ID_LEN))}:ch:${challengeId.slice(ID_LEN)}`,
+    /** All keys a challenge script touches, given the challenge id. */
+    forChallenge(challengeId: string) {
+      const pid = challengeId.slice(0, ID_LEN)
+      return { challenge: `${tag(pid)}:ch:${challengeId.slice(ID_LEN)}`, failures: `${tag(pid)}:fails`, sends: `${tag(pid)}:sends`, caller: `${tag(pid)}:caller` }
+    },
+    caller: (e164: string) => `${tag(phoneId(e164))}:caller`,
+    email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,
+  }
+}

@@ -1,0 +1,185 @@
+import type { Redis } from 'ioredis'
+
+// Every Lua script pinline runs. Each header names its KEYS and ARGV; all KEYS of a
+// script share one hash tag. Registered once per connection with defineCommand.
+// Times are passed in (ms since epoch) so a whole fleet agrees with its own clock.
+
+// Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
+// e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked.
+
+const createChallenge = `
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
+--     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms
+-- -> {'existing', attempts, sends, lastSent, expires, status} | {'phone_locked', pttl}
+--    | {'phone_send_limit', pttl} | {'created'}
+local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st')
+if c[1] then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[8]) then
+  return {'phone_locked', redis.call('PTTL', KEYS[2])}
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[9]) then
+  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
+end
+if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[10]) end
+redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
+  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending')
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {'created'}
+`
+
+const resendChallenge = `
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
+--     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
+-- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale}
+--    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
+local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l')
+if not c[1] then return {'not_found'} end
+if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
+local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
+if wait > 0 then return {'cooldown', wait} end
+if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[6]) then
+  return {'phone_locked', redis.call('PTTL', KEYS[2])}
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[7]) then
+  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
+end
+if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[8]) end
+local sends = tonumber(c[2]) + 1
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8]}
+`
+
+const undoSend = `
+-- Takes back a create or resend whose SMS the provider refused, if nothing has changed since.
+-- KEYS[1] challenge, KEYS[2] phone send counter
+-- ARGV[1] digest that was written, [2] 'create'|'resend', [3] previous digest,
+--     [4] previous last sent ms, [5] previous expires at ms, [6] now ms
+if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
+  if ARGV[2] == 'create' or tonumber(ARGV[5]) <= tonumber(ARGV[6]) then
+    redis.call('DEL', KEYS[1])
+  else
+    redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5])
+    redis.call('HINCRBY', KEYS[1], 's', -1)
+    redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+  end
+end
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+return 1
+`
+
+const verifyChallenge = `
+-- Look up, count the attempt, compare, consume, enrol: one atomic step.
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] caller
+-- ARGV[1] digest, [2] now ms, [3] max attempts, [4] phone max failures, [5] failure window s,
+--     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel
+-- -> {'approved', attemptsLeft, caller field, value, ...} | {'rejected', attemptsLeft}
+--    | {'locked', pttl} | {'phone_locked', pttl} | {'not_found'}
+local c = redis.call('HMGET', KEYS[1], 'h', 'a', 'st', 'n', 'p', 'l')
+if not c[1] then return {'not_found'} end
+if c[3] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[4]) then
+  return {'phone_locked', redis.call('PTTL', KEYS[2])}
+end
+local max = tonumber(ARGV[3])
+local attempts = tonumber(c[2]) + 1
+if c[1] == ARGV[1] then
+  -- Approved once: the challenge is gone, and the run of failures ends.
+  redis.call('DEL', KEYS[1], KEYS[2])
+  if c[4] ~= '1' then return {'approved', max - attempts} end
+  local ttl = tonumber(ARGV[6])
+  local existed = redis.call('EXISTS', KEYS[3]) == 1
+  if not existed then
+    redis.call('HSET', KEYS[3], 'phone', c[5], 'firstName', ARGV[7], 'lastName', ARGV[8],
+      'custLevel', ARGV[9], 'language', c[6], 'enrolledAt', ARGV[2])
+  end
+  -- A caller imported without expiry keeps it; any other enrolment is trusted for ttl.
+  if ttl > 0 and (not existed or redis.call('PTTL', KEYS[3]) >= 0) then
+    redis.call('HSET', KEYS[3], 'trustedUntil', tostring(tonumber(ARGV[2]) + ttl * 1000))
+    redis.call('EXPIRE', KEYS[3], ttl)
+  end
+  local r = {'approved', max - attempts}
+  for _, v in ipairs(redis.call('HGETALL', KEYS[3])) do r[#r + 1] = v end
+  return r
+end
+-- Wrong: count it here and per phone. Never delete: a wrong guess must not wipe a victim's PIN.
+redis.call('HSET', KEYS[1], 'a', attempts)
+local fails = redis.call('INCR', KEYS[2])
+if fails == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+if attempts >= max then
+  redis.call('HSET', KEYS[1], 'st', 'locked')
+  return {'locked', redis.call('PTTL', KEYS[1])}
+end
+if fails >= tonumber(ARGV[4]) then return {'phone_locked', redis.call('PTTL', KEYS[2])} end
+return {'rejected', max - attempts}
+`
+
+const putCaller = `
+-- Creates or replaces a caller, keeping enrolledAt; returns the previous e-mail.
+-- KEYS[1] caller
+-- ARGV[1] trusted until ms ('' = no expiry), then field, value pairs
+-- -> {created 1/0, previous email or ''}
+local prev = redis.call('HMGET', KEYS[1], 'enrolledAt', 'email')
+redis.call('DEL', KEYS[1])
+local fields = {}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+if prev[1] then redis.call('HSET', KEYS[1], 'enrolledAt', prev[1]) end
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[1], 'trustedUntil', ARGV[1])
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return {prev[1] and 0 or 1, prev[2] or ''}
+`
+
+const claimEmail = `
+-- Points an e-mail at a phone unless another phone holds it.
+-- KEYS[1] e-mail index; ARGV[1] phone, [2] expires at ms ('' = never)
+-- -> 1 claimed, 0 taken by another phone
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return 1
+`
+
+const delIfEquals = `
+-- KEYS[1] key; ARGV[1] value -> 1 deleted, 0 held another value
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+export type ScriptReply = Array<string | number>
+
+export interface PinlineScripts {
+  plCreateChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plResendChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plUndoSend(k1: string, k2: string, ...argv: Array<string | number>): Promise<number>
+  plVerifyChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
+  plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
+  plDelIfEquals(k1: string, value: string): Promise<number>
+}
+
+export type ScriptedRedis = Redis & PinlineScripts
+
+const scripts = {
+  plCreateChallenge: { numberOfKeys: 3, lua: createChallenge },
+  plResendChallenge: { numberOfKeys: 3, lua: resendChallenge },
+  plUndoSend: { numberOfKeys: 2, lua: undoSend },
+  plVerifyChallenge: { numberOfKeys: 3, lua: verifyChallenge },
+  plPutCaller: { numberOfKeys: 1, lua: putCaller },
+  plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
+  plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+}
+
+/** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */
+export function defineScripts(redis: Redis): ScriptedRedis {
+  for (const [name, def] of Object.entries(scripts)) {
+    if (!(name in redis)) redis.defineCommand(name, def)
+  }
+  return redis as ScriptedRedis
+}

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino'
+import { maskPhone } from '../../core/phone.ts'
+import type { SmsSender } from '../../core/ports.ts'
+
+/**
+ * Development only (refused when NODE_ENV=production): writes the SMS to the log
+ * instead of sending it. The only place a PIN is ever logged.
+ */
+export function createLogSender(log: Pick<Logger, 'warn'>): SmsSender {
+  return {
+    async send({ to, body }) {
+      log.warn({ sms: { to: maskPhone(to), body } }, 'SMS_PROVIDER=log: SMS written to the log instead of sent')
+    },
+  }
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.ts'
+import type { SmsSender } from './core/ports.ts'
+import { loggerOptions } from './logging.ts'
+import errorHandler from './plugins/app/error-handler.ts'
+import metrics from './plugins/app/metrics.ts'
+import services from './plugins/app/services.ts'
+import swagger from './plugins/external/swagger.ts'
+import health from './routes/health.ts'
+import v1 from './routes/v1/index.ts'
+
+export interface AppOptions {
+  config: Config
+  sms?: SmsSender
+}
+
+/** The whole service as a plugin: it never listens (server.ts does; tests use inject). */
+export async function app(fastify: FastifyInstance, opts: AppOptions) {
+  // JSON only: any other content type is a 415, not a body to guess at.
+  fastify.removeContentTypeParser(['text/plain'])
+  await fastify.register(errorHandler)
+  await fastify.register(swagger)
+  await fastify.register(metrics)
+  await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
+  await fastify.register(health)
+  await fastify.register(v1)
+  fastify.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
+}
+
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyServerOptions {
+  return {
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Bad input is refused, never repaired: no type coercion, no silently dropped keys.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }
+}
+
+/** Builds a ready instance (for tests, scripts and server.ts). */
+export async function buildApp(opts: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
+  const fastify = Fastify(serverOptions(opts.config, opts.logger))
+  await fastify.register(app, opts)
+  await fastify.ready()
+  return fastify
+}

@@ -1,0 +1,124 @@
+// The small interfaces the core needs from the outside world. Adapters (Redis, SNS,
+// the log) implement them; the core never imports a driver or SDK.
+
+export type Locale = 'en' | 'ja'
+export type ChallengeStatus = 'pending' | 'locked'
+
+export interface Caller {
+  phone: string
+  firstName: string
+  lastName: string
+  custLevel: string
+  language: string
+  email?: string | undefined
+  /** ms since epoch */
+  enrolledAt: number
+  /** ms since epoch; undefined = trusted until removed */
+  trustedUntil?: number | undefined
+}
+
+export interface ChallengeState {
+  id: string
+  attempts: number
+  sends: number
+  lastSentAt: number
+  expiresAt: number
+  status: ChallengeStatus
+}
+
+export interface NewChallenge {
+  id: string
+  phone: string
+  digest: string
+  locale: Locale
+  purpose: string
+  enrol: boolean
+  now: number
+  expiresAt: number
+}
+
+/** Limits the store enforces atomically with each write. */
+export interface Limits {
+  maxAttempts: number
+  maxSendsPerChallenge: number
+  resendCooldownMs: number
+  ttlMs: number
+  phoneMaxFailures: number
+  phoneFailureWindowSeconds: number
+  phoneMaxSends: number
+  phoneSendWindowSeconds: number
+  trustTtlSeconds: number
+}
+
+/** What a new caller looks like when a PIN enrols them (the seed's New / Customer / Welcome). */
+export interface EnrolDefaults {
+  firstName: string
+  lastName: string
+  custLevel: string
+}
+
+/** Opaque to the core: what the store needs to take a send back. */
+export type SendUndo = { readonly __undo: unique symbol } & Record<string, unknown>
+
+export type Refusal =
+  | { kind: 'phone_locked'; retryAfterMs: number }
+  | { kind: 'phone_send_limit'; retryAfterMs: number }
+
+export type CreateOutcome =
+  | { kind: 'created'; state: ChallengeState; undo: SendUndo }
+  | { kind: 'existing'; state: ChallengeState }
+  | Refusal
+
+export type ResendOutcome =
+  | { kind: 'resent'; state: ChallengeState; phone: string; locale: Locale; undo: SendUndo }
+  | { kind: 'not_found' }
+  | { kind: 'locked'; retryAfterMs: number }
+  | { kind: 'cooldown'; retryAfterMs: number }
+  | { kind: 'max_sends'; retryAfterMs: number }
+  | Refusal
+
+export type VerifyOutcome =
+  | { kind: 'approved'; attemptsLeft: number; caller: Caller | undefined }
+  | { kind: 'rejected'; attemptsLeft: number }
+  | { kind: 'locked'; retryAfterMs: number }
+  | { kind: 'phone_locked'; retryAfterMs: number }
+  | { kind: 'not_found' }
+
+export interface ChallengeStore {
+  /** An id that routes to the phone's shard; `token` is its random (or keyed) part. */
+  challengeId(phone: string, token: string): string
+  isChallengeId(id: string): boolean
+  create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
+  /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
+  resend(id: string, digest: string, now: number, limits: Limits): Promise<ResendOutcome>
+  undoSend(undo: SendUndo): Promise<void>
+  /** Look up, count the attempt, compare, consume (and enrol): one atomic step. */
+  verify(id: string, digest: string, now: number, limits: Limits, enrol: EnrolDefaults): Promise<VerifyOutcome>
+  get(id: string): Promise<ChallengeState | undefined>
+}
+
+export interface CallerRegistry {
+  get(phone: string): Promise<Caller | undefined>
+  /** Creates or replaces; returns whether it was created. Throws EMAIL_TAKEN. */
+  put(caller: Caller): Promise<{ created: boolean; caller: Caller }>
+  delete(phone: string): Promise<boolean>
+  findByEmail(email: string): Promise<Caller | undefined>
+}
+
+export interface SmsMessage {
+  to: string
+  body: string
+}
+
+export interface SmsSender {
+  /** Resolves once the provider accepted the message; throws when it did not. */
+  send(message: SmsMessage): Promise<void>
+}
+
+/** Hooks for metrics and audit logs; never given a PIN. */
+export interface VerificationEvents {
+  issued?(purpose: string): void
+  resent?(purpose: string): void
+  verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
+  smsFailed?(error: unknown): void
+}

@@ -1,0 +1,178 @@
+import { PinlineError } from './errors.ts'
+import { toLocale, pinMessage } from './messages.ts'
+import { normalisePhone } from './phone.ts'
+import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
+import type {
+  Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
+  SendUndo, SmsSender, VerificationEvents,
+} from './ports.ts'
+
+export interface VerificationPolicy extends Limits {
+  secret: string
+  pinLength: number
+  brand: string
+  defaultLocale: Locale
+  defaultCountry: string | undefined
+  enrolDefaults: EnrolDefaults
+}
+
+export interface VerificationDeps {
+  store: ChallengeStore
+  callers: CallerRegistry
+  sms: SmsSender
+  policy: VerificationPolicy
+  events?: VerificationEvents
+  now?: () => number
+}
+
+export interface IssueRequest {
+  phone: string
+  locale?: string | undefined
+  purpose?: string | undefined
+  enrol?: boolean | undefined
+  /** Same key, same challenge: a retried request sends no second SMS (Connect retries). */
+  idempotencyKey?: string | undefined
+}
+
+export interface ChallengeView {
+  challengeId: string
+  status: 'pending'
+  expiresAt: number
+  resendAvailableAt: number
+  sendsLeft: number
+  /** false when an idempotent retry found the challenge already sent */
+  sent: boolean
+}
+
+export type VerifyResult =
+  | { status: 'approved'; attemptsLeft: number; caller: Caller | undefined }
+  | { status: 'rejected'; attemptsLeft: number }
+  | { status: 'locked'; attemptsLeft: 0; retryAfterSeconds: number }
+
+const PIN_DIGITS = /^[0-9]+$/
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+
+export type Verification = ReturnType<typeof createVerification>
+
+/** The verification core: issue, resend and verify one-time PINs. No I/O of its own. */
+export function createVerification(deps: VerificationDeps) {
+  const { store, callers, sms, policy, events = {} } = deps
+  const now = deps.now ?? Date.now
+
+  const view = (id: string, s: ChallengeState, sent: boolean): ChallengeView => {
+    if (s.status === 'locked') throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: (s.expiresAt - now()) / 1000 })
+    return {
+      challengeId: id,
+      status: 'pending',
+      expiresAt: s.expiresAt,
+      resendAvailableAt: s.lastSentAt + policy.resendCooldownMs,
+      sendsLeft: Math.max(0, policy.maxSendsPerChallenge - s.sends),
+      sent,
+    }
+  }
+
+  // Sends the SMS; if the provider fails, the write is taken back so the user is not charged a send.
+  async function deliver(phone: string, locale: Locale, pin: string, undo: SendUndo): Promise<void> {
+    const body = pinMessage(locale, { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000) })
+    try {
+      await sms.send({ to: phone, body })
+    } catch (err) {
+      events.smsFailed?.(err)
+      await store.undoSend(undo).catch(() => undefined) // the challenge then simply expires
+      throw new PinlineError('SMS_SEND_FAILED', { cause: err })
+    }
+  }
+
+  async function localeFor(phone: string, requested: string | undefined): Promise<Locale> {
+    const explicit = toLocale(requested)
+    if (explicit) return explicit
+    const caller = await callers.get(phone)
+    return toLocale(caller?.language) ?? policy.defaultLocale
+  }
+
+  return {
+    policy,
+
+    /** Normalises a phone number or throws INVALID_PHONE. */
+    phone(input: string): string {
+      const phone = normalisePhone(input, policy.defaultCountry)
+      if (!phone) throw new PinlineError('INVALID_PHONE')
+      return phone.e164
+    },
+
+    async issue(req: IssueRequest): Promise<ChallengeView> {
+      const phone = this.phone(req.phone)
+      const locale = await localeFor(phone, req.locale)
+      const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
+      const id = store.challengeId(phone, token)
+      const pin = generatePin(policy.pinLength)
+      const t = now()
+      const outcome = await store.create(
+        { id, phone, digest: pinDigest(policy.secret, id, pin), locale, purpose: req.purpose ?? 'verify', enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
+        policy,
+      )
+      switch (outcome.kind) {
+        case 'existing':
+          return view(id, outcome.state, false)
+        case 'phone_locked':
+          throw new PinlineError('PHONE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'phone_send_limit':
+          throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'created':
+          await deliver(phone, locale, pin, outcome.undo)
+          events.issued?.(req.purpose ?? 'verify')
+          return view(id, outcome.state, true)
+      }
+    },
+
+    async resend(id: string): Promise<ChallengeView> {
+      if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      const pin = generatePin(policy.pinLength)
+      const outcome = await store.resend(id, pinDigest(policy.secret, id, pin), now(), policy)
+      switch (outcome.kind) {
+        case 'not_found':
+          throw new PinlineError('CHALLENGE_NOT_FOUND')
+        case 'locked':
+          throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'cooldown':
+          throw new PinlineError('RESEND_COOLDOWN', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'max_sends':
+          throw new PinlineError('MAX_SENDS_REACHED', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'phone_locked':
+          throw new PinlineError('PHONE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'phone_send_limit':
+          throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'resent':
+          await deliver(outcome.phone, outcome.locale, pin, outcome.undo)
+          events.resent?.('resend')
+          return view(id, outcome.state, true)
+      }
+    },
+
+    /** Throws INVALID_PIN_FORMAT for malformed input (no attempt is counted), CHALLENGE_NOT_FOUND. */
+    async verify(id: string, pin: string): Promise<VerifyResult> {
+      if (pin.length !== policy.pinLength || !PIN_DIGITS.test(pin)) throw new PinlineError('INVALID_PIN_FORMAT')
+      if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      const outcome = await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults)
+      switch (outcome.kind) {
+        case 'not_found':
+          events.verified?.('not_found')
+          throw new PinlineError('CHALLENGE_NOT_FOUND')
+        case 'approved':
+          events.verified?.('approved')
+          return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
+        case 'rejected':
+          events.verified?.('rejected')
+          return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
+        case 'locked':
+        case 'phone_locked':
+          events.verified?.('locked')
+          return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
+      }
+    },
+
+    async status(id: string): Promise<ChallengeState | undefined> {
+      return store.isChallengeId(id) ? store.get(id) : undefined
+    },
+  }
+}

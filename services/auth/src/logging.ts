@@ -1,0 +1,32 @@
+import type { FastifyServerOptions } from 'fastify'
+
+// Runs of 5+ digits (optionally after + or %2B) are phone numbers until proven
+// otherwise: keep the last four, so support can still match a log line to a caller.
+const DIGIT_RUNS = /(\+|%2B)?\d{5,}/gi
+
+export function maskDigits(text: string): string {
+  return text.replace(DIGIT_RUNS, (run, plus: string | undefined) => {
+    const digits = run.slice(plus?.length ?? 0)
+    return `${plus ? '+' : ''}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`
+  })
+}
+
+/** pino options: JSON lines, request ids, and nothing secret in them. */
+export function loggerOptions(level: string): NonNullable<FastifyServerOptions['loggerInstance']> | Record<string, unknown> {
+  return {
+    level,
+    redact: {
+      // Credentials and codes never reach a log line, whatever object they travel in.
+      paths: [
+        'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
+        'pin', '*.pin', 'encryptedPin', '*.encryptedPin', 'secret', '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req(req: { method: string; url: string; id: string; ip?: string }) {
+        return { id: req.id, method: req.method, url: maskDigits(req.url) }
+      },
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { VerificationEvents } from '../../core/ports.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { registry: Registry; events: VerificationEvents }
+  }
+}
+
+/** Prometheus metrics on a per-app registry: PIN outcomes, SMS failures, HTTP latency. */
+export default fp(async (fastify) => {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'pinline_' })
+  const issued = new Counter({ name: 'pinline_pins_issued_total', help: 'PINs issued (SMS accepted by the provider)', labelNames: ['purpose'], registers: [registry] })
+  const resent = new Counter({ name: 'pinline_pins_resent_total', help: 'PINs re-sent on an existing challenge', registers: [registry] })
+  const verified = new Counter({ name: 'pinline_pin_verifications_total', help: 'PIN checks by result', labelNames: ['result'], registers: [registry] })
+  const smsFailures = new Counter({ name: 'pinline_sms_failures_total', help: 'SMS the provider did not accept', registers: [registry] })
+  const latency = new Histogram({
+    name: 'pinline_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  })
+
+  fastify.decorate('metrics', {
+    registry,
+    events: {
+      issued: (purpose) => issued.inc({ purpose }),
+      resent: () => resent.inc(),
+      verified: (result) => verified.inc({ result }),
+      smsFailed: () => smsFailures.inc(),
+    },
+  })
+
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    latency.observe({ method: req.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+  })
+
+  fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(registry.contentType)
+    return registry.metrics()
+  })
+}, { name: 'metrics' })

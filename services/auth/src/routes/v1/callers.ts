@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { PinlineError } from '../../core/errors.ts'
+import type { Caller as CallerRecord } from '../../core/ports.ts'
+import { Caller, ErrorBody, PhoneString, commonErrors, security, type CallerBody } from '../../schemas/common.ts'
+
+const Params = Type.Object({ phone: PhoneString })
+
+const PutBody = Type.Object({
+  firstName: Type.String({ minLength: 1, maxLength: 100 }),
+  lastName: Type.String({ minLength: 1, maxLength: 100 }),
+  custLevel: Type.String({ minLength: 1, maxLength: 50 }),
+  language: Type.String({ pattern: '^[a-z]{2}([-_][A-Za-z]{2})?$', description: 'e.g. en, ja, en-US' }),
+  email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+  trustedUntil: Type.Optional(Type.String({ format: 'date-time', description: 'Omit to trust until removed' })),
+}, { additionalProperties: false })
+
+export function toCallerBody(c: CallerRecord): CallerBody {
+  return {
+    phone: c.phone, firstName: c.firstName, lastName: c.lastName, custLevel: c.custLevel, language: c.language,
+    ...(c.email ? { email: c.email } : {}),
+    enrolledAt: new Date(c.enrolledAt).toISOString(),
+    trustedUntil: c.trustedUntil ? new Date(c.trustedUntil).toISOString() : null,
+  }
+}
+
+/** The registry of known callers: lookup, admin import/update, removal. */
+const callers: FastifyPluginAsyncTypebox = async (fastify) => {
+  const tags = ['callers']
+
+  fastify.get('/v1/callers/:phone', {
+    schema: { tags, security, summary: 'Look up a known caller', params: Params, response: { 200: Caller, 404: ErrorBody, ...commonErrors } },
+  }, async (req) => {
+    const caller = await fastify.callers.get(fastify.verification.phone(req.params.phone))
+    if (!caller) throw new PinlineError('CALLER_NOT_FOUND')
+    return toCallerBody(caller)
+  })
+
+  fastify.put('/v1/callers/:phone', {
+    schema: {
+      tags, security, summary: 'Import or replace a caller', params: Params, body: PutBody,
+      response: { 200: Caller, 201: Caller, 409: ErrorBody, ...commonErrors },
+    },
+  }, async (req, reply) => {
+    const phone = fastify.verification.phone(req.params.phone)
+    const trustedUntil = req.body.trustedUntil ? Date.parse(req.body.trustedUntil) : undefined
+    if (trustedUntil !== undefined && trustedUntil <= Date.now()) {
+      throw new PinlineError('VALIDATION_FAILED', { message: 'body/trustedUntil must be in the future' })
+    }
+    const { created, caller } = await fastify.callers.put({ ...req.body, phone, enrolledAt: Date.now(), trustedUntil })
+    return reply.code(created ? 201 : 200).send(toCallerBody(caller))
+  })
+
+  fastify.delete('/v1/callers/:phone', {
+    schema: { tags, security, summary: 'Forget a caller', params: Params, response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors } },
+  }, async (req, reply) => {
+    if (!(await fastify.callers.delete(fastify.verification.phone(req.params.phone)))) throw new PinlineError('CALLER_NOT_FOUND')
+    return reply.code(204).send(null)
+  })
+}
+
+export default callers

@@ -1,0 +1,17 @@
+import bearerAuth from '@fastify/bearer-auth'
+import type { FastifyInstance } from 'fastify'
+import { ErrorCodes } from '../../core/errors.ts'
+import callers from './callers.ts'
+import pins from './pins.ts'
+
+/** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time). */
+export default async function v1(fastify: FastifyInstance) {
+  await fastify.register(bearerAuth, {
+    keys: new Set(fastify.config.apiKeys),
+    // The plugin's types insist on {error}; the body every client sees is our {code, message}.
+    errorResponse: (() => ({ code: 'UNAUTHORIZED', message: ErrorCodes.UNAUTHORIZED.message })) as unknown as (err: Error) => { error: string },
+    verifyErrorLogLevel: 'info',
+  })
+  await fastify.register(callers)
+  await fastify.register(pins)
+}
