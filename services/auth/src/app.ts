@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
 import { loggerOptions } from './logging.ts'
@@ -49,7 +50,8 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
 /** Builds a ready instance (for tests, scripts and server.ts). */
 export async function buildApp(opts: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(opts.config, opts.logger))
-  await fastify.register(app, opts)
+  // fp: the app's decorators (redis, verification, swagger...) stay visible on the returned instance.
+  await fastify.register(fp(app), opts)
   await fastify.ready()
   return fastify
 }
