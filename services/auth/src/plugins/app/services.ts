@@ -30,8 +30,9 @@ export interface ServicesOptions {
 /** Wires the adapters to the core and decorates the instance with them. */
 export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   const redis = createRedis(config.redis)
-  // Start connecting now; until Redis answers, requests get 503 and /readyz says so.
-  redis.connect().catch((err: Error) => fastify.log.error({ err }, 'Redis is not reachable yet; retrying'))
+  // Wait for the first connection, but start anyway if Redis is down: until it
+  // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
+  await redis.connect().catch((err: Error) => fastify.log.error({ err }, 'Redis is not reachable yet; retrying in the background'))
   fastify.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect())
   })

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { inject } from 'vitest'
+import { buildApp } from '../../services/auth/src/app.ts'
+import { loadConfig, type Config } from '../../services/auth/src/config.ts'
+import type { SmsMessage, SmsSender } from '../../services/auth/src/core/ports.ts'
+
+export const TEST_API_KEY = 'test-key-0123456789abcdef'
+export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
+export const auth = { authorization: `Bearer ${TEST_API_KEY}` }
+
+/** The SMS port, recording what would have been sent (the SNS wire path has its own tests). */
+export interface RecordingSms extends SmsSender {
+  sent: SmsMessage[]
+  /** The PIN in the last SMS to `to` (any number when omitted). */
+  lastPin(to?: string): string
+  failNext(count: number, error?: Error): void
+}
+
+export function recordingSms(): RecordingSms {
+  const sent: SmsMessage[] = []
+  let failures: Error[] = []
+  return {
+    sent,
+    async send(message) {
+      const err = failures.shift()
+      if (err) throw err
+      sent.push(message)
+    },
+    lastPin(to) {
+      const msg = [...sent].reverse().find((m) => !to || m.to === to)
+      const pin = msg?.body.match(/\b(\d{4,10})\b/)?.[1]
+      if (!pin) throw new Error(`no PIN was sent${to ? ` to ${to}` : ''}`)
+      return pin
+    },
+    failNext(count, error = new Error('provider refused')) {
+      failures = Array.from({ length: count }, () => error)
+    },
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  sms: RecordingSms
+  /** The key prefix this app writes under: tests share one Redis, never its keys. */
+  prefix: string
+}
+
+/** A real app on the shared test Redis, under a key prefix of its own. */
+export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms } = {}): Promise<TestApp> {
+  const prefix = `t${randomUUID().slice(0, 8)}:`
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: prefix,
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  const sms = opts.sms ?? recordingSms()
+  const app = await buildApp({ config, sms, logger: false })
+  return { app, config, sms, prefix }
+}
+
+/** Every key this app wrote (to prove that refused requests wrote nothing). */
+export async function keysOf(t: TestApp): Promise<string[]> {
+  return (await t.app.redis.keys(`${t.prefix}*`)).sort()
+}
