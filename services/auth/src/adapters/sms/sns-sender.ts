@@ -11,13 +11,15 @@ export interface SnsSenderOptions {
 /**
  * SMS through Amazon SNS Publish. The client takes region, credentials and
  * AWS_ENDPOINT_URL_SNS from the SDK's default chain. The SDK retries throttling and
- * 5xx with backoff (maxAttempts in all); a request that times out is not retried by
- * us, so a slow SNS cannot turn into two SMS.
+ * 5xx with backoff (maxAttempts in all). It also retries a request that timed out;
+ * SNS may have accepted that one, so a very slow SNS can deliver a second SMS with
+ * the same PIN (harmless: same code) rather than none.
  */
 export function createSnsSender(opts: SnsSenderOptions, client?: SNSClient): SmsSender {
   const sns = client ?? new SNSClient({
     maxAttempts: opts.maxAttempts,
-    requestHandler: { requestTimeout: opts.timeoutMs, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
+    // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
+    requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
   })
   const attributes: Record<string, MessageAttributeValue> = {
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
