@@ -1,0 +1,116 @@
+import autocannon from 'autocannon'
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import type { NextRequest } from '../scenarios.ts'
+import { procStats } from './processes.ts'
+
+export interface Target {
+  url: string
+  /** The server process, whose CPU time and RSS are tallied. */
+  pid: number
+}
+
+/**
+ * Everything measured about one scenario over one or more slices of load. Latency is
+ * kept here in microseconds: autocannon's own histogram rounds to whole milliseconds,
+ * too coarse on loopback, and skips non-2xx answers (a lookup miss is a 404).
+ */
+export class Tally {
+  requests = 0
+  seconds = 0
+  statuses: Record<string, number> = {}
+  latency: RecordableHistogram = createHistogram()
+  cpuMs = { server: 0, redis: 0, loadgen: 0 }
+  rssPeakBytes = 0
+  /** When load ran, on the monotonic clock V8 stamps --cpu-prof samples with (µs). */
+  windows: Array<{ fromUs: number; toUs: number }> = []
+
+  merge(other: Tally): void {
+    this.requests += other.requests
+    this.seconds += other.seconds
+    for (const [k, v] of Object.entries(other.statuses)) this.statuses[k] = (this.statuses[k] ?? 0) + v
+    this.latency.add(other.latency)
+    this.cpuMs.server += other.cpuMs.server
+    this.cpuMs.redis += other.cpuMs.redis
+    this.cpuMs.loadgen += other.cpuMs.loadgen
+    this.rssPeakBytes = Math.max(this.rssPeakBytes, other.rssPeakBytes)
+    this.windows.push(...other.windows)
+  }
+
+  figures() {
+    const ms = (us: number) => Math.round(us / 10) / 100
+    const perRequest = (cpuMs: number) => Math.round((cpuMs * 1000) / Math.max(1, this.requests))
+    return {
+      requests: this.requests,
+      seconds: Math.round(this.seconds * 100) / 100,
+      rps: Math.round(this.requests / Math.max(this.seconds, 1e-9)),
+      p50Ms: ms(this.latency.percentile(50)),
+      p99Ms: ms(this.latency.percentile(99)),
+      maxMs: ms(this.latency.max),
+      statuses: this.statuses,
+      cpuUsPerRequest: { server: perRequest(this.cpuMs.server), redis: perRequest(this.cpuMs.redis), loadgen: perRequest(this.cpuMs.loadgen) },
+      rssPeakBytes: this.rssPeakBytes,
+      windows: this.windows,
+    }
+  }
+}
+
+export interface SliceOptions {
+  target: Target
+  redisPid: number
+  method: string
+  apiKey?: string
+  connections: number
+  seconds: number
+  next: NextRequest
+  /** The number of the first request of this slice; the returned value is the next free one. */
+  from: number
+  /** Where the slice is added; none for a warm-up. */
+  tally?: Tally
+}
+
+/** Drives `connections` keep-alive connections at the target for `seconds` with autocannon. */
+export async function slice(opts: SliceOptions): Promise<number> {
+  let n = opts.from
+  const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}
+  if (opts.method !== 'GET') headers['content-type'] = 'application/json'
+  const instance = autocannon({
+    url: opts.target.url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    timeout: 10,
+    requests: [{
+      method: opts.method,
+      headers,
+      setupRequest: (req) => {
+        const r = opts.next(n++)
+        return { ...req, path: r.path, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) }
+      },
+    }],
+  })
+  const t = opts.tally
+  if (!t) {
+    await instance
+    return n
+  }
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+    t.latency.record(Math.max(1, Math.round(ms * 1000)))
+  })
+  const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
+  const sampler = setInterval(() => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)), 100)
+  const fromUs = Number(process.hrtime.bigint() / 1000n)
+  const result = await instance
+  t.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) })
+  clearInterval(sampler)
+  const after = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage(before.loadgen) }
+  t.cpuMs.server += after.server.cpuMs - before.server.cpuMs
+  t.cpuMs.redis += after.redis.cpuMs - before.redis.cpuMs
+  t.cpuMs.loadgen += (after.loadgen.user + after.loadgen.system) / 1000
+  t.rssPeakBytes = Math.max(t.rssPeakBytes, after.server.rssBytes)
+  t.requests += result.requests.total
+  t.seconds += result.duration
+  const add = (k: string, v: number) => (t.statuses[k] = (t.statuses[k] ?? 0) + v)
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) add(code, Number(count))
+  if (result.errors > result.timeouts) add('errors', result.errors - result.timeouts)
+  if (result.timeouts > 0) add('timeouts', result.timeouts)
+  return n
+}

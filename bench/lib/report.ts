@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import type { Scenario } from '../scenarios.ts'
+import type { Tally } from './load.ts'
+import type { MemoryFigure } from './memory.ts'
+import type { ShimFigures } from './shims.ts'
+
+export type ScenarioFigures = ReturnType<Tally['figures']> & {
+  name: string
+  kind: Scenario['kind']
+  /** The floor's rate in the slices interleaved with this scenario's, and this scenario's rate over it. */
+  floorRps: number
+  ratio: number
+  /** Responses with another status than the scenario expects, errors and timeouts included. */
+  unexpected: number
+}
+
+export interface Target {
+  what: string
+  goal: string
+  measured: string
+  pass: boolean
+}
+
+export function machine() {
+  const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown'
+  // os.cpus(), not availableParallelism(): the bench pins itself to fewer cores.
+  return { cpus: cpus().length, cpu, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` }
+}
+
+// Targets from issue 6; reported, never asserted.
+const RATIO_GOAL: Partial<Record<Scenario['kind'], number>> = { verify: 0.8, lookup: 0.8, channel: 0.6 }
+const P99_GOAL_MS = 10
+const CHALLENGE_BYTES_GOAL = 300
+const SHIM_BYTES_GOAL = 50_000
+const SHIM_IMPORT_GOAL_MS = 30
+
+export function targets(rows: ScenarioFigures[], connections: number, challenge: MemoryFigure, shims: ShimFigures[]): Target[] {
+  const out: Target[] = []
+  for (const r of rows) {
+    if (r.kind === 'floor') continue
+    const goal = RATIO_GOAL[r.kind]
+    if (goal !== undefined) out.push({ what: `${r.name}: x floor`, goal: `>= ${goal}`, measured: r.ratio.toFixed(2), pass: r.ratio >= goal })
+    out.push({ what: `${r.name}: p99 at ${connections} conn.`, goal: `<= ${P99_GOAL_MS} ms`, measured: `${r.p99Ms} ms`, pass: r.p99Ms <= P99_GOAL_MS })
+  }
+  out.push({ what: 'Redis per pending challenge', goal: `<= ${CHALLENGE_BYTES_GOAL} B`, measured: `${challenge.bytes} B`, pass: challenge.bytes <= CHALLENGE_BYTES_GOAL })
+  for (const s of shims) {
+    out.push({ what: `shim ${s.name}: bundle`, goal: `<= ${SHIM_BYTES_GOAL / 1000} KB`, measured: `${(s.bytes / 1000).toFixed(1)} KB`, pass: s.bytes <= SHIM_BYTES_GOAL })
+    out.push({ what: `shim ${s.name}: cold import`, goal: `<= ${SHIM_IMPORT_GOAL_MS} ms`, measured: `${s.coldImportMs} ms`, pass: s.coldImportMs <= SHIM_IMPORT_GOAL_MS })
+  }
+  return out
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const cells = [head, ...rows.map((r) => r.map(String))]
+  const width = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join(' | ')} |`
+  return [line(head), `|${width.map((w, i) => (i === 0 ? ':' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`, ...cells.slice(1).map(line)].join('\n')
+}
+
+const mb = (b: number) => (b / 2 ** 20).toFixed(0)
+
+/** The whole report as Markdown: what `npm run bench` prints and docs/performance.md quotes. */
+export function render(r: { rows: ScenarioFigures[]; memory: Record<string, MemoryFigure>; rssIdleBytes: number; shims: ShimFigures[]; targets: Target[]; machine: ReturnType<typeof machine>; settings: { connections: number; seconds: number; warmupSeconds: number } }): string {
+  const m = r.machine
+  const out = [
+    `${m.cpus} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}; ${r.settings.connections} connections, ${r.settings.seconds} s per scenario after ${r.settings.warmupSeconds} s warm-up, loopback.`,
+    '',
+    table(['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'CPU µs/req: server + Redis (+ load gen.)', 'RSS MB', 'unexpected'],
+      r.rows.map((x) => [x.name, x.rps, x.ratio.toFixed(2), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2),
+        `${x.cpuUsPerRequest.server} + ${x.cpuUsPerRequest.redis} (+ ${x.cpuUsPerRequest.loadgen})`, mb(x.rssPeakBytes), x.unexpected])),
+    '',
+    table(['Redis memory', 'MEMORY USAGE, bytes', 'used_memory growth per item'],
+      Object.entries(r.memory).map(([name, f]) => [`${name} (${Object.entries(f.keys).map(([k, v]) => `${k} ${v}`).join(' + ')})`, f.bytes, f.usedMemoryPerItem])),
+    '',
+    `Service RSS: ${mb(r.rssIdleBytes)} MB idle after start, ${mb(Math.max(...r.rows.filter((x) => x.kind !== 'floor').map((x) => x.rssPeakBytes)))} MB peak under load.`,
+    '',
+    r.shims.length === 0
+      ? 'Shims: no dist/shims/*.mjs bundles on this build.'
+      : table(['shim', 'bundle KB', 'gzip KB', 'cold import ms', 'added latency p50 ms (shim / direct p50, p99)'],
+        r.shims.map((s) => [s.name, (s.bytes / 1000).toFixed(1), (s.gzipBytes / 1000).toFixed(1), s.coldImportMs,
+          'skipped' in s.latency ? `skipped: ${s.latency.skipped}` : `${s.latency.addedP50Ms} (${s.latency.shimP50Ms} / ${s.latency.directP50Ms}, ${s.latency.shimP99Ms} / ${s.latency.directP99Ms})`])),
+    '',
+    table(['target', 'goal', 'measured', ''], r.targets.map((t) => [t.what, t.goal, t.measured, t.pass ? 'pass' : 'MISS'])),
+  ]
+  return out.join('\n')
+}

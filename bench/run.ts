@@ -1,0 +1,170 @@
+// npm run bench: real Redis, the real service and the floor server as separate
+// processes, loaded over loopback by autocannon. Prints one Markdown report and
+// writes bench/results.json. Settings: BENCH_DURATION (s per scenario, default 5),
+// BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32), BENCH_ONLY (run scenarios whose name
+// contains it), BENCH_LOG_LEVEL (service LOG_LEVEL, info), BENCH_PIN=0 (do not pin
+// processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
+import { createKeys } from '../services/auth/src/adapters/redis/keys.ts'
+import { defineScripts } from '../services/auth/src/adapters/redis/scripts.ts'
+import { freePort } from '../test/support/free-port.ts'
+import { startRedisServer } from '../test/support/redis-server.ts'
+import { benchCaller, phoneAt, type BenchContext } from './lib/fixtures.ts'
+import { slice, Tally, type Target } from './lib/load.ts'
+import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
+import { cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
+import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
+import { measureShims } from './lib/shims.ts'
+import { floor, scenarios, type NextRequest, type Scenario } from './scenarios.ts'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const settings = { connections: num('BENCH_CONNECTIONS', 32), seconds: num('BENCH_DURATION', 5), warmupSeconds: num('BENCH_WARMUP', 2) }
+const only = process.env.BENCH_ONLY
+const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(availableParallelism())
+const API_KEY = 'bench-key-0123456789abcdef'
+const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
+const PREFIX = 'pl:'
+
+const redisServer = await startRedisServer()
+// Auto-pipelining: seeding sends thousands of scripts at once, in a few writes instead of one each.
+const redis = defineScripts(new Redis(redisServer.url, { enableAutoPipelining: true }))
+const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1])
+const logDir = join(tmpdir(), `pinline-bench-${process.pid}`)
+mkdirSync(logDir, { recursive: true })
+const profileDir = join(root, 'bench/profiles')
+if (process.env.BENCH_CPU_PROF === '1') mkdirSync(profileDir, { recursive: true })
+
+const floorServer = await startNode(join(root, 'bench/floor-server.ts'), {
+  port: await freePort(), env: { REDIS_URL: redisServer.url }, logFile: join(logDir, 'floor.log'), readyPath: '/healthz',
+})
+const service = await startNode(join(root, 'services/auth/src/server.ts'), {
+  port: await freePort(),
+  env: {
+    NODE_ENV: 'development', REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY, PIN_HMAC_SECRET: SECRET,
+    SMS_PROVIDER: 'log', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', PIN_LENGTH: '6',
+  },
+  logFile: join(logDir, 'service.log'), readyPath: '/readyz',
+  nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+})
+if (layout) {
+  pin(process.pid, layout.loadgen)
+  pin(redisPid, layout.redis)
+  pin(floorServer.pid, layout.server)
+  pin(service.pid, layout.server)
+}
+
+async function request(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+}
+
+const ctx: BenchContext = {
+  redis, keys: createKeys(PREFIX), secret: SECRET, budget: 0,
+  api: (method, path, body) => request(service.url, method, path, body),
+}
+const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid }
+const serviceTarget: Target = { url: service.url, pid: service.pid }
+const floorNext = floor.request as NextRequest
+const base = { redisPid, connections: settings.connections }
+let floorN = 0
+const floorTally = new Tally()
+// One-second slices, scenario and floor taking turns: a machine's pace can drift by
+// tens of percent within seconds, and a drift then weighs on both sides of the ratio.
+// The floor's slices are half as long: it is warm and simple, and the run stays short.
+const rounds = Math.max(1, Math.round(settings.seconds))
+const sliceSeconds = settings.seconds / rounds
+
+async function floorSlice(seconds: number, tally?: Tally) {
+  floorN = await slice({ ...base, target: floorTarget, method: 'GET', seconds, next: floorNext, from: floorN, ...(tally ? { tally } : {}) })
+}
+
+const started = performance.now()
+const progress = (what: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
+
+async function measure(s: Scenario): Promise<ScenarioFigures> {
+  progress(`${s.name}: setup (budget ${ctx.budget})`)
+  const next = s.setup ? await s.setup(ctx) : s.request
+  if (!next) throw new Error(`${s.name}: a scenario needs request or setup`)
+  // One request first: a run that measures an error path by mistake stops here.
+  const probe = next(0)
+  const res = await request(service.url, s.method, probe.path, probe.body).catch((err: Error) => ({ status: 0, body: { error: err.message } }))
+  if (res.status !== s.expect || (s.check && !s.check(res.body))) {
+    throw new Error(`${s.name}: ${s.method} ${probe.path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`)
+  }
+  progress(`${s.name}: load`)
+  const own = { ...base, target: serviceTarget, method: s.method, apiKey: API_KEY, next }
+  let n = await slice({ ...own, seconds: settings.warmupSeconds, from: 1 })
+  const tally = new Tally()
+  const floorHere = new Tally()
+  for (let i = 0; i < rounds; i++) {
+    await floorSlice(sliceSeconds / 2, floorHere)
+    n = await slice({ ...own, seconds: sliceSeconds, from: n, tally })
+  }
+  floorTally.merge(floorHere)
+  const f = tally.figures()
+  const floorRps = floorHere.figures().rps
+  const all = Object.values(f.statuses).reduce((a, b) => a + b, 0)
+  return { ...f, name: s.name, kind: s.kind, floorRps, ratio: Math.round((f.rps / floorRps) * 100) / 100, unexpected: all - (f.statuses[String(s.expect)] ?? 0) }
+}
+
+const rssIdleBytes = procStats(service.pid).rssBytes
+const rows: ScenarioFigures[] = []
+const failed: Array<{ name: string; error: string }> = []
+try {
+  // Memory first, on a near-empty Redis: used_memory growth is then the items' own.
+  progress('Redis memory')
+  const memory = { 'pending challenge': await perPendingChallenge(ctx), 'enrolled caller': await perEnrolledCaller(ctx) }
+
+  // JIT-warms the load generator and the floor server (it takes seconds to reach pace),
+  // then one slice to size the seeds: enough for a scenario at 1.25 × the floor's rate
+  // (a scenario does all the floor does and more: it cannot outrun it by that much).
+  await floorSlice(settings.warmupSeconds * 2)
+  const calibration = new Tally()
+  await floorSlice(1, calibration)
+  let fastest = calibration.figures().rps
+  for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
+    ctx.budget = Math.ceil(fastest * (settings.seconds + settings.warmupSeconds) * 1.25) + 1000
+    try {
+      const row = await measure(s)
+      fastest = Math.max(fastest, row.floorRps)
+      rows.push(row)
+    } catch (err) {
+      failed.push({ name: s.name, error: (err as Error).message })
+      process.stderr.write(`scenario failed: ${(err as Error).message}\n`)
+    }
+  }
+  const f = floorTally.figures()
+  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
+
+  progress('shims')
+  execFileSync(process.execPath, [join(root, 'scripts/build-shims.ts')], { cwd: root, stdio: 'ignore' })
+  const sample = phoneAt(14, 0)
+  const shims = await measureShims(join(root, 'dist/shims'), { url: service.url, apiKey: API_KEY }, { phone: sample, email: benchCaller(sample, 14_000_000).email ?? '' })
+
+  progress('done')
+  const m = machine()
+  const t = targets(rows, settings.connections, memory['pending challenge'], shims)
+  process.stdout.write(`${render({ rows, memory, rssIdleBytes, shims, targets: t, machine: m, settings })}\n`)
+  if (failed.length > 0) process.stdout.write(`\nFailed: ${failed.map((x) => x.error).join('\n')}\n`)
+  const results = { date: new Date().toISOString(), machine: m, settings, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss: { idleBytes: rssIdleBytes }, shims, targets: t }
+  writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`)
+} catch (err) {
+  process.stderr.write(`${(err as Error).stack}\nservice log tail:\n${tail(service.logFile)}\n`)
+  process.exitCode = 1
+} finally {
+  redis.disconnect()
+  await service.stop()
+  await floorServer.stop()
+  await redisServer.stop()
+}
