@@ -20,7 +20,7 @@ import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
 import { cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
 import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
 import { measureShims } from './lib/shims.ts'
-import { floor, scenarios, type NextRequest, type Scenario } from './scenarios.ts'
+import { floor, scenarios, serviceWarmUp, type NextRequest, type Scenario } from './scenarios.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -126,10 +126,11 @@ try {
   progress('Redis memory')
   const memory = { 'pending challenge': await perPendingChallenge(ctx), 'enrolled caller': await perEnrolledCaller(ctx) }
 
-  // JIT-warms the load generator and the floor server (it takes seconds to reach pace),
+  // JIT-warms the load generator, the floor server and the service (it takes seconds to reach pace),
   // then one slice to size the seeds: enough for a scenario at 1.25 × the floor's rate
   // (a scenario does all the floor does and more: it cannot outrun it by that much).
   await floorSlice(settings.warmupSeconds * 2)
+  await slice({ ...base, target: serviceTarget, method: 'GET', apiKey: API_KEY, seconds: settings.warmupSeconds * 2, next: serviceWarmUp.request as NextRequest, from: 0 })
   const calibration = new Tally()
   await floorSlice(1, calibration)
   let fastest = calibration.figures().rps
