@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
-import { loggerOptions } from './logging.ts'
+import { AccessLog, loggerOptions } from './logging.ts'
 import errorHandler from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import services from './plugins/app/services.ts'
@@ -34,6 +34,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyServerOptions {
   return {
     logger,
+    logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',

@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 
 // Runs of 5+ digits (optionally after + or %2B) are phone numbers until proven
 // otherwise: keep the last four, so support can still match a log line to a caller.
@@ -28,5 +28,22 @@ export function loggerOptions(level: string): NonNullable<FastifyServerOptions['
         return { id: req.id, method: req.method, url: maskDigits(req.url) }
       },
     },
+  }
+}
+
+/**
+ * One access line per request, written when it is answered, with the request, the
+ * status and the time. Fastify's default adds an 'incoming request' line before it
+ * that repeats the method and URL: twice the log volume and, at info, the largest
+ * single cost of a request (see docs/performance.md). Every other line Fastify
+ * writes (errors, aborted streams, unknown routes) is kept.
+ */
+export class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(req)) return
+    if (error) reply.log.error({ req, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
+    else reply.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed')
   }
 }
