@@ -3,7 +3,7 @@
 // in scenarios.ts is one line; the shim probes are used as soon as a bundle exists.
 import { pinDigest } from '../services/auth/src/core/pin.ts'
 import { PIN, benchCaller, seedCallers, type BenchContext } from './lib/fixtures.ts'
-import type { MemoryFigure } from './lib/memory.ts'
+import { measureMemory, type MemoryFigure } from './lib/memory.ts'
 import type { Scenario } from './scenarios.ts'
 
 /** A Connect ContactFlowEvent asking `lookup` for a caller (envelope as Connect sends it). */
@@ -100,21 +100,19 @@ export const sessionAddItem = (routes = { sessions: '/v1/sessions', menu: '/v1/m
 
 /**
  * Redis bytes per authenticated order session holding one item. `keysOf` names the
- * session's keys (from keys.ts once sessions exist there, e.g. (id) => [keys.session(id)]).
- * The used_memory delta also holds each phone's send counter, left by the PIN that
+ * session's keys (from keys.ts once sessions exist there, e.g. (id) => ({ session: keys.session(id) })).
+ * The used_memory growth also holds each phone's send counter, left by the PIN that
  * authenticated the session; the callers are seeded before it is taken.
  */
-export async function perOrderSession(ctx: BenchContext, keysOf: (sessionId: string) => string[], sample = 500, routes = { sessions: '/v1/sessions', menu: '/v1/menu' }): Promise<MemoryFigure> {
-  const used = async () => Number(/used_memory:(\d+)/.exec(await ctx.redis.info('memory'))?.[1])
+export async function perOrderSession(ctx: BenchContext, keysOf: (sessionId: string) => Record<string, string>, sample = 500, routes = { sessions: '/v1/sessions', menu: '/v1/menu' }): Promise<MemoryFigure> {
   const [item] = await firstMenuItems(ctx, routes.menu)
   const emails = await callerEmails(ctx, sample, 32)
-  const before = await used()
-  const ids = await authenticatedSessions(ctx, emails, routes.sessions)
-  for (const id of ids) await ctx.api('POST', `${routes.sessions}/${id}/items`, { item })
-  const after = await used()
-  const keys: Record<string, number> = {}
-  for (const key of keysOf(ids[0] ?? '')) keys[key] = Number(await ctx.redis.memory('USAGE', key, 'SAMPLES', 0))
-  return { bytes: Object.values(keys).reduce((a, b) => a + b, 0), keys, usedMemoryPerItem: Math.round((after - before) / sample), sample }
+  let first = ''
+  return measureMemory(ctx, sample, async () => {
+    const ids = await authenticatedSessions(ctx, emails, routes.sessions)
+    for (const id of ids) await ctx.api('POST', `${routes.sessions}/${id}/items`, { item })
+    first = ids[0] ?? ''
+  }, () => ({ own: keysOf(first) }))
 }
 
 /** How each shim's added latency is measured: the route it forwards to and an event it can send. */

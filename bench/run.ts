@@ -3,7 +3,8 @@
 // writes bench/results.json. Settings: BENCH_DURATION (s per scenario, default 5),
 // BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (32), BENCH_ONLY (run scenarios whose name
 // contains it), BENCH_LOG_LEVEL (service LOG_LEVEL, info), BENCH_PIN=0 (do not pin
-// processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/).
+// processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/),
+// BENCH_BUILT=1 (run the compiled service from dist/, as the image does; npm run build first).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -43,7 +44,8 @@ if (process.env.BENCH_CPU_PROF === '1') mkdirSync(profileDir, { recursive: true 
 const floorServer = await startNode(join(root, 'bench/floor-server.ts'), {
   port: await freePort(), env: { REDIS_URL: redisServer.url }, logFile: join(logDir, 'floor.log'), readyPath: '/healthz',
 })
-const service = await startNode(join(root, 'services/auth/src/server.ts'), {
+const serviceEntry = process.env.BENCH_BUILT === '1' ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
+const service = await startNode(join(root, serviceEntry), {
   port: await freePort(),
   env: {
     NODE_ENV: 'development', REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY, PIN_HMAC_SECRET: SECRET,
@@ -145,6 +147,14 @@ try {
       process.stderr.write(`scenario failed: ${(err as Error).message}\n`)
     }
   }
+  // What the RSS is made of, once the load is over: V8's heap, or the rest (code, buffers, the allocator).
+  const metrics = await fetch(`${service.url}/metrics`).then((r) => r.text())
+  const gauge = (name: string) => Number(new RegExp(`^pinline_${name} ([0-9.e+]+)`, 'm').exec(metrics)?.[1] ?? NaN)
+  const rss = {
+    idleBytes: rssIdleBytes,
+    peakBytes: Math.max(...rows.map((x) => x.rssPeakBytes)),
+    afterLoad: { rssBytes: procStats(service.pid).rssBytes, heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapTotalBytes: gauge('nodejs_heap_size_total_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') },
+  }
   const f = floorTally.figures()
   rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
 
@@ -156,9 +166,9 @@ try {
   progress('done')
   const m = machine()
   const t = targets(rows, settings.connections, memory['pending challenge'], shims)
-  process.stdout.write(`${render({ rows, memory, rssIdleBytes, shims, targets: t, machine: m, settings })}\n`)
+  process.stdout.write(`${render({ rows, memory, rss, shims, targets: t, machine: m, settings })}\n`)
   if (failed.length > 0) process.stdout.write(`\nFailed: ${failed.map((x) => x.error).join('\n')}\n`)
-  const results = { date: new Date().toISOString(), machine: m, settings, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss: { idleBytes: rssIdleBytes }, shims, targets: t }
+  const results = { date: new Date().toISOString(), machine: m, settings, service: serviceEntry, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss, shims, targets: t }
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`)
 } catch (err) {
   process.stderr.write(`${(err as Error).stack}\nservice log tail:\n${tail(service.logFile)}\n`)

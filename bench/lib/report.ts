@@ -59,9 +59,16 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
 }
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(0)
+const pairs = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(' + ')
 
 /** The whole report as Markdown: what `npm run bench` prints and docs/performance.md quotes. */
-export function render(r: { rows: ScenarioFigures[]; memory: Record<string, MemoryFigure>; rssIdleBytes: number; shims: ShimFigures[]; targets: Target[]; machine: ReturnType<typeof machine>; settings: { connections: number; seconds: number; warmupSeconds: number } }): string {
+export interface RssFigures {
+  idleBytes: number
+  peakBytes: number
+  afterLoad: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
+}
+
+export function render(r: { rows: ScenarioFigures[]; memory: Record<string, MemoryFigure>; rss: RssFigures; shims: ShimFigures[]; targets: Target[]; machine: ReturnType<typeof machine>; settings: { connections: number; seconds: number; warmupSeconds: number } }): string {
   const m = r.machine
   const out = [
     `${m.cpus} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}; ${r.settings.connections} connections, ${r.settings.seconds} s per scenario after ${r.settings.warmupSeconds} s warm-up, loopback.`,
@@ -70,10 +77,10 @@ export function render(r: { rows: ScenarioFigures[]; memory: Record<string, Memo
       r.rows.map((x) => [x.name, x.rps, x.ratio.toFixed(2), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2),
         `${x.cpuUsPerRequest.server} + ${x.cpuUsPerRequest.redis} (+ ${x.cpuUsPerRequest.loadgen})`, mb(x.rssPeakBytes), x.unexpected])),
     '',
-    table(['Redis memory', 'MEMORY USAGE, bytes', 'used_memory growth per item'],
-      Object.entries(r.memory).map(([name, f]) => [`${name} (${Object.entries(f.keys).map(([k, v]) => `${k} ${v}`).join(' + ')})`, f.bytes, f.usedMemoryPerItem])),
+    table(['Redis memory per item', 'MEMORY USAGE, bytes', 'keys', 'alongside, per number', 'used_memory growth per item'],
+      Object.entries(r.memory).map(([name, f]) => [name, f.bytes, pairs(f.keys), pairs(f.alongside) || '-', f.usedMemoryPerItem])),
     '',
-    `Service RSS: ${mb(r.rssIdleBytes)} MB idle after start, ${mb(Math.max(...r.rows.filter((x) => x.kind !== 'floor').map((x) => x.rssPeakBytes)))} MB peak under load.`,
+    `Service RSS: ${mb(r.rss.idleBytes)} MB idle after start, ${mb(r.rss.peakBytes)} MB peak under load; after the load ${mb(r.rss.afterLoad.rssBytes)} MB, of which V8 heap ${mb(r.rss.afterLoad.heapUsedBytes)} MB used of ${mb(r.rss.afterLoad.heapTotalBytes)} MB, external ${mb(r.rss.afterLoad.externalBytes)} MB.`,
     '',
     r.shims.length === 0
       ? 'Shims: no dist/shims/*.mjs bundles on this build.'
