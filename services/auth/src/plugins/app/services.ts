@@ -30,9 +30,19 @@ export interface ServicesOptions {
 /** Wires the adapters to the core and decorates the instance with them. */
 export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   const redis = createRedis(config.redis)
+  // ioredis emits 'error' on every failed reconnect: log the outage once, and the recovery.
+  let down = false
+  redis.on('error', (err: Error) => {
+    if (!down) fastify.log.error({ err }, 'Redis connection lost; requests get 503 until it is back')
+    down = true
+  })
+  redis.on('ready', () => {
+    if (down) fastify.log.info('Redis connection restored')
+    down = false
+  })
   // Wait for the first connection, but start anyway if Redis is down: until it
   // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-  await redis.connect().catch((err: Error) => fastify.log.error({ err }, 'Redis is not reachable yet; retrying in the background'))
+  await redis.connect().catch(() => undefined)
   fastify.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect())
   })
