@@ -145,7 +145,9 @@ describe('sendPin', () => {
     coded.Details.ContactData.LanguageCode = 'ja-JP'
     await call(coded)
     await call(connectEvent({ phone: nextPhone(), parameters: { action: 'sendPin' } }))
-    expect(t.sms.sent.map((m) => m.body.includes('認証コード'))).toEqual([true, true, false])
+    // A language we do not speak is skipped, not a reason to ignore the next candidate.
+    await call(connectEvent({ phone: nextPhone(), attributes: { language: 'ja' }, parameters: { action: 'sendPin', language: 'xx' } }))
+    expect(t.sms.sent.map((m) => m.body.includes('認証コード'))).toEqual([true, true, false, true])
   })
 
   it('resend "true" inside the cooldown: RESEND_COOLDOWN with retryAfterSeconds, and no SMS', async () => {

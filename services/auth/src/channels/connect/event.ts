@@ -1,4 +1,5 @@
 import { PinlineError } from '../../core/errors.ts'
+import { toLocale } from '../../core/messages.ts'
 
 // The parts of an Amazon Connect ContactFlowEvent this channel reads. Connect adds
 // fields over time and fills many with null (see test/events/connect); anything not
@@ -56,10 +57,14 @@ export function contactKey(e: ContactFlowEvent): string {
   return `connect:${e.Details.ContactData.ContactId}`
 }
 
-/** The flow's language parameter, else the contact's `language` attribute, else its language code. */
+/**
+ * The first language we can speak of: the flow's language parameter, the contact's `language`
+ * attribute, its language code (set by the Set voice block). None: the core's default.
+ */
 export function requestedLanguage(e: ContactFlowEvent): string | undefined {
-  const attribute = e.Details.ContactData.Attributes?.language
-  return params(e).language || (typeof attribute === 'string' && attribute ? attribute : undefined) || e.Details.ContactData.LanguageCode || undefined
+  const data = e.Details.ContactData
+  const candidates = [params(e).language, data.Attributes?.language, data.LanguageCode]
+  return candidates.find((c): c is string => typeof c === 'string' && toLocale(c) !== undefined)
 }
 
 export function wantsResend(e: ContactFlowEvent): boolean {
