@@ -1,44 +1,79 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from './free-port.ts'
 
-export interface ServiceProcess {
+export type ServiceProcess = {
   url: string
+  port: number
+  /** Everything the process wrote to stdout and stderr so far (pino JSON lines). */
   logs(): string
+  /**
+   * SIGTERM (graceful close), then SIGKILL after 10 s; resolves once exited. Safe to call twice.
+   * A client socket that connected but never sent a request holds a graceful close open.
+   */
   stop(): Promise<void>
+  /** SIGKILL: a crash. Resolves once exited. */
   kill(): Promise<void>
 }
 
 const SERVER = fileURLToPath(new URL('../../services/auth/src/server.ts', import.meta.url))
+const READY_TIMEOUT_MS = 15_000
+const LOG_LIMIT = 4 * 1024 * 1024
 
-/** Starts the real server (`node services/auth/src/server.ts`) and waits for /healthz. */
+// Children still running when the test process exits are killed, so a failed test leaves none behind.
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
+/**
+ * Starts the real server (`node services/auth/src/server.ts`) with exactly `env` (plus PATH, and a
+ * free PORT and HOST=127.0.0.1 unless given) and resolves once /readyz answers 200.
+ */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = env.PORT ?? String(await freePort())
-  let output = ''
-  const child: ChildProcess = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: port },
+  const port = Number(env.PORT ?? (await freePort()))
+  const host = env.HOST ?? '127.0.0.1'
+  const url = `http://${host}:${port}`
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: host },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()))
-  const url = `http://127.0.0.1:${port}`
-  const exited = once(child, 'exit')
-
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`)
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`service did not answer /healthz within 15 s:\n${output}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
+  live.add(child)
+  let output = ''
+  const collect = (chunk: Buffer) => {
+    if (output.length < LOG_LIMIT) output += chunk.toString()
   }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  const exited = once(child, 'exit').then(() => void live.delete(child))
 
-  const end = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  const running = () => child.exitCode === null && child.signalCode === null
+  const stop = async () => {
+    if (!running()) return exited
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(killer)
+  }
+  const kill = async () => {
+    if (running()) child.kill('SIGKILL')
     await exited
   }
-  return { url, logs: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') }
+
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  for (;;) {
+    if (!running()) {
+      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-4000)}`)
+    }
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    if (ready) break
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`the service was not ready within ${READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`)
+    }
+    await sleep(100)
+  }
+  return { url, port, logs: () => output, stop, kill }
 }

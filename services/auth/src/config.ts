@@ -33,6 +33,7 @@ const Env = Type.Object({
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
+  CALLER_ID_AUTH: Type.Union([Type.Literal('trust'), Type.Literal('verify')], { default: 'trust' }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -65,6 +66,8 @@ export interface Config {
     timeoutMs: number
     maxAttempts: number
   }
+  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
+  callerIdAuth: 'trust' | 'verify'
 }
 
 export class ConfigError extends Error {
@@ -122,5 +125,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.SMS_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
+    callerIdAuth: e.CALLER_ID_AUTH,
   }
 }

@@ -8,6 +8,7 @@ export const ErrorCodes = {
   INVALID_PHONE: { status: 400, message: 'The phone number is not a valid E.164 number' },
   INVALID_PIN_FORMAT: { status: 400, message: 'The PIN must be ASCII digits of the configured length' },
   INVALID_EMAIL: { status: 400, message: 'The e-mail address is not valid' },
+  PIN_NOT_ENTERED: { status: 400, message: 'No PIN was entered (empty input or a keypad timeout); ask again' },
   // 401 / 404 / 409
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>)' },
   NOT_FOUND: { status: 404, message: 'No such route' },
@@ -15,6 +16,8 @@ export const ErrorCodes = {
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
+  // 422: well-formed, but there is nothing to verify
+  CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -29,6 +32,8 @@ export const ErrorCodes = {
   INTERNAL: { status: 500, message: 'Internal error' },
   SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent; nothing was counted against you, try again' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
+  // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -171,6 +171,11 @@ export function createVerification(deps: VerificationDeps) {
       }
     },
 
+    /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */
+    challengeIdFor(phone: string, idempotencyKey: string): string {
+      return store.challengeId(this.phone(phone), keyedToken(policy.secret, idempotencyKey))
+    },
+
     async status(id: string): Promise<ChallengeState | undefined> {
       return store.isChallengeId(id) ? store.get(id) : undefined
     },

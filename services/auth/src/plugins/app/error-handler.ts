@@ -14,7 +14,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 // A schema failure on a field with a code of its own gets that code.
 const FIELD_CODES: Record<string, ErrorCode> = { pin: 'INVALID_PIN_FORMAT', phone: 'INVALID_PHONE', email: 'INVALID_EMAIL' }
 
-function toPinlineError(err: FastifyError): PinlineError {
+export function toPinlineError(err: FastifyError): PinlineError {
   if (isPinlineError(err)) return err
   if (err.validation) {
     const first = err.validation[0]
