@@ -31,14 +31,16 @@ afterAll(async () => {
 })
 beforeEach(() => sns.reset())
 
-async function call(method: string, path: string, body?: unknown) {
+// Response bodies are asserted field by field, so they are typed loosely.
+type Json = Record<string, any>
+
+async function call(method: string, path: string, payload?: unknown) {
   const res = await fetch(`${svc.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
+    headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+    ...(payload ? { body: JSON.stringify(payload) } : {}),
   })
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
-  const body: any = res.status === 204 ? undefined : await res.json()
+  const body = (res.status === 204 ? undefined : await res.json()) as Json
   return { status: res.status, headers: res.headers, body }
 }
 const pinIn = (message: string) => message.match(/\b(\d{6})\b/)![1]!
