@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { loadMenu } from './adapters/menu/menu-file.ts'
+import type { MenuItem } from './core/menu.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -33,6 +35,8 @@ const Env = Type.Object({
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
+  // Order sessions, the menu and KMS-encrypted PINs
+  MENU_FILE: Type.Optional(Type.String({ minLength: 1 })),
 })
 type EnvValues = Static<typeof Env>
 
@@ -65,6 +69,7 @@ export interface Config {
     timeoutMs: number
     maxAttempts: number
   }
+  menu: MenuItem[]
 }
 
 export class ConfigError extends Error {
@@ -86,6 +91,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  let menu: MenuItem[]
+  try {
+    menu = loadMenu(e.MENU_FILE)
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -122,5 +133,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.SMS_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
+    menu,
   }
 }

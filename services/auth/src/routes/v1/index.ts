@@ -2,6 +2,7 @@ import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
 import { ErrorCodes } from '../../core/errors.ts'
 import callers from './callers.ts'
+import menu from './menu.ts'
 import pins from './pins.ts'
 
 /** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time). */
@@ -14,4 +15,5 @@ export default async function v1(fastify: FastifyInstance) {
   })
   await fastify.register(callers)
   await fastify.register(pins)
+  await fastify.register(menu)
 }
