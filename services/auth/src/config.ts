@@ -37,6 +37,11 @@ const Env = Type.Object({
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
   // Order sessions, the menu and KMS-encrypted PINs
   MENU_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SESSION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({ default: 28800, minimum: 60, maximum: 604800 }),
+  KMS_KEY_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  KMS_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 100, maximum: 10000 }),
+  KMS_MAX_ATTEMPTS: Type.Integer({ default: 2, minimum: 1, maximum: 5 }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -70,6 +75,8 @@ export interface Config {
     maxAttempts: number
   }
   menu: MenuItem[]
+  sessions: { ttlSeconds: number; maxAgeSeconds: number }
+  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
 }
 
 export class ConfigError extends Error {
@@ -91,6 +98,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
     menu = loadMenu(e.MENU_FILE)
@@ -134,5 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
     menu,
+    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
+    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
   }
 }

@@ -4,6 +4,7 @@ import { ErrorCodes } from '../../core/errors.ts'
 import callers from './callers.ts'
 import menu from './menu.ts'
 import pins from './pins.ts'
+import sessions from './sessions.ts'
 
 /** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time). */
 export default async function v1(fastify: FastifyInstance) {
@@ -16,4 +17,5 @@ export default async function v1(fastify: FastifyInstance) {
   await fastify.register(callers)
   await fastify.register(pins)
   await fastify.register(menu)
+  await fastify.register(sessions)
 }
