@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { buildApp } from '../../services/auth/src/app.ts'
+import { loadConfig } from '../../services/auth/src/config.ts'
+import { loggerOptions } from '../../services/auth/src/logging.ts'
 import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { lexEvent, slot, type Json } from '../support/lex-events.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp } from '../support/test-app.ts'
 
 // The seed's text modality: the client encrypts the PIN with KMS (EncryptionContext
 // {challengeId}) and sends the ciphertext. Real @aws-sdk/client-kms on both sides, against
@@ -169,5 +174,102 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
       expect(res.json().code).toBe('VALIDATION_FAILED')
     }
     expect(await attempts(t, s.challengeId)).toBe(0)
+  })
+})
+
+describe('Lex text modality: encryptedPin session attribute', () => {
+  async function lexCustomer(app: TestApp) {
+    const phone = nextPhone()
+    const email = `k${n}-${randomUUID().slice(0, 6)}@example.com`
+    await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email } })
+    const sessionId = randomUUID()
+    const say = async (attrs: Record<string, string> = {}, slots: Record<string, Json> = { Food: slot('pizza') }): Promise<Json> => {
+      const res = await app.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email, ...attrs }, slots }) })
+      expect(res.statusCode).toBe(200)
+      return res.json()
+    }
+    const asked = await say()
+    return { phone, say, challengeId: asked.sessionState.sessionAttributes.uuid as string, pin: () => app.sms.lastPin(phone) }
+  }
+
+  it('a right encrypted PIN verifies and orders; the one-shot attribute is not echoed back', async () => {
+    const c = await lexCustomer(t)
+    const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
+    expect(r.sessionState.intent.state).toBe('Fulfilled')
+    expect(r.sessionState.sessionAttributes.auth).toBe('true')
+    expect(r.sessionState.sessionAttributes).not.toHaveProperty('encryptedPin')
+  })
+
+  it('a tampered one counts as wrong: a fresh PIN is sent and asked for', async () => {
+    const c = await lexCustomer(t)
+    const r = await c.say({ encryptedPin: tamper(await encrypt(c.pin(), c.challengeId)) })
+    expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
+    expect(r.messages[0].content).toMatch(/^I couldn't read that PIN\. I've sent a new PIN/)
+    expect(await attempts(t, c.challengeId)).toBe(1)
+    expect((await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })).sessionState.intent.state).toBe('Fulfilled')
+  })
+
+  it('KMS down: Close/Failed "try again", no attempt used, and the unchecked attribute is dropped', async () => {
+    const c = await lexCustomer(t)
+    const encryptedPin = await encrypt(c.pin(), c.challengeId)
+    kms.setDown(true)
+    const r = await c.say({ encryptedPin })
+    expect(r.sessionState.intent.state).toBe('Failed')
+    expect(r.messages[0].content).toMatch(/something went wrong on our side/)
+    expect(r.sessionState.sessionAttributes).not.toHaveProperty('encryptedPin')
+    expect(await attempts(t, c.challengeId)).toBe(0)
+  })
+
+  it('without KMS_KEY_ID: Close/Failed saying encrypted PINs are not accepted', async () => {
+    const plain = await buildTestApp()
+    try {
+      const c = await lexCustomer(plain)
+      const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
+      expect(r.sessionState.intent.state).toBe('Failed')
+      expect(r.messages[0].content).toMatch(/can't accept encrypted PINs/)
+    } finally {
+      await plain.app.close()
+    }
+  })
+})
+
+describe('logs', () => {
+  it('never contain a PIN, a ciphertext, a full phone number or an e-mail address, even at trace level', async () => {
+    let logs = ''
+    const stream = new Writable({ write(chunk, _enc, done) { logs += String(chunk); done() } })
+    const config = loadConfig({
+      NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
+      API_KEYS: TEST_API_KEY, KMS_KEY_ID: KEY, PIN_RESEND_COOLDOWN_SECONDS: '0',
+    })
+    const sms = recordingSms()
+    const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
+    const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix }
+    try {
+      const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
+      await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
+      const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
+        app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
+      const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
+      const first = sms.lastPin(c.phone)
+      await event({}, { Pin: slot(wrong(first)) })
+      const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
+      await event({ encryptedPin: tampered })
+      const encrypted = await encrypt(sms.lastPin(c.phone), challengeId)
+      kms.setDown(true)
+      await event({ encryptedPin: encrypted })
+      kms.setDown(false)
+      expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
+      const s = await pinnedSession(logged)
+      expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
+
+      // The paths ran and were logged (the KMS outage at error level), without the secrets.
+      expect(logs).toContain('lex turn')
+      expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
+      for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
+        expect(logs).not.toContain(secret)
+      }
+    } finally {
+      await app.close()
+    }
   })
 })

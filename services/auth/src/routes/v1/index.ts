@@ -2,6 +2,7 @@ import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
 import { ErrorCodes } from '../../core/errors.ts'
 import callers from './callers.ts'
+import lexChannel from './channels-lex.ts'
 import menu from './menu.ts'
 import pins from './pins.ts'
 import sessions from './sessions.ts'
@@ -18,4 +19,5 @@ export default async function v1(fastify: FastifyInstance) {
   await fastify.register(pins)
   await fastify.register(menu)
   await fastify.register(sessions)
+  await fastify.register(lexChannel)
 }
