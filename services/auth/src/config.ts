@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { loadMenu } from './adapters/menu/menu-file.ts'
+import type { MenuItem } from './core/menu.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -34,6 +36,13 @@ const Env = Type.Object({
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
   CALLER_ID_AUTH: Type.Union([Type.Literal('trust'), Type.Literal('verify')], { default: 'trust' }),
+  // Order sessions, the menu and KMS-encrypted PINs
+  MENU_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SESSION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({ default: 28800, minimum: 60, maximum: 604800 }),
+  KMS_KEY_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  KMS_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 100, maximum: 10000 }),
+  KMS_MAX_ATTEMPTS: Type.Integer({ default: 2, minimum: 1, maximum: 5 }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -68,6 +77,9 @@ export interface Config {
   }
   /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
   callerIdAuth: 'trust' | 'verify'
+  menu: MenuItem[]
+  sessions: { ttlSeconds: number; maxAgeSeconds: number }
+  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
 }
 
 export class ConfigError extends Error {
@@ -89,6 +101,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
+  let menu: MenuItem[]
+  try {
+    menu = loadMenu(e.MENU_FILE)
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -126,5 +145,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
     callerIdAuth: e.CALLER_ID_AUTH,
+    menu,
+    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
+    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
   }
 }

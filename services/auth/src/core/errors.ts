@@ -34,6 +34,15 @@ export const ErrorCodes = {
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
   SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },
+  // Order sessions, the menu and encrypted PINs (issue 3)
+  SESSION_NOT_FOUND: { status: 404, message: 'The session does not exist or has expired; start a new one' },
+  SESSION_NOT_AUTHENTICATED: { status: 401, message: 'Verify the session with a PIN before ordering' },
+  SESSION_ALREADY_AUTHENTICATED: { status: 409, message: 'The session is already verified; no PIN is needed' },
+  CONTACT_NOT_FOUND: { status: 404, message: 'No phone number is registered for this contact, so no PIN can be sent; please contact support' },
+  UNKNOWN_MENU_ITEM: { status: 422, message: 'That item is not on the menu' },
+  ORDER_LIMIT_REACHED: { status: 422, message: 'The order cannot hold more of that item' },
+  INVALID_CIPHERTEXT: { status: 400, message: 'The encrypted PIN could not be decrypted for this challenge' },
+  ENCRYPTION_NOT_CONFIGURED: { status: 400, message: 'Encrypted PINs are not enabled on this service (KMS_KEY_ID is not set); send the PIN as pin' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

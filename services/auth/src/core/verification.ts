@@ -4,7 +4,7 @@ import { normalisePhone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
   Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, VerificationEvents,
+  SendUndo, SmsSender, VerificationEvents, VerifyOutcome,
 } from './ports.ts'
 
 export interface VerificationPolicy extends Limits {
@@ -50,6 +50,7 @@ export type VerifyResult =
   | { status: 'locked'; attemptsLeft: 0; retryAfterSeconds: number }
 
 const PIN_DIGITS = /^[0-9]+$/
+const NEVER_A_DIGEST = '!'
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export type Verification = ReturnType<typeof createVerification>
@@ -80,6 +81,25 @@ export function createVerification(deps: VerificationDeps) {
       events.smsFailed?.(err)
       await store.undoSend(undo).catch(() => undefined) // the challenge then simply expires
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
+    }
+  }
+
+  // failAttempt's mapping; verify keeps its own copy so this change stays additive (fold after merging).
+  function settle(outcome: VerifyOutcome): VerifyResult {
+    switch (outcome.kind) {
+      case 'not_found':
+        events.verified?.('not_found')
+        throw new PinlineError('CHALLENGE_NOT_FOUND')
+      case 'approved':
+        events.verified?.('approved')
+        return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
+      case 'rejected':
+        events.verified?.('rejected')
+        return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
+      case 'locked':
+      case 'phone_locked':
+        events.verified?.('locked')
+        return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
     }
   }
 
@@ -153,27 +173,22 @@ export function createVerification(deps: VerificationDeps) {
     async verify(id: string, pin: string): Promise<VerifyResult> {
       if (pin.length !== policy.pinLength || !PIN_DIGITS.test(pin)) throw new PinlineError('INVALID_PIN_FORMAT')
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
-      const outcome = await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults)
-      switch (outcome.kind) {
-        case 'not_found':
-          events.verified?.('not_found')
-          throw new PinlineError('CHALLENGE_NOT_FOUND')
-        case 'approved':
-          events.verified?.('approved')
-          return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
-        case 'rejected':
-          events.verified?.('rejected')
-          return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
-        case 'locked':
-        case 'phone_locked':
-          events.verified?.('locked')
-          return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
-      }
+      return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
     },
 
     /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */
     challengeIdFor(phone: string, idempotencyKey: string): string {
       return store.challengeId(this.phone(phone), keyedToken(policy.secret, idempotencyKey))
+    },
+
+    /**
+     * Counts one failed attempt for input that carries no PIN to compare, such as a
+     * ciphertext that does not decrypt: it goes through the same atomic verify, with a
+     * digest that can never match (digests are base64url, '!' is not).
+     */
+    async failAttempt(id: string): Promise<VerifyResult> {
+      if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      return settle(await store.verify(id, NEVER_A_DIGEST, now(), policy, policy.enrolDefaults))
     },
 
     async status(id: string): Promise<ChallengeState | undefined> {

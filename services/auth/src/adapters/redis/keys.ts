@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 const ID_LEN = 16 // 96 bits of SHA-256: collisions are not a practical concern
 const TOKEN_LEN = 22
 const CHALLENGE_ID = new RegExp(`^[A-Za-z0-9_-]{${ID_LEN + TOKEN_LEN}}$`)
+const SESSION_ID = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LEN}}$`)
 
 const digest = (input: string) => createHash('sha256').update(input).digest('base64url').slice(0, ID_LEN)
 
@@ -28,5 +29,8 @@ export function createKeys(prefix: string) {
     },
     caller: (e164: string) => `${tag(phoneId(e164))}:caller`,
     email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,
+    /** An order session is one hash in a slot of its own. */
+    session: (sessionId: string) => `${tag(`s:${sessionId}`)}:session`,
+    isSessionId: (id: string) => SESSION_ID.test(id),
   }
 }

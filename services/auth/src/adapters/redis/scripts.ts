@@ -152,6 +152,95 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
+// Order session hash fields: n nonce, em e-mail, ph phone given at creation, to where the
+// current PIN went, lo locale, au authenticated 1/0, ch challenge id, g challenge generation,
+// it order lines (JSON [{i, q}]), c created (ms). Every session script starts with this.
+const sessionLib = `
+-- The sliding idle TTL, capped by what is left of the maximum age (<= 0: expired).
+local function live(key, now, idle, max_age)
+  local created = redis.call('HGET', key, 'c')
+  if not created then return nil end
+  local ttl = math.min(idle, tonumber(created) + max_age - now)
+  if ttl <= 0 then redis.call('DEL', key) return nil end
+  return ttl
+end
+-- Refreshes the TTL and replies {status, ttl ms, field, value, ...}.
+local function reply(status, key, ttl)
+  redis.call('PEXPIRE', key, ttl)
+  local r = {status, ttl}
+  for _, v in ipairs(redis.call('HGETALL', key)) do r[#r + 1] = v end
+  return r
+end
+local now, idle, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+`
+
+const sessionOpen = `${sessionLib}
+-- KEYS[1] session
+-- ARGV[1] now ms, [2] idle ttl ms, [3] max age ms, [4] mode 'create'|'email', [5] nonce,
+--     [6] e-mail ('' none), [7] phone ('' none), [8] locale
+-- create: a new session unless the id exists -> {'exists'}.
+-- email: the live session if it belongs to ARGV[6], else a new one in its place.
+local ttl = live(KEYS[1], now, idle, max_age)
+if ttl then
+  if ARGV[4] == 'create' then return {'exists'} end
+  if redis.call('HGET', KEYS[1], 'em') == ARGV[6] then return reply('ok', KEYS[1], ttl) end
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HSET', KEYS[1], 'n', ARGV[5], 'em', ARGV[6], 'ph', ARGV[7], 'to', '', 'lo', ARGV[8],
+  'au', '0', 'ch', '', 'g', '0', 'it', '[]', 'c', ARGV[1])
+return reply('ok', KEYS[1], math.min(idle, max_age))
+`
+
+const sessionGet = `${sessionLib}
+-- KEYS[1] session; ARGV[1] now ms, [2] idle ttl ms, [3] max age ms
+-- -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl then return {'not_found'} end
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionBind = `${sessionLib}
+-- Binds a newly issued challenge, unless another request already bound this generation's.
+-- KEYS[1] session; ARGV[1..3] timing, [4] nonce, [5] generation, [6] challenge id, [7] sent to
+-- -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl or redis.call('HGET', KEYS[1], 'n') ~= ARGV[4] then return {'not_found'} end
+if redis.call('HGET', KEYS[1], 'g') == ARGV[5] then
+  redis.call('HSET', KEYS[1], 'ch', ARGV[6], 'to', ARGV[7], 'g', tostring(tonumber(ARGV[5]) + 1))
+end
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionAuthenticate = `${sessionLib}
+-- After an approved PIN: authenticated until the session expires; the spent challenge is forgotten.
+-- KEYS[1] session; ARGV[1..3] timing, [4] nonce -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl or redis.call('HGET', KEYS[1], 'n') ~= ARGV[4] then return {'not_found'} end
+redis.call('HSET', KEYS[1], 'au', '1', 'ch', '')
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionAddItem = `${sessionLib}
+-- KEYS[1] session; ARGV[1..3] timing, [4] item id, [5] quantity, [6] max quantity per item,
+--     [7] max lines -> {'added', ttl, fields...} | {'not_found'} | {'not_authenticated'} | {'limit'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl then return {'not_found'} end
+if redis.call('HGET', KEYS[1], 'au') ~= '1' then return {'not_authenticated'} end
+local lines = cjson.decode(redis.call('HGET', KEYS[1], 'it'))
+local qty, max_qty = tonumber(ARGV[5]), tonumber(ARGV[6])
+local line = nil
+for _, l in ipairs(lines) do if l.i == ARGV[4] then line = l end end
+if line then
+  if line.q + qty > max_qty then return {'limit'} end
+  line.q = line.q + qty
+else
+  if qty > max_qty or #lines >= tonumber(ARGV[7]) then return {'limit'} end
+  lines[#lines + 1] = {i = ARGV[4], q = qty}
+end
+redis.call('HSET', KEYS[1], 'it', cjson.encode(lines))
+return reply('added', KEYS[1], ttl)
+`
+
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
@@ -162,6 +251,11 @@ export interface PinlineScripts {
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
   plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
   plDelIfEquals(k1: string, value: string): Promise<number>
+  plSessionOpen(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionGet(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionAuthenticate(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionAddItem(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
 }
 
 export type ScriptedRedis = Redis & PinlineScripts
@@ -174,6 +268,11 @@ const scripts = {
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
   plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+  plSessionOpen: { numberOfKeys: 1, lua: sessionOpen },
+  plSessionGet: { numberOfKeys: 1, lua: sessionGet },
+  plSessionBind: { numberOfKeys: 1, lua: sessionBind },
+  plSessionAuthenticate: { numberOfKeys: 1, lua: sessionAuthenticate },
+  plSessionAddItem: { numberOfKeys: 1, lua: sessionAddItem },
 }
 
 /** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */

@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { ErrorCodes } from '../../core/errors.ts'
 import callers from './callers.ts'
 import connect from './connect.ts'
+import lexChannel from './channels-lex.ts'
+import menu from './menu.ts'
 import pins from './pins.ts'
+import sessions from './sessions.ts'
 
 /** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time). */
 export default async function v1(fastify: FastifyInstance) {
@@ -16,4 +19,7 @@ export default async function v1(fastify: FastifyInstance) {
   await fastify.register(callers)
   await fastify.register(pins)
   await fastify.register(connect)
+  await fastify.register(menu)
+  await fastify.register(sessions)
+  await fastify.register(lexChannel)
 }
