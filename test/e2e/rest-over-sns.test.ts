@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
@@ -94,6 +96,19 @@ describe('the server process, SMS through the real SNS client', () => {
 })
 
 describe('the server process lifecycle', () => {
+  it('a client that stalls mid-request does not hold the exit past the grace period', async () => {
+    const own = await startService({ REDIS_URL: inject('redisUrl'), API_KEYS: KEY, LOG_LEVEL: 'warn' })
+    const socket = connect(new URL(own.url).port ? Number(new URL(own.url).port) : 80, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write('POST /v1/pins HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"phone":')
+    socket.on('error', () => undefined)
+    await new Promise((r) => setTimeout(r, 100))
+    const started = Date.now()
+    await own.stop()
+    expect(Date.now() - started).toBeLessThan(9_500)
+    socket.destroy()
+  }, 15_000)
+
   it('on SIGTERM finishes the request in flight, then exits cleanly', async () => {
     sns.setLatency(700)
     try {
