@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
+import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
+import { normalisePhone } from './core/phone.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -33,6 +35,14 @@ const Env = Type.Object({
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
+  // SMS pumping guards and test numbers (see SECURITY.md).
+  SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
+  SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
+  SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
+  SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
+  SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
+  ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -65,6 +75,15 @@ export interface Config {
     timeoutMs: number
     maxAttempts: number
   }
+  smsSpend: {
+    allowedCountries: '*' | string[]
+    prefixDropDigits: number
+    prefixMaxSends: number
+    prefixWindowSeconds: number
+    dailyLimit: number
+  }
+  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
+  testNumbers: ReadonlyMap<string, string>
 }
 
 export class ConfigError extends Error {
@@ -86,6 +105,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
+  const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
+  if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
+    throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -122,5 +146,39 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.SMS_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
+    smsSpend: {
+      allowedCountries,
+      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+      dailyLimit: e.SMS_DAILY_LIMIT,
+    },
+    testNumbers,
   }
+}
+
+function parseCountries(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const known = new Set<string>(getCountries())
+  const codes = value.split(',').map((c) => c.trim())
+  const unknown = codes.find((c) => !known.has(c))
+  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
+  return [...new Set(codes)]
+}
+
+/** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
+function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
+  const numbers = new Map<string, string>()
+  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  for (const [i, entry] of entries.entries()) {
+    const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
+    const phone = normalisePhone(number, defaultCountry)
+    // Named by position, not by content: configuration errors end up in logs.
+    const name = `entry ${i + 1}`
+    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
+    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
+    if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
+    numbers.set(phone.e164, code)
+  }
+  return numbers
 }

@@ -28,5 +28,10 @@ export function createKeys(prefix: string) {
     },
     caller: (e164: string) => `${tag(phoneId(e164))}:caller`,
     email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,
+    /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
+    isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
+    // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
+    prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
+    dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
   }
 }

@@ -152,6 +152,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
+const takeCapped = `
+-- Counts one more on a capped counter (SMS per number prefix, SMS per day), unless it is full.
+-- KEYS[1] counter; ARGV[1] max, [2] window ms, applied when the counter is created
+-- -> {1, count} taken | {0, pttl} full
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return {0, redis.call('PTTL', KEYS[1])} end
+n = redis.call('INCR', KEYS[1])
+-- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, n}
+`
+
+const giveBack = `
+-- Takes back one count from a capped counter (the SMS was refused or not sent). Never below 0.
+-- KEYS[1] counter -> the count after
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`
+
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
@@ -162,6 +181,8 @@ export interface PinlineScripts {
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
   plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
   plDelIfEquals(k1: string, value: string): Promise<number>
+  plTakeCapped(k1: string, max: number, windowMs: number): Promise<[number, number]>
+  plGiveBack(k1: string): Promise<number>
 }
 
 export type ScriptedRedis = Redis & PinlineScripts
@@ -174,6 +195,8 @@ const scripts = {
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
   plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+  plTakeCapped: { numberOfKeys: 1, lua: takeCapped },
+  plGiveBack: { numberOfKeys: 1, lua: giveBack },
 }
 
 /** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */
