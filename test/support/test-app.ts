@@ -69,7 +69,16 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
 }
 
-/** Every key this app wrote (to prove that refused requests wrote nothing). */
+/**
+ * Every key of state this app wrote (to prove that refused requests wrote nothing). Rate-limit
+ * counters are left out: every authenticated request moves them, by design.
+ */
 export async function keysOf(t: TestApp): Promise<string[]> {
-  return (await t.app.redis.keys(`${t.prefix}*`)).sort()
+  const counters = t.app.keys.rateLimit.namespace
+  return (await t.app.redis.keys(`${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
+}
+
+/** The rate-limit counters this app wrote. */
+export async function rateLimitKeysOf(t: TestApp): Promise<string[]> {
+  return (await t.app.redis.keys(`${t.app.keys.rateLimit.namespace}*`)).sort()
 }

@@ -3,10 +3,11 @@ import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
 
 const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PIN_HMAC_SECRET: 'x'.repeat(32) }
 
-describe('SMS spend settings', () => {
-  it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day', () => {
+describe('SMS spend and rate-limit settings', () => {
+  it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1200/min per key, 600/min per IP', () => {
     const c = loadConfig({})
     expect(c.smsSpend).toEqual({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixWindowSeconds: 3600, dailyLimit: 10000 })
+    expect(c.rateLimit).toEqual({ windowSeconds: 60, perApiKey: 1200, perIp: 600 })
     expect(c.testNumbers.size).toBe(0)
   })
 
@@ -21,6 +22,7 @@ describe('SMS spend settings', () => {
 
   it.each([
     ['SMS_DAILY_LIMIT', '0'], ['SMS_PREFIX_DROP_DIGITS', '0'], ['SMS_PREFIX_DROP_DIGITS', '7'], ['SMS_PREFIX_MAX_SENDS', '-1'],
+    ['RATE_LIMIT_PER_KEY', '0'], ['RATE_LIMIT_PER_IP', 'many'], ['RATE_LIMIT_WINDOW_SECONDS', '0'],
   ])('%s=%s is refused, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name))
   })

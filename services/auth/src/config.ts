@@ -35,12 +35,15 @@ const Env = Type.Object({
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
-  // SMS pumping guards and test numbers (see SECURITY.md).
+  // SMS pumping guards (see SECURITY.md) and HTTP rate limits.
   SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
   SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
   SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
   SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+  RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
@@ -82,6 +85,7 @@ export interface Config {
     prefixWindowSeconds: number
     dailyLimit: number
   }
+  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
   testNumbers: ReadonlyMap<string, string>
 }
@@ -153,6 +157,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
       dailyLimit: e.SMS_DAILY_LIMIT,
     },
+    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     testNumbers,
   }
 }

@@ -33,5 +33,11 @@ export function createKeys(prefix: string) {
     // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
     prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
+    rateLimit: {
+      namespace: `${prefix}rl:`,
+      apiKey: (apiKey: string) => `k:${digest(`api-key:${apiKey}`)}`,
+      ip: (ip: string) => `ip:${digest(`ip:${ip}`)}`,
+    },
   }
 }
