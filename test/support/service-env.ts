@@ -40,7 +40,7 @@ export async function call(base: string, method: string, path: string, body?: un
 }
 
 /** Retries `fn` until it returns true or `timeoutMs` passes. */
-export async function eventually(fn: () => Promise<boolean>, timeoutMs = 5_000, stepMs = 50): Promise<void> {
+export async function eventually(fn: () => Promise<boolean>, timeoutMs = 10_000, stepMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`)
