@@ -37,6 +37,7 @@ describe('TEST_NUMBERS', () => {
     const keys = await keysOf(t)
     expect(keys.some((k) => k.endsWith(`{d:${new Date().toISOString().slice(0, 10)}}:sends`))).toBe(false)
     expect(keys.some((k) => k.includes('{p:'))).toBe(false)
+    expect(keys).toContain(`${t.prefix}{${t.app.keys.phoneId(TEST_PHONE)}}:sends`)
   })
 
   it('every use is logged, with the number masked and never the code', async () => {

@@ -17,9 +17,11 @@ const STACK_TRACE = /\n\s+at |node:internal|\.(ts|js|mjs):\d+:\d+|\/services\/au
 
 /**
  * The property every input surface holds, whatever it is sent: never a 5xx, never a stack trace,
- * a {code, message} body for every refusal, and never a grant. A surface is an arbitrary of
- * requests; the Lex and Connect channels add theirs by passing their own event arbitrary and
- * their own `isGrant`.
+ * a {code, message} body for every refusal, Retry-After on every 429, and never a grant. A
+ * surface is an arbitrary of requests; the Lex and Connect channels add theirs by passing their
+ * own event arbitrary (e.g. POST /v1/channels/connect with fuzzed ContactFlowEvents) and their
+ * own `isGrant` (pinVerified "True", auth "true"), with `errorBody: false` where errors travel
+ * in the channel's own shape.
  */
 export async function assertNoFaultNoGrant(app: FastifyInstance, requests: fc.Arbitrary<InjectOptions>, opts: NoFaultOptions): Promise<void> {
   await fc.assert(
@@ -30,6 +32,7 @@ export async function assertNoFaultNoGrant(app: FastifyInstance, requests: fc.Ar
       if (res.statusCode >= 400 && request.method !== 'HEAD' && opts.errorBody !== false) {
         expect(res.json()).toEqual({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) })
       }
+      if (res.statusCode === 429) expect(String(res.headers['retry-after'])).toMatch(/^[1-9][0-9]*$/)
       expect(opts.isGrant(res), res.body).toBe(false)
     }),
     { numRuns: opts.numRuns ?? 300 },
