@@ -243,7 +243,7 @@ describe('logs', () => {
     })
     const sms = recordingSms()
     const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
-    const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix }
+    const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix, logs: () => logs }
     try {
       const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
       await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })

@@ -29,15 +29,17 @@ process.once('exit', () => {
 })
 
 /**
- * Starts the real server (`node services/auth/src/server.ts`) with exactly `env` (plus PATH, and a
- * free PORT and HOST=127.0.0.1 unless given) and resolves once /readyz answers 200.
+ * Starts the real server (`node services/auth/src/server.ts`) with exactly `env` (plus PATH, HOME,
+ * and a free PORT and HOST=127.0.0.1 unless given) and resolves once /healthz answers 200. The
+ * server waits for its first Redis connection before it listens, so with Redis up it is ready;
+ * with Redis down (fault tests) it still starts, as in production.
  */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? (await freePort()))
   const host = env.HOST ?? '127.0.0.1'
   const url = `http://${host}:${port}`
   const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: host },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: host },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.add(child)
@@ -67,7 +69,7 @@ export async function startService(env: Record<string, string>): Promise<Service
     if (!running()) {
       throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-4000)}`)
     }
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    const ready = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
     if (ready) break
     if (Date.now() > deadline) {
       await stop()

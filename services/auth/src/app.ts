@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
 import { loggerOptions } from './logging.ts'
-import errorHandler from './plugins/app/error-handler.ts'
+import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
@@ -44,6 +44,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors: replyWithError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }

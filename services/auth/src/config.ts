@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
+import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import type { MenuItem } from './core/menu.ts'
+import { normalisePhone } from './core/phone.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -43,6 +45,17 @@ const Env = Type.Object({
   KMS_KEY_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   KMS_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 100, maximum: 10000 }),
   KMS_MAX_ATTEMPTS: Type.Integer({ default: 2, minimum: 1, maximum: 5 }),
+  // SMS pumping guards (see SECURITY.md) and HTTP rate limits.
+  SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
+  SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
+  SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
+  SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
+  SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+  RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
+  TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
+  ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -80,6 +93,16 @@ export interface Config {
   menu: MenuItem[]
   sessions: { ttlSeconds: number; maxAgeSeconds: number }
   kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
+  smsSpend: {
+    allowedCountries: '*' | string[]
+    prefixDropDigits: number
+    prefixMaxSends: number
+    prefixWindowSeconds: number
+    dailyLimit: number
+  }
+  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
+  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
+  testNumbers: ReadonlyMap<string, string>
 }
 
 export class ConfigError extends Error {
@@ -107,6 +130,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     menu = loadMenu(e.MENU_FILE)
   } catch (err) {
     throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
+  }
+  const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
+  const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
+  if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
+    throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
   return {
     env: e.NODE_ENV,
@@ -148,5 +176,40 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     menu,
     sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
     kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
+    smsSpend: {
+      allowedCountries,
+      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+      dailyLimit: e.SMS_DAILY_LIMIT,
+    },
+    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    testNumbers,
   }
+}
+
+function parseCountries(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const known = new Set<string>(getCountries())
+  const codes = value.split(',').map((c) => c.trim())
+  const unknown = codes.find((c) => !known.has(c))
+  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
+  return [...new Set(codes)]
+}
+
+/** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
+function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
+  const numbers = new Map<string, string>()
+  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  for (const [i, entry] of entries.entries()) {
+    const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
+    const phone = normalisePhone(number, defaultCountry)
+    // Named by position, not by content: configuration errors end up in logs.
+    const name = `entry ${i + 1}`
+    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
+    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
+    if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
+    numbers.set(phone.e164, code)
+  }
+  return numbers
 }

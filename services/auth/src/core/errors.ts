@@ -18,6 +18,8 @@ export const ErrorCodes = {
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
   // 422: well-formed, but there is nothing to verify
   CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
+  // 422: well-formed, but policy forbids it
+  DESTINATION_NOT_ALLOWED: { status: 422, message: 'PINs are not sent to numbers in that country or network' },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -28,9 +30,11 @@ export const ErrorCodes = {
   PHONE_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to this number; try again later' },
   PHONE_LOCKED: { status: 429, message: 'Too many failed verifications for this number; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
+  PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },
   SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent; nothing was counted against you, try again' },
+  SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
   SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },

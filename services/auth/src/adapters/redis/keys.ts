@@ -32,5 +32,16 @@ export function createKeys(prefix: string) {
     /** An order session is one hash in a slot of its own. */
     session: (sessionId: string) => `${tag(`s:${sessionId}`)}:session`,
     isSessionId: (id: string) => SESSION_ID.test(id),
+    /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
+    isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
+    // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
+    prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
+    dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
+    rateLimit: {
+      namespace: `${prefix}rl:`,
+      apiKey: (apiKey: string) => `k:${digest(`api-key:${apiKey}`)}`,
+      ip: (ip: string) => `ip:${digest(`ip:${ip}`)}`,
+    },
   }
 }

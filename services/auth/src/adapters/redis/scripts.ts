@@ -241,6 +241,25 @@ redis.call('HSET', KEYS[1], 'it', cjson.encode(lines))
 return reply('added', KEYS[1], ttl)
 `
 
+const takeCapped = `
+-- Counts one more on a capped counter (SMS per number prefix, SMS per day), unless it is full.
+-- KEYS[1] counter; ARGV[1] max, [2] window ms, applied when the counter is created
+-- -> {1, count} taken | {0, pttl} full
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return {0, redis.call('PTTL', KEYS[1])} end
+n = redis.call('INCR', KEYS[1])
+-- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, n}
+`
+
+const giveBack = `
+-- Takes back one count from a capped counter (the SMS was refused or not sent). Never below 0.
+-- KEYS[1] counter -> the count after
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`
+
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
@@ -256,6 +275,8 @@ export interface PinlineScripts {
   plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionAuthenticate(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionAddItem(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plTakeCapped(k1: string, max: number, windowMs: number): Promise<[number, number]>
+  plGiveBack(k1: string): Promise<number>
 }
 
 export type ScriptedRedis = Redis & PinlineScripts
@@ -273,6 +294,8 @@ const scripts = {
   plSessionBind: { numberOfKeys: 1, lua: sessionBind },
   plSessionAuthenticate: { numberOfKeys: 1, lua: sessionAuthenticate },
   plSessionAddItem: { numberOfKeys: 1, lua: sessionAddItem },
+  plTakeCapped: { numberOfKeys: 1, lua: takeCapped },
+  plGiveBack: { numberOfKeys: 1, lua: giveBack },
 }
 
 /** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */

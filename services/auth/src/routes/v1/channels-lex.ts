@@ -27,6 +27,9 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
   const channel = createLexChannel({ menu: fastify.menu, sessions: fastify.sessions, defaultLocale: fastify.config.defaultLocale })
 
   fastify.post('/v1/channels/lex', {
+    // Only the Lambda shims call this, all from a few addresses with one key: per-IP and per-key
+    // HTTP limits would throttle a busy bot. The PIN send and attempt caps still apply inside.
+    config: { rateLimit: false },
     schema: {
       tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood)',
       description: 'Always answers 200 with a Lex V2 response once authorised, even when the event is unusable or a dependency fails: the message then says what happened.',

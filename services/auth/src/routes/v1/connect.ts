@@ -61,6 +61,9 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/v1/channels/connect', {
     bodyLimit: EVENT_BODY_LIMIT,
+    // Only the Lambda shim calls this, from a few addresses with one key: per-IP and per-key
+    // HTTP limits would throttle a busy contact centre. The PIN send and attempt caps still apply.
+    config: { rateLimit: false },
     schema: {
       tags: ['channels'], security, summary: 'Amazon Connect: lookup, sendPin, verifyPin',
       description: 'Takes a ContactFlowEvent; Details.Parameters.action picks the operation. Every outcome, failures included, is 200 with a flat string map, so the flow branches on $.External.lambdaResult and errorCode.',
