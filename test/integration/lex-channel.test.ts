@@ -290,6 +290,17 @@ describe('OrderFood: what cannot be done is said clearly', () => {
     expect(t.sms.sent).toHaveLength(0)
   })
 
+  it('a registered number outside SMS_ALLOWED_COUNTRIES: Close/Failed telling the user to contact support, nothing sent', async () => {
+    const email = `us-${randomUUID().slice(0, 6)}@example.com`
+    const put = await t.app.inject({ method: 'PUT', url: '/v1/callers/+12025550143', headers: auth, payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en', email } })
+    expect(put.statusCode).toBe(201)
+    const r = await say(t, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email }, slots: { Food: slot('pizza') } })
+    expectLexShape(r)
+    expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
+    expect(message(r)).toMatch(/can't send a PIN to the phone number.*contact support/)
+    expect(t.sms.sent).toHaveLength(0)
+  })
+
   it('no e-mail attribute (the bookhotel sample has no sessionAttributes at all): Close/Failed', async () => {
     const r = await say(t, { intent: 'OrderFood', slots: { Food: slot('pizza') } })
     expectLexShape(r)

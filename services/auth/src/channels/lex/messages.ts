@@ -27,6 +27,8 @@ export interface BotTexts {
   locked(seconds: number | undefined): string
   sendLimit(seconds: number | undefined): string
   noContact: string
+  /** The number's country (or network) is not on SMS_ALLOWED_COUNTRIES. */
+  destinationNotAllowed: string
   noEmail: string
   smsFailed: string
   encryptionOff: string
@@ -62,6 +64,7 @@ const en: BotTexts = {
   locked: (s) => `Too many incorrect PINs. For your security, please try again in ${inMinutes(s)} minute(s).`,
   sendLimit: (s) => `We've sent as many PINs as we can for now. Please try again in ${inMinutes(s)} minute(s).`,
   noContact: "I couldn't find a phone number registered to your e-mail address, so I can't send you a PIN. Please contact support.",
+  destinationNotAllowed: "I can't send a PIN to the phone number registered to your e-mail address. Please contact support.",
   noEmail: 'I need the e-mail address you signed in with to take an order. Please sign in again, or contact support.',
   smsFailed: "I couldn't send the PIN just now. Nothing was ordered; please try again in a moment.",
   encryptionOff: "This chat can't accept encrypted PINs at the moment. Please contact support.",
@@ -89,6 +92,7 @@ const ja: BotTexts = {
   locked: (s) => `PINの誤りが多すぎます。安全のため、${inMinutes(s)}分後にもう一度お試しください。`,
   sendLimit: (s) => `現在これ以上PINをお送りできません。${inMinutes(s)}分後にもう一度お試しください。`,
   noContact: 'ご登録のメールアドレスに紐づく電話番号が見つからないため、PINをお送りできません。サポートまでお問い合わせください。',
+  destinationNotAllowed: 'ご登録の電話番号にはPINをお送りできません。サポートまでお問い合わせください。',
   noEmail: 'ご注文にはサインインしたメールアドレスが必要です。もう一度サインインするか、サポートまでお問い合わせください。',
   smsFailed: 'ただいまPINを送信できませんでした。ご注文は確定していません。しばらくしてからもう一度お試しください。',
   encryptionOff: '現在このチャットでは暗号化されたPINを受け付けられません。サポートまでお問い合わせください。',
