@@ -7,7 +7,22 @@ import type { Redis } from 'ioredis'
 // Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
 // e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked.
 
-const createChallenge = `
+// Both sends (create and resend) pass the same per-phone gate: refused while the number is
+// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3] sends.
+const phoneSendGate = `
+local function take_phone_send(max_failures, max_sends, window)
+  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then
+    return {'phone_locked', redis.call('PTTL', KEYS[2])}
+  end
+  if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(max_sends) then
+    return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
+  end
+  if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], window) end
+  return nil
+end
+`
+
+const createChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
 --     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms
@@ -15,20 +30,15 @@ const createChallenge = `
 --    | {'phone_send_limit', pttl} | {'created'}
 local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st')
 if c[1] then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[8]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[9]) then
-  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
-end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[10]) end
+local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
   'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}
 `
 
-const resendChallenge = `
+const resendChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
 --     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
@@ -40,13 +50,8 @@ if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
 if wait > 0 then return {'cooldown', wait} end
 if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[6]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[7]) then
-  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
-end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[8]) end
+local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8])
+if refused then return refused end
 local sends = tonumber(c[2]) + 1
 redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { ChallengeView } from '../../core/verification.ts'
+import { Challenge, challengeBody } from '../../schemas/challenge.ts'
 import { Caller, ErrorBody, Locale, PhoneString, commonErrors, security } from '../../schemas/common.ts'
 import { toCallerBody } from './callers.ts'
 
@@ -13,14 +13,6 @@ const IssueBody = Type.Object({
   enrol: Type.Optional(Type.Boolean({ description: 'On approval, enrol the caller (atomically with the verify)' })),
 }, { additionalProperties: false })
 
-const Challenge = Type.Object({
-  challengeId: Type.String(),
-  status: Type.Literal('pending'),
-  expiresAt: Type.String({ format: 'date-time' }),
-  resendAvailableAt: Type.String({ format: 'date-time' }),
-  sendsLeft: Type.Integer(),
-}, { title: 'Challenge' })
-
 const VerifyBody = Type.Object({
   pin: Type.String({ pattern: '^[0-9]{4,10}$', description: 'ASCII digits, exactly PIN_LENGTH of them' }),
 }, { additionalProperties: false })
@@ -31,14 +23,6 @@ const VerifyResult = Type.Object({
   retryAfter: Type.Optional(Type.Integer({ description: 'Seconds until a new PIN can be requested (locked)' })),
   caller: Type.Optional(Caller),
 }, { title: 'VerifyResult' })
-
-const challengeBody = (c: ChallengeView) => ({
-  challengeId: c.challengeId,
-  status: c.status,
-  expiresAt: new Date(c.expiresAt).toISOString(),
-  resendAvailableAt: new Date(c.resendAvailableAt).toISOString(),
-  sendsLeft: c.sendsLeft,
-})
 
 /** One-time PINs: issue (sends the SMS), resend, verify. */
 const pins: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -4,6 +4,7 @@ import { PinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
+import { Challenge, challengeBody } from '../../schemas/challenge.ts'
 import { ErrorBody, Locale, PhoneString, commonErrors, security } from '../../schemas/common.ts'
 
 const Params = Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -32,11 +33,7 @@ const Session = Type.Object({
 }, { title: 'Session' })
 
 const PinSent = Type.Object({
-  challengeId: Type.String(),
-  status: Type.Literal('pending'),
-  expiresAt: Type.String({ format: 'date-time' }),
-  resendAvailableAt: Type.String({ format: 'date-time' }),
-  sendsLeft: Type.Integer(),
+  ...Challenge.properties,
   sentTo: Type.String({ description: 'The number the PIN went to, all but the last four digits hidden' }),
 }, { title: 'SessionPin' })
 
@@ -90,11 +87,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (req, reply) => {
     const r = await core.requestPin(req.params.sessionId)
     if (r.kind === 'pending') throw new PinlineError(r.reason, { retryAfter: r.retryAfterSeconds })
-    const c = r.challenge
-    return reply.code(201).send({
-      challengeId: c.challengeId, status: c.status, expiresAt: new Date(c.expiresAt).toISOString(),
-      resendAvailableAt: new Date(c.resendAvailableAt).toISOString(), sendsLeft: c.sendsLeft, sentTo: maskPhone(r.session.sentTo ?? ''),
-    })
+    return reply.code(201).send({ ...challengeBody(r.challenge), sentTo: maskPhone(r.session.sentTo ?? '') })
   })
 
   fastify.post('/v1/sessions/:sessionId/pin/verify', {
