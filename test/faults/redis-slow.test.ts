@@ -5,6 +5,7 @@ import { startLatencyProxy, type LatencyProxy } from '../support/latency-proxy.t
 import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
 import { call, eventually, serviceEnv } from '../support/service-env.ts'
+import { TEST_SECRET } from '../support/test-app.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
 
 // The service reaches Redis through a TCP proxy that holds traffic back or cuts it. Its
@@ -16,7 +17,7 @@ let proxy: LatencyProxy
 let sns: SnsStandIn
 let svc: ServiceProcess
 let direct: Redis // straight to Redis, to read what really happened
-const keys = createKeys('pl:')
+const keys = createKeys('pl:', TEST_SECRET)
 const pinOf = (phone: string) => sns.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
 
 beforeAll(async () => {

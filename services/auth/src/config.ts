@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
@@ -19,6 +18,7 @@ const Env = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  KEY_HASH_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   PIN_LENGTH: Type.Integer({ default: 6, minimum: 4, maximum: 10 }),
   PIN_TTL_SECONDS: Type.Integer({ default: 300, minimum: 30, maximum: 600 }),
   PIN_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
@@ -67,7 +67,8 @@ export interface Config {
   trustProxy: boolean
   bodyLimit: number
   apiKeys: string[]
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number }
+  /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
   pin: {
     secret: string
     length: number
@@ -105,6 +106,8 @@ export interface Config {
   testNumbers: ReadonlyMap<string, string>
 }
 
+const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -136,6 +139,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
+  // Outside production a fixed development secret keeps Redis keys stable across restarts.
+  const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -145,10 +150,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimit: e.BODY_LIMIT_BYTES,
     // Outside production a fixed development key keeps the first run to one command.
     apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
     pin: {
-      // Outside production a per-process secret is enough: challenges live minutes.
-      secret: e.PIN_HMAC_SECRET ?? randomBytes(32).toString('base64url'),
+      secret: pinSecret,
       length: e.PIN_LENGTH,
       ttlSeconds: e.PIN_TTL_SECONDS,
       maxAttempts: e.PIN_MAX_ATTEMPTS,

@@ -49,7 +49,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
     await redis.quit().catch(() => redis.disconnect())
   })
 
-  const keys = createKeys(config.redis.keyPrefix)
+  const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
   const callers = failClosed(createCallerRegistry(redis, keys))
   const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
   if (config.testNumbers.size > 0) {
