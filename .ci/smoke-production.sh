@@ -7,7 +7,11 @@ root=$(pwd)
 work=$(mktemp -d)
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 rport=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
-cleanup() { kill "${srv:-}" "${rds:-}" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  kill "${srv:-}" "${rds:-}" 2>/dev/null || true
+  wait "${srv:-}" "${rds:-}" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 cp package.json package-lock.json "$work/"
@@ -26,7 +30,7 @@ grep -q 'API_KEYS' "$work/refusal.txt" && echo "refused without API_KEYS: $(cat 
 key=ci-smoke-key-0123456789
 (cd "$work" && NODE_ENV=production PORT="$port" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" \
   API_KEYS="$key" PIN_HMAC_SECRET=ci-smoke-secret-0123456789-0123456789 AWS_REGION=us-east-1 \
-  node dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
+  exec node dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
 srv=$!
 
 for _ in $(seq 1 50); do

@@ -72,7 +72,7 @@ async function request(base: string, method: string, path: string, body?: unknow
 }
 
 const ctx: BenchContext = {
-  redis, keys: createKeys(PREFIX), secret: SECRET, budget: 0,
+  redis, keys: createKeys(PREFIX, SECRET), secret: SECRET, budget: 0,
   api: (method, path, body) => request(service.url, method, path, body),
 }
 const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid }

@@ -22,7 +22,8 @@ export function readForwardConfig(path: string, defaultTimeoutMs: number, env: N
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 30000) {
     throw new Error('AUTH_SERVICE_TIMEOUT_MS must be an integer from 100 to 30000')
   }
-  return { url: new URL(path, base).toString(), apiKey, timeoutMs }
+  // Appended, not resolved: a base with a path (https://host/pinline) keeps it.
+  return { url: `${base.replace(/\/+$/, '')}${path}`, apiKey, timeoutMs }
 }
 
 /**
@@ -39,7 +40,7 @@ export async function forward(config: ForwardConfig, event: unknown): Promise<Fo
       body: JSON.stringify(event ?? null),
       signal,
     })
-  } catch (err) {
+  } catch {
     return { ok: false, reason: signal.aborted ? 'timeout' : 'network' }
   }
   try {

@@ -50,6 +50,13 @@ describe('POST /v1/pins', () => {
     }
   })
 
+  it('without a locale, writes to a known caller in their own language', async () => {
+    const phone = nextPhone()
+    await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' } })
+    await issue({ phone })
+    expect(t.sms.sent[0]!.body).toContain('認証コード')
+  })
+
   it('normalises the number to E.164 before sending', async () => {
     const res = await issue({ phone: '+81 90-1234-0001' })
     expect(res.statusCode).toBe(201)

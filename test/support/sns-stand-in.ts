@@ -57,6 +57,10 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
     }
     const replyError = (e: { status: number; type: string; code: string; message: string }) =>
       reply(e.status, errorXml(e, requestId))
+    // Like SNS, an invalid-parameter refusal names the number it refused.
+    if (failure === 'invalid-parameter') {
+      return replyError({ ...FAILURES[failure], message: `Invalid parameter: PhoneNumber Reason: ${form.get('PhoneNumber') ?? ''} is not valid to publish to` })
+    }
     if (failure) return replyError(FAILURES[failure])
 
     const action = form.get('Action')

@@ -4,6 +4,7 @@ import { inject } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig, type Config } from '../../services/auth/src/config.ts'
 import type { SmsMessage, SmsSender } from '../../services/auth/src/core/ports.ts'
+import { loggerOptions } from '../../services/auth/src/logging.ts'
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
@@ -45,10 +46,12 @@ export interface TestApp {
   sms: RecordingSms
   /** The key prefix this app writes under: tests share one Redis, never its keys. */
   prefix: string
+  /** The app's log (pino JSON lines, with the production redaction) when built with `{ logs: true }`. */
+  logs(): string
 }
 
 /** A real app on the shared test Redis, under a key prefix of its own. */
-export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms } = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean } = {}): Promise<TestApp> {
   const prefix = `t${randomUUID().slice(0, 8)}:`
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -56,15 +59,26 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
     REDIS_KEY_PREFIX: prefix,
     PIN_HMAC_SECRET: TEST_SECRET,
     API_KEYS: TEST_API_KEY,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: opts.logs ? 'info' : 'silent',
     ...env,
   })
   const sms = opts.sms ?? recordingSms()
-  const app = await buildApp({ config, sms, logger: false })
-  return { app, config, sms, prefix }
+  let lines = ''
+  const logger = opts.logs ? { ...loggerOptions(config.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
+  const app = await buildApp({ config, sms, logger })
+  return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
 }
 
-/** Every key this app wrote (to prove that refused requests wrote nothing). */
+/**
+ * Every key of state this app wrote (to prove that refused requests wrote nothing). Rate-limit
+ * counters are left out: every authenticated request moves them, by design.
+ */
 export async function keysOf(t: TestApp): Promise<string[]> {
-  return (await t.app.redis.keys(`${t.prefix}*`)).sort()
+  const counters = t.app.keys.rateLimit.namespace
+  return (await t.app.redis.keys(`${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
+}
+
+/** The rate-limit counters this app wrote. */
+export async function rateLimitKeysOf(t: TestApp): Promise<string[]> {
+  return (await t.app.redis.keys(`${t.app.keys.rateLimit.namespace}*`)).sort()
 }

@@ -4,8 +4,9 @@ import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
 import { AccessLog, loggerOptions } from './logging.ts'
-import errorHandler from './plugins/app/error-handler.ts'
+import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
+import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
@@ -24,6 +25,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(swagger)
   await fastify.register(metrics)
   await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
+  await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
   fastify.addHook('onSend', async (req, reply) => {
@@ -43,6 +45,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors: replyWithError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }

@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import envSchema from 'env-schema'
+import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
+import { loadMenu } from './adapters/menu/menu-file.ts'
+import type { MenuItem } from './core/menu.ts'
+import { normalisePhone } from './core/phone.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -15,6 +18,7 @@ const Env = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  KEY_HASH_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   PIN_LENGTH: Type.Integer({ default: 6, minimum: 4, maximum: 10 }),
   PIN_TTL_SECONDS: Type.Integer({ default: 300, minimum: 30, maximum: 600 }),
   PIN_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 10 }),
@@ -33,6 +37,25 @@ const Env = Type.Object({
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
   SMS_TIMEOUT_MS: Type.Integer({ default: 3000, minimum: 100, maximum: 30000 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1, maximum: 5 }),
+  CALLER_ID_AUTH: Type.Union([Type.Literal('trust'), Type.Literal('verify')], { default: 'trust' }),
+  // Order sessions, the menu and KMS-encrypted PINs
+  MENU_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SESSION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({ default: 28800, minimum: 60, maximum: 604800 }),
+  KMS_KEY_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  KMS_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 100, maximum: 10000 }),
+  KMS_MAX_ATTEMPTS: Type.Integer({ default: 2, minimum: 1, maximum: 5 }),
+  // SMS pumping guards (see SECURITY.md) and HTTP rate limits.
+  SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
+  SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
+  SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
+  SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
+  SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+  RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
+  RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
+  TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
+  ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -44,7 +67,8 @@ export interface Config {
   trustProxy: boolean
   bodyLimit: number
   apiKeys: string[]
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number }
+  /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
   pin: {
     secret: string
     length: number
@@ -65,7 +89,24 @@ export interface Config {
     timeoutMs: number
     maxAttempts: number
   }
+  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
+  callerIdAuth: 'trust' | 'verify'
+  menu: MenuItem[]
+  sessions: { ttlSeconds: number; maxAgeSeconds: number }
+  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
+  smsSpend: {
+    allowedCountries: '*' | string[]
+    prefixDropDigits: number
+    prefixMaxSends: number
+    prefixWindowSeconds: number
+    dailyLimit: number
+  }
+  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
+  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
+  testNumbers: ReadonlyMap<string, string>
 }
+
+const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -86,6 +127,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
+  let menu: MenuItem[]
+  try {
+    menu = loadMenu(e.MENU_FILE)
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
+  }
+  const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
+  const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
+  if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
+    throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
+  }
+  // Outside production a fixed development secret keeps Redis keys stable across restarts.
+  const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -95,10 +150,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimit: e.BODY_LIMIT_BYTES,
     // Outside production a fixed development key keeps the first run to one command.
     apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
     pin: {
-      // Outside production a per-process secret is enough: challenges live minutes.
-      secret: e.PIN_HMAC_SECRET ?? randomBytes(32).toString('base64url'),
+      secret: pinSecret,
       length: e.PIN_LENGTH,
       ttlSeconds: e.PIN_TTL_SECONDS,
       maxAttempts: e.PIN_MAX_ATTEMPTS,
@@ -122,5 +176,44 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.SMS_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
+    callerIdAuth: e.CALLER_ID_AUTH,
+    menu,
+    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
+    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
+    smsSpend: {
+      allowedCountries,
+      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+      dailyLimit: e.SMS_DAILY_LIMIT,
+    },
+    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    testNumbers,
   }
+}
+
+function parseCountries(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const known = new Set<string>(getCountries())
+  const codes = value.split(',').map((c) => c.trim())
+  const unknown = codes.find((c) => !known.has(c))
+  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
+  return [...new Set(codes)]
+}
+
+/** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
+function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
+  const numbers = new Map<string, string>()
+  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  for (const [i, entry] of entries.entries()) {
+    const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
+    const phone = normalisePhone(number, defaultCountry)
+    // Named by position, not by content: configuration errors end up in logs.
+    const name = `entry ${i + 1}`
+    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
+    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
+    if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
+    numbers.set(phone.e164, code)
+  }
+  return numbers
 }

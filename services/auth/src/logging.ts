@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { stdSerializers } from 'pino'
 
 // Runs of 5+ digits (optionally after + or %2B) are phone numbers until proven
 // otherwise: keep the last four, so support can still match a log line to a caller.
@@ -9,6 +10,14 @@ export function maskDigits(text: string): string {
     const digits = run.slice(plus?.length ?? 0)
     return `${plus ? '+' : ''}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`
   })
+}
+
+/** Every string in a serialised error, masked: errors quote input (SNS names the number it refused). */
+function maskStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskDigits(value)
+  if (value === null || typeof value !== 'object' || depth > 4) return value
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, depth + 1)]))
 }
 
 /** pino options: JSON lines, request ids, and nothing secret in them. */
@@ -27,6 +36,7 @@ export function loggerOptions(level: string): NonNullable<FastifyServerOptions['
       req(req: { method: string; url: string; id: string; ip?: string }) {
         return { id: req.id, method: req.method, url: maskDigits(req.url) }
       },
+      err: (err: Error) => maskStrings(stdSerializers.err(err)),
     },
   }
 }

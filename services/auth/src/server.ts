@@ -15,9 +15,13 @@ try {
 
 const app = await buildApp({ config })
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+const GRACE_MS = 10_000
+closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'closing')
+  // Requests in flight get most of the grace period; a socket that never finished sending a
+  // request (a client that gave up mid-request) must not hold the exit until the hard stop.
+  setTimeout(() => app.server.closeAllConnections(), GRACE_MS - 2_000).unref()
   await app.close()
 })
 

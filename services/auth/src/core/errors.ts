@@ -8,6 +8,7 @@ export const ErrorCodes = {
   INVALID_PHONE: { status: 400, message: 'The phone number is not a valid E.164 number' },
   INVALID_PIN_FORMAT: { status: 400, message: 'The PIN must be ASCII digits of the configured length' },
   INVALID_EMAIL: { status: 400, message: 'The e-mail address is not valid' },
+  PIN_NOT_ENTERED: { status: 400, message: 'No PIN was entered (empty input or a keypad timeout); ask again' },
   // 401 / 404 / 409
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>)' },
   NOT_FOUND: { status: 404, message: 'No such route' },
@@ -15,6 +16,10 @@ export const ErrorCodes = {
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
+  // 422: well-formed, but there is nothing to verify
+  CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
+  // 422: well-formed, but policy forbids it
+  DESTINATION_NOT_ALLOWED: { status: 422, message: 'PINs are not sent to numbers in that country or network' },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -25,10 +30,23 @@ export const ErrorCodes = {
   PHONE_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to this number; try again later' },
   PHONE_LOCKED: { status: 429, message: 'Too many failed verifications for this number; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
+  PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },
   SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent; nothing was counted against you, try again' },
+  SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
+  // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },
+  // Order sessions, the menu and encrypted PINs (issue 3)
+  SESSION_NOT_FOUND: { status: 404, message: 'The session does not exist or has expired; start a new one' },
+  SESSION_NOT_AUTHENTICATED: { status: 401, message: 'Verify the session with a PIN before ordering' },
+  SESSION_ALREADY_AUTHENTICATED: { status: 409, message: 'The session is already verified; no PIN is needed' },
+  CONTACT_NOT_FOUND: { status: 404, message: 'No phone number is registered for this contact, so no PIN can be sent; please contact support' },
+  UNKNOWN_MENU_ITEM: { status: 422, message: 'That item is not on the menu' },
+  ORDER_LIMIT_REACHED: { status: 422, message: 'The order cannot hold more of that item' },
+  INVALID_CIPHERTEXT: { status: 400, message: 'The encrypted PIN could not be decrypted for this challenge' },
+  ENCRYPTION_NOT_CONFIGURED: { status: 400, message: 'Encrypted PINs are not enabled on this service (KMS_KEY_ID is not set); send the PIN as pin' },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

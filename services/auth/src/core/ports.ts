@@ -95,6 +95,21 @@ export interface ChallengeStore {
   /** Look up, count the attempt, compare, consume (and enrol): one atomic step. */
   verify(id: string, digest: string, now: number, limits: Limits, enrol: EnrolDefaults): Promise<VerifyOutcome>
   get(id: string): Promise<ChallengeState | undefined>
+  /** Whether `id` was issued for `phone` (no I/O). */
+  isChallengeFor(id: string, phone: string): boolean
+}
+
+/** A counter of SMS shared by many numbers, outside any one phone's slot. */
+export type SpendCounter = { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
+
+export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
+
+/** SMS spend counters beyond one phone: per number prefix and per day. */
+export interface SpendCounters {
+  /** Counts one SMS unless the counter has reached `max`, atomically; a new counter lives `windowMs`. */
+  take(counter: SpendCounter, max: number, windowMs: number): Promise<TakeOutcome>
+  /** Takes one back: the SMS was refused by a later check, or not sent. */
+  giveBack(counter: SpendCounter): Promise<void>
 }
 
 export interface CallerRegistry {
@@ -121,4 +136,8 @@ export interface VerificationEvents {
   resent?(purpose: string): void
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
   smsFailed?(error: unknown): void
+  /** An SMS was refused by a spend guard (a pumping signal worth an alert). */
+  smsRefused?(reason: 'country' | 'prefix' | 'budget'): void
+  /** A test number was used; `phone` is already masked. */
+  testNumberUsed?(use: { phone: string; action: 'issue' | 'resend' | 'verify' }): void
 }

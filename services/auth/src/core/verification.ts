@@ -1,25 +1,29 @@
 import { PinlineError } from './errors.ts'
 import { toLocale, pinMessage } from './messages.ts'
-import { normalisePhone } from './phone.ts'
+import { maskPhone, normalisePhone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
   Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, VerificationEvents,
+  SendUndo, SmsSender, SpendCounters, VerificationEvents, VerifyOutcome,
 } from './ports.ts'
+import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
-export interface VerificationPolicy extends Limits {
+export interface VerificationPolicy extends Limits, SpendPolicy {
   secret: string
   pinLength: number
   brand: string
   defaultLocale: Locale
   defaultCountry: string | undefined
   enrolDefaults: EnrolDefaults
+  /** E.164 -> fixed code, for QA and app-store review: nothing is sent, every use is reported. */
+  testNumbers: ReadonlyMap<string, string>
 }
 
 export interface VerificationDeps {
   store: ChallengeStore
   callers: CallerRegistry
   sms: SmsSender
+  spend: SpendCounters
   policy: VerificationPolicy
   events?: VerificationEvents
   now?: () => number
@@ -50,6 +54,7 @@ export type VerifyResult =
   | { status: 'locked'; attemptsLeft: 0; retryAfterSeconds: number }
 
 const PIN_DIGITS = /^[0-9]+$/
+const NEVER_A_DIGEST = '!'
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export type Verification = ReturnType<typeof createVerification>
@@ -58,6 +63,8 @@ export type Verification = ReturnType<typeof createVerification>
 export function createVerification(deps: VerificationDeps) {
   const { store, callers, sms, policy, events = {} } = deps
   const now = deps.now ?? Date.now
+  const guard = createSpendGuard(deps.spend, policy, events)
+  const ignore = () => undefined
 
   const view = (id: string, s: ChallengeState, sent: boolean): ChallengeView => {
     if (s.status === 'locked') throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: (s.expiresAt - now()) / 1000 })
@@ -71,15 +78,44 @@ export function createVerification(deps: VerificationDeps) {
     }
   }
 
-  // Sends the SMS; if the provider fails, the write is taken back so the user is not charged a send.
-  async function deliver(phone: string, locale: Locale, pin: string, undo: SendUndo): Promise<void> {
+  const testNumberOf = (id: string) => [...policy.testNumbers.keys()].find((phone) => store.isChallengeFor(id, phone))
+  const reportTestUse = (phone: string, action: 'issue' | 'resend' | 'verify') =>
+    events.testNumberUsed?.({ phone: maskPhone(phone), action })
+
+  // Counts the send against the prefix and the day, then sends. If a cap refuses or the provider
+  // fails, every count and the write are taken back, so the user is not charged a send.
+  async function deliver(phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+    if (policy.testNumbers.has(phone)) return reportTestUse(phone, action)
+    const refund = await guard.take(phone, now()).catch(async (err: unknown) => {
+      await store.undoSend(undo).catch(ignore)
+      throw err
+    })
     const body = pinMessage(locale, { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000) })
     try {
       await sms.send({ to: phone, body })
     } catch (err) {
       events.smsFailed?.(err)
-      await store.undoSend(undo).catch(() => undefined) // the challenge then simply expires
+      await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
+    }
+  }
+
+  // failAttempt's mapping; verify keeps its own copy so this change stays additive (fold after merging).
+  function settle(outcome: VerifyOutcome): VerifyResult {
+    switch (outcome.kind) {
+      case 'not_found':
+        events.verified?.('not_found')
+        throw new PinlineError('CHALLENGE_NOT_FOUND')
+      case 'approved':
+        events.verified?.('approved')
+        return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
+      case 'rejected':
+        events.verified?.('rejected')
+        return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
+      case 'locked':
+      case 'phone_locked':
+        events.verified?.('locked')
+        return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
     }
   }
 
@@ -101,11 +137,14 @@ export function createVerification(deps: VerificationDeps) {
     },
 
     async issue(req: IssueRequest): Promise<ChallengeView> {
-      const phone = this.phone(req.phone)
+      const normalised = normalisePhone(req.phone, policy.defaultCountry)
+      if (!normalised) throw new PinlineError('INVALID_PHONE')
+      guard.checkDestination(normalised.country) // before anything is read, written or sent
+      const phone = normalised.e164
       const locale = await localeFor(phone, req.locale)
       const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
       const id = store.challengeId(phone, token)
-      const pin = generatePin(policy.pinLength)
+      const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)
       const t = now()
       const outcome = await store.create(
         { id, phone, digest: pinDigest(policy.secret, id, pin), locale, purpose: req.purpose ?? 'verify', enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
@@ -119,7 +158,7 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'created':
-          await deliver(phone, locale, pin, outcome.undo)
+          await deliver(phone, locale, pin, outcome.undo, 'issue')
           events.issued?.(req.purpose ?? 'verify')
           return view(id, outcome.state, true)
       }
@@ -127,7 +166,8 @@ export function createVerification(deps: VerificationDeps) {
 
     async resend(id: string): Promise<ChallengeView> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
-      const pin = generatePin(policy.pinLength)
+      const testPhone = testNumberOf(id)
+      const pin = testPhone ? policy.testNumbers.get(testPhone)! : generatePin(policy.pinLength)
       const outcome = await store.resend(id, pinDigest(policy.secret, id, pin), now(), policy)
       switch (outcome.kind) {
         case 'not_found':
@@ -143,7 +183,14 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'resent':
-          await deliver(outcome.phone, outcome.locale, pin, outcome.undo)
+          // The allow-list may have been narrowed since the issue (say, during an attack): it still holds.
+          try {
+            guard.checkDestination(normalisePhone(outcome.phone)?.country)
+          } catch (err) {
+            await store.undoSend(outcome.undo).catch(ignore)
+            throw err
+          }
+          await deliver(outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
           events.resent?.('resend')
           return view(id, outcome.state, true)
       }
@@ -153,22 +200,24 @@ export function createVerification(deps: VerificationDeps) {
     async verify(id: string, pin: string): Promise<VerifyResult> {
       if (pin.length !== policy.pinLength || !PIN_DIGITS.test(pin)) throw new PinlineError('INVALID_PIN_FORMAT')
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
-      const outcome = await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults)
-      switch (outcome.kind) {
-        case 'not_found':
-          events.verified?.('not_found')
-          throw new PinlineError('CHALLENGE_NOT_FOUND')
-        case 'approved':
-          events.verified?.('approved')
-          return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
-        case 'rejected':
-          events.verified?.('rejected')
-          return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
-        case 'locked':
-        case 'phone_locked':
-          events.verified?.('locked')
-          return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
-      }
+      const testPhone = policy.testNumbers.size > 0 ? testNumberOf(id) : undefined
+      if (testPhone) reportTestUse(testPhone, 'verify')
+      return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
+    },
+
+    /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */
+    challengeIdFor(phone: string, idempotencyKey: string): string {
+      return store.challengeId(this.phone(phone), keyedToken(policy.secret, idempotencyKey))
+    },
+
+    /**
+     * Counts one failed attempt for input that carries no PIN to compare, such as a
+     * ciphertext that does not decrypt: it goes through the same atomic verify, with a
+     * digest that can never match (digests are base64url, '!' is not).
+     */
+    async failAttempt(id: string): Promise<VerifyResult> {
+      if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      return settle(await store.verify(id, NEVER_A_DIGEST, now(), policy, policy.enrolDefaults))
     },
 
     async status(id: string): Promise<ChallengeState | undefined> {

@@ -22,6 +22,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
   return {
     challengeId: keys.challengeId,
     isChallengeId: keys.isChallengeId,
+    isChallengeFor: keys.isChallengeFor,
 
     async create(c, l: Limits): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)

@@ -10,6 +10,9 @@ export interface RedisOptions {
  * One connection per process. Fail fast rather than queue: with the offline queue
  * off and one retry per request, a Redis outage becomes a prompt 503 instead of a
  * pile of hanging requests, and ioredis keeps reconnecting in the background.
+ * Commands in flight when a connection drops are never sent again: our scripts are not
+ * idempotent, and the client was already answered 503 (a resend would count a verify
+ * twice, or approve it behind the client's back).
  */
 export function createRedis(opts: RedisOptions): ScriptedRedis {
   const redis = new Redis(opts.url, {
@@ -17,6 +20,7 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
     lazyConnect: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
   })

@@ -1,18 +1,21 @@
-import { createHash } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 
 // The one place that builds Redis keys. Every key of one phone number shares the
 // hash tag {<phone id>}, so each script touches a single Cluster slot. Keys hold a
-// hash of the number, not the number: SCAN and MONITOR output do not list customers.
+// keyed hash (HMAC-SHA256 under KEY_HASH_SECRET) of the number or e-mail, not the value:
+// SCAN and MONITOR output do not list customers, and since a challenge id starts with its
+// phone id, the hash must be keyed or anyone holding an id could brute-force the number.
 
-const ID_LEN = 16 // 96 bits of SHA-256: collisions are not a practical concern
+const ID_LEN = 16 // 96 bits: collisions are not a practical concern
 const TOKEN_LEN = 22
 const CHALLENGE_ID = new RegExp(`^[A-Za-z0-9_-]{${ID_LEN + TOKEN_LEN}}$`)
-
-const digest = (input: string) => createHash('sha256').update(input).digest('base64url').slice(0, ID_LEN)
+const SESSION_ID = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LEN}}$`)
 
 export type Keys = ReturnType<typeof createKeys>
 
-export function createKeys(prefix: string) {
+/** `secret` keys the hashes: changing it orphans every stored caller (see KEY_HASH_SECRET). */
+export function createKeys(prefix: string, secret: string) {
+  const digest = (input: string) => createHmac('sha256', secret).update(input).digest('base64url').slice(0, ID_LEN)
   const phoneId = (e164: string) => digest(`phone:${e164}`)
   const tag = (id: string) => `${prefix}{${id}}`
   return {
@@ -28,5 +31,19 @@ export function createKeys(prefix: string) {
     },
     caller: (e164: string) => `${tag(phoneId(e164))}:caller`,
     email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,
+    /** An order session is one hash in a slot of its own. */
+    session: (sessionId: string) => `${tag(`s:${sessionId}`)}:session`,
+    isSessionId: (id: string) => SESSION_ID.test(id),
+    /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
+    isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
+    // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
+    prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
+    dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
+    rateLimit: {
+      namespace: `${prefix}rl:`,
+      apiKey: (apiKey: string) => `k:${digest(`api-key:${apiKey}`)}`,
+      ip: (ip: string) => `ip:${digest(`ip:${ip}`)}`,
+    },
   }
 }

@@ -7,7 +7,22 @@ import type { Redis } from 'ioredis'
 // Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
 // e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked.
 
-const createChallenge = `
+// Both sends (create and resend) pass the same per-phone gate: refused while the number is
+// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3] sends.
+const phoneSendGate = `
+local function take_phone_send(max_failures, max_sends, window)
+  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then
+    return {'phone_locked', redis.call('PTTL', KEYS[2])}
+  end
+  if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(max_sends) then
+    return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
+  end
+  if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], window) end
+  return nil
+end
+`
+
+const createChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
 --     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms
@@ -15,20 +30,15 @@ const createChallenge = `
 --    | {'phone_send_limit', pttl} | {'created'}
 local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st')
 if c[1] then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[8]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[9]) then
-  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
-end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[10]) end
+local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
   'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}
 `
 
-const resendChallenge = `
+const resendChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
 --     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
@@ -40,13 +50,8 @@ if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
 if wait > 0 then return {'cooldown', wait} end
 if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[6]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[7]) then
-  return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
-end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('EXPIRE', KEYS[3], ARGV[8]) end
+local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8])
+if refused then return refused end
 local sends = tonumber(c[2]) + 1
 redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -152,6 +157,114 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `
 
+// Order session hash fields: n nonce, em e-mail, ph phone given at creation, to where the
+// current PIN went, lo locale, au authenticated 1/0, ch challenge id, g challenge generation,
+// it order lines (JSON [{i, q}]), c created (ms). Every session script starts with this.
+const sessionLib = `
+-- The sliding idle TTL, capped by what is left of the maximum age (<= 0: expired).
+local function live(key, now, idle, max_age)
+  local created = redis.call('HGET', key, 'c')
+  if not created then return nil end
+  local ttl = math.min(idle, tonumber(created) + max_age - now)
+  if ttl <= 0 then redis.call('DEL', key) return nil end
+  return ttl
+end
+-- Refreshes the TTL and replies {status, ttl ms, field, value, ...}.
+local function reply(status, key, ttl)
+  redis.call('PEXPIRE', key, ttl)
+  local r = {status, ttl}
+  for _, v in ipairs(redis.call('HGETALL', key)) do r[#r + 1] = v end
+  return r
+end
+local now, idle, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+`
+
+const sessionOpen = `${sessionLib}
+-- KEYS[1] session
+-- ARGV[1] now ms, [2] idle ttl ms, [3] max age ms, [4] mode 'create'|'email', [5] nonce,
+--     [6] e-mail ('' none), [7] phone ('' none), [8] locale
+-- create: a new session unless the id exists -> {'exists'}.
+-- email: the live session if it belongs to ARGV[6], else a new one in its place.
+local ttl = live(KEYS[1], now, idle, max_age)
+if ttl then
+  if ARGV[4] == 'create' then return {'exists'} end
+  if redis.call('HGET', KEYS[1], 'em') == ARGV[6] then return reply('ok', KEYS[1], ttl) end
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HSET', KEYS[1], 'n', ARGV[5], 'em', ARGV[6], 'ph', ARGV[7], 'to', '', 'lo', ARGV[8],
+  'au', '0', 'ch', '', 'g', '0', 'it', '[]', 'c', ARGV[1])
+return reply('ok', KEYS[1], math.min(idle, max_age))
+`
+
+const sessionGet = `${sessionLib}
+-- KEYS[1] session; ARGV[1] now ms, [2] idle ttl ms, [3] max age ms
+-- -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl then return {'not_found'} end
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionBind = `${sessionLib}
+-- Binds a newly issued challenge, unless another request already bound this generation's.
+-- KEYS[1] session; ARGV[1..3] timing, [4] nonce, [5] generation, [6] challenge id, [7] sent to
+-- -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl or redis.call('HGET', KEYS[1], 'n') ~= ARGV[4] then return {'not_found'} end
+if redis.call('HGET', KEYS[1], 'g') == ARGV[5] then
+  redis.call('HSET', KEYS[1], 'ch', ARGV[6], 'to', ARGV[7], 'g', tostring(tonumber(ARGV[5]) + 1))
+end
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionAuthenticate = `${sessionLib}
+-- After an approved PIN: authenticated until the session expires; the spent challenge is forgotten.
+-- KEYS[1] session; ARGV[1..3] timing, [4] nonce -> {'ok', ttl, fields...} | {'not_found'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl or redis.call('HGET', KEYS[1], 'n') ~= ARGV[4] then return {'not_found'} end
+redis.call('HSET', KEYS[1], 'au', '1', 'ch', '')
+return reply('ok', KEYS[1], ttl)
+`
+
+const sessionAddItem = `${sessionLib}
+-- KEYS[1] session; ARGV[1..3] timing, [4] item id, [5] quantity, [6] max quantity per item,
+--     [7] max lines -> {'added', ttl, fields...} | {'not_found'} | {'not_authenticated'} | {'limit'}
+local ttl = live(KEYS[1], now, idle, max_age)
+if not ttl then return {'not_found'} end
+if redis.call('HGET', KEYS[1], 'au') ~= '1' then return {'not_authenticated'} end
+local lines = cjson.decode(redis.call('HGET', KEYS[1], 'it'))
+local qty, max_qty = tonumber(ARGV[5]), tonumber(ARGV[6])
+local line = nil
+for _, l in ipairs(lines) do if l.i == ARGV[4] then line = l end end
+if line then
+  if line.q + qty > max_qty then return {'limit'} end
+  line.q = line.q + qty
+else
+  if qty > max_qty or #lines >= tonumber(ARGV[7]) then return {'limit'} end
+  lines[#lines + 1] = {i = ARGV[4], q = qty}
+end
+redis.call('HSET', KEYS[1], 'it', cjson.encode(lines))
+return reply('added', KEYS[1], ttl)
+`
+
+const takeCapped = `
+-- Counts one more on a capped counter (SMS per number prefix, SMS per day), unless it is full.
+-- KEYS[1] counter; ARGV[1] max, [2] window ms, applied when the counter is created
+-- -> {1, count} taken | {0, pttl} full
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return {0, redis.call('PTTL', KEYS[1])} end
+n = redis.call('INCR', KEYS[1])
+-- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, n}
+`
+
+const giveBack = `
+-- Takes back one count from a capped counter (the SMS was refused or not sent). Never below 0.
+-- KEYS[1] counter -> the count after
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+`
+
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
@@ -162,6 +275,13 @@ export interface PinlineScripts {
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
   plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
   plDelIfEquals(k1: string, value: string): Promise<number>
+  plSessionOpen(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionGet(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionAuthenticate(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plSessionAddItem(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plTakeCapped(k1: string, max: number, windowMs: number): Promise<[number, number]>
+  plGiveBack(k1: string): Promise<number>
 }
 
 export type ScriptedRedis = Redis & PinlineScripts
@@ -174,6 +294,13 @@ const scripts = {
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
   plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+  plSessionOpen: { numberOfKeys: 1, lua: sessionOpen },
+  plSessionGet: { numberOfKeys: 1, lua: sessionGet },
+  plSessionBind: { numberOfKeys: 1, lua: sessionBind },
+  plSessionAuthenticate: { numberOfKeys: 1, lua: sessionAuthenticate },
+  plSessionAddItem: { numberOfKeys: 1, lua: sessionAddItem },
+  plTakeCapped: { numberOfKeys: 1, lua: takeCapped },
+  plGiveBack: { numberOfKeys: 1, lua: giveBack },
 }
 
 /** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, PinlineError, isPinlineError, type ErrorCode } from '../../core/errors.ts'
 
@@ -9,12 +9,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  // From the router, before any route: a malformed or over-long path parameter.
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
 }
 
 // A schema failure on a field with a code of its own gets that code.
 const FIELD_CODES: Record<string, ErrorCode> = { pin: 'INVALID_PIN_FORMAT', phone: 'INVALID_PHONE', email: 'INVALID_EMAIL' }
 
-function toPinlineError(err: FastifyError): PinlineError {
+export function toPinlineError(err: FastifyError): PinlineError {
   if (isPinlineError(err)) return err
   if (err.validation) {
     const first = err.validation[0]
@@ -31,16 +34,22 @@ function toPinlineError(err: FastifyError): PinlineError {
   return new PinlineError('INTERNAL', { cause: err })
 }
 
-/** One error handler: every error leaves as {code, message}; details only below 500. */
+/**
+ * One error handler: every error leaves as {code, message}; details only below 500. It is also
+ * the server's `frameworkErrors` (see app.ts), which the router calls for bad URLs before any
+ * route (and so any setErrorHandler) applies.
+ */
+export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const err = toPinlineError(raw)
+  if (err.statusCode >= 500) req.log.error({ err: raw, code: err.code }, 'request failed')
+  else req.log.info({ code: err.code }, 'request refused')
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
+  const message = err.statusCode >= 500 ? ErrorCodes[err.code].message : err.message
+  return reply.code(err.statusCode).send({ code: err.code, message })
+}
+
 export default fp(async (fastify: FastifyInstance) => {
-  fastify.setErrorHandler((raw: FastifyError, req, reply) => {
-    const err = toPinlineError(raw)
-    if (err.statusCode >= 500) req.log.error({ err: raw, code: err.code }, 'request failed')
-    else req.log.info({ code: err.code }, 'request refused')
-    if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
-    const message = err.statusCode >= 500 ? ErrorCodes[err.code].message : err.message
-    return reply.code(err.statusCode).send({ code: err.code, message })
-  })
+  fastify.setErrorHandler(replyWithError)
 
   fastify.setNotFoundHandler((_req, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: ErrorCodes.NOT_FOUND.message }))
 }, { name: 'error-handler' })

@@ -16,6 +16,7 @@ export default fp(async (fastify) => {
   const resent = new Counter({ name: 'pinline_pins_resent_total', help: 'PINs re-sent on an existing challenge', registers: [registry] })
   const verified = new Counter({ name: 'pinline_pin_verifications_total', help: 'PIN checks by result', labelNames: ['result'], registers: [registry] })
   const smsFailures = new Counter({ name: 'pinline_sms_failures_total', help: 'SMS the provider did not accept', registers: [registry] })
+  const smsRefused = new Counter({ name: 'pinline_sms_refused_total', help: 'SMS refused by a spend guard (SMS pumping signal)', labelNames: ['reason'], registers: [registry] })
   const latency = new Histogram({
     name: 'pinline_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status_code'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
@@ -28,6 +29,7 @@ export default fp(async (fastify) => {
       resent: () => resent.inc(),
       verified: (result) => verified.inc({ result }),
       smsFailed: () => smsFailures.inc(),
+      smsRefused: (reason) => smsRefused.inc({ reason }),
     },
   })
 

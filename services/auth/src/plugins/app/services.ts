@@ -6,8 +6,10 @@ import { createRedis } from '../../adapters/redis/client.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
+import { createSpendCounters } from '../../adapters/redis/spend-counters.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
 import { createSnsSender } from '../../adapters/sms/sns-sender.ts'
+import { maskPhone } from '../../core/phone.ts'
 import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
 
@@ -30,16 +32,29 @@ export interface ServicesOptions {
 /** Wires the adapters to the core and decorates the instance with them. */
 export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   const redis = createRedis(config.redis)
+  // ioredis emits 'error' on every failed reconnect: log the outage once, and the recovery.
+  let down = false
+  redis.on('error', (err: Error) => {
+    if (!down) fastify.log.error({ err }, 'Redis connection lost; requests get 503 until it is back')
+    down = true
+  })
+  redis.on('ready', () => {
+    if (down) fastify.log.info('Redis connection restored')
+    down = false
+  })
   // Wait for the first connection, but start anyway if Redis is down: until it
   // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-  await redis.connect().catch((err: Error) => fastify.log.error({ err }, 'Redis is not reachable yet; retrying in the background'))
+  await redis.connect().catch(() => undefined)
   fastify.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect())
   })
 
-  const keys = createKeys(config.redis.keyPrefix)
+  const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
   const callers = failClosed(createCallerRegistry(redis, keys))
   const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
+  if (config.testNumbers.size > 0) {
+    fastify.log.warn({ testNumbers: [...config.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
+  }
 
   fastify.decorate('config', config)
   fastify.decorate('redis', redis)
@@ -49,7 +64,12 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
     store: failClosed(createChallengeStore(redis, keys)),
     callers,
     sms: sender,
-    events: fastify.metrics.events,
+    spend: failClosed(createSpendCounters(redis, keys)),
+    events: {
+      ...fastify.metrics.events,
+      // An audit trail: a test number is a fixed code that anyone who knows it can use.
+      testNumberUsed: (use) => fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
+    },
     policy: {
       secret: config.pin.secret,
       pinLength: config.pin.length,
@@ -66,6 +86,8 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       defaultLocale: config.defaultLocale,
       defaultCountry: config.defaultCountry,
       enrolDefaults: { firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' },
+      ...config.smsSpend,
+      testNumbers: config.testNumbers,
     },
   }))
 }, { name: 'services', dependencies: ['metrics'] })

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { ChallengeView } from '../../core/verification.ts'
+import { Challenge, challengeBody } from '../../schemas/challenge.ts'
 import { Caller, ErrorBody, Locale, PhoneString, commonErrors, security } from '../../schemas/common.ts'
 import { toCallerBody } from './callers.ts'
 
@@ -13,14 +13,6 @@ const IssueBody = Type.Object({
   enrol: Type.Optional(Type.Boolean({ description: 'On approval, enrol the caller (atomically with the verify)' })),
 }, { additionalProperties: false })
 
-const Challenge = Type.Object({
-  challengeId: Type.String(),
-  status: Type.Literal('pending'),
-  expiresAt: Type.String({ format: 'date-time' }),
-  resendAvailableAt: Type.String({ format: 'date-time' }),
-  sendsLeft: Type.Integer(),
-}, { title: 'Challenge' })
-
 const VerifyBody = Type.Object({
   pin: Type.String({ pattern: '^[0-9]{4,10}$', description: 'ASCII digits, exactly PIN_LENGTH of them' }),
 }, { additionalProperties: false })
@@ -32,25 +24,21 @@ const VerifyResult = Type.Object({
   caller: Type.Optional(Caller),
 }, { title: 'VerifyResult' })
 
-const challengeBody = (c: ChallengeView) => ({
-  challengeId: c.challengeId,
-  status: c.status,
-  expiresAt: new Date(c.expiresAt).toISOString(),
-  resendAvailableAt: new Date(c.resendAvailableAt).toISOString(),
-  sendsLeft: c.sendsLeft,
-})
-
 /** One-time PINs: issue (sends the SMS), resend, verify. */
 const pins: FastifyPluginAsyncTypebox = async (fastify) => {
   const tags = ['pins']
   const v = fastify.verification
 
   fastify.post('/v1/pins', {
-    schema: { tags, security, summary: 'Send a one-time PIN by SMS', body: IssueBody, response: { 201: Challenge, 422: ErrorBody, ...commonErrors } },
+    schema: {
+      tags, security, summary: 'Send a one-time PIN by SMS', body: IssueBody, response: { 201: Challenge, 422: ErrorBody, ...commonErrors },
+      description: 'Refusals: 422 DESTINATION_NOT_ALLOWED (SMS_ALLOWED_COUNTRIES); 429 PHONE_SEND_LIMIT, PHONE_LOCKED, PREFIX_SEND_LIMIT, RATE_LIMITED; '
+        + '503 SMS_BUDGET_EXCEEDED, SMS_SEND_FAILED, DEPENDENCY_UNAVAILABLE. Every 429, and SMS_BUDGET_EXCEEDED, carries Retry-After.',
+    },
   }, async (req, reply) => reply.code(201).send(challengeBody(await v.issue(req.body))))
 
   fastify.post('/v1/pins/:challengeId/resend', {
-    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, ...commonErrors } },
+    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
   }, async (req) => challengeBody(await v.resend(req.params.challengeId)))
 
   fastify.post('/v1/pins/:challengeId/verify', {

@@ -1,0 +1,102 @@
+import { toLocale } from '../../core/messages.ts'
+import type { Locale } from '../../core/ports.ts'
+
+// What pinline reads from a Lex V2 code-hook event. Lex may add fields without a new
+// messageVersion, and samples differ (sessionAttributes missing or {}, slots null or
+// absent), so every field is read defensively and nothing unknown is an error.
+
+export interface LexSlotValue {
+  originalValue?: string
+  interpretedValue?: string
+  resolvedValues?: string[]
+}
+export interface LexSlot {
+  shape?: string
+  value?: LexSlotValue
+  values?: LexSlot[]
+}
+export type LexSlots = Record<string, LexSlot | null>
+
+export interface LexIntent {
+  name: string
+  confirmationState: string
+  slots: LexSlots
+}
+
+export interface LexTurn {
+  /** [bot id, alias id, Lex sessionId]: which conversation this is; undefined if the event lacks them. */
+  conversation: [string, string, string] | undefined
+  locale: Locale
+  intent: LexIntent | undefined
+  /** Incoming session attributes as strings, minus encryptedPin (a one-shot value, never echoed). */
+  attributes: Record<string, string>
+  email: string | undefined
+  encryptedPin: string | undefined
+  activeContexts: unknown[] | undefined
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
+// Lex V2 limits: sessionId 2-100 of [0-9a-zA-Z._:-], bot and alias ids 10 alphanumerics.
+const SESSION_ID = /^[0-9a-zA-Z._:-]{2,100}$/
+const BOT_ID = /^[0-9A-Za-z]{1,20}$/
+
+function readIntent(v: unknown): LexIntent | undefined {
+  if (!isObject(v) || !str(v.name)) return undefined
+  const slots: LexSlots = {}
+  if (isObject(v.slots)) for (const [k, s] of Object.entries(v.slots)) slots[k] = isObject(s) ? (s as LexSlot) : null
+  return { name: v.name as string, confirmationState: str(v.confirmationState) ?? 'None', slots }
+}
+
+function readAttributes(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!isObject(v)) return out
+  // Lex only sends strings; anything else came from a broken client and is stringified, as Lex requires.
+  for (const [k, a] of Object.entries(v)) if (k.length > 0 && a !== undefined && a !== null) out[k] = typeof a === 'string' ? a : JSON.stringify(a)
+  return out
+}
+
+export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
+  const e = isObject(raw) ? raw : {}
+  const bot = isObject(e.bot) ? e.bot : {}
+  const state = isObject(e.sessionState) ? e.sessionState : {}
+  const interpretations = Array.isArray(e.interpretations) ? e.interpretations : []
+  const top = isObject(interpretations[0]) ? interpretations[0].intent : undefined
+  const { encryptedPin, ...attributes } = readAttributes(state.sessionAttributes)
+  const sessionId = str(e.sessionId)
+  const botId = str(bot.id)
+  return {
+    conversation: sessionId && SESSION_ID.test(sessionId) && botId && BOT_ID.test(botId)
+      ? [botId, str(bot.aliasId) ?? '', sessionId] : undefined,
+    locale: toLocale(str(bot.localeId)) ?? defaultLocale,
+    // The intent Lex is working on; the top interpretation only if sessionState lacks one.
+    intent: readIntent(state.intent) ?? readIntent(top),
+    attributes,
+    email: str(attributes.email?.trim()),
+    encryptedPin: str(encryptedPin?.trim()),
+    activeContexts: Array.isArray(state.activeContexts) ? state.activeContexts : undefined,
+  }
+}
+
+const scalar = (slot: LexSlot | null | undefined): LexSlotValue | undefined =>
+  slot?.value ?? slot?.values?.find((v) => v?.value)?.value
+
+/** What the user said for a slot, best reading first: resolved values, then Lex's interpretation, then the raw words. */
+export function slotReadings(slot: LexSlot | null | undefined): string[] {
+  const v = scalar(slot)
+  if (!v) return []
+  const all = [...(Array.isArray(v.resolvedValues) ? v.resolvedValues : []), v.interpretedValue, v.originalValue]
+  return [...new Set(all.filter((s): s is string => typeof s === 'string' && s.trim().length > 0))]
+}
+
+/**
+ * The PIN from an AMAZON.Number slot. AMAZON.Number reads "0 4 2 7 1 9" as 42719, losing the
+ * leading zero, so the raw words win when they are ASCII digits once spaces and dashes are
+ * gone; otherwise Lex's interpretation. Either way the core checks the format.
+ */
+export function slotPin(slot: LexSlot | null | undefined): string | undefined {
+  const v = scalar(slot)
+  const raw = v?.originalValue?.replace(/[\s-]/g, '')
+  if (raw && /^[0-9]+$/.test(raw)) return raw
+  return str(v?.interpretedValue) ?? str(v?.originalValue)
+}

@@ -1,0 +1,105 @@
+import { formatPrice, type LocalisedItem } from '../../core/menu.ts'
+import type { Locale } from '../../core/ports.ts'
+import type { PendingReason } from '../../core/sessions.ts'
+
+export interface OrderedLine {
+  name: string
+  quantity: number
+  price?: number | undefined
+  currency?: string | undefined
+}
+
+// Everything the bot says, in each language. Numbers are read out as "ending in 1234"
+// rather than "***1234": speech synthesis reads asterisks aloud.
+export interface BotTexts {
+  menu(items: LocalisedItem[]): string
+  askFood(names: string[]): string
+  unknownFood(said: string, names: string[]): string
+  verified: string
+  added(name: string, order: OrderedLine[]): string
+  pinSent(last4: string): string
+  newPinSent(last4: string): string
+  pinPending(last4: string, reason: PendingReason, seconds: number): string
+  wrongPin: string
+  unreadablePin: string
+  badPinFormat: string
+  expiredPin: string
+  locked(seconds: number | undefined): string
+  sendLimit(seconds: number | undefined): string
+  noContact: string
+  /** The number's country (or network) is not on SMS_ALLOWED_COUNTRIES. */
+  destinationNotAllowed: string
+  noEmail: string
+  smsFailed: string
+  encryptionOff: string
+  orderLimit: string
+  unknownIntent: string
+  malformed: string
+  unavailable: string
+}
+
+function total(order: OrderedLine[], locale: Locale): string {
+  const sums = new Map<string, number>()
+  for (const l of order) if (l.price !== undefined && l.currency) sums.set(l.currency, (sums.get(l.currency) ?? 0) + l.price * l.quantity)
+  return [...sums].map(([currency, sum]) => formatPrice(sum, currency, locale)).join(' + ')
+}
+
+const inMinutes = (s: number | undefined) => Math.max(1, Math.ceil((s ?? 60) / 60))
+
+const en: BotTexts = {
+  menu: (items) => `Here is our menu: ${items.map((i) => `${i.name} (${formatPrice(i.price, i.currency, 'en')})`).join(', ')}. What would you like to order?`,
+  askFood: (names) => `What would you like to order? We have ${names.join(', ')}.`,
+  unknownFood: (said, names) => `Sorry, "${said}" is not on our menu. We have ${names.join(', ')}. What would you like?`,
+  verified: 'Thank you, you are verified. ',
+  added: (name, order) => `I've added ${name} to your order. Your order so far: ${order.map((l) => `${l.quantity} × ${l.name}`).join(', ')} (total ${total(order, 'en')}). Would you like anything else?`,
+  pinSent: (last4) => `To place an order I need to check it's you. I've sent a one-time PIN by text message to your number ending in ${last4}. Please enter it.`,
+  newPinSent: (last4) => `I've sent a new PIN to your number ending in ${last4}. Please enter it.`,
+  pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
+    ? `Please enter the PIN we sent to your number ending in ${last4}. A new PIN can be sent in about ${s} seconds.`
+    : `Please enter the most recent PIN we sent to your number ending in ${last4}; we can't send another one right now.`,
+  wrongPin: 'That PIN is not correct. ',
+  unreadablePin: "I couldn't read that PIN. ",
+  badPinFormat: "That doesn't look like the PIN we sent: please enter just the digits. ",
+  expiredPin: 'That PIN has expired. ',
+  locked: (s) => `Too many incorrect PINs. For your security, please try again in ${inMinutes(s)} minute(s).`,
+  sendLimit: (s) => `We've sent as many PINs as we can for now. Please try again in ${inMinutes(s)} minute(s).`,
+  noContact: "I couldn't find a phone number registered to your e-mail address, so I can't send you a PIN. Please contact support.",
+  destinationNotAllowed: "I can't send a PIN to the phone number registered to your e-mail address. Please contact support.",
+  noEmail: 'I need the e-mail address you signed in with to take an order. Please sign in again, or contact support.',
+  smsFailed: "I couldn't send the PIN just now. Nothing was ordered; please try again in a moment.",
+  encryptionOff: "This chat can't accept encrypted PINs at the moment. Please contact support.",
+  orderLimit: "That's more of one item than we can take in a single order.",
+  unknownIntent: 'Sorry, I can show you the menu or take your food order.',
+  malformed: "Sorry, I couldn't process that request. Please start again.",
+  unavailable: 'Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.',
+}
+
+const ja: BotTexts = {
+  menu: (items) => `メニューはこちらです：${items.map((i) => `${i.name}（${formatPrice(i.price, i.currency, 'ja')}）`).join('、')}。ご注文は何になさいますか？`,
+  askFood: (names) => `ご注文は何になさいますか？（${names.join('、')}）`,
+  unknownFood: (said, names) => `申し訳ありません、「${said}」はメニューにありません。${names.join('、')}からお選びください。`,
+  verified: '認証が完了しました。',
+  added: (name, order) => `${name}をご注文に追加しました。現在のご注文：${order.map((l) => `${l.name}×${l.quantity}`).join('、')}（合計${total(order, 'ja')}）。他にご注文はありますか？`,
+  pinSent: (last4) => `ご注文の前にご本人確認をいたします。末尾${last4}の電話番号にSMSでワンタイムPINをお送りしました。PINを入力してください。`,
+  newPinSent: (last4) => `末尾${last4}の電話番号に新しいPINをお送りしました。PINを入力してください。`,
+  pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
+    ? `末尾${last4}の電話番号にお送りしたPINを入力してください。新しいPINは約${s}秒後にお送りできます。`
+    : `末尾${last4}の電話番号に最後にお送りしたPINを入力してください。現在これ以上PINをお送りできません。`,
+  wrongPin: 'PINが正しくありません。',
+  unreadablePin: 'PINを読み取れませんでした。',
+  badPinFormat: 'お送りしたPINの形式と異なります。数字のみを入力してください。',
+  expiredPin: 'PINの有効期限が切れました。',
+  locked: (s) => `PINの誤りが多すぎます。安全のため、${inMinutes(s)}分後にもう一度お試しください。`,
+  sendLimit: (s) => `現在これ以上PINをお送りできません。${inMinutes(s)}分後にもう一度お試しください。`,
+  noContact: 'ご登録のメールアドレスに紐づく電話番号が見つからないため、PINをお送りできません。サポートまでお問い合わせください。',
+  destinationNotAllowed: 'ご登録の電話番号にはPINをお送りできません。サポートまでお問い合わせください。',
+  noEmail: 'ご注文にはサインインしたメールアドレスが必要です。もう一度サインインするか、サポートまでお問い合わせください。',
+  smsFailed: 'ただいまPINを送信できませんでした。ご注文は確定していません。しばらくしてからもう一度お試しください。',
+  encryptionOff: '現在このチャットでは暗号化されたPINを受け付けられません。サポートまでお問い合わせください。',
+  orderLimit: '1回のご注文でお受けできる数量を超えています。',
+  unknownIntent: '申し訳ありません。メニューのご案内とお料理のご注文を承っております。',
+  malformed: '申し訳ありません、リクエストを処理できませんでした。最初からやり直してください。',
+  unavailable: '申し訳ありません、システムで問題が発生しました。ご注文は確定していません。しばらくしてからもう一度お試しください。',
+}
+
+export const botTexts: Record<Locale, BotTexts> = { en, ja }

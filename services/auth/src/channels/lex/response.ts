@@ -1,0 +1,83 @@
+import type { OrderSession } from '../../core/session-ports.ts'
+import type { LexSlots, LexTurn } from './event.ts'
+
+// Lex V2 code-hook responses (CONTRACTS.md section 2.2): sessionState is always present,
+// Close and ElicitSlot name the intent, session attributes are a string map that replaces
+// Lex's copy (so the incoming ones are echoed), and a message is 1 to 1024 characters.
+
+export interface LexResponse {
+  sessionState: {
+    sessionAttributes: Record<string, string>
+    dialogAction: { type: 'Close' } | { type: 'ElicitSlot'; slotToElicit: string }
+    intent: { name: string; state: 'Fulfilled' | 'Failed' | 'InProgress'; confirmationState: string; slots: LexSlots }
+    activeContexts?: unknown[]
+  }
+  messages: Array<{ contentType: 'PlainText'; content: string }>
+}
+
+const MAX_CONTENT = 1000 // code points; Lex allows 1024 characters
+
+function clip(text: string): string {
+  const chars = [...text]
+  return chars.length <= MAX_CONTENT ? text : `${chars.slice(0, MAX_CONTENT - 1).join('')}…`
+}
+
+/**
+ * Builds the responses for one turn. Once the turn's server session is known (`use`), the
+ * seed's attributes are written from it: `auth`, `uuid` (the challenge id, the client's
+ * EncryptionContext) and `currentOrder`. Until then `auth` is "false": the client's own
+ * value is never repeated as if it were ours.
+ */
+export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => string) {
+  let session: OrderSession | undefined
+
+  const attributes = (): Record<string, string> => ({
+    ...turn.attributes,
+    auth: session?.authenticated ? 'true' : 'false',
+    ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
+  })
+
+  const respond = (dialogAction: LexResponse['sessionState']['dialogAction'], intent: LexResponse['sessionState']['intent'], content: string): LexResponse => ({
+    sessionState: {
+      sessionAttributes: attributes(),
+      dialogAction,
+      intent,
+      ...(turn.activeContexts ? { activeContexts: turn.activeContexts } : {}),
+    },
+    messages: [{ contentType: 'PlainText', content: clip(content) }],
+  })
+
+  /** The turn's slots with Pin emptied: a PIN never stays in Lex's state to be sent again. */
+  const slots = (): LexSlots => {
+    const own = { ...(turn.intent?.slots ?? {}) }
+    if ('Pin' in own) own.Pin = null
+    return own
+  }
+
+  return {
+    use(s: OrderSession) {
+      session = s
+    },
+
+    /** ElicitSlot on OrderFood (also from GetFoodMenu: the menu leads straight into ordering). */
+    elicitOrder(slotToElicit: 'Food' | 'Pin', content: string, opts: { clearFood?: boolean } = {}): LexResponse {
+      const continuing = turn.intent?.name === 'OrderFood'
+      const own = continuing ? slots() : {}
+      const food = opts.clearFood ? null : (own.Food ?? null)
+      return respond(
+        { type: 'ElicitSlot', slotToElicit },
+        { name: 'OrderFood', state: 'InProgress', confirmationState: continuing ? turn.intent!.confirmationState : 'None', slots: { ...own, Food: food, Pin: null } },
+        content,
+      )
+    },
+
+    close(state: 'Fulfilled' | 'Failed', content: string): LexResponse {
+      const intent = turn.intent
+      return respond(
+        { type: 'Close' },
+        { name: intent?.name ?? 'FallbackIntent', state, confirmationState: intent?.confirmationState ?? 'None', slots: slots() },
+        content,
+      )
+    },
+  }
+}

@@ -1,0 +1,160 @@
+import { decryptPin } from './encrypted-pin.ts'
+import { PinlineError, isPinlineError, type ErrorCode } from './errors.ts'
+import type { Menu, MenuItem } from './menu.ts'
+import { toLocale } from './messages.ts'
+import { keyedToken, randomToken } from './pin.ts'
+import type { CallerRegistry, Locale } from './ports.ts'
+import type { OrderSession, PinDecryptor, SessionStore, SessionTiming } from './session-ports.ts'
+import type { ChallengeView, Verification, VerifyResult } from './verification.ts'
+
+export interface SessionPolicy {
+  /** Keys channel session ids, so they cannot be derived from what the client sends. */
+  secret: string
+  idleTtlMs: number
+  maxAgeMs: number
+  maxQuantity: number
+  maxLines: number
+  defaultLocale: Locale
+}
+
+export interface SessionDeps {
+  store: SessionStore
+  verification: Verification
+  callers: CallerRegistry
+  menu: Menu
+  /** undefined when KMS_KEY_ID is not set: encrypted PINs are refused. */
+  decryptor: PinDecryptor | undefined
+  policy: SessionPolicy
+  now?: () => number
+}
+
+/** A PIN was sent, or one that still works was sent recently and another may not be sent yet. */
+export type PinRequest =
+  | { kind: 'sent'; session: OrderSession; challenge: ChallengeView }
+  | { kind: 'pending'; session: OrderSession; reason: PendingReason; retryAfterSeconds: number }
+
+export type PinCheck = VerifyResult & { authenticated: boolean; session: OrderSession }
+export type PinInput = { pin: string } | { encryptedPin: string }
+
+// Refusals of a resend that leave the current PIN usable: the user can still type it.
+const PENDING = ['RESEND_COOLDOWN', 'MAX_SENDS_REACHED', 'PHONE_SEND_LIMIT'] as const
+export type PendingReason = (typeof PENDING)[number]
+const isPending = (code: ErrorCode): code is PendingReason => (PENDING as readonly string[]).includes(code)
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
+
+export function normaliseEmail(input: string): string {
+  const email = input.trim().toLowerCase()
+  if (email.length > 254 || !EMAIL.test(email)) throw new PinlineError('INVALID_EMAIL')
+  return email
+}
+
+export type OrderSessions = ReturnType<typeof createOrderSessions>
+
+/**
+ * Order sessions: who the session is for, whether a PIN has proved it, and what is in
+ * the order. Authentication lives only here, on the server; channels just ask.
+ */
+export function createOrderSessions(deps: SessionDeps) {
+  const { store, verification, callers, menu, decryptor, policy } = deps
+  const now = deps.now ?? Date.now
+  const timing = (): SessionTiming => ({ now: now(), idleTtlMs: policy.idleTtlMs, maxAgeMs: policy.maxAgeMs })
+
+  async function load(id: string): Promise<OrderSession> {
+    const session = store.isSessionId(id) ? await store.get(id, timing()) : undefined
+    if (!session) throw new PinlineError('SESSION_NOT_FOUND')
+    return session
+  }
+
+  const channelSessionId = (channel: string, parts: readonly string[]) =>
+    keyedToken(policy.secret, ['session', channel, ...parts].join('\0'))
+
+  async function contactPhone(s: OrderSession): Promise<string> {
+    if (s.phone) return s.phone
+    const caller = s.email ? await callers.findByEmail(s.email) : undefined
+    if (!caller) throw new PinlineError('CONTACT_NOT_FOUND')
+    return caller.phone
+  }
+
+  return {
+    isSessionId: (id: string) => store.isSessionId(id),
+
+    /** REST: a session for an e-mail address (phone found when a PIN is asked for) or a phone number. */
+    async create(req: { email?: string | undefined; phone?: string | undefined; locale?: string | undefined }): Promise<OrderSession> {
+      if ((req.email === undefined) === (req.phone === undefined)) {
+        throw new PinlineError('VALIDATION_FAILED', { message: 'body must have exactly one of email or phone' })
+      }
+      const email = req.email === undefined ? undefined : normaliseEmail(req.email)
+      const phone = req.phone === undefined ? undefined : verification.phone(req.phone)
+      const locale = toLocale(req.locale) ?? policy.defaultLocale
+      const session = await store.create({ id: randomToken(), nonce: randomToken(), email, phone, locale }, timing())
+      if (!session) throw new PinlineError('INTERNAL', { message: 'session id collision' })
+      return session
+    },
+
+    get: load,
+
+    /** Channels: the session for this conversation, re-created if it belonged to another e-mail. */
+    async openChannel(channel: string, parts: readonly string[], req: { email: string; locale: Locale }): Promise<OrderSession> {
+      const id = channelSessionId(channel, parts)
+      return store.openForEmail({ id, nonce: randomToken(), email: normaliseEmail(req.email), phone: undefined, locale: req.locale }, timing())
+    },
+
+    /** Channels: the conversation's session if there is one (creates nothing). */
+    async peekChannel(channel: string, parts: readonly string[]): Promise<OrderSession | undefined> {
+      return store.get(channelSessionId(channel, parts), timing())
+    },
+
+    /**
+     * Sends a PIN for the session: a new PIN on its current challenge if it has one
+     * (same attempt count, cooldown and caps), else a new challenge to its contact's phone.
+     */
+    async requestPin(id: string): Promise<PinRequest> {
+      const s = await load(id)
+      if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
+      if (s.challengeId) {
+        try {
+          return { kind: 'sent', session: s, challenge: await verification.resend(s.challengeId) }
+        } catch (err) {
+          if (!isPinlineError(err)) throw err
+          if (isPending(err.code)) return { kind: 'pending', session: s, reason: err.code, retryAfterSeconds: err.retryAfter ?? 1 }
+          if (err.code !== 'CHALLENGE_NOT_FOUND') throw err
+        }
+      }
+      const phone = await contactPhone(s)
+      // One challenge per session generation: a retried or parallel request sends no second SMS.
+      const idempotencyKey = ['session', s.id, s.nonce, s.generation].join('\0')
+      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey })
+      const session = await store.bindChallenge(s.id, s.nonce, s.generation, challenge.challengeId, phone, timing())
+      if (!session) throw new PinlineError('SESSION_NOT_FOUND')
+      return { kind: 'sent', session, challenge }
+    },
+
+    /** Checks a PIN (plain, or KMS-encrypted for the session's challenge); approval authenticates the session. */
+    async verifyPin(id: string, input: PinInput): Promise<PinCheck> {
+      const s = await load(id)
+      if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
+      if (!s.challengeId) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      const pin = 'pin' in input ? input.pin : await decryptPin({ decryptor, verification }, s.challengeId, input.encryptedPin)
+      const r = await verification.verify(s.challengeId, pin)
+      if (r.status !== 'approved') return { ...r, authenticated: false, session: s }
+      const session = await store.authenticate(s.id, s.nonce, timing())
+      if (!session) throw new PinlineError('SESSION_NOT_FOUND')
+      return { ...r, authenticated: true, session }
+    },
+
+    /** Adds a dish (by id, name or alias) to an authenticated session's order. */
+    async addItem(id: string, itemText: string, quantity = 1): Promise<{ session: OrderSession; item: MenuItem }> {
+      const item = menu.get(itemText) ?? menu.find(itemText)
+      if (!item) throw new PinlineError('UNKNOWN_MENU_ITEM')
+      if (!store.isSessionId(id)) throw new PinlineError('SESSION_NOT_FOUND')
+      const out = await store.addItem(id, item.id, quantity, { maxQuantity: policy.maxQuantity, maxLines: policy.maxLines }, timing())
+      switch (out.kind) {
+        case 'not_found': throw new PinlineError('SESSION_NOT_FOUND')
+        case 'not_authenticated': throw new PinlineError('SESSION_NOT_AUTHENTICATED')
+        case 'limit': throw new PinlineError('ORDER_LIMIT_REACHED', { message: `An order holds at most ${policy.maxQuantity} of each item and ${policy.maxLines} different items` })
+        case 'added': return { session: out.session, item }
+      }
+    },
+  }
+}

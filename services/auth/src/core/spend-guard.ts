@@ -1,0 +1,65 @@
+import { PinlineError } from './errors.ts'
+import type { SpendCounter, SpendCounters, VerificationEvents } from './ports.ts'
+
+/** What stands between a valid request and an SMS bill (SMS pumping), besides the per-phone caps. */
+export interface SpendPolicy {
+  /** ISO 3166-1 alpha-2 codes PINs may be sent to, or '*' for anywhere. */
+  allowedCountries: '*' | readonly string[]
+  /** The prefix of a number is the number without this many last digits. */
+  prefixDropDigits: number
+  prefixMaxSends: number
+  prefixWindowSeconds: number
+  /** SMS per UTC day, the whole fleet together. */
+  dailyLimit: number
+}
+
+const DAY_MS = 86_400_000
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+const ignore = () => undefined
+
+export type SpendGuard = ReturnType<typeof createSpendGuard>
+
+export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, events: VerificationEvents = {}) {
+  const allowed = policy.allowedCountries === '*' ? undefined : new Set(policy.allowedCountries)
+
+  return {
+    /**
+     * Throws DESTINATION_NOT_ALLOWED unless PINs may go to `country`. Numbers with no country
+     * (international networks such as +882, +979: favourites of SMS pumping) only pass with '*'.
+     */
+    checkDestination(country: string | undefined): void {
+      if (!allowed || (country !== undefined && allowed.has(country))) return
+      events.smsRefused?.('country')
+      throw new PinlineError('DESTINATION_NOT_ALLOWED')
+    },
+
+    /**
+     * Counts one SMS to `e164` against its prefix, then against the day, and returns how to take
+     * both back. A refusal (or a Redis error) takes back what was already counted, so a refused
+     * request leaves no count behind.
+     */
+    async take(e164: string, now: number): Promise<() => Promise<void>> {
+      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits) }
+      const p = await counters.take(prefix, policy.prefixMaxSends, policy.prefixWindowSeconds * 1000)
+      if (p.kind === 'full') {
+        events.smsRefused?.('prefix')
+        throw new PinlineError('PREFIX_SEND_LIMIT', { retryAfter: seconds(p.retryAfterMs) })
+      }
+      // One counter per UTC day that expires at the day's end: Retry-After is the time to midnight.
+      const untilMidnight = DAY_MS - (now % DAY_MS)
+      const day: SpendCounter = { kind: 'day', day: new Date(now).toISOString().slice(0, 10) }
+      const d = await counters.take(day, policy.dailyLimit, untilMidnight).catch(async (err: unknown) => {
+        await counters.giveBack(prefix).catch(ignore)
+        throw err
+      })
+      if (d.kind === 'full') {
+        await counters.giveBack(prefix).catch(ignore)
+        events.smsRefused?.('budget')
+        throw new PinlineError('SMS_BUDGET_EXCEEDED', { retryAfter: seconds(untilMidnight) })
+      }
+      return async () => {
+        await Promise.all([counters.giveBack(prefix).catch(ignore), counters.giveBack(day).catch(ignore)])
+      }
+    },
+  }
+}

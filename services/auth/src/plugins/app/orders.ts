@@ -1,0 +1,37 @@
+import fp from 'fastify-plugin'
+import { createKmsPinDecryptor } from '../../adapters/kms/pin-decryptor.ts'
+import { failClosed } from '../../adapters/redis/fail-closed.ts'
+import { createSessionStore } from '../../adapters/redis/session-store.ts'
+import { createMenu, type Menu } from '../../core/menu.ts'
+import { createOrderSessions, type OrderSessions } from '../../core/sessions.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    menu: Menu
+    sessions: OrderSessions
+  }
+}
+
+/** The menu and order sessions, on the Redis connection and verification core that services.ts set up. */
+export default fp(async (fastify) => {
+  const { config } = fastify
+  const menu = createMenu(config.menu)
+  const kms = config.kms
+  fastify.decorate('menu', menu)
+  fastify.decorate('sessions', createOrderSessions({
+    store: failClosed(createSessionStore(fastify.redis, fastify.keys)),
+    verification: fastify.verification,
+    callers: fastify.callers,
+    menu,
+    decryptor: kms.keyId ? createKmsPinDecryptor({ keyId: kms.keyId, timeoutMs: kms.timeoutMs, maxAttempts: kms.maxAttempts }) : undefined,
+    policy: {
+      secret: config.pin.secret,
+      idleTtlMs: config.sessions.ttlSeconds * 1000,
+      maxAgeMs: config.sessions.maxAgeSeconds * 1000,
+      // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
+      maxQuantity: 99,
+      maxLines: 50,
+      defaultLocale: config.defaultLocale,
+    },
+  }))
+}, { name: 'orders', dependencies: ['services'] })

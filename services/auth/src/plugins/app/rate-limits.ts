@@ -1,0 +1,29 @@
+import rateLimit, { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { rateLimitClient } from '../../adapters/redis/rate-limit-client.ts'
+import { PinlineError } from '../../core/errors.ts'
+
+const bearer = (req: FastifyRequest) => req.headers.authorization?.replace(/^bearer\s+/i, '') ?? ''
+
+/**
+ * HTTP rate limits on Redis, so the whole fleet shares them: one per API key (a leaked key cannot
+ * flood us from a botnet) and one per client IP (one noisy client cannot starve the others on a
+ * shared key); a request must pass both. Registered in the /v1 scope after bearer auth: the key is
+ * known, a wrong key is refused before any Redis work, and health, metrics and docs are exempt.
+ */
+export default fp(async (fastify: FastifyInstance) => {
+  const { config, keys } = fastify
+  const common: RateLimitPluginOptions = {
+    global: true,
+    hook: 'onRequest', // before the body is read: a refused request costs no parsing
+    redis: rateLimitClient(fastify.redis),
+    nameSpace: keys.rateLimit.namespace,
+    timeWindow: config.rateLimit.windowSeconds * 1000,
+    skipOnError: false, // fail closed: Redis down is a 503, not a free pass
+    errorResponseBuilder: (_req, ctx) => new PinlineError('RATE_LIMITED', { retryAfter: ctx.ttl / 1000 }),
+  }
+  await fastify.register(rateLimit, { ...common, max: config.rateLimit.perApiKey, keyGenerator: (req) => keys.rateLimit.apiKey(bearer(req)) })
+  // TRUST_PROXY decides whether req.ip is the socket or X-Forwarded-For; IPv6 counts per /64.
+  await fastify.register(rateLimit, { ...common, max: config.rateLimit.perIp, keyGenerator: (req) => keys.rateLimit.ip(normalizeIP(req.ip)) })
+}, { name: 'rate-limits', dependencies: ['services'] })

@@ -1,0 +1,19 @@
+import { Type } from 'typebox'
+import type { ChallengeView } from '../core/verification.ts'
+
+/** A pending challenge as every route that sends a PIN reports it. */
+export const Challenge = Type.Object({
+  challengeId: Type.String(),
+  status: Type.Literal('pending'),
+  expiresAt: Type.String({ format: 'date-time' }),
+  resendAvailableAt: Type.String({ format: 'date-time' }),
+  sendsLeft: Type.Integer(),
+}, { title: 'Challenge' })
+
+export const challengeBody = (c: ChallengeView) => ({
+  challengeId: c.challengeId,
+  status: c.status,
+  expiresAt: new Date(c.expiresAt).toISOString(),
+  resendAvailableAt: new Date(c.resendAvailableAt).toISOString(),
+  sendsLeft: c.sendsLeft,
+})

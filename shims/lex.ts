@@ -1,0 +1,70 @@
+// Lambda code hook for Amazon Lex V2 (nodejs24.x, handler "lex.handler"). It forwards the
+// event to pinline's /v1/channels/lex and returns the answer. If no usable answer comes back
+// in time, it returns a Lex Close/Failed in the bot's language that keeps the session
+// attributes, so the user hears "try again" instead of Lex's generic failure. It never
+// throws and never invents a success.
+import { forward, readForwardConfig } from './lib/forward.ts'
+
+// Read once at load: a missing variable fails the deployment, naming it, not every turn.
+const config = readForwardConfig('/v1/channels/lex', 3000)
+
+type Attributes = Record<string, string>
+interface LexEventLike {
+  bot?: { localeId?: unknown }
+  sessionState?: { sessionAttributes?: unknown; intent?: { name?: unknown; confirmationState?: unknown; slots?: unknown } }
+}
+
+const FALLBACK = {
+  en: "Sorry, I can't take your order right now. Nothing was ordered; please try again in a moment.",
+  ja: '申し訳ありません、ただいまご注文を承れません。ご注文は確定していません。しばらくしてからもう一度お試しください。',
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The shape of a Lex V2 response, checked so that an odd 2xx body is not passed off as one. */
+function isLexResponse(body: unknown): boolean {
+  if (!isObject(body) || !isObject(body.sessionState)) return false
+  const action = body.sessionState.dialogAction
+  return isObject(action) && typeof action.type === 'string'
+}
+
+export function fallback(event: unknown): unknown {
+  const e: LexEventLike = isObject(event) ? event : {}
+  const locale = typeof e.bot?.localeId === 'string' && e.bot.localeId.startsWith('ja') ? 'ja' : 'en'
+  const state = isObject(e.sessionState) ? e.sessionState : {}
+  const intent = isObject(state.intent) ? state.intent : {}
+  // Echoed (Lex would otherwise erase them), except a one-shot encryptedPin that was never checked.
+  const sessionAttributes: Attributes = {}
+  if (isObject(state.sessionAttributes)) {
+    for (const [k, v] of Object.entries(state.sessionAttributes)) {
+      if (k && k !== 'encryptedPin' && v !== undefined && v !== null) sessionAttributes[k] = typeof v === 'string' ? v : JSON.stringify(v)
+    }
+  }
+  const slots = isObject(intent.slots) ? { ...intent.slots } : {}
+  if ('Pin' in slots) slots.Pin = null
+  return {
+    sessionState: {
+      sessionAttributes,
+      dialogAction: { type: 'Close' },
+      intent: {
+        name: typeof intent.name === 'string' && intent.name ? intent.name : 'FallbackIntent',
+        state: 'Failed',
+        confirmationState: typeof intent.confirmationState === 'string' ? intent.confirmationState : 'None',
+        slots,
+      },
+    },
+    messages: [{ contentType: 'PlainText', content: FALLBACK[locale] }],
+  }
+}
+
+export async function handler(event: unknown): Promise<unknown> {
+  try {
+    const result = await forward(config, event)
+    if (result.ok && isLexResponse(result.body)) return result.body
+    const reason = result.ok ? 'not-a-lex-response' : result.reason
+    console.warn(JSON.stringify({ level: 'warn', msg: 'pinline unavailable; answering Close/Failed', reason, status: result.ok ? undefined : result.status }))
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'lex shim failed; answering Close/Failed', error: err instanceof Error ? err.name : 'unknown' }))
+  }
+  return fallback(event)
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { startService, type ServiceProcess } from '../support/service-process.ts'
+import { call, serviceEnv } from '../support/service-env.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+
+// The real service process sends through the real @aws-sdk/client-sns to the SNS stand-in, with
+// SMS_TIMEOUT_MS=300 and SMS_MAX_ATTEMPTS=3 (the SDK's own retries with backoff).
+
+let sns: SnsStandIn
+let svc: ServiceProcess
+let n = 0
+const nextPhone = () => `+8190${String(20000000 + n++ * 7919).slice(-8)}`
+
+beforeAll(async () => {
+  sns = await startSnsStandIn()
+  svc = await startService(serviceEnv({ redisUrl: inject('redisUrl'), snsUrl: sns.url }, {
+    REDIS_KEY_PREFIX: `sns${randomUUID().slice(0, 8)}:`,
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
+    PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
+  }))
+})
+afterAll(async () => {
+  await svc?.stop()
+  await sns?.close()
+})
+beforeEach(() => sns.reset())
+
+const issue = (phone: string) => call(svc.url, 'POST', '/v1/pins', { phone })
+
+describe('SNS transient faults: retried, then exactly one SMS', () => {
+  it.each([
+    ['throttling (429 Throttled)', 'throttle'],
+    ['a 5xx (InternalError)', 'server-error'],
+    ['a hung request (the SDK request timeout)', 'hang'],
+  ] as const)('%s twice, then accepted: 201 and exactly one SMS', async (_name, kind) => {
+    sns.failNext(2, kind)
+    const phone = nextPhone()
+    const res = await issue(phone)
+    expect(res.status).toBe(201)
+    expect(sns.requestCount()).toBe(3)
+    expect(sns.publishes.map((p) => p.phoneNumber)).toEqual([phone])
+  })
+})
+
+describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, nothing counted', () => {
+  it.each([
+    ['throttling', 'throttle', 3],
+    ['5xx', 'server-error', 3],
+    ['hung requests', 'hang', 3],
+    ['a client fault (InvalidParameter) is not retried', 'invalid-parameter', 1],
+  ] as const)('%s', async (_name, kind, requests) => {
+    sns.failNext(3, kind)
+    const phone = nextPhone()
+    const res = await issue(phone)
+    expect(res.status).toBe(503)
+    expect(res.body).toEqual({ code: 'SMS_SEND_FAILED', message: expect.any(String) })
+    expect(res.ms).toBeLessThan(6_000) // 3 attempts of 300 ms plus the SDK's backoff
+    expect(sns.requestCount()).toBe(requests)
+    expect(sns.publishes).toEqual([])
+    sns.reset()
+    // The failed send was taken back: the number's only send (PHONE_MAX_SENDS=1) is still there.
+    expect((await issue(phone)).status).toBe(201)
+    expect(sns.publishes).toHaveLength(1)
+  })
+})
+
+describe('SNS slower than SMS_TIMEOUT_MS (accepted, answered late)', () => {
+  it('503 SMS_SEND_FAILED inside the deadline; at most SMS_MAX_ATTEMPTS messages, all with the same code (documented)', async () => {
+    sns.setLatency(600)
+    const res = await issue(nextPhone())
+    expect(res.status).toBe(503)
+    expect(res.body.code).toBe('SMS_SEND_FAILED')
+    expect(res.ms).toBeLessThan(6_000)
+    // SNS has no idempotency key for SMS: a retried timeout may have been delivered. The code is
+    // one and the same, and the challenge was withdrawn, so it grants nothing.
+    expect(sns.publishes.length).toBeLessThanOrEqual(3)
+    expect(new Set(sns.publishes.map((p) => p.message)).size).toBe(1)
+  })
+})

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { connectEvent } from '../support/connect-events.ts'
+import { loadFlow, runFlow, type Flow } from '../support/flow-runner.ts'
+import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+
+// connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
+// its structure, and whole calls through it against the real channel.
+
+const flow: Flow = loadFlow()
+let t: TestApp
+let n = 0
+const nextPhone = () => `+8180${String(30000000 + n++ * 7919).slice(-8)}`
+const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
+
+beforeAll(async () => {
+  t = await buildTestApp()
+})
+afterAll(() => t.app.close())
+beforeEach(() => {
+  t.sms.sent.length = 0
+})
+
+/** One call from `phone`: the flow's Lambda is the channel, reached as the shim reaches it. */
+function dial(phone: string | null, keys: Array<string | (() => string)> = [], app: TestApp = t) {
+  const contactId = randomUUID()
+  return runFlow(flow, {
+    phone,
+    keys,
+    async invoke(parameters, attributes) {
+      const event = connectEvent({ phone, contactId, parameters, attributes })
+      return (await app.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: auth, payload: event })).json()
+    },
+  })
+}
+
+describe('the flow file', () => {
+  it('is Flow language 2019-10-30 whose every transition leads to an action it defines', () => {
+    expect(flow).toMatchObject({ Version: '2019-10-30', StartAction: 'set-caller-id' })
+    const ids = new Set(flow.Actions.map((a) => a.Identifier))
+    expect(ids.size).toBe(flow.Actions.length)
+    for (const a of flow.Actions) {
+      const targets = [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)]
+      for (const target of targets.filter(Boolean)) expect(ids, `${a.Identifier} -> ${target}`).toContain(target)
+      expect(a.Identifier).not.toMatch(/[%:(\\/)=$,;[\]{}]/)
+    }
+  })
+
+  it('invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel\'s actions only', () => {
+    const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
+    expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    for (const a of invokes) {
+      expect(a.Parameters).toMatchObject({ InvocationType: 'SYNCHRONOUS', ResponseValidation: { ResponseType: 'STRING_MAP' } })
+      expect(Number(a.Parameters.InvocationTimeLimitSeconds)).toBeLessThanOrEqual(8)
+      expect(a.Transitions.Errors).toEqual([{ NextAction: 'say-unavailable', ErrorType: 'NoMatchingError' }])
+    }
+  })
+
+  it('reads only attributes the channel documents in its OpenAPI response', () => {
+    const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'))
+    const documented = Object.keys(spec.paths['/v1/channels/connect'].post.responses['200'].content['application/json'].schema.properties)
+    const read = [...JSON.stringify(flow).matchAll(/\$\.External\.(\w+)/g)].map((m) => m[1])
+    expect(read.length).toBeGreaterThan(0)
+    for (const key of read) expect(documented).toContain(key)
+  })
+})
+
+describe('calls through the flow', () => {
+  it('a new caller: SMS, right code with #, verified and enrolled; the next call goes straight to an agent', async () => {
+    const phone = nextPhone()
+    const first = await dial(phone, [() => `${t.sms.lastPin(phone)}#`])
+    expect(first.said).toEqual([expect.stringContaining('sending a code'), 'Thank you, you are verified.'])
+    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
+    expect(first).toMatchObject({ transferred: true, queue: expect.stringContaining('/queue/') })
+    expect(t.sms.sent).toHaveLength(1)
+
+    const second = await dial(phone)
+    expect(second.said).toEqual([])
+    expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
+    expect(second.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New' })
+    expect(t.sms.sent).toHaveLength(1)
+  })
+
+  it('silence, then a wrong code, then the right one: three tries are enough', async () => {
+    const phone = nextPhone()
+    const call = await dial(phone, ['Timeout', () => wrong(t.sms.lastPin(phone)), () => t.sms.lastPin(phone)])
+    expect(call.said.slice(1)).toEqual(['We did not receive a code.', 'That code is not right.', 'Thank you, you are verified.'])
+    expect(call.attributes.pinlineVerified).toBe('True')
+  })
+
+  it('three wrong codes: not verified, handed to an agent as unverified, nobody enrolled', async () => {
+    const phone = nextPhone()
+    const bad = () => wrong(t.sms.lastPin(phone))
+    const call = await dial(phone, [bad, bad, bad])
+    expect(call.said.at(-1)).toBe('We could not verify you. An agent will help you.')
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect((await dial(phone)).invocations.map((p) => p.action)).toContain('sendPin')
+  })
+
+  it('a withheld number: no SMS, an agent, unverified', async () => {
+    const call = await dial('anonymous')
+    expect(call.said).toEqual(['We cannot verify callers right now. An agent will help you.'])
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect(t.sms.sent).toHaveLength(0)
+  })
+
+  it('CALLER_ID_AUTH=verify: a known caller is asked for a code too', async () => {
+    const strict = await buildTestApp({ CALLER_ID_AUTH: 'verify' })
+    try {
+      const phone = nextPhone()
+      await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
+      const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
+      expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+      expect(call.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'Taro', custLevel: 'Gold' })
+    } finally {
+      await strict.app.close()
+    }
+  })
+})

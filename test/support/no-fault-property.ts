@@ -1,0 +1,40 @@
+import fc from 'fast-check'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { expect } from 'vitest'
+
+export type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>
+
+export interface NoFaultOptions {
+  /** What a grant looks like on this surface (REST: an approved verify; Connect: pinVerified "True"...). */
+  isGrant(res: InjectResponse): boolean
+  /** REST errors are {code, message}; a channel that answers errors in its own shape sets this false. */
+  errorBody?: boolean
+  numRuns?: number
+}
+
+// Traces as V8 prints them, and the paths they would leak.
+const STACK_TRACE = /\n\s+at |node:internal|\.(ts|js|mjs):\d+:\d+|\/services\/auth\//
+
+/**
+ * The property every input surface holds, whatever it is sent: never a 5xx, never a stack trace,
+ * a {code, message} body for every refusal, Retry-After on every 429, and never a grant. A
+ * surface is an arbitrary of requests; the Lex and Connect channels add theirs by passing their
+ * own event arbitrary (e.g. POST /v1/channels/connect with fuzzed ContactFlowEvents) and their
+ * own `isGrant` (pinVerified "True", auth "true"), with `errorBody: false` where errors travel
+ * in the channel's own shape.
+ */
+export async function assertNoFaultNoGrant(app: FastifyInstance, requests: fc.Arbitrary<InjectOptions>, opts: NoFaultOptions): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(requests, async (request) => {
+      const res = await app.inject(request)
+      expect(res.statusCode, res.body).toBeLessThan(500)
+      expect(res.body).not.toMatch(STACK_TRACE)
+      if (res.statusCode >= 400 && request.method !== 'HEAD' && opts.errorBody !== false) {
+        expect(res.json()).toEqual({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) })
+      }
+      if (res.statusCode === 429) expect(String(res.headers['retry-after'])).toMatch(/^[1-9][0-9]*$/)
+      expect(opts.isGrant(res), res.body).toBe(false)
+    }),
+    { numRuns: opts.numRuns ?? 300 },
+  )
+}

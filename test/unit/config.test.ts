@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../services/auth/src/config.ts'
+
+const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32) }
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({})
+    expect(c.pin).toMatchObject({ length: 6, ttlSeconds: 300, maxAttempts: 5, maxSends: 5, resendCooldownSeconds: 30 })
+    expect(c.phone).toEqual({ maxFailures: 10, failureWindowSeconds: 3600, maxSends: 5, sendWindowSeconds: 900 })
+    expect(c.trustTtlSeconds).toBe(90 * 86400)
+    expect(c.sms.provider).toBe('log')
+    expect(loadConfig(prod).sms.provider).toBe('sns')
+  })
+
+  it('names the variable when a value is bad', () => {
+    expect(() => loadConfig({ PIN_LENGTH: '3' })).toThrow(/PIN_LENGTH/)
+    expect(() => loadConfig({ PIN_LENGTH: '11' })).toThrow(/PIN_LENGTH/)
+    expect(() => loadConfig({ PIN_TTL_SECONDS: '601' })).toThrow(/PIN_TTL_SECONDS/)
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    expect(() => loadConfig({ PIN_HMAC_SECRET: 'short' })).toThrow(/PIN_HMAC_SECRET/)
+    expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(/API_KEYS/)
+    expect(() => loadConfig({ SMS_PROVIDER: 'carrier-pigeon' })).toThrow(/SMS_PROVIDER/)
+  })
+
+  it('refuses to start in production without API_KEYS or PIN_HMAC_SECRET, or with the log provider', () => {
+    expect(() => loadConfig({ ...prod, API_KEYS: undefined })).toThrow(/API_KEYS is required/)
+    expect(() => loadConfig({ ...prod, PIN_HMAC_SECRET: undefined })).toThrow(/PIN_HMAC_SECRET is required/)
+    expect(() => loadConfig({ ...prod, SMS_PROVIDER: 'log' })).toThrow(/SMS_PROVIDER=log/)
+    expect(loadConfig(prod).apiKeys).toEqual(['k'.repeat(20)])
+  })
+
+  it('reads API_KEYS as a comma-separated list', () => {
+    expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789'])
+  })
+})

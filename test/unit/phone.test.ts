@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { maskPhone, normalisePhone } from '../../services/auth/src/core/phone.ts'
+import { maskDigits } from '../../services/auth/src/logging.ts'
+
+describe('normalisePhone', () => {
+  it('turns the usual ways of writing a number into E.164', () => {
+    expect(normalisePhone('+81 90-1234-5678')?.e164).toBe('+819012345678')
+    expect(normalisePhone('+1 (202) 555-0143')?.e164).toBe('+12025550143')
+    expect(normalisePhone('090-1234-5678', 'JP')).toEqual({ e164: '+819012345678', country: 'JP' })
+  })
+
+  it('refuses what is not a valid number after normalisation', () => {
+    for (const bad of ['', '+', '+8190', '12345', '+999 1234 5678', '+81 90-1234-567', 'abc', '090-1234-5678']) {
+      expect(normalisePhone(bad), bad).toBeUndefined()
+    }
+  })
+
+  it('refuses full-width and other non-ASCII digits instead of folding them', () => {
+    expect(normalisePhone('+８１９０１２３４５６７８')).toBeUndefined()
+    expect(normalisePhone('+٨١٩٠١٢٣٤٥٦٧٨')).toBeUndefined()
+  })
+})
+
+describe('masking', () => {
+  it('keeps only the last four digits of a number', () => {
+    expect(maskPhone('+819012345678')).toBe('+********5678')
+  })
+
+  it('masks numbers inside log text such as URLs, encoded or not', () => {
+    expect(maskDigits('/v1/callers/+819012345678')).toBe('/v1/callers/+********5678')
+    expect(maskDigits('/v1/callers/%2B819012345678')).toBe('/v1/callers/+********5678')
+    expect(maskDigits('/v1/pins/abc/verify')).toBe('/v1/pins/abc/verify')
+  })
+})
