@@ -52,7 +52,17 @@ export function createMenu(items: readonly MenuItem[]) {
   }
 }
 
+// Building an Intl.NumberFormat costs ~30 µs (it resolves locale data); formatting with a
+// built one costs ~0.5 µs. A Lex menu turn formats every dish: one per locale and currency.
+const formatters = new Map<string, Intl.NumberFormat>()
+
 /** "¥1,200" / "$9.50" in the reader's locale. */
 export function formatPrice(amount: number, currency: string, locale: Locale): string {
-  return new Intl.NumberFormat(locale === 'ja' ? 'ja-JP' : 'en-US', { style: 'currency', currency }).format(amount)
+  const key = `${locale} ${currency}`
+  let format = formatters.get(key)
+  if (!format) {
+    format = new Intl.NumberFormat(locale === 'ja' ? 'ja-JP' : 'en-US', { style: 'currency', currency })
+    formatters.set(key, format)
+  }
+  return format.format(amount)
 }
