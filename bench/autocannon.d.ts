@@ -16,6 +16,8 @@ declare module 'autocannon' {
     duration?: number
     pipelining?: number
     timeout?: number
+    /** ms between samples; a run ends at the first sample after `duration` */
+    sampleInt?: number
     headers?: Record<string, string>
     requests?: Array<Request & { setupRequest?: (req: Request, context: object) => Request }>
   }

@@ -1,6 +1,6 @@
-// Scenarios for routes built in parallel (issues 3 and 4): the Connect and Lex
-// channels and order sessions. Each takes its route, so after the merge listing it
-// in scenarios.ts is one line; the shim probes are used as soon as a bundle exists.
+// Scenarios for the channels and order sessions (issues 3 and 4): the Connect and Lex
+// code hooks and adding to an order. Each takes its routes; the shim probes below
+// time whichever bundles dist/shims holds.
 import { pinDigest } from '../services/auth/src/core/pin.ts'
 import { PIN, benchCaller, seedCallers, type BenchContext } from './lib/fixtures.ts'
 import { measureMemory, type MemoryFigure } from './lib/memory.ts'
@@ -84,16 +84,18 @@ export async function authenticatedSessions(ctx: BenchContext, emails: string[],
 const firstMenuItems = async (ctx: BenchContext, menu: string) =>
   ((await ctx.api('GET', menu)).body.items as Array<{ id: string }>).map((i) => i.id)
 
-const SESSION_ITEMS = 20 // adds per session at most: orders stay the size of a real one
+// A thousand open orders; each add goes to the next, cycling through the menu, so an
+// order keeps a handful of lines and quantities stay far below the per-item cap.
+const SESSIONS = 1000
 
 /** Adding an item to an authenticated order session. */
 export const sessionAddItem = (routes = { sessions: '/v1/sessions', menu: '/v1/menu' }): Scenario => ({
   name: 'session add-item', kind: 'channel', method: 'POST', expect: 201,
   setup: async (ctx) => {
     const items = await firstMenuItems(ctx, routes.menu)
-    const emails = await callerEmails(ctx, Math.min(5000, Math.ceil(ctx.budget / SESSION_ITEMS)), 31)
+    const emails = await callerEmails(ctx, SESSIONS, 31)
     const ids = await authenticatedSessions(ctx, emails, routes.sessions)
-    return (n) => ({ path: `${routes.sessions}/${ids[n % ids.length]}/items`, body: { item: items[n % items.length] } })
+    return (n) => ({ path: `${routes.sessions}/${ids[n % ids.length]}/items`, body: { item: items[Math.floor(n / ids.length) % items.length] } })
   },
   check: (b) => Array.isArray(b.items) && b.items.length > 0,
 })
@@ -104,13 +106,13 @@ export const sessionAddItem = (routes = { sessions: '/v1/sessions', menu: '/v1/m
  * The used_memory growth also holds each phone's send counter, left by the PIN that
  * authenticated the session; the callers are seeded before it is taken.
  */
-export async function perOrderSession(ctx: BenchContext, keysOf: (sessionId: string) => Record<string, string>, sample = 500, routes = { sessions: '/v1/sessions', menu: '/v1/menu' }): Promise<MemoryFigure> {
+export async function perOrderSession(ctx: BenchContext, keysOf: (sessionId: string) => Record<string, string>, sample = 100, routes = { sessions: '/v1/sessions', menu: '/v1/menu' }): Promise<MemoryFigure> {
   const [item] = await firstMenuItems(ctx, routes.menu)
   const emails = await callerEmails(ctx, sample, 32)
   let first = ''
   return measureMemory(ctx, sample, async () => {
     const ids = await authenticatedSessions(ctx, emails, routes.sessions)
-    for (const id of ids) await ctx.api('POST', `${routes.sessions}/${id}/items`, { item })
+    await Promise.all(ids.map((id) => ctx.api('POST', `${routes.sessions}/${id}/items`, { item })))
     first = ids[0] ?? ''
   }, () => ({ own: keysOf(first) }))
 }

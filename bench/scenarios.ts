@@ -1,3 +1,4 @@
+import { connectLookup, lexTurn, sessionAddItem } from './channels.ts'
 import { PIN, phoneAt, seedCallers, seedChallenges, type BenchContext } from './lib/fixtures.ts'
 
 export interface BenchRequest {
@@ -84,4 +85,7 @@ export const scenarios: Scenario[] = [
     request: (n) => ({ path: '/v1/pins', body: { phone: phoneAt(16, n) } }),
     check: (b) => typeof b.challengeId === 'string',
   },
+  connectLookup('/v1/channels/connect'),
+  lexTurn('/v1/channels/lex'),
+  sessionAddItem({ sessions: '/v1/sessions', menu: '/v1/menu' }),
 ]

@@ -35,8 +35,8 @@ if (JSON.stringify(viaShim) !== JSON.stringify(first.body)) {
   process.exit(0)
 }
 const hist = { shim: createHistogram(), direct: createHistogram() }
-const CALLS = 1000
-const WARM = 100
+const CALLS = 300
+const WARM = 50
 
 async function time(kind: 'shim' | 'direct', record: boolean): Promise<void> {
   const t = process.hrtime.bigint()

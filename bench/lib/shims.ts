@@ -33,7 +33,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // Timed inside the child, so node's own start-up is left out: only what the shim's bundle costs.
 const IMPORT_TIMER = 'const t = performance.now(); await import(process.env.BENCH_SHIM_URL); console.log(performance.now() - t)'
 
-async function coldImport(file: string, env: Record<string, string>, runs = 7): Promise<number> {
+async function coldImport(file: string, env: Record<string, string>, runs = 5): Promise<number> {
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER], {
