@@ -84,7 +84,7 @@ const ctx: BenchContext = {
 const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid }
 const serviceTarget: Target = { url: service.url, pid: service.pid }
 const floorNext = floor.request as NextRequest
-const base = { redisPid, connections: settings.connections }
+const base = { redisPid, redis, connections: settings.connections }
 let floorN = 0
 const floorTally = new Tally()
 // Scenario and floor take turns in slices of about 2.5 s: a machine's pace can drift by

@@ -20,6 +20,7 @@ export class Tally {
   statuses: Record<string, number> = {}
   latency: RecordableHistogram = createHistogram()
   cpuMs = { server: 0, redis: 0, loadgen: 0 }
+  redisCommands = 0
   rssPeakBytes = 0
   /** When load ran, on the monotonic clock V8 stamps --cpu-prof samples with (µs). */
   windows: Array<{ fromUs: number; toUs: number }> = []
@@ -32,6 +33,7 @@ export class Tally {
     this.cpuMs.server += other.cpuMs.server
     this.cpuMs.redis += other.cpuMs.redis
     this.cpuMs.loadgen += other.cpuMs.loadgen
+    this.redisCommands += other.redisCommands
     this.rssPeakBytes = Math.max(this.rssPeakBytes, other.rssPeakBytes)
     this.windows.push(...other.windows)
   }
@@ -48,6 +50,8 @@ export class Tally {
       maxMs: ms(this.latency.max),
       statuses: this.statuses,
       cpuUsPerRequest: { server: perRequest(this.cpuMs.server), redis: perRequest(this.cpuMs.redis), loadgen: perRequest(this.cpuMs.loadgen) },
+      /** Commands Redis ran per request (a script counts once, with the commands it calls). */
+      redisCommandsPerRequest: Math.round((this.redisCommands / Math.max(1, this.requests)) * 10) / 10,
       rssPeakBytes: this.rssPeakBytes,
       windows: this.windows,
     }
@@ -57,6 +61,8 @@ export class Tally {
 export interface SliceOptions {
   target: Target
   redisPid: number
+  /** Any connection to the same Redis: its INFO counts the commands the slice caused. */
+  redis: { info(section: 'stats'): Promise<string> }
   method: string
   apiKey?: string
   connections: number
@@ -98,6 +104,8 @@ export async function slice(opts: SliceOptions): Promise<number> {
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
     t.latency.record(Math.max(1, Math.round(ms * 1000)))
   })
+  const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await opts.redis.info('stats'))?.[1] ?? 0)
+  const commandsBefore = await commands()
   const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
   const sampler = setInterval(() => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)), 100)
   const fromUs = Number(process.hrtime.bigint() / 1000n)
@@ -109,6 +117,7 @@ export async function slice(opts: SliceOptions): Promise<number> {
   t.cpuMs.redis += after.redis.cpuMs - before.redis.cpuMs
   t.cpuMs.loadgen += (after.loadgen.user + after.loadgen.system) / 1000
   t.rssPeakBytes = Math.max(t.rssPeakBytes, after.server.rssBytes)
+  t.redisCommands += (await commands()) - commandsBefore - 1 // less the first INFO
   t.requests += result.requests.total
   t.seconds += result.duration
   const add = (k: string, v: number) => (t.statuses[k] = (t.statuses[k] ?? 0) + v)
