@@ -81,8 +81,8 @@ const ctx: BenchContext = {
   redis, keys: createKeys(PREFIX, KEY_SECRET), secret: SECRET, budget: 0,
   api: (method, path, body) => request(service.url, method, path, body),
 }
-const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid }
-const serviceTarget: Target = { url: service.url, pid: service.pid }
+const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid, logFile: floorServer.logFile }
+const serviceTarget: Target = { url: service.url, pid: service.pid, logFile: service.logFile }
 const floorNext = floor.request as NextRequest
 const base = { redisPid, redis, connections: settings.connections }
 let floorN = 0

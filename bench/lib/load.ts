@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import { statSync } from 'node:fs'
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import type { NextRequest } from '../scenarios.ts'
 import { procStats } from './processes.ts'
@@ -7,6 +8,8 @@ export interface Target {
   url: string
   /** The server process, whose CPU time and RSS are tallied. */
   pid: number
+  /** Where its stdout goes: log bytes per request are a running cost too (ingestion, storage). */
+  logFile: string
 }
 
 /**
@@ -21,6 +24,7 @@ export class Tally {
   latency: RecordableHistogram = createHistogram()
   cpuMs = { server: 0, redis: 0, loadgen: 0 }
   redisCommands = 0
+  logBytes = 0
   rssPeakBytes = 0
   /** When load ran, on the monotonic clock V8 stamps --cpu-prof samples with (µs). */
   windows: Array<{ fromUs: number; toUs: number }> = []
@@ -34,6 +38,7 @@ export class Tally {
     this.cpuMs.redis += other.cpuMs.redis
     this.cpuMs.loadgen += other.cpuMs.loadgen
     this.redisCommands += other.redisCommands
+    this.logBytes += other.logBytes
     this.rssPeakBytes = Math.max(this.rssPeakBytes, other.rssPeakBytes)
     this.windows.push(...other.windows)
   }
@@ -52,6 +57,7 @@ export class Tally {
       cpuUsPerRequest: { server: perRequest(this.cpuMs.server), redis: perRequest(this.cpuMs.redis), loadgen: perRequest(this.cpuMs.loadgen) },
       /** Commands Redis ran per request (a script counts once, with the commands it calls). */
       redisCommandsPerRequest: Math.round((this.redisCommands / Math.max(1, this.requests)) * 10) / 10,
+      logBytesPerRequest: Math.round(this.logBytes / Math.max(1, this.requests)),
       rssPeakBytes: this.rssPeakBytes,
       windows: this.windows,
     }
@@ -106,6 +112,8 @@ export async function slice(opts: SliceOptions): Promise<number> {
   })
   const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await opts.redis.info('stats'))?.[1] ?? 0)
   const commandsBefore = await commands()
+  const logSize = () => statSync(opts.target.logFile).size
+  const logBefore = logSize()
   const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
   const sampler = setInterval(() => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)), 100)
   const fromUs = Number(process.hrtime.bigint() / 1000n)
@@ -118,6 +126,7 @@ export async function slice(opts: SliceOptions): Promise<number> {
   t.cpuMs.loadgen += (after.loadgen.user + after.loadgen.system) / 1000
   t.rssPeakBytes = Math.max(t.rssPeakBytes, after.server.rssBytes)
   t.redisCommands += (await commands()) - commandsBefore - 1 // less the first INFO
+  t.logBytes += logSize() - logBefore
   t.requests += result.requests.total
   t.seconds += result.duration
   const add = (k: string, v: number) => (t.statuses[k] = (t.statuses[k] ?? 0) + v)

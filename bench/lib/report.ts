@@ -73,9 +73,9 @@ export function render(r: { rows: ScenarioFigures[]; memory: Record<string, Memo
   const out = [
     `${m.cpus} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}; ${r.settings.connections} connections, ${r.settings.seconds} s per scenario after ${r.settings.warmupSeconds} s warm-up, loopback.`,
     '',
-    table(['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'CPU µs/req: server + Redis (+ load gen.)', 'Redis cmds/req', 'RSS MB', 'unexpected'],
+    table(['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'CPU µs/req: server + Redis (+ load gen.)', 'Redis cmds/req', 'log B/req', 'RSS MB', 'unexpected'],
       r.rows.map((x) => [x.name, x.rps, x.ratio.toFixed(2), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2),
-        `${x.cpuUsPerRequest.server} + ${x.cpuUsPerRequest.redis} (+ ${x.cpuUsPerRequest.loadgen})`, x.redisCommandsPerRequest, mb(x.rssPeakBytes), x.unexpected])),
+        `${x.cpuUsPerRequest.server} + ${x.cpuUsPerRequest.redis} (+ ${x.cpuUsPerRequest.loadgen})`, x.redisCommandsPerRequest, x.logBytesPerRequest, mb(x.rssPeakBytes), x.unexpected])),
     '',
     table(['Redis memory per item', 'MEMORY USAGE, bytes', 'keys', 'alongside, per number', 'used_memory growth per item'],
       Object.entries(r.memory).map(([name, f]) => [name, f.bytes, pairs(f.keys), pairs(f.alongside) || '-', f.usedMemoryPerItem])),
