@@ -7,7 +7,7 @@
 // BENCH_BUILT=1 (run the compiled service from dist/, as the image does; npm run build first).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
@@ -19,7 +19,7 @@ import { perOrderSession } from './channels.ts'
 import { benchCaller, phoneAt, type BenchContext } from './lib/fixtures.ts'
 import { slice, Tally, type Target } from './lib/load.ts'
 import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
-import { cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
+import { allowedCpus, cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
 import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
 import { measureShims } from './lib/shims.ts'
 import { floor, scenarios, serviceWarmUp, type NextRequest, type Scenario } from './scenarios.ts'
@@ -28,7 +28,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const settings = { connections: num('BENCH_CONNECTIONS', 32), seconds: num('BENCH_DURATION', 5), warmupSeconds: num('BENCH_WARMUP', 1) }
 const only = process.env.BENCH_ONLY
-const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(availableParallelism())
+const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(allowedCpus())
 const API_KEY = 'bench-key-0123456789abcdef'
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
 const KEY_SECRET = 'bench-keys-0123456789-0123456789-0123456789'
@@ -182,7 +182,7 @@ try {
   progress('done')
   const m = machine()
   const t = targets(rows, settings.connections, memory['pending challenge'], shims)
-  process.stdout.write(`${render({ rows, memory, rss, shims, targets: t, machine: m, settings })}\n`)
+  process.stdout.write(`${render({ rows, memory, rss, shims, targets: t, machine: m, settings, layout })}\n`)
   if (failed.length > 0) process.stdout.write(`\nFailed: ${failed.map((x) => x.error).join('\n')}\n`)
   const results = { date: new Date().toISOString(), machine: m, settings, service: serviceEntry, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss, shims, targets: t }
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`)

@@ -77,15 +77,27 @@ export function pin(pid: number, cpus: string): void {
   execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' })
 }
 
+/** The CPUs this process may run on (its affinity within the container's cpuset), by id. */
+export function allowedCpus(): number[] {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? ''
+  return list.split(',').filter(Boolean).flatMap((part) => {
+    const [from = 0, to = from] = part.split('-').map(Number)
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+  })
+}
+
+export interface CpuLayout { server: string; redis: string; loadgen: string }
+
 /**
- * Where each process runs. The load generator gets a core the servers never use, so
- * what is measured is the server side, not the client. The server under test gets a
- * core of its own, as in a one-vCPU deployment, and Redis the next one; on two cores
- * Redis shares the server's (both sides of the floor's ratio pay that alike).
- * Undefined: leave it to the OS.
+ * Where each process runs, among the CPUs allowed. The load generator gets a core the
+ * servers never use, so what is measured is the server side, not the client. The
+ * server under test gets a core of its own, as in a one-vCPU deployment, and Redis the
+ * next one; on two cores Redis shares the server's (both sides of the floor's ratio pay
+ * that alike). Undefined on one core: everything shares it.
  */
-export function cpuLayout(cpus: number): { server: string; redis: string; loadgen: string } | undefined {
-  if (cpus < 2) return undefined
-  if (cpus === 2) return { server: '1', redis: '1', loadgen: '0' }
-  return { server: '1', redis: '2', loadgen: cpus === 3 ? '0' : `0,3-${cpus - 1}` }
+export function cpuLayout(cpus: number[]): CpuLayout | undefined {
+  const [loadgen, server, redis] = cpus
+  if (loadgen === undefined || server === undefined) return undefined
+  if (redis === undefined) return { server: `${server}`, redis: `${server}`, loadgen: `${loadgen}` }
+  return { server: `${server}`, redis: `${redis}`, loadgen: [loadgen, ...cpus.slice(3)].join(',') }
 }

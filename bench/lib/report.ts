@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import type { Scenario } from '../scenarios.ts'
 import type { Tally } from './load.ts'
 import type { MemoryFigure } from './memory.ts'
+import type { CpuLayout } from './processes.ts'
 import type { ShimFigures } from './shims.ts'
 
 export type ScenarioFigures = ReturnType<Tally['figures']> & {
@@ -68,10 +69,11 @@ export interface RssFigures {
   afterLoad: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
 }
 
-export function render(r: { rows: ScenarioFigures[]; memory: Record<string, MemoryFigure>; rss: RssFigures; shims: ShimFigures[]; targets: Target[]; machine: ReturnType<typeof machine>; settings: { connections: number; seconds: number; warmupSeconds: number } }): string {
+export function render(r: { rows: ScenarioFigures[]; memory: Record<string, MemoryFigure>; rss: RssFigures; shims: ShimFigures[]; targets: Target[]; machine: ReturnType<typeof machine>; settings: { connections: number; seconds: number; warmupSeconds: number }; layout: CpuLayout | undefined }): string {
   const m = r.machine
   const out = [
-    `${m.cpus} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}; ${r.settings.connections} connections, ${r.settings.seconds} s per scenario after ${r.settings.warmupSeconds} s warm-up, loopback.`,
+    `${m.cpus} × ${m.cpu}, ${m.memGiB} GiB, Node ${m.node}; ${r.settings.connections} connections, ${r.settings.seconds} s per scenario after ${r.settings.warmupSeconds} s warm-up, loopback; ` +
+      (r.layout ? `load generator on CPU ${r.layout.loadgen}, server on ${r.layout.server}, Redis on ${r.layout.redis}.` : 'processes not pinned to CPUs.'),
     '',
     table(['scenario', 'req/s', '× floor', 'p50 ms', 'p99 ms', 'CPU µs/req: server + Redis (+ load gen.)', 'Redis cmds/req', 'log B/req', 'RSS MB', 'unexpected'],
       r.rows.map((x) => [x.name, x.rps, x.ratio.toFixed(2), x.p50Ms.toFixed(2), x.p99Ms.toFixed(2),
