@@ -100,6 +100,9 @@ async function floorSlice(seconds: number, tally?: Tally) {
 const started = performance.now()
 const progress = (what: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
 
+// CPU per request of the server and its Redis: what a request costs on the server side.
+const serverSideCpu = (f: ReturnType<Tally['figures']>) => f.cpuUsPerRequest.server + f.cpuUsPerRequest.redis
+
 async function measure(s: Scenario): Promise<ScenarioFigures> {
   progress(`${s.name}: setup (budget ${ctx.budget})`)
   const next = s.setup ? await s.setup(ctx) : s.request
@@ -121,9 +124,14 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
   }
   floorTally.merge(floorHere)
   const f = tally.figures()
-  const floorRps = floorHere.figures().rps
+  const fl = floorHere.figures()
   const all = Object.values(f.statuses).reduce((a, b) => a + b, 0)
-  return { ...f, name: s.name, kind: s.kind, floorRps, ratio: Math.round((f.rps / floorRps) * 100) / 100, unexpected: all - (f.statuses[String(s.expect)] ?? 0) }
+  const round2 = (x: number) => Math.round(x * 100) / 100
+  return {
+    ...f, name: s.name, kind: s.kind, floorRps: fl.rps, ratio: round2(f.rps / fl.rps),
+    cpuRatio: round2(serverSideCpu(fl) / serverSideCpu(f)),
+    unexpected: all - (f.statuses[String(s.expect)] ?? 0),
+  }
 }
 
 const rssIdleBytes = procStats(service.pid).rssBytes
@@ -172,7 +180,7 @@ try {
     afterLoad: { rssBytes: procStats(service.pid).rssBytes, heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapTotalBytes: gauge('nodejs_heap_size_total_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') },
   }
   const f = floorTally.figures()
-  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
+  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
 
   progress('shims')
   execFileSync(process.execPath, [join(root, 'scripts/build-shims.ts')], { cwd: root, stdio: 'ignore' })
