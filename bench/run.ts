@@ -147,7 +147,7 @@ try {
   }
 
   // JIT-warms the load generator, the floor server and the service (it takes seconds to
-  // reach pace); the last second of each is kept to size the seeds.
+  // reach pace); the floor's last second and the service's two size the first seeds.
   await floorSlice(2)
   const floorPace = new Tally()
   await floorSlice(1, floorPace)

@@ -85,6 +85,14 @@ export async function slice(opts: SliceOptions): Promise<number> {
   let n = opts.from
   const headers: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}
   if (opts.method !== 'GET') headers['content-type'] = 'application/json'
+  const t = opts.tally
+  // Counters are read before the load starts: autocannon sends as soon as it is created.
+  const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await opts.redis.info('stats'))?.[1] ?? 0)
+  const logSize = () => statSync(opts.target.logFile).size
+  const commandsBefore = t ? await commands() : 0
+  const logBefore = t ? logSize() : 0
+  const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
+  const fromUs = Number(process.hrtime.bigint() / 1000n)
   const instance = autocannon({
     url: opts.target.url,
     connections: opts.connections,
@@ -102,7 +110,6 @@ export async function slice(opts: SliceOptions): Promise<number> {
       },
     }],
   })
-  const t = opts.tally
   if (!t) {
     await instance
     return n
@@ -110,13 +117,7 @@ export async function slice(opts: SliceOptions): Promise<number> {
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
     t.latency.record(Math.max(1, Math.round(ms * 1000)))
   })
-  const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await opts.redis.info('stats'))?.[1] ?? 0)
-  const commandsBefore = await commands()
-  const logSize = () => statSync(opts.target.logFile).size
-  const logBefore = logSize()
-  const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
   const sampler = setInterval(() => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)), 100)
-  const fromUs = Number(process.hrtime.bigint() / 1000n)
   const result = await instance
   t.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) })
   clearInterval(sampler)
