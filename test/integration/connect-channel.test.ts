@@ -253,6 +253,19 @@ describe('verifyPin', () => {
     expect(res.pinVerified).toBe('True')
   })
 
+  it("an explicit challengeId issued to another number is not found, even with that number's PIN", async () => {
+    const victim = nextPhone()
+    const { challengeId } = await call(connectEvent({ phone: victim, parameters: { action: 'sendPin' } }))
+    const pin = t.sms.lastPin(victim)
+    const res = await call(connectEvent({ phone: nextPhone(), parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))
+    expect(res).toEqual({ lambdaResult: 'Error', errorCode: 'CHALLENGE_NOT_FOUND' })
+    // A chat contact has no caller number, so it cannot verify anyone's challenge either.
+    const chat = await call(connectEvent({ phone: null, channel: 'CHAT', parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))
+    expect(chat).toEqual({ lambdaResult: 'Error', errorCode: 'CALLER_NUMBER_UNAVAILABLE' })
+    // The victim's challenge is untouched: its own contact still verifies.
+    expect((await call(connectEvent({ phone: victim, parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))).pinVerified).toBe('True')
+  })
+
   it('locks after five wrong PINs; then even the right one fails, and sendPin for the contact sends nothing', async () => {
     const { phone, contactId, pin, at } = await started()
     const results = []

@@ -205,6 +205,11 @@ export function createVerification(deps: VerificationDeps) {
       return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
     },
 
+    /** Whether a challenge was issued to this phone number (a channel must not verify another number's). */
+    isChallengeFor(id: string, phone: string): boolean {
+      return store.isChallengeFor(id, this.phone(phone))
+    },
+
     /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */
     challengeIdFor(phone: string, idempotencyKey: string): string {
       return store.challengeId(this.phone(phone), keyedToken(policy.secret, idempotencyKey))
