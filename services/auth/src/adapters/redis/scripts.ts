@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis'
 // Times are passed in (ms since epoch) so a whole fleet agrees with its own clock.
 
 // Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
-// e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked.
+// e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked, d delivered: 1 once
+// the provider accepted the SMS of the digest held now, 0 while it is being sent (absent on
+// challenges written before it was recorded: those count as delivered).
 
 // Both sends (create and resend) pass the same per-phone gate: refused while the number is
 // locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3] sends.
@@ -25,15 +27,31 @@ end
 const createChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
---     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms
--- -> {'existing', attempts, sends, lastSent, expires, status} | {'phone_locked', pttl}
---    | {'phone_send_limit', pttl} | {'created'}
-local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st')
-if c[1] then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
+--     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms,
+--     [12] delivery grace ms, [13] max sends per challenge
+-- -> {'created'} | {'existing', attempts, sends, lastSent, expires, status} (delivered, or locked)
+--    | {'in_progress', ms left of the grace} (its SMS may still be on its way)
+--    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends} (undelivered past
+--      the grace: ARGV[1] replaces the digest, counted as a send) | {'max_sends', pttl}
+--    | {'phone_locked', pttl} | {'phone_send_limit', pttl}
+local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st', 'd', 'h')
+if c[1] then
+  if c[5] == 'locked' or c[6] ~= '0' then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
+  local wait = tonumber(c[3]) + tonumber(ARGV[12]) - tonumber(ARGV[3])
+  if wait > 0 then return {'in_progress', wait} end
+  -- Whoever was sending it has given up (or its reply was lost): a fresh PIN goes now.
+  if tonumber(c[2]) >= tonumber(ARGV[13]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
+  local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+  if refused then return refused end
+  local sends = tonumber(c[2]) + 1
+  redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[3], 'e', ARGV[11])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {'redeliver', c[7], c[3], c[4], c[1], tostring(sends)}
+end
 local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
 if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
-  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending')
+  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending', 'd', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}
 `
@@ -42,9 +60,9 @@ const resendChallenge = `${phoneSendGate}
 -- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
 --     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
--- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale}
+-- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered}
 --    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
-local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l')
+local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd')
 if not c[1] then return {'not_found'} end
 if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
@@ -53,26 +71,34 @@ if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTT
 local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8])
 if refused then return refused end
 local sends = tonumber(c[2]) + 1
-redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9])
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8]}
+return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1'}
 `
 
 const undoSend = `
 -- Takes back a create or resend whose SMS the provider refused, if nothing has changed since.
 -- KEYS[1] challenge, KEYS[2] phone send counter
 -- ARGV[1] digest that was written, [2] 'create'|'resend', [3] previous digest,
---     [4] previous last sent ms, [5] previous expires at ms, [6] now ms
+--     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0
 if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
   if ARGV[2] == 'create' or tonumber(ARGV[5]) <= tonumber(ARGV[6]) then
     redis.call('DEL', KEYS[1])
   else
-    redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5])
+    redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5], 'd', ARGV[7])
     redis.call('HINCRBY', KEYS[1], 's', -1)
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
   end
 end
 if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+return 1
+`
+
+const markDelivered = `
+-- Records that the provider accepted the SMS, if the challenge still holds the digest it carried.
+-- KEYS[1] challenge; ARGV[1] digest that was sent -> 1 recorded, 0 gone or holding another digest
+if redis.call('HGET', KEYS[1], 'h') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', '1')
 return 1
 `
 
@@ -271,6 +297,7 @@ export interface PinlineScripts {
   plCreateChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plResendChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plUndoSend(k1: string, k2: string, ...argv: Array<string | number>): Promise<number>
+  plMarkDelivered(k1: string, digest: string): Promise<number>
   plVerifyChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
   plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
@@ -290,6 +317,7 @@ const scripts = {
   plCreateChallenge: { numberOfKeys: 3, lua: createChallenge },
   plResendChallenge: { numberOfKeys: 3, lua: resendChallenge },
   plUndoSend: { numberOfKeys: 2, lua: undoSend },
+  plMarkDelivered: { numberOfKeys: 1, lua: markDelivered },
   plVerifyChallenge: { numberOfKeys: 3, lua: verifyChallenge },
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },

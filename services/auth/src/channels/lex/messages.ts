@@ -20,6 +20,8 @@ export interface BotTexts {
   pinSent(last4: string): string
   newPinSent(last4: string): string
   pinPending(last4: string, reason: PendingReason, seconds: number): string
+  /** A PIN is still being sent (an earlier request); asking again after `seconds` sends one if it never went. */
+  pinOnItsWay(seconds: number | undefined): string
   wrongPin: string
   unreadablePin: string
   badPinFormat: string
@@ -57,6 +59,7 @@ const en: BotTexts = {
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `Please enter the PIN we sent to your number ending in ${last4}. A new PIN can be sent in about ${s} seconds.`
     : `Please enter the most recent PIN we sent to your number ending in ${last4}; we can't send another one right now.`,
+  pinOnItsWay: (s) => `A PIN is already on its way to you by text message. Please enter it when it arrives; if nothing has come in about ${s ?? 15} seconds, just reply and I'll try again.`,
   wrongPin: 'That PIN is not correct. ',
   unreadablePin: "I couldn't read that PIN. ",
   badPinFormat: "That doesn't look like the PIN we sent: please enter just the digits. ",
@@ -85,6 +88,7 @@ const ja: BotTexts = {
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `末尾${last4}の電話番号にお送りしたPINを入力してください。新しいPINは約${s}秒後にお送りできます。`
     : `末尾${last4}の電話番号に最後にお送りしたPINを入力してください。現在これ以上PINをお送りできません。`,
+  pinOnItsWay: (s) => `PINをSMSでお送りしているところです。届きましたら入力してください。約${s ?? 15}秒たっても届かない場合は、もう一度お知らせください。`,
   wrongPin: 'PINが正しくありません。',
   unreadablePin: 'PINを読み取れませんでした。',
   badPinFormat: 'お送りしたPINの形式と異なります。数字のみを入力してください。',
