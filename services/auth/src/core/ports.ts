@@ -45,6 +45,10 @@ export interface Limits {
   ttlMs: number
   phoneMaxFailures: number
   phoneFailureWindowSeconds: number
+  /** Wrong PINs in a row per number (no approval between them) before it is locked: NIST's at most 100. */
+  phoneMaxConsecutiveFailures: number
+  /** The streak is forgotten after this long without a failure; each failure starts it afresh. */
+  phoneConsecutiveWindowSeconds: number
   phoneMaxSends: number
   phoneSendWindowSeconds: number
   trustTtlSeconds: number
@@ -107,6 +111,8 @@ export interface ChallengeStore {
   undoSend(undo: SendUndo): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
   markDelivered(id: string, digest: string): Promise<void>
+  /** Forgets a number's failures (the window and the streak): an admin lifting a lock. */
+  clearPhoneLock(phone: string): Promise<void>
   /** Look up, count the attempt, compare, consume (and enrol): one atomic step. */
   verify(id: string, digest: string, now: number, limits: Limits, enrol: EnrolDefaults): Promise<VerifyOutcome>
   get(id: string): Promise<ChallengeState | undefined>

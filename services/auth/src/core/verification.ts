@@ -228,6 +228,11 @@ export function createVerification(deps: VerificationDeps) {
       return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
     },
 
+    /** Lifts a number's failure lock (the hourly window and the consecutive streak), for an admin. */
+    async unlockPhone(input: string): Promise<void> {
+      await store.clearPhoneLock(this.phone(input))
+    },
+
     /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */
     challengeIdFor(phone: string, idempotencyKey: string): string {
       return store.challengeId(this.phone(phone), keyedToken(policy.secret, idempotencyKey))

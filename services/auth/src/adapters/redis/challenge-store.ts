@@ -27,10 +27,10 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
 
     async create(c, l: Limits): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)
-      const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends,
+      const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends, k.streak,
         c.digest, c.phone, c.now, l.ttlMs, c.locale, c.purpose, c.enrol ? 1 : 0,
         l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, c.expiresAt,
-        l.deliveryGraceMs, l.maxSendsPerChallenge)
+        l.deliveryGraceMs, l.maxSendsPerChallenge, l.phoneMaxConsecutiveFailures)
       switch (r[0]) {
         case 'created':
           return {
@@ -56,9 +56,9 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
     async resend(id, digest, now, l): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
-      const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends,
+      const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends, k.streak,
         digest, now, l.ttlMs, l.resendCooldownMs, l.maxSendsPerChallenge,
-        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt)
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt, l.phoneMaxConsecutiveFailures)
       switch (r[0]) {
         case 'resent':
           return {
@@ -83,15 +83,21 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
       await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered)
     },
 
+    async clearPhoneLock(phone) {
+      const k = keys.forPhone(phone)
+      await redis.del(k.failures, k.streak) // one slot: both keys share the number's hash tag
+    },
+
     async markDelivered(id, digest) {
       await redis.plMarkDelivered(keys.challenge(id), digest)
     },
 
     async verify(id, digest, now, l, enrol: EnrolDefaults): Promise<VerifyOutcome> {
       const k = keys.forChallenge(id)
-      const r = await redis.plVerifyChallenge(k.challenge, k.failures, k.caller,
+      const r = await redis.plVerifyChallenge(k.challenge, k.failures, k.caller, k.streak,
         digest, now, l.maxAttempts, l.phoneMaxFailures, l.phoneFailureWindowSeconds,
-        l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel)
+        l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel,
+        l.phoneMaxConsecutiveFailures, l.phoneConsecutiveWindowSeconds)
       switch (r[0]) {
         case 'approved': {
           const fields: Record<string, string> = {}

@@ -9,13 +9,27 @@ import type { Redis } from 'ioredis'
 // the provider accepted the SMS of the digest held now, 0 while it is being sent (absent on
 // challenges written before it was recorded: those count as delivered).
 
-// Both sends (create and resend) pass the same per-phone gate: refused while the number is
-// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3] sends.
-const phoneSendGate = `
-local function take_phone_send(max_failures, max_sends, window)
-  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then
-    return {'phone_locked', redis.call('PTTL', KEYS[2])}
+// A number is locked by failures while its window counter (KEYS[2], PHONE_MAX_FAILURES per
+// PHONE_FAILURE_WINDOW_SECONDS) or its consecutive-failure streak (KEYS[4], NIST's at most 100
+// in a row, reset only by an approval) is at its cap; for as long as the longer of the two lasts.
+const phoneLock = `
+local function phone_lock_ms(max_failures, max_streak)
+  local ms = nil
+  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then ms = redis.call('PTTL', KEYS[2]) end
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(max_streak) then
+    ms = math.max(ms or 0, redis.call('PTTL', KEYS[4]))
   end
+  return ms
+end
+`
+
+// Both sends (create and resend) pass the same per-phone gate: refused while the number is
+// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3]
+// sends, KEYS[4] consecutive-failure streak.
+const phoneSendGate = `${phoneLock}
+local function take_phone_send(max_failures, max_sends, window, max_streak)
+  local locked = phone_lock_ms(max_failures, max_streak)
+  if locked then return {'phone_locked', locked} end
   if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(max_sends) then
     return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
   end
@@ -25,10 +39,11 @@ end
 `
 
 const createChallenge = `${phoneSendGate}
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
 --     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms,
---     [12] delivery grace ms, [13] max sends per challenge
+--     [12] delivery grace ms, [13] max sends per challenge, [14] phone max consecutive failures
 -- -> {'created'} | {'existing', attempts, sends, lastSent, expires, status} (delivered, or locked)
 --    | {'in_progress', ms left of the grace} (its SMS may still be on its way)
 --    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends} (undelivered past
@@ -41,14 +56,14 @@ if c[1] then
   if wait > 0 then return {'in_progress', wait} end
   -- Whoever was sending it has given up (or its reply was lost): a fresh PIN goes now.
   if tonumber(c[2]) >= tonumber(ARGV[13]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
-  local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+  local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
   if refused then return refused end
   local sends = tonumber(c[2]) + 1
   redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[3], 'e', ARGV[11])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
   return {'redeliver', c[7], c[3], c[4], c[1], tostring(sends)}
 end
-local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
 if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
   'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending', 'd', '0')
@@ -57,9 +72,11 @@ return {'created'}
 `
 
 const resendChallenge = `${phoneSendGate}
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
---     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
+--     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms,
+--     [10] phone max consecutive failures
 -- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered}
 --    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
 local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd')
@@ -68,7 +85,7 @@ if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
 if wait > 0 then return {'cooldown', wait} end
 if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
-local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8])
+local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8], ARGV[10])
 if refused then return refused end
 local sends = tonumber(c[2]) + 1
 redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0')
@@ -102,24 +119,25 @@ redis.call('HSET', KEYS[1], 'd', '1')
 return 1
 `
 
-const verifyChallenge = `
+const verifyChallenge = `${phoneLock}
 -- Look up, count the attempt, compare, consume, enrol: one atomic step.
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] caller
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] caller,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] digest, [2] now ms, [3] max attempts, [4] phone max failures, [5] failure window s,
---     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel
+--     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel,
+--     [10] phone max consecutive failures, [11] streak window s (from the latest failure)
 -- -> {'approved', attemptsLeft, caller field, value, ...} | {'rejected', attemptsLeft}
 --    | {'locked', pttl} | {'phone_locked', pttl} | {'not_found'}
 local c = redis.call('HMGET', KEYS[1], 'h', 'a', 'st', 'n', 'p', 'l')
 if not c[1] then return {'not_found'} end
 if c[3] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[4]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
+local phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
+if phone_locked then return {'phone_locked', phone_locked} end
 local max = tonumber(ARGV[3])
 local attempts = tonumber(c[2]) + 1
 if c[1] == ARGV[1] then
-  -- Approved once: the challenge is gone, and the run of failures ends.
-  redis.call('DEL', KEYS[1], KEYS[2])
+  -- Approved once: the challenge is gone, and the run of failures (window and streak) ends.
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
   if c[4] ~= '1' then return {'approved', max - attempts} end
   local ttl = tonumber(ARGV[6])
   local existed = redis.call('EXISTS', KEYS[3]) == 1
@@ -140,11 +158,15 @@ end
 redis.call('HSET', KEYS[1], 'a', attempts)
 local fails = redis.call('INCR', KEYS[2])
 if fails == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+-- The streak only ends with an approval, or after a whole window without a failure.
+redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[11])
 if attempts >= max then
   redis.call('HSET', KEYS[1], 'st', 'locked')
   return {'locked', redis.call('PTTL', KEYS[1])}
 end
-if fails >= tonumber(ARGV[4]) then return {'phone_locked', redis.call('PTTL', KEYS[2])} end
+phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
+if phone_locked then return {'phone_locked', phone_locked} end
 return {'rejected', max - attempts}
 `
 
@@ -294,11 +316,11 @@ return 0
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
-  plCreateChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
-  plResendChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plCreateChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plResendChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plUndoSend(k1: string, k2: string, ...argv: Array<string | number>): Promise<number>
   plMarkDelivered(k1: string, digest: string): Promise<number>
-  plVerifyChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plVerifyChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
   plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
   plDelIfEquals(k1: string, value: string): Promise<number>
@@ -314,11 +336,11 @@ export interface PinlineScripts {
 export type ScriptedRedis = Redis & PinlineScripts
 
 const scripts = {
-  plCreateChallenge: { numberOfKeys: 3, lua: createChallenge },
-  plResendChallenge: { numberOfKeys: 3, lua: resendChallenge },
+  plCreateChallenge: { numberOfKeys: 4, lua: createChallenge },
+  plResendChallenge: { numberOfKeys: 4, lua: resendChallenge },
   plUndoSend: { numberOfKeys: 2, lua: undoSend },
   plMarkDelivered: { numberOfKeys: 1, lua: markDelivered },
-  plVerifyChallenge: { numberOfKeys: 3, lua: verifyChallenge },
+  plVerifyChallenge: { numberOfKeys: 4, lua: verifyChallenge },
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
   plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },

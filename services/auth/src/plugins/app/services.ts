@@ -79,6 +79,8 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       resendCooldownMs: config.pin.resendCooldownSeconds * 1000,
       phoneMaxFailures: config.phone.maxFailures,
       phoneFailureWindowSeconds: config.phone.failureWindowSeconds,
+      phoneMaxConsecutiveFailures: config.phone.maxConsecutiveFailures,
+      phoneConsecutiveWindowSeconds: config.phone.consecutiveWindowSeconds,
       phoneMaxSends: config.phone.maxSends,
       phoneSendWindowSeconds: config.phone.sendWindowSeconds,
       trustTtlSeconds: config.trustTtlSeconds,
