@@ -145,10 +145,15 @@ if c[1] == ARGV[1] then
     redis.call('HSET', KEYS[3], 'phone', c[5], 'firstName', ARGV[7], 'lastName', ARGV[8],
       'custLevel', ARGV[9], 'language', c[6], 'enrolledAt', ARGV[2])
   end
-  -- A caller imported without expiry keeps it; any other enrolment is trusted for ttl.
-  if ttl > 0 and (not existed or redis.call('PTTL', KEYS[3]) >= 0) then
-    redis.call('HSET', KEYS[3], 'trustedUntil', tostring(tonumber(ARGV[2]) + ttl * 1000))
-    redis.call('EXPIRE', KEYS[3], ttl)
+  -- Trust only ever grows: a caller without expiry keeps none, and a later expiry (an admin's)
+  -- is kept; otherwise the caller is trusted for ttl from now.
+  if ttl > 0 then
+    local trusted_until = tonumber(ARGV[2]) + ttl * 1000
+    local pttl = redis.call('PTTL', KEYS[3])
+    if not existed or (pttl >= 0 and tonumber(ARGV[2]) + pttl < trusted_until) then
+      redis.call('HSET', KEYS[3], 'trustedUntil', tostring(trusted_until))
+      redis.call('PEXPIREAT', KEYS[3], trusted_until)
+    end
   end
   local r = {'approved', max - attempts}
   for _, v in ipairs(redis.call('HGETALL', KEYS[3])) do r[#r + 1] = v end
@@ -188,21 +193,37 @@ end
 return {prev[1] and 0 or 1, prev[2] or ''}
 `
 
+// The e-mail -> phone index lives in the e-mail's own slot, apart from the caller hash, so the
+// two cannot change together. An entry is authoritative only while the caller it names holds
+// that e-mail; it has no TTL (a caller's trust can be extended by a verify, in the caller's slot).
+// Its value is the phone, or '-' .. phone .. '|' .. nonce while a stale entry is being released
+// (a mark: unique, so a compare-and-set on it can never act on a later release). See caller-store.ts.
 const claimEmail = `
--- Points an e-mail at a phone unless another phone holds it.
--- KEYS[1] e-mail index; ARGV[1] phone, [2] expires at ms ('' = never)
--- -> 1 claimed, 0 taken by another phone
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return 0 end
+-- Points an e-mail at a phone if the entry is free, already the phone's, or one of the phone's
+-- own release marks.
+-- KEYS[1] e-mail index; ARGV[1] phone -> {1} claimed | {0, current value} another phone's
+local v = redis.call('GET', KEYS[1])
+local own_mark = '-' .. ARGV[1] .. '|'
+if v and v ~= ARGV[1] and string.sub(v, 1, #own_mark) ~= own_mark then return {0, v} end
 redis.call('SET', KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return {1}
+`
+
+const swapIfEquals = `
+-- Compare-and-set: replaces the value, or deletes the key when ARGV[2] is '', if it is still ARGV[1].
+-- KEYS[1] key; ARGV[1] expected value, [2] new value ('' = delete) -> 1 swapped, 0 it had changed
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1
 `
 
-const delIfEquals = `
--- KEYS[1] key; ARGV[1] value -> 1 deleted, 0 held another value
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+const dropEmail = `
+-- Takes an e-mail back from a caller whose put lost it to another number while writing.
+-- KEYS[1] caller; ARGV[1] the e-mail written, [2] 1 if the put created the caller (it is removed)
+-- -> 1 taken back, 0 the caller had changed since
+if redis.call('HGET', KEYS[1], 'email') ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) else redis.call('HDEL', KEYS[1], 'email') end
+return 1
 `
 
 // Order session hash fields: n nonce, em e-mail, ph phone given at creation, to where the
@@ -322,8 +343,9 @@ export interface PinlineScripts {
   plMarkDelivered(k1: string, digest: string): Promise<number>
   plVerifyChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
-  plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
-  plDelIfEquals(k1: string, value: string): Promise<number>
+  plClaimEmail(k1: string, phone: string): Promise<[1] | [0, string]>
+  plSwapIfEquals(k1: string, expected: string, next: string): Promise<number>
+  plDropEmail(k1: string, email: string, created: number): Promise<number>
   plSessionOpen(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionGet(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
@@ -343,7 +365,8 @@ const scripts = {
   plVerifyChallenge: { numberOfKeys: 4, lua: verifyChallenge },
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
-  plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+  plSwapIfEquals: { numberOfKeys: 1, lua: swapIfEquals },
+  plDropEmail: { numberOfKeys: 1, lua: dropEmail },
   plSessionOpen: { numberOfKeys: 1, lua: sessionOpen },
   plSessionGet: { numberOfKeys: 1, lua: sessionGet },
   plSessionBind: { numberOfKeys: 1, lua: sessionBind },
