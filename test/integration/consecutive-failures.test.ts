@@ -66,6 +66,18 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
     }
   })
 
+  it('the failure that locks the challenge and the number at once answers with the longer lock', async () => {
+    const t = await buildTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '5', PHONE_MAX_SENDS: '100' })
+    try {
+      const c = client(t)
+      const last = await c.fail(nextPhone(), 5, 5) // PIN_MAX_ATTEMPTS is 5 too
+      expect(last.status).toBe('locked')
+      expect(last.retryAfter).toBeGreaterThan(30 * DAY - 60)
+    } finally {
+      await t.app.close()
+    }
+  })
+
   it('with the defaults: the 100th consecutive failure locks the number, though no hour saw more than 9', async () => {
     const t = await buildTestApp({ PIN_MAX_ATTEMPTS: '10', PHONE_MAX_SENDS: '100' })
     try {

@@ -166,11 +166,14 @@ if fails == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
 -- The streak only ends with an approval, or after a whole window without a failure.
 redis.call('INCR', KEYS[4])
 redis.call('EXPIRE', KEYS[4], ARGV[11])
+phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
 if attempts >= max then
   redis.call('HSET', KEYS[1], 'st', 'locked')
-  return {'locked', redis.call('PTTL', KEYS[1])}
+  -- Locked twice over: no new PIN helps until the number's lock ends too.
+  local ms = redis.call('PTTL', KEYS[1])
+  if phone_locked and phone_locked > ms then return {'phone_locked', phone_locked} end
+  return {'locked', ms}
 end
-phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
 if phone_locked then return {'phone_locked', phone_locked} end
 return {'rejected', max - attempts}
 `
