@@ -3,10 +3,22 @@
 // in time, it returns a Lex Close/Failed in the bot's language that keeps the session
 // attributes, so the user hears "try again" instead of Lex's generic failure. It never
 // throws and never invents a success.
-import { forward, readForwardConfig } from './lib/forward.ts'
+import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
 
-// Read once at load: a missing variable fails the deployment, naming it, not every turn.
-const config = readForwardConfig('/v1/channels/lex', 3000)
+// Read once at load. A missing or bad variable is logged by name and every turn then answers
+// the fallback at once: a Lambda that throws at init would reach the user as Lex's generic failure.
+const config = loadConfig()
+// Time kept back from the Lambda's own deadline, so the fallback is always returned in time.
+const LAMBDA_MARGIN_MS = 300
+
+function loadConfig(): ForwardConfig | undefined {
+  try {
+    return readForwardConfig('/v1/channels/lex', 3000)
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'lex shim misconfigured; every turn answers Close/Failed', reason: (err as Error).message }))
+    return undefined
+  }
+}
 
 type Attributes = Record<string, string>
 interface LexEventLike {
@@ -18,6 +30,8 @@ const FALLBACK = {
   en: "Sorry, I can't take your order right now. Nothing was ordered; please try again in a moment.",
   ja: '申し訳ありません、ただいまご注文を承れません。ご注文は確定していません。しばらくしてからもう一度お試しください。',
 }
+
+const SERVER_OWNED = new Set(['encryptedPin', 'auth', 'uuid', 'currentOrder'])
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -33,11 +47,13 @@ export function fallback(event: unknown): unknown {
   const locale = typeof e.bot?.localeId === 'string' && e.bot.localeId.startsWith('ja') ? 'ja' : 'en'
   const state = isObject(e.sessionState) ? e.sessionState : {}
   const intent = isObject(state.intent) ? state.intent : {}
-  // Echoed (Lex would otherwise erase them), except a one-shot encryptedPin that was never checked.
+  // Echoed (Lex would otherwise erase them), except a one-shot encryptedPin that was never checked
+  // and what only the service may say (auth, uuid, currentOrder): a client-forged auth: "true"
+  // must not come back looking like the service's answer.
   const sessionAttributes: Attributes = {}
   if (isObject(state.sessionAttributes)) {
     for (const [k, v] of Object.entries(state.sessionAttributes)) {
-      if (k && k !== 'encryptedPin' && v !== undefined && v !== null) sessionAttributes[k] = typeof v === 'string' ? v : JSON.stringify(v)
+      if (k && !SERVER_OWNED.has(k) && v !== undefined && v !== null) sessionAttributes[k] = typeof v === 'string' ? v : JSON.stringify(v)
     }
   }
   const slots = isObject(intent.slots) ? { ...intent.slots } : {}
@@ -57,9 +73,12 @@ export function fallback(event: unknown): unknown {
   }
 }
 
-export async function handler(event: unknown): Promise<unknown> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<unknown> {
   try {
-    const result = await forward(config, event)
+    if (!config) return fallback(event)
+    const remaining = context?.getRemainingTimeInMillis?.()
+    const timeoutMs = remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))
+    const result = await forward({ ...config, timeoutMs }, event)
     if (result.ok && isLexResponse(result.body)) return result.body
     const reason = result.ok ? 'not-a-lex-response' : result.reason
     console.warn(JSON.stringify({ level: 'warn', msg: 'pinline unavailable; answering Close/Failed', reason, status: result.ok ? undefined : result.status }))

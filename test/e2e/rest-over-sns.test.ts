@@ -85,13 +85,14 @@ describe('the server process, SMS through the real SNS client', () => {
     expect(sns.publishes).toHaveLength(5)
   })
 
-  it('a hung SNS ends in 503 SMS_SEND_FAILED inside the time budget', async () => {
+  it('a hung SNS ends in 503 SMS_SEND_FAILED inside the time budget, after one request (never resent)', async () => {
     sns.failNext(3, 'hang')
     const started = Date.now()
     const res = await call('POST', '/v1/pins', { phone: '+819055550004' })
     expect(res.status).toBe(503)
     expect(res.body.code).toBe('SMS_SEND_FAILED')
     expect(Date.now() - started).toBeLessThan(3 * 1000 + 2000)
+    expect(sns.requestCount()).toBe(1)
   })
 })
 

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createKeys } from '../../services/auth/src/adapters/redis/keys.ts'
+import { keyedToken } from '../../services/auth/src/core/pin.ts'
+import { connectEvent } from '../support/connect-events.ts'
 import { startLatencyProxy, type LatencyProxy } from '../support/latency-proxy.ts'
 import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
@@ -83,6 +86,30 @@ describe('Redis slow', () => {
     expect(await attemptsInRedis(c.id)).toBe(1)
     const right = await call(svc.url, 'POST', `/v1/pins/${c.id}/verify`, { pin: c.pin })
     expect(right.body).toMatchObject({ status: 'approved', attemptsLeft: 3 })
+  })
+
+  it('a sendPin whose create ran but whose reply was late: 503, and the retry is SMS_SEND_IN_PROGRESS, never a Success without an SMS', async () => {
+    const phone = '+819012310004'
+    const contactId = randomUUID()
+    const id = keys.challengeId(phone, keyedToken(TEST_SECRET, `connect:${contactId}`))
+    const event = connectEvent({ phone, contactId, parameters: { action: 'sendPin', language: 'en' } })
+    // The create script reaches Redis and runs; its reply (and all after it) is held back.
+    let armed = false
+    proxy.setLatency((direction, chunk) => {
+      if (direction === 'up' && chunk.includes(id.slice(16))) armed = true
+      return armed && direction === 'down' ? 5_000 : 0
+    })
+    const res = await call(svc.url, 'POST', '/v1/channels/connect', event)
+    expect(res.body).toEqual({ lambdaResult: 'Error', errorCode: 'DEPENDENCY_UNAVAILABLE' })
+    proxy.dropConnections()
+    proxy.setLatency(0)
+    await eventually(async () => (await fetch(`${svc.url}/readyz`)).status === 200)
+    // The script did run: the challenge exists and the number's send was counted, but no SMS left.
+    await eventually(async () => (await direct.exists(keys.challenge(id))) === 1)
+    expect(sns.requestCount()).toBe(0)
+    const retry = await call(svc.url, 'POST', '/v1/channels/connect', event)
+    expect(retry.body).toEqual({ lambdaResult: 'Error', errorCode: 'SMS_SEND_IN_PROGRESS', retryAfterSeconds: expect.stringMatching(/^\d+$/) })
+    expect(sns.requestCount()).toBe(0)
   })
 
   it('Redis gone mid-request (after the rate limit passed): 503, nothing granted, nothing consumed', async () => {

@@ -126,8 +126,14 @@ describe('sendPin', () => {
     const phone = nextPhone()
     const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
     const results = await Promise.all(Array.from({ length: 5 }, () => call(event)))
-    expect(new Set(results.map((r) => r.challengeId)).size).toBe(1)
-    expect(results.every((r) => r.lambdaResult === 'Success')).toBe(true)
+    // A retry that arrives while the first is still sending is told so, never "sent".
+    const successes = results.filter((r) => r.lambdaResult === 'Success')
+    expect(successes.length).toBeGreaterThanOrEqual(1)
+    expect(results.filter((r) => r.lambdaResult !== 'Success').every((r) => r.errorCode === 'SMS_SEND_IN_PROGRESS')).toBe(true)
+    expect(new Set(successes.map((r) => r.challengeId)).size).toBe(1)
+    expect(t.sms.sent).toHaveLength(1)
+    // Once it was delivered, a retry is a Success for the same challenge, with no second SMS.
+    expect(await call(event)).toMatchObject({ lambdaResult: 'Success', challengeId: successes[0]!.challengeId })
     expect(t.sms.sent).toHaveLength(1)
   })
 
@@ -251,6 +257,19 @@ describe('verifyPin', () => {
     const pin = t.sms.lastPin(phone)
     const res = await call(connectEvent({ phone, parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))
     expect(res.pinVerified).toBe('True')
+  })
+
+  it("an explicit challengeId issued to another number is not found, even with that number's PIN", async () => {
+    const victim = nextPhone()
+    const { challengeId } = await call(connectEvent({ phone: victim, parameters: { action: 'sendPin' } }))
+    const pin = t.sms.lastPin(victim)
+    const res = await call(connectEvent({ phone: nextPhone(), parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))
+    expect(res).toEqual({ lambdaResult: 'Error', errorCode: 'CHALLENGE_NOT_FOUND' })
+    // A chat contact has no caller number, so it cannot verify anyone's challenge either.
+    const chat = await call(connectEvent({ phone: null, channel: 'CHAT', parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))
+    expect(chat).toEqual({ lambdaResult: 'Error', errorCode: 'CALLER_NUMBER_UNAVAILABLE' })
+    // The victim's challenge is untouched: its own contact still verifies.
+    expect((await call(connectEvent({ phone: victim, parameters: { action: 'verifyPin', pin, challengeId: challengeId! } }))).pinVerified).toBe('True')
   })
 
   it('locks after five wrong PINs; then even the right one fails, and sendPin for the contact sends nothing', async () => {

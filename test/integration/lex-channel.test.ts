@@ -335,6 +335,19 @@ describe('OrderFood: what cannot be done is said clearly', () => {
     expect(t.sms.sent).toHaveLength(0)
   })
 
+  it('a Pin slot of the wrong type (a client that is not Lex) is no PIN: asked for, not "something went wrong"', async () => {
+    const c = await customer(t)
+    const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
+    const challengeId = (await say(t, spec)).sessionState.sessionAttributes.uuid
+    for (const Pin of [{ shape: 'Scalar', value: { originalValue: 123456, interpretedValue: 123456 } }, { shape: 'List', values: 'x' }]) {
+      const r = await say(t, { ...spec, slots: { Pin } })
+      expectLexShape(r)
+      expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
+      expect(message(r)).not.toMatch(/went wrong/)
+    }
+    expect((await t.app.verification.status(challengeId))?.attempts).toBe(0)
+  })
+
   it('without the API key: 401, like every /v1 route', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', payload: lexEvent({ intent: 'GetFoodMenu' }) })
     expect(res.statusCode).toBe(401)

@@ -12,7 +12,7 @@ import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
 // The Lambda shim against a real pinline process (node services/auth/src/server.ts, real Redis,
 // SMS_PROVIDER=log so the PIN can be read from its log), and against servers that hang or die.
 
-type Handler = (event: unknown) => Promise<Json>
+type Handler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<Json>
 const root = new URL('../../', import.meta.url)
 
 interface Service { url: string; output: () => string; stop(signal?: NodeJS.Signals): Promise<void> }
@@ -59,9 +59,10 @@ async function loadShim(env: Record<string, string | undefined>): Promise<Handle
 const shimFor = (url: string, timeoutMs = '3000') =>
   loadShim({ AUTH_SERVICE_URL: url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: timeoutMs })
 
-/** The fallback every failure must produce: Close/Failed, the bot's language, attributes kept. */
+/** The fallback every failure must produce: Close/Failed, the bot's language, the client's attributes kept. */
 function expectFallback(r: Json, event: Json, language: 'en' | 'ja' = 'en') {
-  const { encryptedPin, ...kept } = event.sessionState.sessionAttributes ?? {}
+  // What only the service may say is not echoed: a forged auth: "true" must not come back.
+  const { encryptedPin, auth, uuid, currentOrder, ...kept } = event.sessionState.sessionAttributes ?? {}
   expect(r.sessionState.dialogAction).toEqual({ type: 'Close' })
   expect(r.sessionState.intent).toMatchObject({ name: event.sessionState.intent.name, state: 'Failed' })
   expect(r.sessionState.sessionAttributes).toEqual(kept)
@@ -139,6 +140,16 @@ describe('when the service cannot answer', () => {
     expect(Date.now() - started).toBeLessThan(1500)
     expectFallback(r, event, 'ja')
     expect(r.sessionState.sessionAttributes).not.toHaveProperty('encryptedPin')
+    expect(r.sessionState.sessionAttributes).not.toHaveProperty('auth')
+  })
+
+  it('answers before the Lambda itself times out, when it has less time left than AUTH_SERVICE_TIMEOUT_MS', async () => {
+    stand = stand ?? await startHttpStandIn(async () => { /* never answers */ })
+    const handler = await shimFor(stand.url, '3000')
+    const started = Date.now()
+    const r = await handler(event, { getRemainingTimeInMillis: () => 600 })
+    expect(Date.now() - started).toBeLessThan(600)
+    expectFallback(r, event, 'ja')
   })
 
   it('dies: a service process killed between turns gives the fallback at once', async () => {
@@ -195,9 +206,23 @@ describe('connections and configuration', () => {
     }
   })
 
-  it('fails at load, naming the variable, when AUTH_SERVICE_URL or AUTH_SERVICE_API_KEY is missing', async () => {
-    await expect(loadShim({ AUTH_SERVICE_URL: undefined, AUTH_SERVICE_API_KEY: TEST_API_KEY })).rejects.toThrow(/AUTH_SERVICE_URL/)
-    await expect(loadShim({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: undefined })).rejects.toThrow(/AUTH_SERVICE_API_KEY/)
-    await expect(loadShim({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: '50' })).rejects.toThrow(/AUTH_SERVICE_TIMEOUT_MS/)
+  it('misconfigured (a variable missing or bad): logs the variable by name at load, and every turn answers the fallback', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    try {
+      const cases: Array<[Record<string, string | undefined>, RegExp]> = [
+        [{ AUTH_SERVICE_URL: undefined, AUTH_SERVICE_API_KEY: TEST_API_KEY }, /AUTH_SERVICE_URL/],
+        [{ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: undefined }, /AUTH_SERVICE_API_KEY/],
+        [{ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: '50' }, /AUTH_SERVICE_TIMEOUT_MS/],
+      ]
+      for (const [env, variable] of cases) {
+        errors.mockClear()
+        const handler = await loadShim(env)
+        expect(errors.mock.calls.flat().join(' ')).toMatch(variable)
+        const event = lexEvent({ intent: 'GetFoodMenu', sessionAttributes: { email: 'a@example.com' } })
+        expectFallback(await handler(event), event)
+      }
+    } finally {
+      errors.mockRestore()
+    }
   })
 })

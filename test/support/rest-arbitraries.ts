@@ -4,7 +4,8 @@ import { TEST_API_KEY } from './test-app.ts'
 
 // Hostile inputs for the REST surface: what a fuzzer, a confused client or an attacker sends.
 
-const nasty = fc.constantFrom(
+/** Strings that have broken parsers before: other scripts' digits, escapes, injections, surrogates. */
+export const nasty = fc.constantFrom(
   '+819012345678', '09012345678', '＋８１９０１２３４５６７８', '+٨١٩٠١٢٣٤٥٦٧٨', '+8823451234567', '+999123456789',
   '１２３４５６', '123456', '12345', '1234567', '٠١٢٣٤٥', ' 123456', '123456\n', '0x1E240', '1e5', '-12345', '12345.',
   '__proto__', 'constructor', 'prototype', '${7*7}', '<script>alert(1)</script>', "' OR 1=1 --", '\u0000', '\uFFFF',

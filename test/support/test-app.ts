@@ -16,14 +16,30 @@ export interface RecordingSms extends SmsSender {
   /** The PIN in the last SMS to `to` (any number when omitted). */
   lastPin(to?: string): string
   failNext(count: number, error?: Error): void
+  /** Holds the next send, like a provider that has not answered yet, until accept() or fail(). */
+  holdNext(): SmsHold
+}
+
+export interface SmsHold {
+  /** Resolves once the held send has started (the request is waiting on the provider). */
+  reached: Promise<void>
+  accept(): void
+  fail(error?: Error): void
 }
 
 export function recordingSms(): RecordingSms {
   const sent: SmsMessage[] = []
   let failures: Error[] = []
+  const holds: Array<{ arrive(): void; outcome: Promise<Error | undefined> }> = []
   return {
     sent,
     async send(message) {
+      const hold = holds.shift()
+      if (hold) {
+        hold.arrive()
+        const refused = await hold.outcome
+        if (refused) throw refused
+      }
       const err = failures.shift()
       if (err) throw err
       sent.push(message)
@@ -36,6 +52,16 @@ export function recordingSms(): RecordingSms {
     },
     failNext(count, error = new Error('provider refused')) {
       failures = Array.from({ length: count }, () => error)
+    },
+    holdNext() {
+      const reached = Promise.withResolvers<void>()
+      const outcome = Promise.withResolvers<Error | undefined>()
+      holds.push({ arrive: () => reached.resolve(), outcome: outcome.promise })
+      return {
+        reached: reached.promise,
+        accept: () => outcome.resolve(undefined),
+        fail: (error = new Error('provider refused')) => outcome.resolve(error),
+      }
     },
   }
 }

@@ -7,7 +7,9 @@ describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({})
     expect(c.pin).toMatchObject({ length: 6, ttlSeconds: 300, maxAttempts: 5, maxSends: 5, resendCooldownSeconds: 30 })
-    expect(c.phone).toEqual({ maxFailures: 10, failureWindowSeconds: 3600, maxSends: 5, sendWindowSeconds: 900 })
+    expect(c.phone).toEqual({
+      maxFailures: 10, failureWindowSeconds: 3600, maxConsecutiveFailures: 100, consecutiveWindowSeconds: 30 * 86400, maxSends: 5, sendWindowSeconds: 900,
+    })
     expect(c.trustTtlSeconds).toBe(90 * 86400)
     expect(c.sms.provider).toBe('log')
     expect(loadConfig(prod).sms.provider).toBe('sns')
@@ -21,6 +23,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PIN_HMAC_SECRET: 'short' })).toThrow(/PIN_HMAC_SECRET/)
     expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(/API_KEYS/)
     expect(() => loadConfig({ SMS_PROVIDER: 'carrier-pigeon' })).toThrow(/SMS_PROVIDER/)
+  })
+
+  it('NIST SP 800-63B: at most 100 consecutive failures per number; lower is allowed, higher is refused', () => {
+    expect(loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '20', PHONE_CONSECUTIVE_WINDOW_DAYS: '7' }).phone)
+      .toMatchObject({ maxConsecutiveFailures: 20, consecutiveWindowSeconds: 7 * 86400 })
+    expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '101' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
+    expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '0' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
+    expect(() => loadConfig({ PHONE_CONSECUTIVE_WINDOW_DAYS: '0' })).toThrow(/PHONE_CONSECUTIVE_WINDOW_DAYS/)
   })
 
   it('refuses to start in production without API_KEYS or PIN_HMAC_SECRET, or with the log provider', () => {

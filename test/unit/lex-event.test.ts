@@ -56,3 +56,22 @@ describe('slotPin', () => {
     expect(slotPin({ shape: 'List', values: [slot('123456')] })).toBe('123456')
   })
 })
+
+describe('slots a client that is not Lex made', () => {
+  it('values of the wrong type read as nothing, and never throw (a number PIN once answered "something went wrong")', () => {
+    const odd = [
+      { shape: 'Scalar', value: { originalValue: 123456, interpretedValue: 123456 } },
+      { shape: 'Scalar', value: { originalValue: false, interpretedValue: ['123456'], resolvedValues: 'pizza' } },
+      { shape: 'List', values: 'pizza' },
+      { shape: 'List', values: { value: { originalValue: '123456' } } },
+      { shape: 'List', values: [null, 7, { value: 'x' }] },
+      { shape: 'Scalar', value: '123456' },
+    ] as never[]
+    for (const s of odd) {
+      expect(slotPin(s)).toBeUndefined()
+      expect(slotReadings(s)).toEqual([])
+    }
+    // A string beside a wrong-typed field still counts.
+    expect(slotPin({ shape: 'Scalar', value: { originalValue: 42 as never, interpretedValue: '123456' } })).toBe('123456')
+  })
+})

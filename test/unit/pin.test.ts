@@ -12,11 +12,12 @@ describe('generatePin', () => {
     const counts = Array.from({ length: 6 }, () => new Array(10).fill(0))
     const n = 20_000
     for (let i = 0; i < n; i++) [...generatePin(6)].forEach((d, pos) => counts[pos]![Number(d)]++)
-    // Chi-square with 9 degrees of freedom: 27.9 is the 0.001 critical value.
+    // Chi-square with 9 degrees of freedom: 50 is exceeded with p ≈ 1e-7 for a uniform source, so six
+    // checks flake about once in 1.6 million runs; a digit missing or doubled scores in the thousands.
     for (const row of counts) {
       const expected = n / 10
       const chi2 = row.reduce((s: number, c: number) => s + (c - expected) ** 2 / expected, 0)
-      expect(chi2).toBeLessThan(27.9)
+      expect(chi2).toBeLessThan(50)
     }
   })
 })

@@ -26,6 +26,9 @@ const Env = Type.Object({
   PIN_RESEND_COOLDOWN_SECONDS: Type.Integer({ default: 30, minimum: 0, maximum: 600 }),
   PHONE_MAX_FAILURES: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
   PHONE_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 604800 }),
+  // NIST SP 800-63B: at most 100 consecutive failures per account, lower limits allowed.
+  PHONE_MAX_CONSECUTIVE_FAILURES: Type.Integer({ default: 100, minimum: 1, maximum: 100 }),
+  PHONE_CONSECUTIVE_WINDOW_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 365 }),
   PHONE_MAX_SENDS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   PHONE_SEND_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
@@ -77,7 +80,14 @@ export interface Config {
     maxSends: number
     resendCooldownSeconds: number
   }
-  phone: { maxFailures: number; failureWindowSeconds: number; maxSends: number; sendWindowSeconds: number }
+  phone: {
+    maxFailures: number
+    failureWindowSeconds: number
+    maxConsecutiveFailures: number
+    consecutiveWindowSeconds: number
+    maxSends: number
+    sendWindowSeconds: number
+  }
   trustTtlSeconds: number
   defaultLocale: 'en' | 'ja'
   defaultCountry: string | undefined
@@ -162,6 +172,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     phone: {
       maxFailures: e.PHONE_MAX_FAILURES,
       failureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
+      maxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
+      consecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * 86400,
       maxSends: e.PHONE_MAX_SENDS,
       sendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
     },

@@ -1,14 +1,16 @@
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { stdSerializers } from 'pino'
 
-// Runs of 5+ digits (optionally after + or %2B) are phone numbers until proven
-// otherwise: keep the last four, so support can still match a log line to a caller.
-const DIGIT_RUNS = /(\+|%2B)?\d{5,}/gi
+// A number as people write it: digits with spaces, dots, dashes or brackets between them,
+// raw or URL-encoded. Five digits or more are a phone number until proven otherwise: all
+// but the last four are hidden, so support can still match a log line to a caller.
+const NUMBER_LIKE = /(?:\+|%2B)?[\d(](?:[\d\s().-]|%20|%2D|%28|%29)*\d/gi
 
 export function maskDigits(text: string): string {
-  return text.replace(DIGIT_RUNS, (run, plus: string | undefined) => {
-    const digits = run.slice(plus?.length ?? 0)
-    return `${plus ? '+' : ''}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`
+  return text.replace(NUMBER_LIKE, (run) => {
+    const digits = run.replace(/%2B|%20|%2D|%28|%29/gi, ' ').replace(/\D/g, '')
+    if (digits.length < 5) return run
+    return `${/^(\+|%2B)/i.test(run) ? '+' : ''}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`
   })
 }
 
@@ -33,8 +35,10 @@ export function loggerOptions(level: string): NonNullable<FastifyServerOptions['
       censor: '[redacted]',
     },
     serializers: {
-      req(req: { method: string; url: string; id: string; ip?: string }) {
-        return { id: req.id, method: req.method, url: maskDigits(req.url) }
+      // The route template, not the URL: path parameters (numbers, session and challenge ids,
+      // which are bearer-like) stay out of the log. Unrouted URLs are masked instead.
+      req(req: { method: string; url: string; id: string; routeOptions?: { url?: string } }) {
+        return { id: req.id, method: req.method, url: req.routeOptions?.url ?? maskDigits(req.url) }
       },
       err: (err: Error) => maskStrings(stdSerializers.err(err)),
     },

@@ -16,6 +16,8 @@ export const ErrorCodes = {
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
+  // An idempotent retry of a request that may still be sending its SMS; carries Retry-After.
+  SMS_SEND_IN_PROGRESS: { status: 409, message: 'The PIN for this request is still being sent; wait and ask again (nothing more was sent)' },
   // 422: well-formed, but there is nothing to verify
   CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
   // 422: well-formed, but policy forbids it

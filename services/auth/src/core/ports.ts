@@ -45,9 +45,19 @@ export interface Limits {
   ttlMs: number
   phoneMaxFailures: number
   phoneFailureWindowSeconds: number
+  /** Wrong PINs in a row per number (no approval between them) before it is locked: NIST's at most 100. */
+  phoneMaxConsecutiveFailures: number
+  /** The streak is forgotten after this long without a failure; each failure starts it afresh. */
+  phoneConsecutiveWindowSeconds: number
   phoneMaxSends: number
   phoneSendWindowSeconds: number
   trustTtlSeconds: number
+  /**
+   * How long after a send its SMS may still be on its way: the provider's whole budget plus the
+   * Redis steps around it. An idempotent retry inside it is told to wait; after it, a challenge
+   * whose SMS was never recorded as delivered gets a fresh PIN.
+   */
+  deliveryGraceMs: number
 }
 
 /** What a new caller looks like when a PIN enrols them (the seed's New / Customer / Welcome). */
@@ -66,7 +76,13 @@ export type Refusal =
 
 export type CreateOutcome =
   | { kind: 'created'; state: ChallengeState; undo: SendUndo }
+  /** Its SMS was delivered (or it is locked): nothing to send. */
   | { kind: 'existing'; state: ChallengeState }
+  /** Not delivered yet, and the request sending it may still be waiting on the provider. */
+  | { kind: 'in_progress'; retryAfterMs: number }
+  /** Not delivered within the grace: the new digest is in, counted as a send; send its PIN. */
+  | { kind: 'redeliver'; state: ChallengeState; undo: SendUndo }
+  | { kind: 'max_sends'; retryAfterMs: number }
   | Refusal
 
 export type ResendOutcome =
@@ -88,10 +104,15 @@ export interface ChallengeStore {
   /** An id that routes to the phone's shard; `token` is its random (or keyed) part. */
   challengeId(phone: string, token: string): string
   isChallengeId(id: string): boolean
+  /** Creates the challenge, or reports the one with this id and whether its SMS was delivered. */
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
   resend(id: string, digest: string, now: number, limits: Limits): Promise<ResendOutcome>
   undoSend(undo: SendUndo): Promise<void>
+  /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
+  markDelivered(id: string, digest: string): Promise<void>
+  /** Forgets a number's failures (the window and the streak): an admin lifting a lock. */
+  clearPhoneLock(phone: string): Promise<void>
   /** Look up, count the attempt, compare, consume (and enrol): one atomic step. */
   verify(id: string, digest: string, now: number, limits: Limits, enrol: EnrolDefaults): Promise<VerifyOutcome>
   get(id: string): Promise<ChallengeState | undefined>

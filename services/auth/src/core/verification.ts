@@ -34,7 +34,11 @@ export interface IssueRequest {
   locale?: string | undefined
   purpose?: string | undefined
   enrol?: boolean | undefined
-  /** Same key, same challenge: a retried request sends no second SMS (Connect retries). */
+  /**
+   * Same key, same challenge: a retried request sends no second SMS (Connect retries). A retry
+   * only succeeds once the first SMS was delivered: while it may still be on its way the retry
+   * is refused with SMS_SEND_IN_PROGRESS, and past the delivery grace a fresh PIN is sent.
+   */
   idempotencyKey?: string | undefined
 }
 
@@ -83,9 +87,14 @@ export function createVerification(deps: VerificationDeps) {
     events.testNumberUsed?.({ phone: maskPhone(phone), action })
 
   // Counts the send against the prefix and the day, then sends. If a cap refuses or the provider
-  // fails, every count and the write are taken back, so the user is not charged a send.
-  async function deliver(phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
-    if (policy.testNumbers.has(phone)) return reportTestUse(phone, action)
+  // fails, every count and the write are taken back, so the user is not charged a send. Once the
+  // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
+  // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
+  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+    if (policy.testNumbers.has(phone)) {
+      reportTestUse(phone, action)
+      return store.markDelivered(sent.id, sent.digest).catch(ignore)
+    }
     const refund = await guard.take(phone, now()).catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
@@ -98,6 +107,7 @@ export function createVerification(deps: VerificationDeps) {
       await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
     }
+    await store.markDelivered(sent.id, sent.digest).catch(ignore)
   }
 
   // failAttempt's mapping; verify keeps its own copy so this change stays additive (fold after merging).
@@ -146,20 +156,32 @@ export function createVerification(deps: VerificationDeps) {
       const id = store.challengeId(phone, token)
       const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)
       const t = now()
+      const digest = pinDigest(policy.secret, id, pin)
       const outcome = await store.create(
-        { id, phone, digest: pinDigest(policy.secret, id, pin), locale, purpose: req.purpose ?? 'verify', enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
+        { id, phone, digest, locale, purpose: req.purpose ?? 'verify', enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
         policy,
       )
       switch (outcome.kind) {
         case 'existing':
           return view(id, outcome.state, false)
+        case 'in_progress':
+          // Never "sent" for an SMS that may not arrive: the first request is still sending it
+          // (it may yet fail, and withdraw the challenge), or its reply was lost after the write.
+          throw new PinlineError('SMS_SEND_IN_PROGRESS', { retryAfter: seconds(outcome.retryAfterMs) })
+        case 'max_sends':
+          throw new PinlineError('MAX_SENDS_REACHED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_locked':
           throw new PinlineError('PHONE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_send_limit':
           throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'created':
-          await deliver(phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
           events.issued?.(req.purpose ?? 'verify')
+          return view(id, outcome.state, true)
+        case 'redeliver':
+          // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          events.resent?.('redeliver')
           return view(id, outcome.state, true)
       }
     },
@@ -168,7 +190,8 @@ export function createVerification(deps: VerificationDeps) {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const testPhone = testNumberOf(id)
       const pin = testPhone ? policy.testNumbers.get(testPhone)! : generatePin(policy.pinLength)
-      const outcome = await store.resend(id, pinDigest(policy.secret, id, pin), now(), policy)
+      const digest = pinDigest(policy.secret, id, pin)
+      const outcome = await store.resend(id, digest, now(), policy)
       switch (outcome.kind) {
         case 'not_found':
           throw new PinlineError('CHALLENGE_NOT_FOUND')
@@ -190,7 +213,7 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver(outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
+          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
           events.resent?.('resend')
           return view(id, outcome.state, true)
       }
@@ -203,6 +226,16 @@ export function createVerification(deps: VerificationDeps) {
       const testPhone = policy.testNumbers.size > 0 ? testNumberOf(id) : undefined
       if (testPhone) reportTestUse(testPhone, 'verify')
       return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
+    },
+
+    /** Whether a challenge was issued to this phone number (a channel must not verify another number's). */
+    isChallengeFor(id: string, phone: string): boolean {
+      return store.isChallengeFor(id, this.phone(phone))
+    },
+
+    /** Lifts a number's failure lock (the hourly window and the consecutive streak), for an admin. */
+    async unlockPhone(input: string): Promise<void> {
+      await store.clearPhoneLock(this.phone(input))
     },
 
     /** The id issue() gives the challenge for this phone and idempotency key (lets a channel find it again). */

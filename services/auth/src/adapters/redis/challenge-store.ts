@@ -11,7 +11,8 @@ interface Undo {
   sends: string
   digest: string
   mode: 'create' | 'resend'
-  prev: [string, string, string]
+  /** digest, last sent, expires at, delivered */
+  prev: [string, string, string, string]
 }
 
 const num = (v: unknown) => Number(v ?? 0)
@@ -26,20 +27,26 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
 
     async create(c, l: Limits): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)
-      const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends,
+      const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends, k.streak,
         c.digest, c.phone, c.now, l.ttlMs, c.locale, c.purpose, c.enrol ? 1 : 0,
-        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, c.expiresAt)
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, c.expiresAt,
+        l.deliveryGraceMs, l.maxSendsPerChallenge, l.phoneMaxConsecutiveFailures)
       switch (r[0]) {
         case 'created':
           return {
             kind: 'created',
             state: { id: c.id, attempts: 0, sends: 1, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' },
-            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'create', prev: ['', '', ''] }),
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'create', prev: ['', '', '', ''] }),
           }
         case 'existing':
           return { kind: 'existing', state: { id: c.id, attempts: num(r[1]), sends: num(r[2]), lastSentAt: num(r[3]), expiresAt: num(r[4]), status: r[5] as ChallengeStatus } }
-        case 'phone_locked':
-        case 'phone_send_limit':
+        case 'redeliver':
+          return {
+            kind: 'redeliver',
+            state: { id: c.id, attempts: num(r[4]), sends: num(r[5]), lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' },
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), '0'] }),
+          }
+        case 'in_progress': case 'max_sends': case 'phone_locked': case 'phone_send_limit':
           return { kind: r[0], retryAfterMs: num(r[1]) }
         default:
           throw new Error(`unexpected reply from create script: ${String(r[0])}`)
@@ -49,9 +56,9 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
     async resend(id, digest, now, l): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
-      const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends,
+      const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends, k.streak,
         digest, now, l.ttlMs, l.resendCooldownMs, l.maxSendsPerChallenge,
-        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt)
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt, l.phoneMaxConsecutiveFailures)
       switch (r[0]) {
         case 'resent':
           return {
@@ -59,7 +66,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
             state: { id, attempts: num(r[4]), sends: num(r[5]), lastSentAt: now, expiresAt, status: 'pending' },
             phone: String(r[6]),
             locale: String(r[7]) as Locale,
-            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3])] }),
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), String(r[8])] }),
           }
         case 'not_found':
           return { kind: 'not_found' }
@@ -72,14 +79,25 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
 
     async undoSend(undo) {
       const u = undo as unknown as Undo
-      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, ...u.prev, Date.now())
+      const [digest, lastSent, expires, delivered] = u.prev
+      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered)
+    },
+
+    async clearPhoneLock(phone) {
+      const k = keys.forPhone(phone)
+      await redis.del(k.failures, k.streak) // one slot: both keys share the number's hash tag
+    },
+
+    async markDelivered(id, digest) {
+      await redis.plMarkDelivered(keys.challenge(id), digest)
     },
 
     async verify(id, digest, now, l, enrol: EnrolDefaults): Promise<VerifyOutcome> {
       const k = keys.forChallenge(id)
-      const r = await redis.plVerifyChallenge(k.challenge, k.failures, k.caller,
+      const r = await redis.plVerifyChallenge(k.challenge, k.failures, k.caller, k.streak,
         digest, now, l.maxAttempts, l.phoneMaxFailures, l.phoneFailureWindowSeconds,
-        l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel)
+        l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel,
+        l.phoneMaxConsecutiveFailures, l.phoneConsecutiveWindowSeconds)
       switch (r[0]) {
         case 'approved': {
           const fields: Record<string, string> = {}

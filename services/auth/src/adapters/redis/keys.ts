@@ -27,7 +27,18 @@ export function createKeys(prefix: string, secret: string) {
     /** All keys a challenge script touches, given the challenge id. */
     forChallenge(challengeId: string) {
       const pid = challengeId.slice(0, ID_LEN)
-      return { challenge: `${tag(pid)}:ch:${challengeId.slice(ID_LEN)}`, failures: `${tag(pid)}:fails`, sends: `${tag(pid)}:sends`, caller: `${tag(pid)}:caller` }
+      return {
+        challenge: `${tag(pid)}:ch:${challengeId.slice(ID_LEN)}`,
+        failures: `${tag(pid)}:fails`,
+        sends: `${tag(pid)}:sends`,
+        caller: `${tag(pid)}:caller`,
+        streak: `${tag(pid)}:streak`,
+      }
+    },
+    /** A number's failure counters: the window (fails) and the consecutive streak, one slot. */
+    forPhone(e164: string) {
+      const pid = phoneId(e164)
+      return { failures: `${tag(pid)}:fails`, streak: `${tag(pid)}:streak` }
     },
     caller: (e164: string) => `${tag(phoneId(e164))}:caller`,
     email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,

@@ -5,15 +5,31 @@ import type { Redis } from 'ioredis'
 // Times are passed in (ms since epoch) so a whole fleet agrees with its own clock.
 
 // Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
-// e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked.
+// e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked, d delivered: 1 once
+// the provider accepted the SMS of the digest held now, 0 while it is being sent (absent on
+// challenges written before it was recorded: those count as delivered).
+
+// A number is locked by failures while its window counter (KEYS[2], PHONE_MAX_FAILURES per
+// PHONE_FAILURE_WINDOW_SECONDS) or its consecutive-failure streak (KEYS[4], NIST's at most 100
+// in a row, reset only by an approval) is at its cap; for as long as the longer of the two lasts.
+const phoneLock = `
+local function phone_lock_ms(max_failures, max_streak)
+  local ms = nil
+  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then ms = redis.call('PTTL', KEYS[2]) end
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(max_streak) then
+    ms = math.max(ms or 0, redis.call('PTTL', KEYS[4]))
+  end
+  return ms
+end
+`
 
 // Both sends (create and resend) pass the same per-phone gate: refused while the number is
-// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3] sends.
-const phoneSendGate = `
-local function take_phone_send(max_failures, max_sends, window)
-  if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(max_failures) then
-    return {'phone_locked', redis.call('PTTL', KEYS[2])}
-  end
+// locked by failures or at its send cap, else the send is counted. KEYS[2] failures, KEYS[3]
+// sends, KEYS[4] consecutive-failure streak.
+const phoneSendGate = `${phoneLock}
+local function take_phone_send(max_failures, max_sends, window, max_streak)
+  local locked = phone_lock_ms(max_failures, max_streak)
+  if locked then return {'phone_locked', locked} end
   if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(max_sends) then
     return {'phone_send_limit', redis.call('PTTL', KEYS[3])}
   end
@@ -23,51 +39,70 @@ end
 `
 
 const createChallenge = `${phoneSendGate}
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
---     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms
--- -> {'existing', attempts, sends, lastSent, expires, status} | {'phone_locked', pttl}
---    | {'phone_send_limit', pttl} | {'created'}
-local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st')
-if c[1] then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
-local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10])
+--     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms,
+--     [12] delivery grace ms, [13] max sends per challenge, [14] phone max consecutive failures
+-- -> {'created'} | {'existing', attempts, sends, lastSent, expires, status} (delivered, or locked)
+--    | {'in_progress', ms left of the grace} (its SMS may still be on its way)
+--    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends} (undelivered past
+--      the grace: ARGV[1] replaces the digest, counted as a send) | {'max_sends', pttl}
+--    | {'phone_locked', pttl} | {'phone_send_limit', pttl}
+local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st', 'd', 'h')
+if c[1] then
+  if c[5] == 'locked' or c[6] ~= '0' then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
+  local wait = tonumber(c[3]) + tonumber(ARGV[12]) - tonumber(ARGV[3])
+  if wait > 0 then return {'in_progress', wait} end
+  -- Whoever was sending it has given up (or its reply was lost): a fresh PIN goes now.
+  if tonumber(c[2]) >= tonumber(ARGV[13]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
+  local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
+  if refused then return refused end
+  local sends = tonumber(c[2]) + 1
+  redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[3], 'e', ARGV[11])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {'redeliver', c[7], c[3], c[4], c[1], tostring(sends)}
+end
+local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
 if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
-  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending')
+  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending', 'd', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}
 `
 
 const resendChallenge = `${phoneSendGate}
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] phone send counter,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
---     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms
--- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale}
+--     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms,
+--     [10] phone max consecutive failures
+-- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered}
 --    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
-local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l')
+local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd')
 if not c[1] then return {'not_found'} end
 if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
 if wait > 0 then return {'cooldown', wait} end
 if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTTL', KEYS[1])} end
-local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8])
+local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8], ARGV[10])
 if refused then return refused end
 local sends = tonumber(c[2]) + 1
-redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9])
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8]}
+return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1'}
 `
 
 const undoSend = `
 -- Takes back a create or resend whose SMS the provider refused, if nothing has changed since.
 -- KEYS[1] challenge, KEYS[2] phone send counter
 -- ARGV[1] digest that was written, [2] 'create'|'resend', [3] previous digest,
---     [4] previous last sent ms, [5] previous expires at ms, [6] now ms
+--     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0
 if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
   if ARGV[2] == 'create' or tonumber(ARGV[5]) <= tonumber(ARGV[6]) then
     redis.call('DEL', KEYS[1])
   else
-    redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5])
+    redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5], 'd', ARGV[7])
     redis.call('HINCRBY', KEYS[1], 's', -1)
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
   end
@@ -76,24 +111,33 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[
 return 1
 `
 
-const verifyChallenge = `
+const markDelivered = `
+-- Records that the provider accepted the SMS, if the challenge still holds the digest it carried.
+-- KEYS[1] challenge; ARGV[1] digest that was sent -> 1 recorded, 0 gone or holding another digest
+if redis.call('HGET', KEYS[1], 'h') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', '1')
+return 1
+`
+
+const verifyChallenge = `${phoneLock}
 -- Look up, count the attempt, compare, consume, enrol: one atomic step.
--- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] caller
+-- KEYS[1] challenge, KEYS[2] phone failure counter, KEYS[3] caller,
+--     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] digest, [2] now ms, [3] max attempts, [4] phone max failures, [5] failure window s,
---     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel
+--     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel,
+--     [10] phone max consecutive failures, [11] streak window s (from the latest failure)
 -- -> {'approved', attemptsLeft, caller field, value, ...} | {'rejected', attemptsLeft}
 --    | {'locked', pttl} | {'phone_locked', pttl} | {'not_found'}
 local c = redis.call('HMGET', KEYS[1], 'h', 'a', 'st', 'n', 'p', 'l')
 if not c[1] then return {'not_found'} end
 if c[3] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[4]) then
-  return {'phone_locked', redis.call('PTTL', KEYS[2])}
-end
+local phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
+if phone_locked then return {'phone_locked', phone_locked} end
 local max = tonumber(ARGV[3])
 local attempts = tonumber(c[2]) + 1
 if c[1] == ARGV[1] then
-  -- Approved once: the challenge is gone, and the run of failures ends.
-  redis.call('DEL', KEYS[1], KEYS[2])
+  -- Approved once: the challenge is gone, and the run of failures (window and streak) ends.
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
   if c[4] ~= '1' then return {'approved', max - attempts} end
   local ttl = tonumber(ARGV[6])
   local existed = redis.call('EXISTS', KEYS[3]) == 1
@@ -101,10 +145,15 @@ if c[1] == ARGV[1] then
     redis.call('HSET', KEYS[3], 'phone', c[5], 'firstName', ARGV[7], 'lastName', ARGV[8],
       'custLevel', ARGV[9], 'language', c[6], 'enrolledAt', ARGV[2])
   end
-  -- A caller imported without expiry keeps it; any other enrolment is trusted for ttl.
-  if ttl > 0 and (not existed or redis.call('PTTL', KEYS[3]) >= 0) then
-    redis.call('HSET', KEYS[3], 'trustedUntil', tostring(tonumber(ARGV[2]) + ttl * 1000))
-    redis.call('EXPIRE', KEYS[3], ttl)
+  -- Trust only ever grows: a caller without expiry keeps none, and a later expiry (an admin's)
+  -- is kept; otherwise the caller is trusted for ttl from now.
+  if ttl > 0 then
+    local trusted_until = tonumber(ARGV[2]) + ttl * 1000
+    local pttl = redis.call('PTTL', KEYS[3])
+    if not existed or (pttl >= 0 and tonumber(ARGV[2]) + pttl < trusted_until) then
+      redis.call('HSET', KEYS[3], 'trustedUntil', tostring(trusted_until))
+      redis.call('PEXPIREAT', KEYS[3], trusted_until)
+    end
   end
   local r = {'approved', max - attempts}
   for _, v in ipairs(redis.call('HGETALL', KEYS[3])) do r[#r + 1] = v end
@@ -114,11 +163,18 @@ end
 redis.call('HSET', KEYS[1], 'a', attempts)
 local fails = redis.call('INCR', KEYS[2])
 if fails == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+-- The streak only ends with an approval, or after a whole window without a failure.
+redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[11])
+phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
 if attempts >= max then
   redis.call('HSET', KEYS[1], 'st', 'locked')
-  return {'locked', redis.call('PTTL', KEYS[1])}
+  -- Locked twice over: no new PIN helps until the number's lock ends too.
+  local ms = redis.call('PTTL', KEYS[1])
+  if phone_locked and phone_locked > ms then return {'phone_locked', phone_locked} end
+  return {'locked', ms}
 end
-if fails >= tonumber(ARGV[4]) then return {'phone_locked', redis.call('PTTL', KEYS[2])} end
+if phone_locked then return {'phone_locked', phone_locked} end
 return {'rejected', max - attempts}
 `
 
@@ -140,21 +196,37 @@ end
 return {prev[1] and 0 or 1, prev[2] or ''}
 `
 
+// The e-mail -> phone index lives in the e-mail's own slot, apart from the caller hash, so the
+// two cannot change together. An entry is authoritative only while the caller it names holds
+// that e-mail; it has no TTL (a caller's trust can be extended by a verify, in the caller's slot).
+// Its value is the phone, or '-' .. phone .. '|' .. nonce while a stale entry is being released
+// (a mark: unique, so a compare-and-set on it can never act on a later release). See caller-store.ts.
 const claimEmail = `
--- Points an e-mail at a phone unless another phone holds it.
--- KEYS[1] e-mail index; ARGV[1] phone, [2] expires at ms ('' = never)
--- -> 1 claimed, 0 taken by another phone
-local owner = redis.call('GET', KEYS[1])
-if owner and owner ~= ARGV[1] then return 0 end
+-- Points an e-mail at a phone if the entry is free, already the phone's, or one of the phone's
+-- own release marks.
+-- KEYS[1] e-mail index; ARGV[1] phone -> {1} claimed | {0, current value} another phone's
+local v = redis.call('GET', KEYS[1])
+local own_mark = '-' .. ARGV[1] .. '|'
+if v and v ~= ARGV[1] and string.sub(v, 1, #own_mark) ~= own_mark then return {0, v} end
 redis.call('SET', KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return {1}
+`
+
+const swapIfEquals = `
+-- Compare-and-set: replaces the value, or deletes the key when ARGV[2] is '', if it is still ARGV[1].
+-- KEYS[1] key; ARGV[1] expected value, [2] new value ('' = delete) -> 1 swapped, 0 it had changed
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
 return 1
 `
 
-const delIfEquals = `
--- KEYS[1] key; ARGV[1] value -> 1 deleted, 0 held another value
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+const dropEmail = `
+-- Takes an e-mail back from a caller whose put lost it to another number while writing.
+-- KEYS[1] caller; ARGV[1] the e-mail written, [2] 1 if the put created the caller (it is removed)
+-- -> 1 taken back, 0 the caller had changed since
+if redis.call('HGET', KEYS[1], 'email') ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) else redis.call('HDEL', KEYS[1], 'email') end
+return 1
 `
 
 // Order session hash fields: n nonce, em e-mail, ph phone given at creation, to where the
@@ -268,13 +340,15 @@ return 0
 export type ScriptReply = Array<string | number>
 
 export interface PinlineScripts {
-  plCreateChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
-  plResendChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plCreateChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plResendChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plUndoSend(k1: string, k2: string, ...argv: Array<string | number>): Promise<number>
-  plVerifyChallenge(k1: string, k2: string, k3: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plMarkDelivered(k1: string, digest: string): Promise<number>
+  plVerifyChallenge(k1: string, k2: string, k3: string, k4: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plPutCaller(k1: string, ...argv: Array<string | number>): Promise<[number, string]>
-  plClaimEmail(k1: string, ...argv: Array<string | number>): Promise<number>
-  plDelIfEquals(k1: string, value: string): Promise<number>
+  plClaimEmail(k1: string, phone: string): Promise<[1] | [0, string]>
+  plSwapIfEquals(k1: string, expected: string, next: string): Promise<number>
+  plDropEmail(k1: string, email: string, created: number): Promise<number>
   plSessionOpen(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionGet(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
@@ -287,13 +361,15 @@ export interface PinlineScripts {
 export type ScriptedRedis = Redis & PinlineScripts
 
 const scripts = {
-  plCreateChallenge: { numberOfKeys: 3, lua: createChallenge },
-  plResendChallenge: { numberOfKeys: 3, lua: resendChallenge },
+  plCreateChallenge: { numberOfKeys: 4, lua: createChallenge },
+  plResendChallenge: { numberOfKeys: 4, lua: resendChallenge },
   plUndoSend: { numberOfKeys: 2, lua: undoSend },
-  plVerifyChallenge: { numberOfKeys: 3, lua: verifyChallenge },
+  plMarkDelivered: { numberOfKeys: 1, lua: markDelivered },
+  plVerifyChallenge: { numberOfKeys: 4, lua: verifyChallenge },
   plPutCaller: { numberOfKeys: 1, lua: putCaller },
   plClaimEmail: { numberOfKeys: 1, lua: claimEmail },
-  plDelIfEquals: { numberOfKeys: 1, lua: delIfEquals },
+  plSwapIfEquals: { numberOfKeys: 1, lua: swapIfEquals },
+  plDropEmail: { numberOfKeys: 1, lua: dropEmail },
   plSessionOpen: { numberOfKeys: 1, lua: sessionOpen },
   plSessionGet: { numberOfKeys: 1, lua: sessionGet },
   plSessionBind: { numberOfKeys: 1, lua: sessionBind },

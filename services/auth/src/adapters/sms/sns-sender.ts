@@ -1,4 +1,5 @@
-import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns'
+import { PublishCommand, SNSClient, type MessageAttributeValue, type SNSClientConfig } from '@aws-sdk/client-sns'
+import { StandardRetryStrategy } from '@smithy/core/retry'
 import type { SmsSender } from '../../core/ports.ts'
 
 export interface SnsSenderOptions {
@@ -8,19 +9,89 @@ export interface SnsSenderOptions {
   maxAttempts: number
 }
 
+type RetryToken = Parameters<StandardRetryStrategy['recordSuccess']>[0]
+type RetryErrorInfo = Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[1]
+
+// Connection failures where the request never left this host: no connection was made, so SNS
+// cannot have seen the message. (ECONNRESET and EPIPE may come after the request was written.)
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+// @smithy/node-http-handler's connectionTimeout: the socket never connected. If a release words it
+// differently, the error is simply not retried, which is the safe side.
+const CONNECT_TIMEOUT = /did not establish a connection/
+
+/**
+ * Whether a failed attempt certainly did not reach SNS, or reached it and was refused: only then
+ * is sending again harmless. An HTTP answer (429, 5xx) means SNS handled the request and did not
+ * accept it. A timeout once the request was written (requestTimeout, socket timeout), a reset or
+ * an abort leave the outcome unknown: SNS may have accepted the message.
+ */
+export function nothingWasSent(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; code?: unknown; message?: unknown } | undefined
+  if (!e) return false
+  if (typeof e.$metadata?.httpStatusCode === 'number') return true
+  if (typeof e.code === 'string' && NOT_CONNECTED.has(e.code)) return true
+  return typeof e.message === 'string' && CONNECT_TIMEOUT.test(e.message)
+}
+
+/**
+ * The SDK's standard retry strategy (backoff, retry quota, which errors are transient), except
+ * that it never retries an attempt that may have reached SNS: SNS has no idempotency key for
+ * SMS, so such a retry can deliver the same code twice.
+ */
+export class NoDuplicateRetryStrategy {
+  readonly mode = 'standard'
+  readonly #inner: StandardRetryStrategy
+
+  constructor(maxAttempts: number) {
+    this.#inner = new StandardRetryStrategy(maxAttempts)
+  }
+
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.#inner.acquireInitialRetryToken(scope)
+  }
+
+  async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    // Refusing the token ends the call; the SDK then throws the attempt's own error.
+    if (!nothingWasSent(info.error)) throw new Error('not retried: the request may have reached SNS')
+    return this.#inner.refreshRetryTokenForRetry(token, info)
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.#inner.recordSuccess(token)
+  }
+}
+
+// The SDK's backoff before retry i (0-based) is at most min(20 s, 1 s × 2^i) for throttling, its
+// longest kind; other errors wait less.
+const backoffCeilingMs = (retry: number) => Math.min(20_000, 1000 * 2 ** retry)
+
+/**
+ * The longest one send may take: every attempt's timeout plus the backoff ceilings between them.
+ * It is also enforced as one deadline over the whole call, so nothing (a Retry-After hint, say)
+ * stretches it; callers rely on it (the core's delivery grace).
+ */
+export function snsSendDeadlineMs(opts: { timeoutMs: number; maxAttempts: number }): number {
+  let ms = opts.timeoutMs * opts.maxAttempts
+  for (let retry = 0; retry < opts.maxAttempts - 1; retry++) ms += backoffCeilingMs(retry)
+  return ms
+}
+
 /**
  * SMS through Amazon SNS Publish. The client takes region, credentials and
- * AWS_ENDPOINT_URL_SNS from the SDK's default chain. The SDK retries throttling and
- * 5xx with backoff (maxAttempts in all). It also retries a request that timed out;
- * SNS may have accepted that one, so a very slow SNS can deliver a second SMS with
- * the same PIN (harmless: same code) rather than none.
+ * AWS_ENDPOINT_URL_SNS from the SDK's default chain (`clientConfig` overrides them, for tests).
+ * Throttling, 5xx and connections that never opened are retried with the SDK's backoff
+ * (maxAttempts in all); a request that timed out is not, so SNS never gets the same message twice
+ * from us. A slow SNS then costs the user a retry rather than a duplicate SMS.
  */
-export function createSnsSender(opts: SnsSenderOptions, client?: SNSClient): SmsSender {
-  const sns = client ?? new SNSClient({
+export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientConfig = {}): SmsSender {
+  const sns = new SNSClient({
     maxAttempts: opts.maxAttempts,
+    retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
     // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
     requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
+    ...clientConfig,
   })
+  const deadlineMs = snsSendDeadlineMs(opts)
   const attributes: Record<string, MessageAttributeValue> = {
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   }
@@ -29,7 +100,7 @@ export function createSnsSender(opts: SnsSenderOptions, client?: SNSClient): Sms
 
   return {
     async send({ to, body }) {
-      await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }))
+      await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), { abortSignal: AbortSignal.timeout(deadlineMs) })
     },
   }
 }

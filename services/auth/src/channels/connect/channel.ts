@@ -41,7 +41,12 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
 
   async function verifyPin(e: ContactFlowEvent): Promise<ConnectResult> {
     const pin = dtmfPin(e)
-    const id = e.Details.Parameters?.challengeId || v.challengeIdFor(callerNumber(e), contactKey(e))
+    // The caller's own number is required even with an explicit challengeId, and the challenge
+    // must have been issued to it: a flow cannot be talked into verifying someone else's PIN.
+    const phone = callerNumber(e)
+    const given = e.Details.Parameters?.challengeId
+    if (given && !v.isChallengeFor(given, phone)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+    const id = given || v.challengeIdFor(phone, contactKey(e))
     const result = await v.verify(id, pin)
     const common = { pinVerified: flag(result.status === 'approved'), status: result.status, attemptsLeft: String(result.attemptsLeft) }
     switch (result.status) {

@@ -49,7 +49,14 @@ export function createLexChannel(deps: LexChannelDeps) {
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
-    const p = await sessions.requestPin(s.id)
+    let p
+    try {
+      p = await sessions.requestPin(s.id)
+    } catch (err) {
+      // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
+      if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
+      return { response: r.elicitOrder('Pin', lead + t.pinOnItsWay(err.retryAfter)), outcome: `${outcome}:pin_in_progress` }
+    }
     r.use(p.session)
     const to = last4(p.session)
     const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds) : lead ? t.newPinSent(to) : t.pinSent(to)

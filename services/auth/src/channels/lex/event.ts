@@ -78,8 +78,13 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
   }
 }
 
-const scalar = (slot: LexSlot | null | undefined): LexSlotValue | undefined =>
-  slot?.value ?? slot?.values?.find((v) => v?.value)?.value
+// Slots are passed on as the event had them (readIntent checks only that each is an object):
+// a client that is not Lex can put anything in them, so their values are checked here.
+function scalar(slot: LexSlot | null | undefined): LexSlotValue | undefined {
+  const values: unknown = slot?.values
+  const v: unknown = slot?.value ?? (Array.isArray(values) ? values.find((s) => isObject(s) && s.value)?.value : undefined)
+  return isObject(v) ? v : undefined
+}
 
 /** What the user said for a slot, best reading first: resolved values, then Lex's interpretation, then the raw words. */
 export function slotReadings(slot: LexSlot | null | undefined): string[] {
@@ -96,7 +101,7 @@ export function slotReadings(slot: LexSlot | null | undefined): string[] {
  */
 export function slotPin(slot: LexSlot | null | undefined): string | undefined {
   const v = scalar(slot)
-  const raw = v?.originalValue?.replace(/[\s-]/g, '')
+  const raw = str(v?.originalValue)?.replace(/[\s-]/g, '')
   if (raw && /^[0-9]+$/.test(raw)) return raw
   return str(v?.interpretedValue) ?? str(v?.originalValue)
 }

@@ -20,6 +20,8 @@ export interface BotTexts {
   pinSent(last4: string): string
   newPinSent(last4: string): string
   pinPending(last4: string, reason: PendingReason, seconds: number): string
+  /** A PIN is still being sent (an earlier request); asking again after `seconds` sends one if it never went. */
+  pinOnItsWay(seconds: number | undefined): string
   wrongPin: string
   unreadablePin: string
   badPinFormat: string
@@ -44,7 +46,22 @@ function total(order: OrderedLine[], locale: Locale): string {
   return [...sums].map(([currency, sum]) => formatPrice(sum, currency, locale)).join(' + ')
 }
 
-const inMinutes = (s: number | undefined) => Math.max(1, Math.ceil((s ?? 60) / 60))
+// A wait read out in the largest unit that stays natural: minutes up to two hours, hours up
+// to two days, then days (a number locked by its failure streak waits weeks).
+function wait(s: number | undefined): { n: number; unit: 'minute' | 'hour' | 'day' } {
+  const minutes = Math.max(1, Math.ceil((s ?? 60) / 60))
+  if (minutes <= 120) return { n: minutes, unit: 'minute' }
+  const hours = Math.ceil(minutes / 60)
+  return hours <= 48 ? { n: hours, unit: 'hour' } : { n: Math.ceil(hours / 24), unit: 'day' }
+}
+const enWait = (s: number | undefined) => {
+  const w = wait(s)
+  return `${w.n} ${w.unit}(s)`
+}
+const jaWait = (s: number | undefined) => {
+  const w = wait(s)
+  return `${w.n}${{ minute: '分', hour: '時間', day: '日' }[w.unit]}`
+}
 
 const en: BotTexts = {
   menu: (items) => `Here is our menu: ${items.map((i) => `${i.name} (${formatPrice(i.price, i.currency, 'en')})`).join(', ')}. What would you like to order?`,
@@ -57,12 +74,13 @@ const en: BotTexts = {
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `Please enter the PIN we sent to your number ending in ${last4}. A new PIN can be sent in about ${s} seconds.`
     : `Please enter the most recent PIN we sent to your number ending in ${last4}; we can't send another one right now.`,
+  pinOnItsWay: (s) => `A PIN is already on its way to you by text message. Please enter it when it arrives; if nothing has come in about ${s ?? 15} seconds, just reply and I'll try again.`,
   wrongPin: 'That PIN is not correct. ',
   unreadablePin: "I couldn't read that PIN. ",
   badPinFormat: "That doesn't look like the PIN we sent: please enter just the digits. ",
   expiredPin: 'That PIN has expired. ',
-  locked: (s) => `Too many incorrect PINs. For your security, please try again in ${inMinutes(s)} minute(s).`,
-  sendLimit: (s) => `We've sent as many PINs as we can for now. Please try again in ${inMinutes(s)} minute(s).`,
+  locked: (s) => `Too many incorrect PINs. For your security, please try again in ${enWait(s)}.`,
+  sendLimit: (s) => `We've sent as many PINs as we can for now. Please try again in ${enWait(s)}.`,
   noContact: "I couldn't find a phone number registered to your e-mail address, so I can't send you a PIN. Please contact support.",
   destinationNotAllowed: "I can't send a PIN to the phone number registered to your e-mail address. Please contact support.",
   noEmail: 'I need the e-mail address you signed in with to take an order. Please sign in again, or contact support.',
@@ -85,12 +103,13 @@ const ja: BotTexts = {
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `末尾${last4}の電話番号にお送りしたPINを入力してください。新しいPINは約${s}秒後にお送りできます。`
     : `末尾${last4}の電話番号に最後にお送りしたPINを入力してください。現在これ以上PINをお送りできません。`,
+  pinOnItsWay: (s) => `PINをSMSでお送りしているところです。届きましたら入力してください。約${s ?? 15}秒たっても届かない場合は、もう一度お知らせください。`,
   wrongPin: 'PINが正しくありません。',
   unreadablePin: 'PINを読み取れませんでした。',
   badPinFormat: 'お送りしたPINの形式と異なります。数字のみを入力してください。',
   expiredPin: 'PINの有効期限が切れました。',
-  locked: (s) => `PINの誤りが多すぎます。安全のため、${inMinutes(s)}分後にもう一度お試しください。`,
-  sendLimit: (s) => `現在これ以上PINをお送りできません。${inMinutes(s)}分後にもう一度お試しください。`,
+  locked: (s) => `PINの誤りが多すぎます。安全のため、${jaWait(s)}後にもう一度お試しください。`,
+  sendLimit: (s) => `現在これ以上PINをお送りできません。${jaWait(s)}後にもう一度お試しください。`,
   noContact: 'ご登録のメールアドレスに紐づく電話番号が見つからないため、PINをお送りできません。サポートまでお問い合わせください。',
   destinationNotAllowed: 'ご登録の電話番号にはPINをお送りできません。サポートまでお問い合わせください。',
   noEmail: 'ご注文にはサインインしたメールアドレスが必要です。もう一度サインインするか、サポートまでお問い合わせください。',

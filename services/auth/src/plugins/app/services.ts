@@ -8,7 +8,7 @@ import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
 import { createSpendCounters } from '../../adapters/redis/spend-counters.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
-import { createSnsSender } from '../../adapters/sms/sns-sender.ts'
+import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
@@ -79,9 +79,14 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       resendCooldownMs: config.pin.resendCooldownSeconds * 1000,
       phoneMaxFailures: config.phone.maxFailures,
       phoneFailureWindowSeconds: config.phone.failureWindowSeconds,
+      phoneMaxConsecutiveFailures: config.phone.maxConsecutiveFailures,
+      phoneConsecutiveWindowSeconds: config.phone.consecutiveWindowSeconds,
       phoneMaxSends: config.phone.maxSends,
       phoneSendWindowSeconds: config.phone.sendWindowSeconds,
       trustTtlSeconds: config.trustTtlSeconds,
+      // From the create script to the delivery record: two spend-counter steps, the SMS (its
+      // whole deadline), the record itself; plus a second for clocks and event-loop delays.
+      deliveryGraceMs: snsSendDeadlineMs(config.sms) + 3 * config.redis.commandTimeoutMs + 1000,
       brand: config.sms.brand,
       defaultLocale: config.defaultLocale,
       defaultCountry: config.defaultCountry,

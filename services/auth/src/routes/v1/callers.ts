@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { PinlineError } from '../../core/errors.ts'
+import { maskPhone } from '../../core/phone.ts'
 import type { Caller as CallerRecord } from '../../core/ports.ts'
 import { Caller, ErrorBody, PhoneString, commonErrors, security, type CallerBody } from '../../schemas/common.ts'
 
@@ -55,6 +56,20 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags, security, summary: 'Forget a caller', params: Params, response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors } },
   }, async (req, reply) => {
     if (!(await fastify.callers.delete(fastify.verification.phone(req.params.phone)))) throw new PinlineError('CALLER_NOT_FOUND')
+    return reply.code(204).send(null)
+  })
+
+  fastify.delete('/v1/callers/:phone/lock', {
+    schema: {
+      tags, security, summary: "Lift a number's failure lock", params: Params, response: { 204: Type.Null(), ...commonErrors },
+      description: 'Clears the number\'s failed-PIN counters: the window (PHONE_MAX_FAILURES) and the consecutive streak (PHONE_MAX_CONSECUTIVE_FAILURES), '
+        + 'so PHONE_LOCKED ends now. 204 whether or not the number was locked, enrolled or not. For support staff who have verified the caller another way.',
+    },
+  }, async (req, reply) => {
+    const phone = fastify.verification.phone(req.params.phone)
+    await fastify.verification.unlockPhone(phone)
+    // An audit trail: this undoes a brute-force defence.
+    req.log.warn({ phone: maskPhone(phone) }, 'failure lock of a number cleared by an admin')
     return reply.code(204).send(null)
   })
 }

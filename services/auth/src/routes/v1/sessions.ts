@@ -83,7 +83,12 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (req) => sessionBody(menu, await core.get(req.params.sessionId)))
 
   fastify.post('/v1/sessions/:sessionId/pin', {
-    schema: { tags, security, summary: "Send a PIN to the session's phone", params: Params, response: { 201: PinSent, 409: ErrorBody, ...errors } },
+    schema: {
+      tags, security, summary: "Send a PIN to the session's phone", params: Params, response: { 201: PinSent, 409: ErrorBody, ...errors },
+      description: 'Idempotent per session: 409 SMS_SEND_IN_PROGRESS (with Retry-After) while an earlier request is still sending the PIN; '
+        + 'asked again after Retry-After, it answers 201 once that SMS was delivered, or sends a fresh PIN if it never was. '
+        + '409 SESSION_ALREADY_AUTHENTICATED; 429 RESEND_COOLDOWN, MAX_SENDS_REACHED, PHONE_SEND_LIMIT, PHONE_LOCKED with Retry-After.',
+    },
   }, async (req, reply) => {
     const r = await core.requestPin(req.params.sessionId)
     if (r.kind === 'pending') throw new PinlineError(r.reason, { retryAfter: r.retryAfterSeconds })
