@@ -31,6 +31,7 @@ export function phoneAt(block: number, i: number): string {
 const seedLimits: Limits = {
   maxAttempts: 10, maxSendsPerChallenge: 10, resendCooldownMs: 0, ttlMs: 600_000,
   phoneMaxFailures: 100, phoneFailureWindowSeconds: 3600, phoneMaxSends: 100, phoneSendWindowSeconds: 900, trustTtlSeconds: 0,
+  phoneMaxConsecutiveFailures: 100, phoneConsecutiveWindowSeconds: 86_400, deliveryGraceMs: 10_000,
 }
 
 /** The PIN of every seeded challenge (PIN_LENGTH is 6 in the bench's service). */
@@ -47,18 +48,19 @@ async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Pro
   return out
 }
 
-/** Pending challenges with a known PIN, one per phone of `block`, through the real store. */
+/** Pending, delivered challenges with a known PIN, one per phone of `block`, through the real store. */
 export async function seedChallenges(ctx: BenchContext, count: number, opts: { block: number; pin: string; enrol?: boolean }): Promise<string[]> {
   const store = createChallengeStore(ctx.redis, ctx.keys)
   const now = Date.now()
   return inBatches(count, async (i) => {
     const phone = phoneAt(opts.block, i)
     const id = store.challengeId(phone, randomToken())
+    const digest = pinDigest(ctx.secret, id, opts.pin)
     const r = await store.create({
-      id, phone, digest: pinDigest(ctx.secret, id, opts.pin), locale: 'en', purpose: 'bench',
-      enrol: opts.enrol ?? false, now, expiresAt: now + seedLimits.ttlMs,
+      id, phone, digest, locale: 'en', purpose: 'bench', enrol: opts.enrol ?? false, now, expiresAt: now + seedLimits.ttlMs,
     }, seedLimits)
     if (r.kind !== 'created') throw new Error(`seeding challenge ${i} of block ${opts.block}: ${r.kind}`)
+    await store.markDelivered(id, digest) // as after the SMS provider accepted it
     return id
   })
 }
