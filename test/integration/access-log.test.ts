@@ -38,13 +38,13 @@ describe('access log', () => {
     expect(mine[0]!.responseTime).toEqual(expect.any(Number))
   })
 
-  it('masks the phone number in the URL and keeps the refusal code line', async () => {
+  it('names the route, not the number, and keeps the refusal code line', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/callers/+819012345678', headers: auth })
 
     expect(res.statusCode).toBe(404)
     const mine = forRequest(String(res.headers['x-request-id']))
     expect(mine.map((l) => l.msg)).toEqual(['request refused', 'request completed'])
-    expect(mine[1]).toMatchObject({ req: { url: '/v1/callers/+********5678' }, res: { statusCode: 404 } })
+    expect(mine[1]).toMatchObject({ req: { method: 'GET', url: '/v1/callers/:phone' }, res: { statusCode: 404 } })
     expect(JSON.stringify(lines)).not.toContain('819012345678')
   })
 })
