@@ -6,7 +6,7 @@
 // processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/),
 // BENCH_BUILT=1 (run the compiled service from dist/, as the image does; npm run build first).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -202,4 +202,7 @@ try {
   await service.stop()
   await floorServer.stop()
   await redisServer.stop()
+  // The service's log runs to ~100 MB a run: kept only when something failed.
+  if (process.exitCode === 1 || failed.length > 0) process.stderr.write(`logs kept in ${logDir}\n`)
+  else rmSync(logDir, { recursive: true, force: true })
 }
