@@ -1,4 +1,4 @@
-import { PinlineError } from './errors.ts'
+import { PinlineError, type ErrorCode } from './errors.ts'
 import { toLocale, pinMessage } from './messages.ts'
 import { maskPhone, normalisePhone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
@@ -60,6 +60,17 @@ export type VerifyResult =
 const PIN_DIGITS = /^[0-9]+$/
 const NEVER_A_DIGEST = '!'
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+
+// What each refusal of the store becomes for the client, with when to try again.
+const REFUSALS = {
+  in_progress: 'SMS_SEND_IN_PROGRESS',
+  locked: 'CHALLENGE_LOCKED',
+  cooldown: 'RESEND_COOLDOWN',
+  max_sends: 'MAX_SENDS_REACHED',
+  phone_locked: 'PHONE_LOCKED',
+  phone_send_limit: 'PHONE_SEND_LIMIT',
+} as const satisfies Record<string, ErrorCode>
+const refusal = (kind: keyof typeof REFUSALS, retryAfterMs: number) => new PinlineError(REFUSALS[kind], { retryAfter: seconds(retryAfterMs) })
 
 export type Verification = ReturnType<typeof createVerification>
 
@@ -167,13 +178,10 @@ export function createVerification(deps: VerificationDeps) {
         case 'in_progress':
           // Never "sent" for an SMS that may not arrive: the first request is still sending it
           // (it may yet fail, and withdraw the challenge), or its reply was lost after the write.
-          throw new PinlineError('SMS_SEND_IN_PROGRESS', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'max_sends':
-          throw new PinlineError('MAX_SENDS_REACHED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_locked':
-          throw new PinlineError('PHONE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_send_limit':
-          throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
+          throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
           await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
           events.issued?.(req.purpose ?? 'verify')
@@ -196,15 +204,11 @@ export function createVerification(deps: VerificationDeps) {
         case 'not_found':
           throw new PinlineError('CHALLENGE_NOT_FOUND')
         case 'locked':
-          throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'cooldown':
-          throw new PinlineError('RESEND_COOLDOWN', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'max_sends':
-          throw new PinlineError('MAX_SENDS_REACHED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_locked':
-          throw new PinlineError('PHONE_LOCKED', { retryAfter: seconds(outcome.retryAfterMs) })
         case 'phone_send_limit':
-          throw new PinlineError('PHONE_SEND_LIMIT', { retryAfter: seconds(outcome.retryAfterMs) })
+          throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'resent':
           // The allow-list may have been narrowed since the issue (say, during an attack): it still holds.
           try {
