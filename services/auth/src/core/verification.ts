@@ -121,7 +121,7 @@ export function createVerification(deps: VerificationDeps) {
     await store.markDelivered(sent.id, sent.digest).catch(ignore)
   }
 
-  // failAttempt's mapping; verify keeps its own copy so this change stays additive (fold after merging).
+  // What verify and failAttempt report for each outcome of the store's atomic verify.
   function settle(outcome: VerifyOutcome): VerifyResult {
     switch (outcome.kind) {
       case 'not_found':
