@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import type { InjectOptions } from 'fastify'
 import { hostileValue, nasty } from './rest-arbitraries.ts'
 import { TEST_API_KEY } from './test-app.ts'
 
@@ -116,4 +117,18 @@ export function payloadOf(event: fc.Arbitrary<unknown>): fc.Arbitrary<Payload> {
     fc.tuple(event, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/xml'))
       .map(([e, type]) => ({ body: JSON.stringify(e) ?? '', headers: { 'content-type': type } })),
   )
+}
+
+/**
+ * What a channel route gets from a fuzzer, sent as the shim sends it: mostly a real event broken
+ * by mutations, sometimes any JSON at all, and never one that carries a right PIN.
+ */
+export function shimRequests(url: string, event: fc.Arbitrary<unknown>, pins: readonly string[]): fc.Arbitrary<InjectOptions> {
+  const events = fc.oneof(
+    { weight: 10, arbitrary: fc.tuple(event, mutations).map(([e, ms]) => mutate(e, ms)) },
+    fc.jsonValue({ maxDepth: 4 }),
+  ).filter((e) => !pins.some((pin) => carries(e, pin)))
+  return fc.tuple(payloadOf(events), shimAuthorization).map(([p, auth]) => ({
+    method: 'POST', url, body: p.body, headers: { ...p.headers, ...auth },
+  }))
 }
