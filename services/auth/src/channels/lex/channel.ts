@@ -4,6 +4,7 @@ import type { Locale } from '../../core/ports.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
 import type { OrderSessions, PinInput } from '../../core/sessions.ts'
 import { parseLexEvent, slotPin, slotReadings, type LexTurn } from './event.ts'
+import { INTENTS, SLOTS } from './bot-names.ts'
 import { botTexts, type BotTexts } from './messages.ts'
 import { lexResponder, type LexResponse } from './response.ts'
 
@@ -44,7 +45,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       const s = await sessions.peekChannel('lex', turn.conversation).catch((err: unknown) => void log.error({ err }, 'lex: session lookup failed'))
       if (s) r.use(s)
     }
-    return { response: r.elicitOrder('Food', t.menu(menu.list(turn.locale))), outcome: 'menu' }
+    return { response: r.elicitOrder(SLOTS.food, t.menu(menu.list(turn.locale))), outcome: 'menu' }
   }
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
@@ -55,12 +56,12 @@ export function createLexChannel(deps: LexChannelDeps) {
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
-      return { response: r.elicitOrder('Pin', lead + t.pinOnItsWay(err.retryAfter)), outcome: `${outcome}:pin_in_progress` }
+      return { response: r.elicitOrder(SLOTS.pin, lead + t.pinOnItsWay(err.retryAfter)), outcome: `${outcome}:pin_in_progress` }
     }
     r.use(p.session)
     const to = last4(p.session)
     const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds) : lead ? t.newPinSent(to) : t.pinSent(to)
-    return { response: r.elicitOrder('Pin', lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
+    return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 
   async function orderFood(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
@@ -70,7 +71,7 @@ export function createLexChannel(deps: LexChannelDeps) {
     r.use(s)
     let lead = ''
     if (!s.authenticated) {
-      const pin = slotPin(turn.intent?.slots.Pin)
+      const pin = slotPin(turn.intent?.slots[SLOTS.pin])
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
       let check
@@ -82,7 +83,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable')
         if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired')
         // Not counted and nothing sent: just ask again.
-        if (code === 'INVALID_PIN_FORMAT') return { response: r.elicitOrder('Pin', t.badPinFormat), outcome: 'bad_format' }
+        if (code === 'INVALID_PIN_FORMAT') return { response: r.elicitOrder(SLOTS.pin, t.badPinFormat), outcome: 'bad_format' }
         throw err
       }
       r.use(check.session)
@@ -92,11 +93,11 @@ export function createLexChannel(deps: LexChannelDeps) {
       lead = t.verified
     }
 
-    const said = slotReadings(turn.intent?.slots.Food)
-    if (said.length === 0) return { response: r.elicitOrder('Food', lead + t.askFood(dishNames(turn.locale))), outcome: 'ask_food' }
+    const said = slotReadings(turn.intent?.slots[SLOTS.food])
+    if (said.length === 0) return { response: r.elicitOrder(SLOTS.food, lead + t.askFood(dishNames(turn.locale))), outcome: 'ask_food' }
     const item = said.map((text) => menu.find(text)).find((found) => found !== undefined)
     if (!item) {
-      const response = r.elicitOrder('Food', lead + t.unknownFood(said.at(-1)!, dishNames(turn.locale)), { clearFood: true })
+      const response = r.elicitOrder(SLOTS.food, lead + t.unknownFood(said.at(-1)!, dishNames(turn.locale)), { clearFood: true })
       return { response, outcome: 'unknown_food' }
     }
     const { session } = await sessions.addItem(s.id, item.id, 1)
@@ -139,8 +140,8 @@ export function createLexChannel(deps: LexChannelDeps) {
       const r = lexResponder(turn, (s) => JSON.stringify(orderLines(s, turn.locale).map(({ id, name, quantity }) => ({ id, name, quantity }))))
       try {
         switch (turn.intent?.name) {
-          case 'GetFoodMenu': return await showMenu(turn, r, t, log)
-          case 'OrderFood': return await orderFood(turn, r, t)
+          case INTENTS.menu: return await showMenu(turn, r, t, log)
+          case INTENTS.order: return await orderFood(turn, r, t)
           default: return turn.intent
             ? { response: r.close('Failed', t.unknownIntent), outcome: 'unknown_intent' }
             : { response: r.close('Failed', t.malformed), outcome: 'malformed' }

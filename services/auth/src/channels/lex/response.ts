@@ -1,4 +1,5 @@
 import type { OrderSession } from '../../core/session-ports.ts'
+import { INTENTS, SLOTS, type SlotName } from './bot-names.ts'
 import type { LexSlots, LexTurn } from './event.ts'
 
 // Lex V2 code-hook responses (CONTRACTS.md section 2.2): sessionState is always present,
@@ -50,7 +51,7 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
   /** The turn's slots with Pin emptied: a PIN never stays in Lex's state to be sent again. */
   const slots = (): LexSlots => {
     const own = { ...(turn.intent?.slots ?? {}) }
-    if ('Pin' in own) own.Pin = null
+    if (SLOTS.pin in own) own[SLOTS.pin] = null
     return own
   }
 
@@ -60,13 +61,13 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
     },
 
     /** ElicitSlot on OrderFood (also from GetFoodMenu: the menu leads straight into ordering). */
-    elicitOrder(slotToElicit: 'Food' | 'Pin', content: string, opts: { clearFood?: boolean } = {}): LexResponse {
-      const continuing = turn.intent?.name === 'OrderFood'
+    elicitOrder(slotToElicit: SlotName, content: string, opts: { clearFood?: boolean } = {}): LexResponse {
+      const continuing = turn.intent?.name === INTENTS.order
       const own = continuing ? slots() : {}
-      const food = opts.clearFood ? null : (own.Food ?? null)
+      const food = opts.clearFood ? null : (own[SLOTS.food] ?? null)
       return respond(
         { type: 'ElicitSlot', slotToElicit },
-        { name: 'OrderFood', state: 'InProgress', confirmationState: continuing ? turn.intent!.confirmationState : 'None', slots: { ...own, Food: food, Pin: null } },
+        { name: INTENTS.order, state: 'InProgress', confirmationState: continuing ? turn.intent!.confirmationState : 'None', slots: { ...own, [SLOTS.food]: food, [SLOTS.pin]: null } },
         content,
       )
     },

@@ -1,0 +1,29 @@
+/**
+ * The names the Lex V2 bot and this channel share: the deploy app builds the bot from
+ * these, and the channel switches on them, so renaming one side breaks a test, not a call.
+ */
+export const INTENTS = {
+  menu: 'GetFoodMenu',
+  order: 'OrderFood',
+  fallback: 'FallbackIntent',
+} as const
+
+export const SLOTS = {
+  food: 'Food',
+  pin: 'Pin',
+} as const
+
+/** Session attributes pinline reads (client-written) or writes (pinline alone). */
+export const SESSION_ATTRIBUTES = {
+  email: 'email',
+  encryptedPin: 'encryptedPin',
+  auth: 'auth',
+  uuid: 'uuid',
+  currentOrder: 'currentOrder',
+} as const
+
+/** The bot's locales, each with the service locale it speaks. */
+export const BOT_LOCALES = { en_US: 'en', ja_JP: 'ja' } as const
+
+export type IntentName = (typeof INTENTS)[keyof typeof INTENTS]
+export type SlotName = (typeof SLOTS)[keyof typeof SLOTS]
