@@ -69,7 +69,8 @@ export interface Config {
   logLevel: EnvValues['LOG_LEVEL']
   trustProxy: boolean
   bodyLimit: number
-  apiKeys: string[]
+  /** Bearer keys with their names and scopes (API_KEYS, see parseApiKeys). */
+  apiKeys: ApiKey[]
   /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
   pin: {
@@ -131,8 +132,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
   const production = e.NODE_ENV === 'production'
-  const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)
-  if (apiKeys.some((k) => k.length < 16)) throw new ConfigError('Invalid configuration: API_KEYS: every key must be at least 16 characters')
+  const apiKeys = parseApiKeys(e.API_KEYS ?? '')
   if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production')
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
@@ -159,7 +159,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     bodyLimit: e.BODY_LIMIT_BYTES,
     // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
+    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(SCOPES), bare: false }],
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
     pin: {
       secret: pinSecret,
@@ -202,6 +202,54 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     testNumbers,
   }
+}
+
+/** What a key may do: `channels` (the Lambda shims), `verify` (PINs, sessions, lookups), `admin` (registry writes, unlock). */
+export const SCOPES = ['channels', 'verify', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
+
+export interface ApiKey {
+  /** Logged and used for rate limits; never the key itself. */
+  name: string
+  key: string
+  scopes: ReadonlySet<Scope>
+  /** A bare `key` entry (the old format): every scope, with a warning at start. */
+  bare: boolean
+}
+
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
+/**
+ * API_KEYS: comma-separated `name:key:scope+scope` entries, e.g.
+ * `connect-shim:<key>:channels,crm:<key>:verify,ops:<key>:admin+verify`. A bare `key` entry
+ * keeps the old meaning (every scope) and is named by position (`key-1`...). Keys are at least
+ * 16 characters; names and keys are unique. Errors name the entry by position, never its content.
+ */
+export function parseApiKeys(value: string): ApiKey[] {
+  const entries = value.split(',').map((x) => x.trim()).filter(Boolean)
+  const out: ApiKey[] = []
+  for (const [i, entry] of entries.entries()) {
+    const where = `Invalid configuration: API_KEYS: entry ${i + 1}`
+    const parts = entry.split(':').map((x) => x.trim())
+    let parsed: ApiKey
+    if (parts.length === 1) {
+      parsed = { name: `key-${i + 1}`, key: parts[0]!, scopes: new Set(SCOPES), bare: true }
+    } else if (parts.length === 3) {
+      const [name = '', key = '', scopeList = ''] = parts
+      if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1 to 64 of A-Z a-z 0-9 _ . -`)
+      const scopes = scopeList.split('+').map((x) => x.trim())
+      const unknown = scopes.find((x) => !(SCOPES as readonly string[]).includes(x))
+      if (unknown !== undefined) throw new ConfigError(`${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${SCOPES.join(', ')}, joined with +`)
+      parsed = { name, key, scopes: new Set(scopes as Scope[]), bare: false }
+    } else {
+      throw new ConfigError(`${where} must be name:key:scope+scope (or a bare key, which has every scope)`)
+    }
+    if (parsed.key.length < 16) throw new ConfigError(`${where} (${parsed.name}): every key must be at least 16 characters`)
+    if (out.some((k) => k.name === parsed.name)) throw new ConfigError(`${where}: the name ${parsed.name} is used twice`)
+    if (out.some((k) => k.key === parsed.key)) throw new ConfigError(`${where} (${parsed.name}): repeats another entry's key`)
+    out.push(parsed)
+  }
+  return out
 }
 
 function parseCountries(value: string): '*' | string[] {

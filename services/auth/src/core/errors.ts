@@ -11,6 +11,8 @@ export const ErrorCodes = {
   PIN_NOT_ENTERED: { status: 400, message: 'No PIN was entered (empty input or a keypad timeout); ask again' },
   // 401 / 404 / 409
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>)' },
+  // A valid key without the route's scope (API_KEYS name:key:scope+scope).
+  FORBIDDEN_SCOPE: { status: 403, message: 'This API key does not have the scope this route needs' },
   NOT_FOUND: { status: 404, message: 'No such route' },
   CALLER_NOT_FOUND: { status: 404, message: 'No caller is enrolled with that phone number' },
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
