@@ -47,7 +47,6 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
   it.each([
     ['throttling', 'throttle', 3],
     ['5xx', 'server-error', 3],
-    ['a hung request is not retried (SNS may have accepted it)', 'hang', 1],
     ['a client fault (InvalidParameter) is not retried', 'invalid-parameter', 1],
   ] as const)('%s', async (_name, kind, requests) => {
     sns.failNext(3, kind)
@@ -66,6 +65,31 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
 })
 
 describe('SNS slower than SMS_TIMEOUT_MS (accepted, answered late)', () => {
+  it('a hung request is not retried, and stays counted (SNS may have accepted it): the number\'s only send is used', async () => {
+    sns.failNext(3, 'hang')
+    const phone = nextPhone()
+    const res = await issue(phone)
+    expect(res.status).toBe(503)
+    expect(res.body.code).toBe('SMS_SEND_FAILED')
+    expect(sns.requestCount()).toBe(1)
+    sns.reset()
+    const again = await issue(phone)
+    expect(again.status).toBe(429)
+    expect(again.body.code).toBe('PHONE_SEND_LIMIT')
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(sns.requestCount()).toBe(0)
+  })
+
+  it('the per-number cap holds when every send times out after SNS accepted it: 10 requests, 1 SMS (PHONE_MAX_SENDS=1)', async () => {
+    sns.setLatency(600)
+    const phone = nextPhone()
+    const codes: string[] = []
+    for (let i = 0; i < 10; i++) codes.push(String((await issue(phone)).body.code))
+    expect(codes).toEqual(['SMS_SEND_FAILED', ...Array(9).fill('PHONE_SEND_LIMIT')])
+    await new Promise((r) => setTimeout(r, 700)) // the stand-in records a publish before its delay
+    expect(sns.publishes.map((p) => p.phoneNumber)).toEqual([phone])
+  })
+
   it('503 SMS_SEND_FAILED inside the deadline, after exactly one request: at most one message, never copies', async () => {
     sns.setLatency(600)
     const res = await issue(nextPhone())

@@ -37,7 +37,7 @@ export const ErrorCodes = {
   PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },
-  SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent; nothing was counted against you, try again' },
+  SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent (or the provider did not confirm it in time); ask for a new PIN' },
   SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.

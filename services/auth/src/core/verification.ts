@@ -6,6 +6,7 @@ import type {
   Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
   SendUndo, SmsSender, SpendCounters, VerificationEvents, VerifyOutcome,
 } from './ports.ts'
+import { SmsOutcomeUnknown } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
 export interface VerificationPolicy extends Limits, SpendPolicy {
@@ -115,7 +116,12 @@ export function createVerification(deps: VerificationDeps) {
       await sms.send({ to: phone, body })
     } catch (err) {
       events.smsFailed?.(err)
-      await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
+      // A definite refusal is taken back from every counter. When the provider may have accepted
+      // the SMS (a timeout once sent), it stays counted per number, prefix and day: otherwise a
+      // provider slower than SMS_TIMEOUT_MS would lift every cap. Either way the challenge is
+      // withdrawn, so a code that does arrive grants nothing.
+      const unknown = err instanceof SmsOutcomeUnknown
+      await Promise.all([unknown ? undefined : refund(), store.undoSend(undo, { keepCount: unknown }).catch(ignore)])
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
     }
     await store.markDelivered(sent.id, sent.digest).catch(ignore)

@@ -77,10 +77,10 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
       }
     },
 
-    async undoSend(undo) {
+    async undoSend(undo, opts = {}) {
       const u = undo as unknown as Undo
       const [digest, lastSent, expires, delivered] = u.prev
-      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered)
+      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered, opts.keepCount ? 1 : 0)
     },
 
     async clearPhoneLock(phone) {

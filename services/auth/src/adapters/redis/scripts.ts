@@ -97,7 +97,8 @@ const undoSend = `
 -- Takes back a create or resend whose SMS the provider refused, if nothing has changed since.
 -- KEYS[1] challenge, KEYS[2] phone send counter
 -- ARGV[1] digest that was written, [2] 'create'|'resend', [3] previous digest,
---     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0
+--     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0,
+--     [8] 1 = keep the phone's send count (the SMS may have been sent: the outcome is unknown)
 if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
   if ARGV[2] == 'create' or tonumber(ARGV[5]) <= tonumber(ARGV[6]) then
     redis.call('DEL', KEYS[1])
@@ -107,7 +108,7 @@ if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
   end
 end
-if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+if ARGV[8] ~= '1' and tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
 return 1
 `
 
