@@ -54,9 +54,16 @@ const Env = Type.Object({
   SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
   SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  SMS_KEY_MAX_SENDS: Type.Integer({ default: 1000, minimum: 1, maximum: 100000000 }),
+  SMS_KEY_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
   RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
   RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
+  // The channel routes (Lambda shims): their own limits, per key, per contact/conversation, per caller number.
+  CHANNEL_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+  CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
+  CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
+  CHANNEL_RATE_LIMIT_PER_NUMBER: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
@@ -111,8 +118,11 @@ export interface Config {
     prefixMaxSends: number
     prefixWindowSeconds: number
     dailyLimit: number
+    clientMaxSends: number
+    clientWindowSeconds: number
   }
   rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
+  channelRateLimit: { windowSeconds: number; perKey: number; perConversation: number; perNumber: number }
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
   testNumbers: ReadonlyMap<string, string>
 }
@@ -198,8 +208,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
       prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
       dailyLimit: e.SMS_DAILY_LIMIT,
+      clientMaxSends: e.SMS_KEY_MAX_SENDS,
+      clientWindowSeconds: e.SMS_KEY_WINDOW_SECONDS,
     },
     rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    channelRateLimit: {
+      windowSeconds: e.CHANNEL_RATE_LIMIT_WINDOW_SECONDS,
+      perKey: e.CHANNEL_RATE_LIMIT_PER_KEY,
+      perConversation: e.CHANNEL_RATE_LIMIT_PER_CONVERSATION,
+      perNumber: e.CHANNEL_RATE_LIMIT_PER_NUMBER,
+    },
     testNumbers,
   }
 }

@@ -34,6 +34,7 @@ export const ErrorCodes = {
   PHONE_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to this number; try again later' },
   PHONE_LOCKED: { status: 429, message: 'Too many failed verifications for this number; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
+  CLIENT_SEND_LIMIT: { status: 429, message: 'This API key has sent all the SMS it may in this window; try again later' },
   PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },

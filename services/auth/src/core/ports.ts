@@ -122,7 +122,7 @@ export interface ChallengeStore {
 }
 
 /** A counter of SMS shared by many numbers, outside any one phone's slot. */
-export type SpendCounter = { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
+export type SpendCounter = { kind: 'client'; client: string } | { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
 
 export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
 
@@ -167,7 +167,7 @@ export interface VerificationEvents {
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
   smsFailed?(error: unknown): void
   /** An SMS was refused by a spend guard (a pumping signal worth an alert). */
-  smsRefused?(reason: 'country' | 'prefix' | 'budget'): void
+  smsRefused?(reason: 'country' | 'client' | 'prefix' | 'budget'): void
   /** A test number was used; `phone` is already masked. */
   testNumberUsed?(use: { phone: string; action: 'issue' | 'resend' | 'verify' }): void
 }

@@ -41,6 +41,8 @@ export interface IssueRequest {
    * is refused with SMS_SEND_IN_PROGRESS, and past the delivery grace a fresh PIN is sent.
    */
   idempotencyKey?: string | undefined
+  /** Who asks (the API key's name): SMS are also capped per client (SMS_KEY_MAX_SENDS). */
+  client?: string | undefined
 }
 
 export interface ChallengeView {
@@ -102,12 +104,12 @@ export function createVerification(deps: VerificationDeps) {
   // fails, every count and the write are taken back, so the user is not charged a send. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
-  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend', client: string | undefined): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
     }
-    const refund = await guard.take(phone, now()).catch(async (err: unknown) => {
+    const refund = await guard.take(phone, now(), client).catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
@@ -189,18 +191,18 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.issued?.(req.purpose ?? 'verify')
           return view(id, outcome.state, true)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.resent?.('redeliver')
           return view(id, outcome.state, true)
       }
     },
 
-    async resend(id: string): Promise<ChallengeView> {
+    async resend(id: string, client?: string): Promise<ChallengeView> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const testPhone = testNumberOf(id)
       const pin = testPhone ? policy.testNumbers.get(testPhone)! : generatePin(policy.pinLength)
@@ -223,7 +225,7 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
+          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend', client)
           events.resent?.('resend')
           return view(id, outcome.state, true)
       }

@@ -26,3 +26,18 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
   })
   return defineScripts(redis)
 }
+
+/**
+ * Redis's maxmemory-policy, or undefined when it cannot be read (managed services such as
+ * ElastiCache disable CONFIG; set the parameter group instead). pinline needs `noeviction`:
+ * an evicting policy would silently drop counters, locks and streaks when memory runs out
+ * (failing open), while noeviction refuses writes, which pinline answers with 503.
+ */
+export async function maxmemoryPolicy(redis: Redis): Promise<string | undefined> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[]
+    return reply[1]
+  } catch {
+    return undefined
+  }
+}

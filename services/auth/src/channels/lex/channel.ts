@@ -21,6 +21,13 @@ interface Log {
 
 type Responder = ReturnType<typeof lexResponder>
 
+export interface TurnOptions {
+  /** The API key's name, for the per-key SMS cap. */
+  client?: string | undefined
+  /** The channel limits, checked before an order turn touches a session (throws RATE_LIMITED). */
+  admit?: () => Promise<void>
+}
+
 /** Why the turn ended as it did: for logs and metrics (never a PIN, e-mail or number). */
 export type LexOutcome = { response: LexResponse; outcome: string }
 
@@ -49,10 +56,10 @@ export function createLexChannel(deps: LexChannelDeps) {
   }
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
-  async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
+  async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string, client?: string): Promise<LexOutcome> {
     let p
     try {
-      p = await sessions.requestPin(s.id)
+      p = await sessions.requestPin(s.id, client)
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
@@ -64,8 +71,10 @@ export function createLexChannel(deps: LexChannelDeps) {
     return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 
-  async function orderFood(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
+  async function orderFood(turn: LexTurn, r: Responder, t: BotTexts, opts: TurnOptions): Promise<LexOutcome> {
+    const { client } = opts
     if (!turn.conversation) return { response: r.close('Failed', t.malformed), outcome: 'malformed' }
+    await opts.admit?.()
     if (!turn.email) return { response: r.close('Failed', t.noEmail), outcome: 'no_email' }
     let s = await sessions.openChannel('lex', turn.conversation, { email: turn.email, locale: turn.locale })
     r.use(s)
@@ -73,22 +82,22 @@ export function createLexChannel(deps: LexChannelDeps) {
     if (!s.authenticated) {
       const pin = slotPin(turn.intent?.slots[SLOTS.pin])
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
-      if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
+      if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified', client)
       let check
       try {
         check = await sessions.verifyPin(s.id, input)
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         // Counted as a wrong PIN: like the seed, a fresh PIN follows (within the caps).
-        if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable')
-        if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired')
+        if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable', client)
+        if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired', client)
         // Not counted and nothing sent: just ask again.
         if (code === 'INVALID_PIN_FORMAT') return { response: r.elicitOrder(SLOTS.pin, t.badPinFormat), outcome: 'bad_format' }
         throw err
       }
       r.use(check.session)
       if (check.status === 'locked') return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
-      if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected')
+      if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected', client)
       s = check.session
       lead = t.verified
     }
@@ -116,6 +125,8 @@ export function createLexChannel(deps: LexChannelDeps) {
       MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
       PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
       PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
+      CLIENT_SEND_LIMIT: t.sendLimit(err.retryAfter),
+      RATE_LIMITED: t.busy(err.retryAfter),
       DESTINATION_NOT_ALLOWED: t.destinationNotAllowed,
       SMS_SEND_FAILED: t.smsFailed,
       SMS_BUDGET_EXCEEDED: t.smsFailed,
@@ -127,7 +138,7 @@ export function createLexChannel(deps: LexChannelDeps) {
   }
 
   return {
-    async handle(raw: unknown, log: Log): Promise<LexOutcome> {
+    async handle(raw: unknown, log: Log, opts: TurnOptions = {}): Promise<LexOutcome> {
       let turn: LexTurn
       try {
         turn = parseLexEvent(raw, deps.defaultLocale)
@@ -141,7 +152,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       try {
         switch (turn.intent?.name) {
           case INTENTS.menu: return await showMenu(turn, r, t, log)
-          case INTENTS.order: return await orderFood(turn, r, t)
+          case INTENTS.order: return await orderFood(turn, r, t, opts)
           default: return turn.intent
             ? { response: r.close('Failed', t.unknownIntent), outcome: 'unknown_intent' }
             : { response: r.close('Failed', t.malformed), outcome: 'malformed' }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
 import { createCallerRegistry } from '../../adapters/redis/caller-store.ts'
 import { createChallengeStore } from '../../adapters/redis/challenge-store.ts'
-import { createRedis } from '../../adapters/redis/client.ts'
+import { createRedis, maxmemoryPolicy } from '../../adapters/redis/client.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
@@ -45,6 +45,10 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   // Wait for the first connection, but start anyway if Redis is down: until it
   // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
   await redis.connect().catch(() => undefined)
+  const policy = await maxmemoryPolicy(redis)
+  if (policy !== undefined && policy !== 'noeviction') {
+    fastify.log.warn({ maxmemoryPolicy: policy }, 'Redis maxmemory-policy is not noeviction: when memory runs out Redis may drop send caps, locks and failure streaks; set noeviction (SECURITY.md)')
+  }
   fastify.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect())
   })

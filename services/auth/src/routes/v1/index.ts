@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import apiKeys from '../../plugins/app/api-keys.ts'
+import channelLimits from '../../plugins/app/channel-limits.ts'
 import rateLimits from '../../plugins/app/rate-limits.ts'
 import callers from './callers.ts'
 import connect from './connect.ts'
@@ -12,6 +13,7 @@ import sessions from './sessions.ts'
 export default async function v1(fastify: FastifyInstance) {
   await fastify.register(apiKeys)
   await fastify.register(rateLimits)
+  await fastify.register(channelLimits)
   await fastify.register(callers)
   await fastify.register(pins)
   await fastify.register(connect)
