@@ -28,6 +28,9 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
+  if (opts.config.trustProxy === true) {
+    fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
+  }
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
@@ -38,7 +41,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     logger,
     logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Bad input is refused, never repaired: no type coercion, no silently dropped keys.
@@ -49,6 +52,15 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }
+}
+
+/**
+ * A hop count as a trust function (proxy-addr's `(address, hop)`; hop 0 is the socket): Fastify
+ * itself treats a number as trusting nothing. `1` trusts the socket peer (the load balancer), so
+ * req.ip is the address it appended. Only safe when clients cannot reach the port directly.
+ */
+export function trustProxyOption(tp: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  return typeof tp === 'number' ? (_address: string, hop: number) => hop < tp : tp
 }
 
 /** Builds a ready instance (for tests, scripts and server.ts). */

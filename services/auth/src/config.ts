@@ -1,4 +1,5 @@
 import envSchema from 'env-schema'
+import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
@@ -11,7 +12,7 @@ const Env = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  TRUST_PROXY: Type.String({ default: 'false', maxLength: 2000, description: 'false, a hop count, or proxy addresses/CIDRs, comma-separated; true trusts every hop' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
@@ -74,7 +75,8 @@ export interface Config {
   host: string
   port: number
   logLevel: EnvValues['LOG_LEVEL']
-  trustProxy: boolean
+  /** Fastify's trustProxy: false, a hop count, or proxy addresses/CIDRs; true (every hop) is warned about at start. */
+  trustProxy: TrustProxy
   bodyLimit: number
   /** Bearer keys with their names and scopes (API_KEYS, see parseApiKeys). */
   apiKeys: ApiKey[]
@@ -166,7 +168,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     bodyLimit: e.BODY_LIMIT_BYTES,
     // Outside production a fixed development key keeps the first run to one command.
     apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(SCOPES), bare: false }],
@@ -268,6 +270,35 @@ export function parseApiKeys(value: string): ApiKey[] {
     out.push(parsed)
   }
   return out
+}
+
+export type TrustProxy = boolean | number | string[]
+
+/**
+ * TRUST_PROXY: `false` (the socket address), a hop count (`1`: the address the nearest proxy
+ * appended to X-Forwarded-For), or the proxies' addresses/CIDRs, comma-separated. `true` trusts
+ * every hop, so the client-written leftmost X-Forwarded-For becomes the client's address.
+ */
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim()
+  if (v === '' || v === 'false') return false
+  if (v === 'true') return true
+  if (/^[0-9]+$/.test(v)) {
+    const hops = Number(v)
+    if (hops < 1 || hops > 10) throw new ConfigError('Invalid configuration: TRUST_PROXY: a hop count is 1 to 10 (0 is false)')
+    return hops
+  }
+  const entries = v.split(',').map((x) => x.trim())
+  for (const [i, entry] of entries.entries()) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const max = family === 4 ? 32 : 128
+    const badBits = bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max)
+    if (family === 0 || badBits || rest.length > 0) {
+      throw new ConfigError(`Invalid configuration: TRUST_PROXY: entry ${i + 1} is not an IP address or CIDR (use false, a hop count, or addresses/CIDRs, comma-separated)`)
+    }
+  }
+  return entries
 }
 
 function parseCountries(value: string): '*' | string[] {
