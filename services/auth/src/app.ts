@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
@@ -36,11 +37,17 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyServerOptions {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyHttpOptions<Server> {
   return {
     logger,
     logController: new AccessLog(),
     bodyLimit: config.bodyLimit,
+    // Slow clients: the headers and the whole request each have a deadline (answered 408 and
+    // closed), checked every second rather than Node's 30 s; idle keep-alive sockets close. The
+    // keep-alive default outlasts an AWS ALB's 60 s idle timeout, as AWS advises for targets.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -66,6 +73,8 @@ export function trustProxyOption(tp: Config['trustProxy']): FastifyServerOptions
 /** Builds a ready instance (for tests, scripts and server.ts). */
 export async function buildApp(opts: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(opts.config, opts.logger))
+  // Past the cap, new connections are closed at once: file descriptors stay for Redis, SNS and KMS.
+  fastify.server.maxConnections = opts.config.http.maxConnections
   // fp: the app's decorators (redis, verification, swagger...) stay visible on the returned instance.
   await fastify.register(fp(app), opts)
   await fastify.ready()
