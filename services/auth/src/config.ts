@@ -58,6 +58,7 @@ const Env = Type.Object({
   SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
   SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
   SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
+  SMS_PREFIX_KNOWN_MAX_SENDS: Type.Integer({ default: 100, minimum: 0, maximum: 1000000 }),
   SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
   SMS_KEY_MAX_SENDS: Type.Integer({ default: 1000, minimum: 1, maximum: 100000000 }),
@@ -125,6 +126,7 @@ export interface Config {
     allowedCountries: '*' | string[]
     prefixDropDigits: number
     prefixMaxSends: number
+    prefixKnownMaxSends: number
     prefixWindowSeconds: number
     dailyLimit: number
     clientMaxSends: number
@@ -222,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       allowedCountries,
       prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
       prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+      prefixKnownMaxSends: e.SMS_PREFIX_KNOWN_MAX_SENDS,
       prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
       dailyLimit: e.SMS_DAILY_LIMIT,
       clientMaxSends: e.SMS_KEY_MAX_SENDS,

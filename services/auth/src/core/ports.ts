@@ -122,7 +122,7 @@ export interface ChallengeStore {
 }
 
 /** A counter of SMS shared by many numbers, outside any one phone's slot. */
-export type SpendCounter = { kind: 'client'; client: string } | { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
+export type SpendCounter = { kind: 'client'; client: string } | { kind: 'prefix'; prefix: string; known?: boolean } | { kind: 'day'; day: string }
 
 export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
 

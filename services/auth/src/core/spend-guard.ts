@@ -8,6 +8,8 @@ export interface SpendPolicy {
   /** The prefix of a number is the number without this many last digits. */
   prefixDropDigits: number
   prefixMaxSends: number
+  /** Known (enrolled) callers count against a prefix budget of their own; 0 = they share the strangers' one. */
+  prefixKnownMaxSends: number
   prefixWindowSeconds: number
   /** SMS per UTC day, the whole fleet together. */
   dailyLimit: number
@@ -42,7 +44,7 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
      * one key is stopped before it spends the budgets others share. A refusal (or a Redis error)
      * takes back what was already counted, so a refused request leaves no count behind.
      */
-    async take(e164: string, now: number, client?: string): Promise<() => Promise<void>> {
+    async take(e164: string, now: number, client?: string, known = false): Promise<() => Promise<void>> {
       const byClient: SpendCounter | undefined = client === undefined ? undefined : { kind: 'client', client }
       const giveBackClient = async () => { if (byClient) await counters.giveBack(byClient).catch(ignore) }
       if (byClient) {
@@ -52,8 +54,9 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
           throw new PinlineError('CLIENT_SEND_LIMIT', { retryAfter: seconds(c.retryAfterMs) })
         }
       }
-      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits) }
-      const p = await counters.take(prefix, policy.prefixMaxSends, policy.prefixWindowSeconds * 1000).catch(async (err: unknown) => {
+      const ownBudget = known && policy.prefixKnownMaxSends > 0
+      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits), ...(ownBudget ? { known: true } : {}) }
+      const p = await counters.take(prefix, ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends, policy.prefixWindowSeconds * 1000).catch(async (err: unknown) => {
         await giveBackClient()
         throw err
       })

@@ -109,7 +109,12 @@ export function createVerification(deps: VerificationDeps) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
     }
-    const refund = await guard.take(phone, now(), client).catch(async (err: unknown) => {
+    // Known callers have a prefix budget of their own: a sweep of strangers through their block
+    // of numbers must not lock them out (SMS_PREFIX_KNOWN_MAX_SENDS).
+    const refund = await (async () => {
+      const known = policy.prefixKnownMaxSends > 0 && (await callers.get(phone)) !== undefined
+      return guard.take(phone, now(), client, known)
+    })().catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
     })

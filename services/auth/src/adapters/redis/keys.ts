@@ -50,7 +50,8 @@ export function createKeys(prefix: string, secret: string) {
     // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
     /** SMS sent on behalf of one API key (its name): the attacker-controlled budget comes first. */
     clientSends: (keyName: string) => `${tag(`k:${digest(`client:${keyName}`)}`)}:sends`,
-    prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
+    /** Known (enrolled) callers have a counter of their own per prefix: a sweep of strangers does not block them. */
+    prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
     /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
     channelHits: (dimension: string, id: string) => `${prefix}rl:ch:${digest(`channel:${dimension}:${id}`)}`,
