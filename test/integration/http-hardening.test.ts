@@ -3,7 +3,7 @@ import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts
 
 let t: TestApp
 beforeAll(async () => {
-  t = await buildTestApp()
+  t = await buildTestApp({ METRICS_PURPOSES: 'login' })
 })
 afterAll(() => t.app.close())
 

@@ -24,7 +24,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   fastify.removeContentTypeParser(['text/plain'])
   await fastify.register(errorHandler)
   await fastify.register(swagger)
-  await fastify.register(metrics)
+  await fastify.register(metrics, { purposes: opts.config.metricsPurposes })
   await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
   await fastify.register(orders)
   await fastify.register(health)
@@ -49,8 +49,9 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     trustProxy: trustProxyOption(config.trustProxy),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // An incoming x-request-id is echoed and logged: only a bounded, safe one is kept.
+    requestIdHeader: false,
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // Bad input is refused, never repaired: no type coercion, no silently dropped keys.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
@@ -68,6 +69,21 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
  */
 export function trustProxyOption(tp: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
   return typeof tp === 'number' ? (_address: string, hop: number) => hop < tp : tp
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/
+const DIGIT_RUN = /[0-9]{7}/
+
+/**
+ * The client's request id if it is safe to echo and log: a UUID, or up to 64 of
+ * `A-Z a-z 0-9 . _ : -` without a run of 7 digits (a phone number; `@` rules out e-mails).
+ * Anything else (too long, another alphabet, several headers) is replaced by a fresh UUID.
+ */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined
+  if (UUID.test(header)) return header
+  return SAFE_ID.test(header) && !DIGIT_RUN.test(header) ? header : undefined
 }
 
 /** Builds a ready instance (for tests, scripts and server.ts). */

@@ -71,6 +71,7 @@ const Env = Type.Object({
   CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
   CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
   CHANNEL_RATE_LIMIT_PER_NUMBER: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
+  METRICS_PURPOSES: Type.String({ default: '', pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$', description: 'purpose labels counted by name in /metrics; others count as other' }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
@@ -134,6 +135,8 @@ export interface Config {
   }
   rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
   channelRateLimit: { windowSeconds: number; perKey: number; perConversation: number; perNumber: number }
+  /** `purpose` values counted by name in /metrics (besides pinline's own); others count as `other`. */
+  metricsPurposes: string[]
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
   testNumbers: ReadonlyMap<string, string>
 }
@@ -237,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       perConversation: e.CHANNEL_RATE_LIMIT_PER_CONVERSATION,
       perNumber: e.CHANNEL_RATE_LIMIT_PER_NUMBER,
     },
+    metricsPurposes: e.METRICS_PURPOSES.split(',').map((x) => x.trim()).filter(Boolean),
     testNumbers,
   }
 }
