@@ -69,7 +69,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['channels'], security, summary: 'Amazon Connect: lookup, sendPin, verifyPin',
       description: 'Takes a ContactFlowEvent; Details.Parameters.action picks the operation. Every outcome, failures included, is 200 with a flat string map, so the flow branches on $.External.lambdaResult and errorCode.',
       body: ContactFlowEvent,
-      response: { 200: ConnectResult, 401: ErrorBody },
+      response: { 200: ConnectResult, 401: ErrorBody, 403: ErrorBody },
     },
     // A flow can only branch on a map it received: even a malformed event gets one.
     errorHandler(raw: FastifyError, req, reply) {
