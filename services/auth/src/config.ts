@@ -190,7 +190,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
     // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(SCOPES), bare: false }],
+    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(API_KEY_SCOPES), bare: false }],
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
     pin: {
       secret: pinSecret,
@@ -246,14 +246,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 /** What a key may do: `channels` (the Lambda shims), `verify` (PINs, sessions, lookups), `admin` (registry writes, unlock). */
-export const SCOPES = ['channels', 'verify', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
+export const API_KEY_SCOPES = ['channels', 'verify', 'admin'] as const
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
 
 export interface ApiKey {
   /** Logged and used for rate limits; never the key itself. */
   name: string
   key: string
-  scopes: ReadonlySet<Scope>
+  scopes: ReadonlySet<ApiKeyScope>
   /** A bare `key` entry (the old format): every scope, with a warning at start. */
   bare: boolean
 }
@@ -274,14 +274,14 @@ export function parseApiKeys(value: string): ApiKey[] {
     const parts = entry.split(':').map((x) => x.trim())
     let parsed: ApiKey
     if (parts.length === 1) {
-      parsed = { name: `key-${i + 1}`, key: parts[0]!, scopes: new Set(SCOPES), bare: true }
+      parsed = { name: `key-${i + 1}`, key: parts[0]!, scopes: new Set(API_KEY_SCOPES), bare: true }
     } else if (parts.length === 3) {
       const [name = '', key = '', scopeList = ''] = parts
       if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1 to 64 of A-Z a-z 0-9 _ . -`)
       const scopes = scopeList.split('+').map((x) => x.trim())
-      const unknown = scopes.find((x) => !(SCOPES as readonly string[]).includes(x))
-      if (unknown !== undefined) throw new ConfigError(`${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${SCOPES.join(', ')}, joined with +`)
-      parsed = { name, key, scopes: new Set(scopes as Scope[]), bare: false }
+      const unknown = scopes.find((x) => !(API_KEY_SCOPES as readonly string[]).includes(x))
+      if (unknown !== undefined) throw new ConfigError(`${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${API_KEY_SCOPES.join(', ')}, joined with +`)
+      parsed = { name, key, scopes: new Set(scopes as ApiKeyScope[]), bare: false }
     } else {
       throw new ConfigError(`${where} must be name:key:scope+scope (or a bare key, which has every scope)`)
     }

@@ -2,7 +2,7 @@ import bearerAuth from '@fastify/bearer-auth'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ApiKey, Scope } from '../../config.ts'
+import type { ApiKey, ApiKeyScope } from '../../config.ts'
 import { ErrorCodes, PinlineError } from '../../core/errors.ts'
 import { replyWithError } from './error-handler.ts'
 
@@ -13,7 +13,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /** The scope a key needs for this route; unset, scopeOf() decides from the route. */
-    scope?: Scope
+    scope?: ApiKeyScope
   }
 }
 
@@ -21,7 +21,7 @@ declare module 'fastify' {
  * Which scope a /v1 route needs, unless it declares one: the channels for the shims, registry
  * writes and the unlock for admins, everything else (PINs, sessions, lookups, the menu) verify.
  */
-export function scopeOf(method: string, url: string): Scope {
+export function scopeOf(method: string, url: string): ApiKeyScope {
   if (url.startsWith('/v1/channels/')) return 'channels'
   if (url.startsWith('/v1/callers') && method !== 'GET' && method !== 'HEAD') return 'admin'
   return 'verify'
