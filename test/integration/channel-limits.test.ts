@@ -36,13 +36,14 @@ describe('channel limits (CHANNEL_RATE_LIMIT_*)', () => {
   })
 
   it('per contact and per caller number: one forged contact or one number cannot loop, others are unaffected', async () => {
-    const t = await app({ CHANNEL_RATE_LIMIT_PER_CONVERSATION: '3', CHANNEL_RATE_LIMIT_PER_NUMBER: '4' })
+    const t = await app({ CHANNEL_RATE_LIMIT_PER_CONVERSATION: '3', CHANNEL_RATE_LIMIT_PER_NUMBER: '5' })
     const codes = async (n: number, f: () => ReturnType<typeof connect>) => {
       const out = []
       for (let i = 0; i < n; i++) out.push((await f()).json().errorCode ?? 'ok')
       return out
     }
     expect(await codes(4, () => connect(t, 'loop', '+819012340101'))).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED'])
+    // Every request counts for the number, refused ones too (like the HTTP limits): 5 in all.
     expect(await codes(2, () => connect(t, randomUUID(), '+819012340101'))).toEqual(['ok', 'RATE_LIMITED'])
     expect(await codes(1, () => connect(t, randomUUID(), '+819012340102'))).toEqual(['ok'])
   })

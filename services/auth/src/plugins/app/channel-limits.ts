@@ -29,12 +29,12 @@ export default fp(async (fastify: FastifyInstance) => {
     take: async (dimension: Dimension, id: string) => redis.plTakeCapped(keys.channelHits(dimension, id), max[dimension], windowSeconds * 1000),
   })
 
+  // The counters are in different slots (one script each), sent together: one round trip. Like
+  // the HTTP limits, a request refused by one of them still counts against the others.
   async function limit(checks: Array<[Dimension, string | undefined]>) {
-    for (const [dimension, id] of checks) {
-      if (!id) continue
-      const [taken, value] = await counters.take(dimension, id)
-      if (taken !== 1) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(Number(value) / 1000)) })
-    }
+    const replies = await Promise.all(checks.filter(([, id]) => id).map(([dimension, id]) => counters.take(dimension, id!)))
+    const waits = replies.filter(([taken]) => taken !== 1).map(([, pttl]) => Number(pttl))
+    if (waits.length > 0) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) })
   }
 
   const keyName = (req: FastifyRequest) => req.apiKey?.name
