@@ -100,8 +100,9 @@ export function createVerification(deps: VerificationDeps) {
   const reportTestUse = (phone: string, action: 'issue' | 'resend' | 'verify') =>
     events.testNumberUsed?.({ phone: maskPhone(phone), action })
 
-  // Counts the send against the prefix and the day, then sends. If a cap refuses or the provider
-  // fails, every count and the write are taken back, so the user is not charged a send. Once the
+  // Counts the send against the client, the prefix and the day, then sends. If a cap refuses or the
+  // provider refuses the SMS, every count and the write are taken back, so the user is not charged
+  // a send; if the provider may have sent it, the counts stay. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
   async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend', client: string | undefined): Promise<void> {
