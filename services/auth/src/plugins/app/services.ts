@@ -88,9 +88,10 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       phoneMaxSends: config.phone.maxSends,
       phoneSendWindowSeconds: config.phone.sendWindowSeconds,
       trustTtlSeconds: config.trustTtlSeconds,
-      // From the create script to the delivery record: two spend-counter steps, the SMS (its
-      // whole deadline), the record itself; plus a second for clocks and event-loop delays.
-      deliveryGraceMs: snsSendDeadlineMs(config.sms) + 3 * config.redis.commandTimeoutMs + 1000,
+      // From the create script to the delivery record: the known-caller read, three spend-counter
+      // steps (client, prefix, day), the SMS (its whole deadline), the record itself; plus a
+      // second for clocks and event-loop delays.
+      deliveryGraceMs: snsSendDeadlineMs(config.sms) + 5 * config.redis.commandTimeoutMs + 1000,
       brand: config.sms.brand,
       defaultLocale: config.defaultLocale,
       defaultCountry: config.defaultCountry,
