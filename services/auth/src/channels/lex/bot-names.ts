@@ -5,6 +5,8 @@
 export const INTENTS = {
   menu: 'GetFoodMenu',
   order: 'OrderFood',
+  /** "No", "that's all", "以上です" after "anything else?": ends the order with a summary. */
+  finish: 'FinishOrder',
   fallback: 'FallbackIntent',
 } as const
 
@@ -16,6 +18,8 @@ export const SLOTS = {
 /** Session attributes pinline reads (client-written) or writes (pinline alone). */
 export const SESSION_ATTRIBUTES = {
   email: 'email',
+  /** Set by the contact flow (connect/pinline-lex-order.json) to $.CustomerEndpoint.Address; read on voice turns only. */
+  callerPhone: 'callerPhone',
   encryptedPin: 'encryptedPin',
   auth: 'auth',
   uuid: 'uuid',
