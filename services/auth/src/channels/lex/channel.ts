@@ -44,8 +44,12 @@ function fingerprint(raw: unknown): string {
   return createHash('sha256').update(stableJson(said) ?? '').digest('base64url')
 }
 
-/** Failures are not kept for an identical turn: a retry should try again. */
-const KEEP_NOT = new Set(['unverified:pin_in_progress', 'rejected:pin_in_progress', 'unreadable:pin_in_progress', 'expired:pin_in_progress'])
+/**
+ * Answers not kept for an identical turn: failures (a retry should try again), a PIN still on
+ * its way, and turns that changed nothing because nobody could be identified (they cost nothing).
+ */
+const KEEP_NOT = new Set(['unverified:pin_in_progress', 'rejected:pin_in_progress', 'unreadable:pin_in_progress', 'expired:pin_in_progress',
+  'unknown_number', 'no_caller_number', 'no_email', 'malformed'])
 
 /**
  * The Lex V2 channel: maps a code-hook event to order-session calls and the result to a
