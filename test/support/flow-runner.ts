@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 // uses, with the semantics the Connect docs give them. It checks that the flow's branches
 // match what the channel really answers; it is not Amazon Connect.
 
-export type Flow = { StartAction: string; Actions: FlowAction[] }
+export type Flow = { Version?: string; StartAction: string; Actions: FlowAction[] }
 export type FlowAction = {
   Identifier: string
   Type: string
