@@ -250,6 +250,20 @@ describe('one conversation, one turn at a time', () => {
     expect(t.sms.sent).toHaveLength(1)
   })
 
+  it('another turn while one is still running (its SMS on the way) waits, then is asked to say it again: never "something went wrong"', async () => {
+    const phone = await caller()
+    const c = call(phone)
+    const hold = t.sms.holdNext()
+    const first = say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pizza', slots: { Food: slot('pizza') } }))
+    await hold.reached
+    const second = await say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pasta', slots: { Food: slot('pasta') } }))
+    expect(second.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Food' })
+    expect(spokenText(second)).toBe('One moment, I&apos;m still working on what you said just before. Please say that again.')
+    hold.accept()
+    expect((await first).sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
+    expect(t.sms.sent).toHaveLength(1)
+  })
+
   it('a turn that failed is not kept: the same words again are tried again', async () => {
     const phone = await caller()
     const c = call(phone)

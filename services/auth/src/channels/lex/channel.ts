@@ -239,8 +239,10 @@ export function createLexChannel(deps: LexChannelDeps) {
           return { answer: JSON.stringify({ response: out.response, outcome: out.outcome }), keep: out.keep }
         })
         if (result.kind === 'busy') {
-          const slot = turn.intent?.slots[SLOTS.pin] ? SLOTS.pin : SLOTS.food
-          return { response: r.elicitOrder(slot, t.busy), outcome: 'busy' }
+          // Not "something went wrong": nothing did. The session is only read so `auth` tells the truth.
+          const s = await sessions.peekChannel('lex', turn.conversation).catch(() => undefined)
+          if (s) r.use(s)
+          return { response: r.elicitOrder(turn.intent?.slots[SLOTS.pin] ? SLOTS.pin : SLOTS.food, t.busy), outcome: 'busy' }
         }
         const kept = JSON.parse(result.answer) as LexOutcome
         return result.kind === 'replayed' ? { response: kept.response, outcome: `${kept.outcome}:replayed` } : kept
