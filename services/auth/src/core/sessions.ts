@@ -42,17 +42,19 @@ export type PendingReason = (typeof PENDING)[number]
 const isPending = (code: ErrorCode): code is PendingReason => (PENDING as readonly string[]).includes(code)
 
 // One turn of a conversation at a time. The lock outlives the slowest turn (an SMS send at its
-// full retry budget, a KMS call); a turn that finds it held waits about as long as the Lex shim
-// waits for an answer, then says so. An identical turn within TURN_KEEP_MS (a retried Lambda,
-// a double tap) gets the first one's answer: Lex carries no id that tells a retry from a
-// repeat, but a real repeat follows an answer and so carries its new session attributes.
+// full retry budget, a KMS call); a turn that finds it held waits for it, or for the answer to
+// an identical turn (a retried Lambda, a double tap), which it is then given: Lex carries no id
+// that tells a retry from a repeat, but a real repeat follows an answer and so carries its new
+// session attributes. A holder that takes longer than TURN_WAIT_MS is waiting on the SMS
+// provider: the waiter then runs unlocked, as every turn did before, where the core's own
+// idempotency answers (a PIN request in flight is SMS_SEND_IN_PROGRESS), and keeps nothing.
 const TURN_LOCK_MS = 15_000
-const TURN_WAIT_MS = 2_500
+const TURN_WAIT_MS = 2_000
 const TURN_POLL_MS = 25
 const TURN_KEEP_MS = 10_000
 
-/** How a conversation turn ended: run here, answered from an identical turn, or not run (another is running). */
-export type TurnResult = { kind: 'ran' | 'replayed'; answer: string } | { kind: 'busy' }
+/** How a conversation turn ran: alone, answered from an identical turn, or unlocked after waiting out a slow one. */
+export type TurnResult = { kind: 'ran' | 'replayed' | 'unlocked'; answer: string }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
 
@@ -137,7 +139,7 @@ export function createOrderSessions(deps: SessionDeps) {
         const start = await store.beginTurn(id, fingerprint, token, TURN_LOCK_MS)
         if (start.kind === 'replay') return { kind: 'replayed', answer: start.answer }
         if (start.kind === 'go') break
-        if (Date.now() >= deadline) return { kind: 'busy' }
+        if (Date.now() >= deadline) return { kind: 'unlocked', answer: (await run()).answer }
         await new Promise((resolve) => setTimeout(resolve, TURN_POLL_MS))
       }
       let out: { answer: string; keep: boolean }

@@ -238,14 +238,8 @@ export function createLexChannel(deps: LexChannelDeps) {
           const out = await answer(turn, r, t, log)
           return { answer: JSON.stringify({ response: out.response, outcome: out.outcome }), keep: out.keep }
         })
-        if (result.kind === 'busy') {
-          // Not "something went wrong": nothing did. The session is only read so `auth` tells the truth.
-          const s = await sessions.peekChannel('lex', turn.conversation).catch(() => undefined)
-          if (s) r.use(s)
-          return { response: r.elicitOrder(turn.intent?.slots[SLOTS.pin] ? SLOTS.pin : SLOTS.food, t.busy), outcome: 'busy' }
-        }
         const kept = JSON.parse(result.answer) as LexOutcome
-        return result.kind === 'replayed' ? { response: kept.response, outcome: `${kept.outcome}:replayed` } : kept
+        return result.kind === 'ran' ? kept : { response: kept.response, outcome: `${kept.outcome}:${result.kind}` }
       } catch (err) {
         const f = failure(err, t)
         if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')

@@ -46,8 +46,6 @@ export interface BotTexts {
   /** "That's all": the order as it stands, and goodbye. */
   summary(order: OrderedLine[]): string
   nothingOrdered: string
-  /** The same conversation's previous turn is still being answered. */
-  busy: string
 }
 
 // An amount as a screen shows it ("¥1,200") and as a voice should say it ("1,200 Japanese yen").
@@ -123,7 +121,6 @@ const en: BotTexts = {
   noCallerNumber: "I can't see the number you're calling from, so I can't take an order on this call. Please call again without hiding your number, or contact support.",
   summary: (order) => `Thank you. Your order: ${enLines(order)} (total ${total(order, 'en')}). Goodbye!`,
   nothingOrdered: "All right, nothing has been ordered. Goodbye!",
-  busy: "One moment, I'm still working on what you said just before. Please say that again.",
 }
 
 const ja: BotTexts = {
@@ -157,7 +154,6 @@ const ja: BotTexts = {
   noCallerNumber: '電話番号が通知されていないため、このお電話ではご注文を承れません。番号を通知しておかけ直しいただくか、サポートまでお問い合わせください。',
   summary: (order) => `ありがとうございました。ご注文は、${jaLines(order)}（合計${total(order, 'ja')}）です。`,
   nothingOrdered: 'かしこまりました。ご注文はございません。ご利用ありがとうございました。',
-  busy: '少々お待ちください。直前のご依頼を処理しています。もう一度おっしゃってください。',
 }
 
 export const botTexts: Record<Locale, BotTexts> = { en, ja }
