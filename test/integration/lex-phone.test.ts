@@ -137,6 +137,15 @@ describe('a call identified by its number', () => {
 })
 
 describe('which attribute identifies the caller', () => {
+  it('a registered number outside SMS_ALLOWED_COUNTRIES calling: told no PIN can go to that number, nothing sent', async () => {
+    const us = '+12025550177'
+    expect((await t.app.inject({ method: 'PUT', url: `/v1/callers/${us}`, headers: auth, payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' } })).statusCode).toBe(201)
+    const r = await call(us).turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
+    expect(r.sessionState.intent.state).toBe('Failed')
+    expect(spokenText(r)).toBe('I can&apos;t send a PIN to the number you&apos;re calling from. Please contact support.')
+    expect(t.sms.sent).toHaveLength(0)
+  })
+
   it('on a call, the number wins over an e-mail; the PIN goes to the number as registered', async () => {
     const emailOwner = await caller({ email: `owner-${randomUUID().slice(0, 6)}@example.com` })
     const email = (await t.app.inject({ method: 'GET', url: `/v1/callers/${emailOwner}`, headers: auth })).json().email

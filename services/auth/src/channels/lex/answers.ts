@@ -1,4 +1,5 @@
 import type { Locale } from '../../core/ports.ts'
+import { FINISH_UTTERANCES } from './bot-names.ts'
 
 // The answers to "Would you like anything else?" when the bot has no intent for them. The bot
 // should define FinishOrder (bot-names.ts) with these as utterances; if it does not, Lex
@@ -8,13 +9,12 @@ import type { Locale } from '../../core/ports.ts'
 const normalise = (text: string) => text.toLowerCase().normalize('NFKC')
   .replace(/[’`]/g, "'").replace(/[.,!?。、！？…]/g, ' ').replace(/\s+/g, ' ').trim()
 
+// The bot's own utterances, and what recognisers also write for them.
 const EN_DONE = new Set([
-  'no', 'nope', 'nah', 'no thanks', 'no thank you', "that's all", 'thats all', 'that is all', "that's it", 'thats it',
-  'that is it', "that's everything", 'nothing', 'nothing else', "i'm done", 'im done', 'done', 'all done', "i'm good", 'finish', 'finished',
+  ...FINISH_UTTERANCES.en_US, 'nah', 'thats all', 'that is all', 'thats it', 'that is it', 'nothing', 'im done', "i'm good", 'finish', 'finished',
 ])
 const JA_DONE = new Set([
-  '以上です', '以上', '以上で', '以上でお願いします', '以上になります', 'それで全部です', 'それだけです', 'いいえ', 'いえ',
-  'ないです', 'ありません', '大丈夫です', '結構です', 'けっこうです', '終わりです', 'おわりです',
+  ...FINISH_UTTERANCES.ja_JP, '以上で', '以上になります', 'いえ', 'ありません', 'けっこうです', '終わりです', 'おわりです',
 ])
 const EN_YES = new Set(['yes', 'yeah', 'yep', 'yes please', 'sure', 'ok', 'okay'])
 const JA_YES = new Set(['はい', 'ええ', 'うん', 'お願いします', 'はいお願いします'])

@@ -91,15 +91,17 @@ export function createLexChannel(deps: LexChannelDeps) {
     return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 
+  const byPhone = (turn: LexTurn) => turn.voice && turn.callerPhone !== undefined
+
   /**
    * Who is ordering. On a call (a Speech or DTMF turn), the number the contact flow passed
    * wins; on a text turn only the e-mail counts. Either is only a claim: it picks whose
    * registered phone gets the PIN, and the PIN proves it (docs/lex.md).
    */
   async function open(turn: LexTurn & { conversation: [string, string, string] }, r: Responder, t: BotTexts): Promise<OrderSession | LexOutcome> {
-    if (turn.voice && turn.callerPhone) {
+    if (byPhone(turn)) {
       try {
-        return await sessions.openChannel('lex', turn.conversation, { phone: turn.callerPhone, locale: turn.locale })
+        return await sessions.openChannel('lex', turn.conversation, { phone: turn.callerPhone!, locale: turn.locale })
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         if (code === 'CONTACT_NOT_FOUND') return { response: r.close('Failed', t.unknownNumber), outcome: 'unknown_number' }
@@ -177,7 +179,7 @@ export function createLexChannel(deps: LexChannelDeps) {
   }
 
   /** What to tell the user when a call refused or failed; the outcome names the error code. */
-  function failure(err: unknown, t: BotTexts): { text: string; outcome: string; ours: boolean } {
+  function failure(err: unknown, t: BotTexts, turn: LexTurn): { text: string; outcome: string; ours: boolean } {
     if (!isPinlineError(err)) return { text: t.unavailable, outcome: 'error', ours: true }
     const text = ({
       CONTACT_NOT_FOUND: t.noContact,
@@ -186,7 +188,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
       PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
       PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
-      DESTINATION_NOT_ALLOWED: t.destinationNotAllowed,
+      DESTINATION_NOT_ALLOWED: byPhone(turn) ? t.callerNumberNotAllowed : t.destinationNotAllowed,
       SMS_SEND_FAILED: t.smsFailed,
       SMS_BUDGET_EXCEEDED: t.smsFailed,
       INVALID_EMAIL: t.noEmail,
@@ -207,7 +209,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       }
       return { ...out, keep: !KEEP_NOT.has(out.outcome) }
     } catch (err) {
-      const f = failure(err, t)
+      const f = failure(err, t, turn)
       if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')
       return { response: r.close('Failed', f.text), outcome: f.outcome, keep: false }
     }
@@ -241,7 +243,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         const kept = JSON.parse(result.answer) as LexOutcome
         return result.kind === 'ran' ? kept : { response: kept.response, outcome: `${kept.outcome}:${result.kind}` }
       } catch (err) {
-        const f = failure(err, t)
+        const f = failure(err, t, turn)
         if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')
         return { response: r.close('Failed', f.text), outcome: f.outcome }
       }

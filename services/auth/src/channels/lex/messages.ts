@@ -43,6 +43,8 @@ export interface BotTexts {
   unknownNumber: string
   /** A call with no usable caller number (withheld) and nothing else to identify the caller. */
   noCallerNumber: string
+  /** destinationNotAllowed, for a caller identified by the number they call from. */
+  callerNumberNotAllowed: string
   /** "That's all": the order as it stands, and goodbye. */
   summary(order: OrderedLine[]): string
   nothingOrdered: string
@@ -119,6 +121,7 @@ const en: BotTexts = {
   unavailable: 'Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.',
   unknownNumber: "I couldn't find an account for the number you're calling from, so I can't take an order on this call. Please call from your registered number, or contact support.",
   noCallerNumber: "I can't see the number you're calling from, so I can't take an order on this call. Please call again without hiding your number, or contact support.",
+  callerNumberNotAllowed: "I can't send a PIN to the number you're calling from. Please contact support.",
   summary: (order) => `Thank you. Your order: ${enLines(order)} (total ${total(order, 'en')}). Goodbye!`,
   nothingOrdered: "All right, nothing has been ordered. Goodbye!",
 }
@@ -152,6 +155,7 @@ const ja: BotTexts = {
   unavailable: '申し訳ありません、システムで問題が発生しました。ご注文は確定していません。しばらくしてからもう一度お試しください。',
   unknownNumber: 'おかけいただいた電話番号のご登録が見つからないため、このお電話ではご注文を承れません。ご登録の番号からおかけ直しいただくか、サポートまでお問い合わせください。',
   noCallerNumber: '電話番号が通知されていないため、このお電話ではご注文を承れません。番号を通知しておかけ直しいただくか、サポートまでお問い合わせください。',
+  callerNumberNotAllowed: 'おかけいただいた電話番号にはPINをお送りできません。サポートまでお問い合わせください。',
   summary: (order) => `ありがとうございました。ご注文は、${jaLines(order)}（合計${total(order, 'ja')}）です。`,
   nothingOrdered: 'かしこまりました。ご注文はございません。ご利用ありがとうございました。',
 }
