@@ -45,11 +45,12 @@ function fingerprint(raw: unknown): string {
 }
 
 /**
- * Answers not kept for an identical turn: failures (a retry should try again), a PIN still on
- * its way, and turns that changed nothing because nobody could be identified (they cost nothing).
+ * Whether an identical turn may be given this answer: not a failure (a retry should try again,
+ * see answer()), not "a PIN is on its way" (asking again is how a caller gets one sent once the
+ * first send has failed), and not a turn that found nobody to identify (it wrote nothing).
  */
-const KEEP_NOT = new Set(['unverified:pin_in_progress', 'rejected:pin_in_progress', 'unreadable:pin_in_progress', 'expired:pin_in_progress',
-  'unknown_number', 'no_caller_number', 'no_email', 'malformed'])
+const UNIDENTIFIED = new Set(['unknown_number', 'no_caller_number', 'no_email', 'malformed'])
+const keepable = (outcome: string) => !outcome.endsWith(':pin_in_progress') && !UNIDENTIFIED.has(outcome)
 
 /**
  * The Lex V2 channel: maps a code-hook event to order-session calls and the result to a
@@ -207,7 +208,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         case INTENTS.finish: out = await finish(turn, r, t); break
         default: out = await other(turn, r, t)
       }
-      return { ...out, keep: !KEEP_NOT.has(out.outcome) }
+      return { ...out, keep: keepable(out.outcome) }
     } catch (err) {
       const f = failure(err, t, turn)
       if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')
