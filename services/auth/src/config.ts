@@ -69,7 +69,7 @@ const Env = Type.Object({
   // The channel routes (Lambda shims): their own limits, per key, per contact/conversation, per caller number.
   CHANNEL_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
   CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
-  CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
+  CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 60, minimum: 1, maximum: 100000 }),
   CHANNEL_RATE_LIMIT_PER_NUMBER: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
   METRICS_PURPOSES: Type.String({ default: '', pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$', description: 'purpose labels counted by name in /metrics; others count as other' }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
