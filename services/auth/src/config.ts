@@ -64,6 +64,10 @@ const Env = Type.Object({
 })
 type EnvValues = Static<typeof Env>
 
+/** The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only these. */
+export type ConfigVariable = keyof EnvValues
+export const CONFIG_VARIABLES = Object.keys(Env.properties) as ConfigVariable[]
+
 export interface Config {
   env: EnvValues['NODE_ENV']
   host: string
