@@ -5,8 +5,14 @@
 export interface ForwardConfig {
   url: string
   /** The bearer key: the variable's value, or the secret's, fetched once per container. */
-  apiKey: (signal: AbortSignal) => Promise<string>
+  apiKey: ApiKeySource
   timeoutMs: number
+}
+
+export interface ApiKeySource {
+  (signal: AbortSignal): Promise<string>
+  /** Drops a key the service refused (401), so the next call reads the secret again after a rotation. */
+  forget?: () => void
 }
 
 export type Forwarded =
@@ -41,7 +47,7 @@ export function readForwardConfig(path: string, defaultTimeoutMs: number, env: N
  * serve during init), then kept for the container's life; a failure is not kept, so the next
  * invocation tries again.
  */
-function keyFromSecret(secretId: string, port: string): ForwardConfig['apiKey'] {
+function keyFromSecret(secretId: string, port: string): ApiKeySource {
   let cached: Promise<string> | undefined
   const fetchKey = async (signal: AbortSignal): Promise<string> => {
     const res = await fetch(`http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`, {
@@ -54,13 +60,17 @@ function keyFromSecret(secretId: string, port: string): ForwardConfig['apiKey'] 
     if (typeof key !== 'string' || !key) throw new Error('the secret holds no "key"')
     return key
   }
-  return (signal) => {
+  const source: ApiKeySource = (signal) => {
     cached ??= fetchKey(signal).catch((err: unknown) => {
       cached = undefined
       throw err
     })
     return cached
   }
+  source.forget = () => {
+    cached = undefined
+  }
+  return source
 }
 
 /**
@@ -88,6 +98,7 @@ export async function forward(config: ForwardConfig, event: unknown): Promise<Fo
   }
   try {
     const body: unknown = await res.json()
+    if (res.status === 401) config.apiKey.forget?.()
     if (!res.ok) return { ok: false, reason: 'status', status: res.status }
     return { ok: true, body }
   } catch {

@@ -22,6 +22,8 @@ let extension: HttpStandIn
 let extensionReply: (res: ServerResponse) => void
 const extensionCalls: Array<{ url: string; token: unknown }> = []
 const authorizations: unknown[] = []
+/** The key the service stand-in accepts; anything else is 401, as the service answers. */
+let acceptedKey = KEY
 
 const answerSecret = (secretString: string) => (res: ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json' })
@@ -36,6 +38,10 @@ beforeAll(async () => {
   service = await startHttpStandIn(async (req, res) => {
     authorizations.push(req.headers.authorization)
     const body = await readBody(req)
+    if (req.headers.authorization !== `Bearer ${acceptedKey}`) {
+      res.writeHead(401, { 'content-type': 'application/json' })
+      return void res.end(JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad key' }))
+    }
     res.writeHead(200, { 'content-type': 'application/json' })
     if (req.url === '/v1/channels/connect') res.end(JSON.stringify({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' }))
     else res.end(JSON.stringify({ sessionState: { ...JSON.parse(body).sessionState, dialogAction: { type: 'Close' } }, messages: [] }))
@@ -95,5 +101,23 @@ describe('the API key from Secrets Manager', () => {
     expect((await handler(connectEvent())).lambdaResult).toBe('Success')
     expect(authorizations).toEqual([`Bearer ${KEY}`])
     expect(extensionCalls).toHaveLength(4)
+  })
+
+  it('after a rotation: a key the service refuses (401) is forgotten, and the next call reads the secret again', async () => {
+    extensionReply = goodSecret
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { handler } = await connect.load(env())
+    expect((await handler(connectEvent())).lambdaResult).toBe('Success')
+    const rotated = 'rotated-key-0123456789abcdefghijklmn'
+    acceptedKey = rotated
+    extensionReply = answerSecret(JSON.stringify({ key: rotated, scopes: 'channels' }))
+    try {
+      expect(await handler(connectEvent())).toEqual({ lambdaResult: 'Error', errorCode: 'SERVICE_UNAVAILABLE' })
+      expect((await handler(connectEvent())).lambdaResult).toBe('Success')
+      expect(authorizations).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`, `Bearer ${rotated}`])
+      expect(extensionCalls).toHaveLength(2)
+    } finally {
+      acceptedKey = KEY
+    }
   })
 })
