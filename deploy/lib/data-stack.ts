@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib'
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import { Construct } from 'constructs'
 import { Redis } from './constructs/redis.ts'
@@ -28,6 +28,9 @@ export class DataStack extends Stack {
           ],
           flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
         })
+    if (settings.availabilityZones && !settings.vpcId) {
+      Validations.of(this.vpc).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'The zones are named in the context (availabilityZones) so that synth needs no AWS lookup; they are the deployer\'s choice, not a hard-coded default.' })
+    }
     this.secrets = new ServiceSecrets(this, 'Secrets')
     this.redis = new Redis(this, 'Redis', { vpc: this.vpc, settings: settings.redis, authToken: this.secrets.redisAuth })
   }

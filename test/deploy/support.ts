@@ -21,6 +21,8 @@ export interface Synthesized {
   templates: { data: Json; app: Json }
   stackNames: { data: string; app: string }
   outdir: string
+  /** Warnings and errors CDK attached to constructs while synthesising (level, construct path, text). */
+  messages: Array<{ level: string; id: string; entry: string }>
   /** The cloud assembly's policy-validation report (cdk-nag's findings). */
   validationReport: Json
   /** Directory of a staged asset, by the asset's id (the hash in the template). */
@@ -48,6 +50,7 @@ export async function synthesize(overrides: Record<string, unknown> = {}): Promi
     templates: { data: assembly.getStackByName(stacks.data.stackName).template, app: assembly.getStackByName(stacks.app.stackName).template },
     stackNames: { data: stacks.data.stackName, app: stacks.app.stackName },
     outdir,
+    messages: assembly.stacks.flatMap((stack) => stack.messages.map((m) => ({ level: m.level, id: m.id, entry: String(m.entry.data) }))),
     validationReport: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')),
     assetDir: (hash) => join(outdir, `asset.${hash}`),
     remove: () => rmSync(dir, { recursive: true, force: true }),

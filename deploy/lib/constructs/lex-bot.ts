@@ -41,10 +41,14 @@ export interface LexBotProps {
   idleSessionTtlSeconds: number
 }
 
-/** The FoodItem values: one per dish, the value its id, the synonyms its names and aliases. */
+/**
+ * The FoodItem values: one per dish, the value its id, the synonyms its names and aliases
+ * (each once, ignoring case, and not the id again: Lex refuses duplicates).
+ */
 export function foodSlotValues(menu: readonly MenuItem[]): CfnBot.SlotTypeValueProperty[] {
   return menu.map((item) => {
-    const words = [...new Set([...Object.values(item.names), ...(item.aliases ?? [])])].filter((w) => w && w !== item.id)
+    const seen = new Set([item.id.toLowerCase()])
+    const words = [...Object.values(item.names), ...(item.aliases ?? [])].filter((w) => w && !seen.has(w.toLowerCase()) && seen.add(w.toLowerCase()))
     return { sampleValue: { value: item.id }, synonyms: words.map((value) => ({ value })) }
   })
 }
