@@ -1,7 +1,7 @@
 // The CDK app (cdk.json: `node deploy/bin/pinline.ts`). Context values come from -c key=value,
 // cdk.json, or the JSON file named by `-c config=<file>` (npm run synth uses
 // deploy/cdk.context.example.json, npm run deploy deploy/cdk.context.json); -c wins.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { App } from 'aws-cdk-lib'
 import { buildPinline } from '../lib/pinline.ts'
@@ -9,6 +9,9 @@ import { readSettings } from '../lib/settings.ts'
 
 const app = new App()
 const file = app.node.tryGetContext('config') as string | undefined
+if (file && !existsSync(file)) {
+  throw new Error(`context file ${file} not found: copy deploy/cdk.context.example.json to it and fill in your values (docs/deploy.md)`)
+}
 const fromFile = (file ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Record<string, unknown>
 const settings = readSettings((key) => app.node.tryGetContext(key) ?? fromFile[key])
 buildPinline(app, settings, {
