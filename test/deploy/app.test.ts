@@ -117,6 +117,15 @@ describe('service: Fargate behind an internal load balancer', () => {
     expect(container().PortMappings).toEqual([{ ContainerPort: 3000, Protocol: 'tcp' }])
   })
 
+  it('the health-check path is the service\'s readiness route: 200 with Redis up, no key needed', async () => {
+    const t = await buildTestApp()
+    try {
+      expect((await t.app.inject({ method: 'GET', url: one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath })).json()).toEqual({ status: 'ok' })
+    } finally {
+      await t.app.close()
+    }
+  })
+
   it('logs to CloudWatch with the retention from the context', () => {
     const group = ref(container().LogConfiguration.Options['awslogs-group'])
     expect(app.Resources[group].Properties.RetentionInDays).toBe(30)
