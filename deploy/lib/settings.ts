@@ -30,6 +30,8 @@ export interface Settings {
     memoryMiB: number
     /** Service settings (README's configuration table) besides those the app sets itself. */
     environment: Partial<Record<ConfigVariable, string>>
+    /** Networks (bastion, VPN) allowed to reach the internal load balancer, besides the shims. */
+    operatorCidrs: string[]
   }
   logRetentionDays: number
   /** Amazon Connect: the instance to wire the shim and the contact flow into, and the flow's queue. */
@@ -60,7 +62,7 @@ const DEFAULTS = {
 export const CONTEXT_KEYS = [
   'account', 'region', 'stackPrefix', 'vpcId', 'availabilityZones', 'redisClusterMode', 'redisNumNodeGroups', 'redisReplicasPerNodeGroup',
   'redisNodeType', 'serviceDesiredCount', 'serviceMaxCount', 'serviceCpu', 'serviceMemoryMiB', 'serviceEnvironment',
-  'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
+  'operatorCidrs', 'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
 ] as const
 
 export class SettingsError extends Error {
@@ -117,11 +119,21 @@ export function readSettings(get: (key: string) => unknown): Settings {
       cpu: int('serviceCpu', 256, 16384, DEFAULTS.serviceCpu),
       memoryMiB: int('serviceMemoryMiB', 512, 122880, DEFAULTS.serviceMemoryMiB),
       environment: serviceEnvironment(get('serviceEnvironment')),
+      operatorCidrs: cidrs(get('operatorCidrs')),
     },
     logRetentionDays: int('logRetentionDays', 1, 3653, DEFAULTS.logRetentionDays),
     connect: instanceArn && queueArn ? { instanceArn, queueArn } : undefined,
   }
   return settings
+}
+
+/** operatorCidrs: IPv4 networks, e.g. ["10.0.0.0/16"]; never the whole internet. */
+function cidrs(raw: unknown): string[] {
+  if (raw === undefined) return []
+  const list = typeof raw === 'string' ? raw.split(',').map((c) => c.trim()).filter(Boolean) : raw
+  const ok = (c: unknown) => typeof c === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && !c.endsWith('/0')
+  if (!Array.isArray(list) || !list.every(ok)) throw new SettingsError('context operatorCidrs: must be IPv4 networks such as ["10.0.0.0/16"] (not /0: the load balancer is internal)')
+  return list as string[]
 }
 
 /** availabilityZones: two or three zones of the region; unset = looked up at synth (needs credentials). */

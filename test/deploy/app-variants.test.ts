@@ -7,7 +7,7 @@ import { joined, resources, synthesize, type Json, type Synthesized } from './su
 let s: Synthesized
 
 beforeAll(async () => {
-  s = await synthesize({ connectInstanceArn: undefined, connectQueueArn: undefined, redisClusterMode: true, redisNumNodeGroups: 2 })
+  s = await synthesize({ connectInstanceArn: undefined, connectQueueArn: undefined, redisClusterMode: true, redisNumNodeGroups: 2, operatorCidrs: ['10.20.0.0/16'] })
 }, 240_000)
 afterAll(() => s?.remove())
 
@@ -25,5 +25,10 @@ describe('without Connect, with redisClusterMode', () => {
     const env: Record<string, Json> = Object.fromEntries(resources(s.templates.app, 'AWS::ECS::TaskDefinition')[0]!.Properties.ContainerDefinitions[0].Environment.map((e: Json) => [e.Name, e.Value]))
     expect(env[REDIS_MODE_VARIABLE]).toBe('cluster')
     expect(joined(env.REDIS_URL, (v) => String(v['Fn::ImportValue']))).toMatch(/^rediss:\/\/.*ConfigurationEndPointAddress.*:6379$/)
+  })
+
+  it('operatorCidrs: those networks may reach the load balancer too', () => {
+    const lb = resources(s.templates.app, 'AWS::ElasticLoadBalancingV2::LoadBalancer')[0]!.Properties.SecurityGroups[0]['Fn::GetAtt'][0]
+    expect(s.templates.app.Resources[lb].Properties.SecurityGroupIngress).toEqual([{ CidrIp: '10.20.0.0/16', Description: 'operators', FromPort: 80, IpProtocol: 'tcp', ToPort: 80 }])
   })
 })

@@ -25,14 +25,15 @@ describe('context values', () => {
     expect(settingsOf({})).toMatchObject({
       account: '111122223333', region: 'ap-northeast-1', stackPrefix: 'Pinline', availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
       redis: { clusterMode: false, numNodeGroups: 1, replicasPerNodeGroup: 1, nodeType: 'cache.t4g.small' },
-      service: { desiredCount: 2, maxCount: 6, cpu: 512, memoryMiB: 1024 },
+      service: { desiredCount: 2, maxCount: 6, cpu: 512, memoryMiB: 1024, operatorCidrs: [] },
       logRetentionDays: 30,
       connect: { instanceArn: expect.stringMatching(/:instance\//), queueArn: expect.stringMatching(/\/queue\//) },
     })
   })
 
   it('values from -c arrive as strings and are read as numbers and booleans', () => {
-    expect(settingsOf({ redisClusterMode: 'true', redisNumNodeGroups: '3', serviceDesiredCount: '3' })).toMatchObject({ redis: { clusterMode: true, numNodeGroups: 3 }, service: { desiredCount: 3, maxCount: 6 } })
+    expect(settingsOf({ redisClusterMode: 'true', redisNumNodeGroups: '3', serviceDesiredCount: '3', operatorCidrs: '10.1.0.0/16, 192.168.0.0/24' }))
+      .toMatchObject({ redis: { clusterMode: true, numNodeGroups: 3 }, service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] } })
   })
 
   it('Connect is optional: without an instance, no Connect resources are asked for', () => {
@@ -50,6 +51,8 @@ describe('context values', () => {
     ['redisClusterMode', { redisClusterMode: 'yes' }],
     ['availabilityZones', { availabilityZones: ['ap-northeast-1a'] }],
     ['availabilityZones', { availabilityZones: ['us-east-1a', 'us-east-1b'] }],
+    ['operatorCidrs', { operatorCidrs: ['0.0.0.0/0'] }],
+    ['operatorCidrs', { operatorCidrs: 'bastion' }],
   ])('a bad %s stops the synth, naming the key', (key, overrides) => {
     expect(() => settingsOf(overrides)).toThrow(new RegExp(`context ${key}:`))
   })

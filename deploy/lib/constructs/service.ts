@@ -140,6 +140,7 @@ export class PinlineService extends Construct {
     const scaling = this.service.autoScaleTaskCount({ minCapacity: settings.desiredCount, maxCapacity: settings.maxCount })
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) })
 
+    for (const cidr of settings.operatorCidrs) this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), 'operators')
     this.url = `http://${this.loadBalancer.loadBalancerDnsName}`
     new CfnOutput(stack, 'ServiceUrl', { value: this.url, description: 'pinline inside the VPC (internal load balancer); shims and operators call it' })
   }
