@@ -352,7 +352,7 @@ describe('client access: the PIN key and the Cognito identity pool', () => {
 
   it('an identity pool with guests, whose role only unauthenticated identities of this pool assume, and may only encrypt and talk to the bot alias', () => {
     const pool = one(app, 'AWS::Cognito::IdentityPool')
-    expect(pool.Properties).toMatchObject({ AllowUnauthenticatedIdentities: true, AllowClassicFlow: false })
+    expect(pool.Properties).toMatchObject({ AllowUnauthenticatedIdentities: true, AllowClassicFlow: true })
     expect(one(app, 'AWS::Cognito::IdentityPoolRoleAttachment').Properties).toEqual({ IdentityPoolId: { Ref: pool.id }, Roles: { unauthenticated: { 'Fn::GetAtt': [role(), 'Arn'] } } })
     expect(app.Resources[role()].Properties.AssumeRolePolicyDocument.Statement).toEqual([{
       Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity', Principal: { Federated: 'cognito-identity.amazonaws.com' },

@@ -27,7 +27,11 @@ export class ClientAccess extends Construct {
     })
     this.identityPool = new CfnIdentityPool(this, 'IdentityPool', {
       allowUnauthenticatedIdentities: true,
-      allowClassicFlow: false,
+      // The enhanced flow scopes guest credentials down to a fixed list of services, which may
+      // leave out KMS; the basic flow (GetOpenIdToken + sts:AssumeRoleWithWebIdentity) gets the
+      // role's own permissions. Only the role below trusts this pool, so either way a guest gets
+      // kms:Encrypt on the PIN key and lex:RecognizeText on the alias, nothing more.
+      allowClassicFlow: true,
     })
     this.unauthenticatedRole = new iam.Role(this, 'UnauthenticatedRole', {
       description: 'pinline web guests: kms:Encrypt on the PIN key for a challenge, lex:RecognizeText on the bot alias',
