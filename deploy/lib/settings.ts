@@ -65,6 +65,11 @@ export const CONTEXT_KEYS = [
   'operatorCidrs', 'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
 ] as const
 
+/** Keys of a context file that are not settings (a typo would otherwise be ignored silently). */
+export function unknownContextKeys(file: Record<string, unknown>): string[] {
+  return Object.keys(file).filter((key) => !(CONTEXT_KEYS as readonly string[]).includes(key))
+}
+
 export class SettingsError extends Error {
   override name = 'SettingsError'
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
 import { Redis } from '../../deploy/lib/constructs/redis.ts'
 import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
-import { readSettings } from '../../deploy/lib/settings.ts'
+import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
 import { exampleContext } from './support.ts'
 
 // The deploy app's pieces that need no whole synth: context checking, the flow loader, and
@@ -34,6 +34,11 @@ describe('context values', () => {
   it('values from -c arrive as strings and are read as numbers and booleans', () => {
     expect(settingsOf({ redisClusterMode: 'true', redisNumNodeGroups: '3', serviceDesiredCount: '3', operatorCidrs: '10.1.0.0/16, 192.168.0.0/24' }))
       .toMatchObject({ redis: { clusterMode: true, numNodeGroups: 3 }, service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] } })
+  })
+
+  it('the example file has only known keys; a misspelt key is named', () => {
+    expect(unknownContextKeys(exampleContext())).toEqual([])
+    expect(unknownContextKeys({ ...exampleContext(), conectInstanceArn: 'x' })).toEqual(['conectInstanceArn'])
   })
 
   it('Connect is optional: without an instance, no Connect resources are asked for', () => {

@@ -42,8 +42,6 @@ export class PinlineService extends Construct {
   readonly taskRole: iam.Role
   readonly service: ecs.FargateService
   readonly taskDefinition: ecs.FargateTaskDefinition
-  readonly environment: Record<string, string>
-  readonly secretVariables: string[]
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id)
@@ -82,8 +80,6 @@ export class PinlineService extends Construct {
       REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
     }
     for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[]) secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
-    this.environment = environment
-    this.secretVariables = Object.keys(secretEnv)
 
     taskDefinition.addContainer('pinline', {
       image: ecs.ContainerImage.fromAsset(props.repoRoot, { file: 'Dockerfile', platform: Platform.LINUX_ARM64 }),
