@@ -49,6 +49,7 @@ export class AppStack extends Stack {
       // The menu file the service serves: the bot's dishes come from it.
       menu: loadMenu(undefined),
       idleSessionTtlSeconds: serviceConfig.sessions.ttlSeconds,
+      pinLength: serviceConfig.pin.length,
       bundleDir: props.shimBundleDir,
       logRetentionDays: settings.logRetentionDays,
       connect: settings.connect,

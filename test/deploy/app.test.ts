@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY_CLIENTS, apiKeyVariable } from '../../deploy/lib/constructs/secrets.ts'
@@ -8,7 +9,7 @@ import { CONFIG_VARIABLES, loadConfig, readApiKeyVariables } from '../../service
 import { DEFAULT_TIMEOUT_MS } from '../../shims/lib/timeouts.ts'
 import { CONNECT_ACTION_TYPES, lintFlow } from './flow-lint.ts'
 import { joined, resources, statements, synthesize, type Json, type Synthesized } from './support.ts'
-import { BOT_LOCALES, INTENTS, SLOTS } from '../../services/auth/src/channels/lex/bot-names.ts'
+import { BOT_LOCALES, FINISH_UTTERANCES, INTENTS, PIN_SLOT_TYPE, SLOTS } from '../../services/auth/src/channels/lex/bot-names.ts'
 import { lexEvent } from '../support/lex-events.ts'
 import { auth, buildTestApp } from '../support/test-app.ts'
 
@@ -224,8 +225,11 @@ describe('Amazon Connect', () => {
     }])
   })
 
+  const flowOf = (prefix: string) => resources(app, 'AWS::Connect::ContactFlow').find((f) => f.id.startsWith(prefix))!
+
   it('deploys connect/pinline-caller-auth.json with the shim and queue ARNs in place of its placeholders', () => {
-    const flow = one(app, 'AWS::Connect::ContactFlow')
+    expect(resources(app, 'AWS::Connect::ContactFlow')).toHaveLength(2)
+    const flow = flowOf('ChannelsConnectCallerAuthFlow')
     expect(flow.Properties).toMatchObject({ InstanceArn: instanceArn(), Type: 'CONTACT_FLOW', State: 'ACTIVE' })
     expect(flow.DependsOn).toContainEqual(expect.stringMatching(/^ChannelsConnectShimAssociation/))
     const content = JSON.parse(joined(flow.Properties.Content, (v) => `arn:aws:lambda:ap-northeast-1:111122223333:function:${ref(v)}`))
@@ -236,6 +240,16 @@ describe('Amazon Connect', () => {
     // The flow waits for the Lambda at least as long as the Lambda may run.
     const shimTimeout = app.Resources[connectShim()].Properties.Timeout
     for (const a of content.Actions.filter((x: Json) => x.Type === 'InvokeLambdaFunction')) expect(Number(a.Parameters.InvocationTimeLimitSeconds)).toBeGreaterThanOrEqual(shimTimeout)
+  })
+
+  it('deploys connect/pinline-lex-order.json handing the call to the live bot alias, after the bot is associated with the instance', () => {
+    const flow = flowOf('ChannelsConnectLexOrderFlow')
+    expect(flow.Properties).toMatchObject({ InstanceArn: instanceArn(), Type: 'CONTACT_FLOW', State: 'ACTIVE' })
+    expect(flow.DependsOn).toContainEqual(expect.stringMatching(/^ChannelsConnectLexBotAssociation/))
+    const content = JSON.parse(joined(flow.Properties.Content, (v) => `<${ref(v)}>`))
+    const bot = content.Actions.filter((a: Json) => a.Type === 'ConnectParticipantWithLexBot')
+    expect(bot.map((a: Json) => a.Parameters.LexV2Bot.AliasArn)).toEqual([expect.stringMatching(/^<ChannelsBotAlias\w+>$/)])
+    expect(Object.keys(app.Outputs)).toContain('LexOrderFlowArn')
   })
 
   it('contact-flow lint: the deployed content parses, every transition leads to an action, every action type is documented, no placeholder is left', () => {
@@ -261,14 +275,15 @@ describe('the Lex V2 bot', () => {
     expect(bot().IdleSessionTTLInSeconds).toBeLessThanOrEqual(loadConfig({}).sessions.ttlSeconds)
   })
 
-  it.each(Object.keys(BOT_LOCALES))('%s: GetFoodMenu, OrderFood (Food, Pin) and FallbackIntent, with utterances, the dialog code hook on, Pin obfuscated', (id) => {
+  it.each(Object.keys(BOT_LOCALES) as Array<keyof typeof BOT_LOCALES>)('%s: GetFoodMenu, OrderFood (Food, Pin), FinishOrder and FallbackIntent, with utterances, the code hooks on, Pin obfuscated', (id) => {
     const intents = locale(id).Intents
-    expect(intents.map((i: Json) => i.Name)).toEqual([INTENTS.menu, INTENTS.order, INTENTS.fallback])
-    const [menu, order, fallback] = intents
-    for (const intent of [menu, order]) {
+    expect(intents.map((i: Json) => i.Name)).toEqual([INTENTS.menu, INTENTS.order, INTENTS.finish, INTENTS.fallback])
+    const [menu, order, finish, fallback] = intents
+    for (const intent of [menu, order, finish]) {
       expect(intent.SampleUtterances.length, intent.Name).toBeGreaterThanOrEqual(4)
       expect(intent).toMatchObject({ DialogCodeHook: { Enabled: true }, FulfillmentCodeHook: { Enabled: true } })
     }
+    expect(finish.SampleUtterances.map((u: Json) => u.Utterance)).toEqual(FINISH_UTTERANCES[id])
     expect(fallback).toMatchObject({ ParentIntentSignature: 'AMAZON.FallbackIntent', FulfillmentCodeHook: { Enabled: true } })
     expect(order.Slots.map((x: Json) => x.Name)).toEqual([SLOTS.food, SLOTS.pin])
     expect(order.SampleUtterances.map((u: Json) => u.Utterance)).toContain(`{${SLOTS.food}}`)
@@ -278,16 +293,17 @@ describe('the Lex V2 bot', () => {
     expect(pin.ValueElicitationSetting.PromptSpecification.PromptAttemptsSpecification.Initial.AllowedInputTypes).toEqual({ AllowAudioInput: true, AllowDTMFInput: true })
   })
 
-  it('Pin: digits as said (AlphaNumeric with a digits-only regex) in en_US; AMAZON.Number in ja_JP, which has no regex extension', () => {
+  it('Pin: PinDigits, digits as said (AlphaNumeric with PIN_LENGTH digits) in en_US; the plain AlphaNumeric parent in ja_JP, which has no regex extension', () => {
     const pinSlot = (id: string) => locale(id).Intents[1].Slots[1].SlotTypeName
     expect(pinSlot('en_US')).toBe('PinDigits')
     expect(locale('en_US').SlotTypes.find((t: Json) => t.Name === 'PinDigits')).toEqual({
       Name: 'PinDigits', Description: expect.any(String), ParentSlotTypeSignature: 'AMAZON.AlphaNumeric',
-      ValueSelectionSetting: { ResolutionStrategy: 'ORIGINAL_VALUE', RegexFilter: { Pattern: '[0-9]{4,10}' } },
+      ValueSelectionSetting: { ResolutionStrategy: 'ORIGINAL_VALUE', RegexFilter: { Pattern: '[0-9]{6}' } },
     })
-    expect(pinSlot('ja_JP')).toBe('AMAZON.Number')
-    const pinLengths = [3, 4, 10, 11].filter((n) => { try { loadConfig({ PIN_LENGTH: String(n) }); return true } catch { return false } })
-    expect(pinLengths).toEqual([4, 10]) // the regex covers exactly the PIN lengths the service accepts
+    // The example context keeps the service's default PIN_LENGTH, which the pattern follows.
+    expect(PIN_SLOT_TYPE.regex(loadConfig({ ...s.settings.service.environment }).pin.length)).toBe('[0-9]{6}')
+    expect(pinSlot('ja_JP')).toBe('AMAZON.AlphaNumeric')
+    expect(locale('ja_JP').SlotTypes.map((t: Json) => t.Name)).toEqual(['FoodItem'])
   })
 
   it('a version of the draft, and the live alias (and the test alias) with the Lex shim as code hook in every locale', () => {
@@ -320,16 +336,21 @@ describe('the Lex V2 bot', () => {
           for (const word of [...Object.values(item.names), ...(item.aliases ?? [])]) expect(words, item.id).toContain(word.toLowerCase())
         }
       }
-      for (const intent of locale('en_US').Intents.map((i: Json) => i.Name)) {
-        const event = lexEvent({ intent, sessionAttributes: { email: 'nobody@example.com' } })
+      const intents = locale('en_US').Intents.map((i: Json) => i.Name)
+      for (const intent of intents) {
+        const event = lexEvent({ intent, sessionId: randomUUID(), transcript: 'book a hotel', sessionAttributes: { email: 'nobody@example.com' } })
         const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: event })
         expect(res.statusCode).toBe(200)
       }
       const outcomes = t.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === 'lex turn').map((l) => l.lex.outcome)
-      expect(outcomes).toHaveLength(3)
-      expect(outcomes[0]).toBe('menu')
-      expect(outcomes[1]).not.toMatch(/unknown_intent|malformed/)
-      expect(outcomes[2]).toBe('unknown_intent') // FallbackIntent: the channel says it did not understand
+      expect(outcomes).toHaveLength(intents.length)
+      // Every intent of the bot reaches a handler of the channel; only the fallback is "not understood".
+      expect(Object.fromEntries(intents.map((intent: string, i: number) => [intent, outcomes[i]]))).toEqual({
+        GetFoodMenu: 'menu',
+        OrderFood: expect.not.stringMatching(/unknown_intent|malformed/),
+        FinishOrder: 'finished_empty',
+        FallbackIntent: 'unknown_intent',
+      })
     } finally {
       await t.app.close()
     }

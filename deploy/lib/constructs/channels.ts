@@ -15,6 +15,7 @@ export interface ChannelsProps {
   secrets: ServiceSecrets
   menu: readonly MenuItem[]
   idleSessionTtlSeconds: number
+  pinLength: number
   bundleDir: string
   logRetentionDays: number
   connect: Settings['connect']
@@ -39,11 +40,11 @@ export class Channels extends Construct {
     }
     this.connectShim = shim('connect', 'connect-shim')
     this.lexShim = shim('lex', 'lex-shim')
-    this.bot = new LexBot(this, 'Bot', { menu: props.menu, codeHook: this.lexShim.function, idleSessionTtlSeconds: props.idleSessionTtlSeconds })
+    this.bot = new LexBot(this, 'Bot', { menu: props.menu, codeHook: this.lexShim.function, idleSessionTtlSeconds: props.idleSessionTtlSeconds, pinLength: props.pinLength })
     if (props.connect) {
       this.connect = new ConnectIntegration(this, 'Connect', { ...props.connect, connectShim: this.connectShim.function })
-      // Flows on the instance may hand calls to the bot (ConnectParticipantWithLexBot).
-      this.connect.associateLexBot('LexBotAssociation', this.bot.aliasArn)
+      // The second flow hands the call to the bot (ConnectParticipantWithLexBot).
+      this.connect.addLexFlow(this.bot.aliasArn)
     }
     new CfnOutput(stack, 'ConnectShimArn', { value: this.connectShim.function.functionArn, description: 'Connect shim (Invoke AWS Lambda function block)' })
     new CfnOutput(stack, 'LexShimArn', { value: this.lexShim.function.functionArn, description: 'Lex shim (the bot alias code hook)' })

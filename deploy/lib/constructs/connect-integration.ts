@@ -12,6 +12,12 @@ export const CALLER_AUTH_PLACEHOLDERS = {
   queue: 'arn:aws:connect:REGION:ACCOUNT_ID:instance/INSTANCE_ID/queue/QUEUE_ID',
 } as const
 
+export const LEX_ORDER_FLOW = new URL('../../../connect/pinline-lex-order.json', import.meta.url)
+/** The placeholders connect/pinline-lex-order.json carries. */
+export const LEX_ORDER_PLACEHOLDERS = {
+  alias: 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/ALIAS_ID',
+} as const
+
 export interface ConnectIntegrationProps {
   instanceArn: string
   queueArn: string
@@ -61,5 +67,21 @@ export class ConnectIntegration extends Construct {
       integrationType: 'LEX_BOT',
       integrationArn: aliasArn,
     })
+  }
+
+  /** The bot associated with the instance, and connect/pinline-lex-order.json handing calls to its alias. */
+  addLexFlow(aliasArn: string): ContactFlowFile {
+    const stack = Stack.of(this)
+    const association = this.associateLexBot('LexBotAssociation', aliasArn)
+    const flow = new ContactFlowFile(this, 'LexOrderFlow', {
+      instanceArn: this.instanceArn,
+      file: LEX_ORDER_FLOW,
+      name: `${stack.stackName} lex order`,
+      description: 'pinline: food orders by phone with the Lex bot (connect/pinline-lex-order.json)',
+      substitutions: { [LEX_ORDER_PLACEHOLDERS.alias]: aliasArn },
+    })
+    flow.flow.addResourceDependency(association)
+    new CfnOutput(stack, 'LexOrderFlowArn', { value: flow.flow.attrContactFlowArn, description: 'Contact flow that hands calls to the Lex bot (food orders by phone)' })
+    return flow
   }
 }

@@ -4,15 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import { CfnBot, CfnBotAlias, CfnBotVersion } from 'aws-cdk-lib/aws-lex'
 import { Construct } from 'constructs'
-import { BOT_LOCALES, INTENTS, SLOTS } from '../../../services/auth/src/channels/lex/bot-names.ts'
+import { BOT_LOCALES, FINISH_UTTERANCES, INTENTS, PIN_SLOT_TYPE, SLOTS } from '../../../services/auth/src/channels/lex/bot-names.ts'
 import type { MenuItem } from '../../../services/auth/src/core/menu.ts'
 
 export type BotLocaleId = keyof typeof BOT_LOCALES
 
 export const FOOD_SLOT_TYPE = 'FoodItem'
-export const PIN_SLOT_TYPE = 'PinDigits'
-/** Every PIN_LENGTH the service accepts (4 to 10 digits). */
-export const PIN_PATTERN = '[0-9]{4,10}'
 
 /** Sample utterances and prompts, per locale (the seed's, docs/lex.md). `{Food}` is the slot. */
 const LANGUAGE: Record<BotLocaleId, { menu: string[]; order: string[]; askFood: string; askPin: string; voice: string }> = {
@@ -39,6 +36,8 @@ export interface LexBotProps {
   codeHook: lambda.IFunction
   /** Lex forgets a conversation after this long idle: at most the service's SESSION_TTL_SECONDS. */
   idleSessionTtlSeconds: number
+  /** The service's PIN_LENGTH: the Pin slot's pattern takes exactly that many digits. */
+  pinLength: number
 }
 
 /**
@@ -54,21 +53,21 @@ export function foodSlotValues(menu: readonly MenuItem[]): CfnBot.SlotTypeValueP
 }
 
 /**
- * PinDigits: AMAZON.AlphaNumeric narrowed to digits by a regular expression, which keeps the
- * digits as said (leading zeros included: AMAZON.Number makes "zero four two" 42). Lex supports
- * the regex extension in English locales only; ja_JP uses AMAZON.Number, and the channel
- * recovers the digits from the slot's originalValue and the transcript.
+ * PinDigits (bot-names.ts): AMAZON.AlphaNumeric narrowed to PIN_LENGTH digits by a regular
+ * expression, which keeps the digits as said (AMAZON.Number makes "zero four two" 42). Lex
+ * supports the regex extension in English locales only; ja_JP uses the plain parent, and the
+ * channel reads the digits from the slot's originalValue and the transcript (spoken-digits.ts).
  */
-function pinSlotType(locale: BotLocaleId): { types: CfnBot.SlotTypeProperty[]; slotTypeName: string } {
-  if (!locale.startsWith('en_')) return { types: [], slotTypeName: 'AMAZON.Number' }
+function pinSlotType(locale: BotLocaleId, pinLength: number): { types: CfnBot.SlotTypeProperty[]; slotTypeName: string } {
+  if (!locale.startsWith('en_')) return { types: [], slotTypeName: PIN_SLOT_TYPE.parent }
   return {
     types: [{
-      name: PIN_SLOT_TYPE,
+      name: PIN_SLOT_TYPE.name,
       description: 'The PIN from the SMS: digits only, leading zeros kept',
-      parentSlotTypeSignature: 'AMAZON.AlphaNumeric',
-      valueSelectionSetting: { resolutionStrategy: 'ORIGINAL_VALUE', regexFilter: { pattern: PIN_PATTERN } },
+      parentSlotTypeSignature: PIN_SLOT_TYPE.parent,
+      valueSelectionSetting: { resolutionStrategy: 'ORIGINAL_VALUE', regexFilter: { pattern: PIN_SLOT_TYPE.regex(pinLength) } },
     }],
-    slotTypeName: PIN_SLOT_TYPE,
+    slotTypeName: PIN_SLOT_TYPE.name,
   }
 }
 
@@ -86,9 +85,9 @@ const prompt = (text: string, dtmf: boolean): CfnBot.PromptSpecificationProperty
 })
 
 /** One locale of the bot: the intents and slots the Lex channel handles (bot-names.ts), nothing else. */
-export function botLocale(locale: BotLocaleId, menu: readonly MenuItem[]): CfnBot.BotLocaleProperty {
+export function botLocale(locale: BotLocaleId, menu: readonly MenuItem[], pinLength: number): CfnBot.BotLocaleProperty {
   const words = LANGUAGE[locale]
-  const pin = pinSlotType(locale)
+  const pin = pinSlotType(locale, pinLength)
   const hooks = { dialogCodeHook: { enabled: true }, fulfillmentCodeHook: { enabled: true } }
   return {
     localeId: locale,
@@ -117,6 +116,9 @@ export function botLocale(locale: BotLocaleId, menu: readonly MenuItem[]): CfnBo
         ],
         slotPriorities: [{ priority: 1, slotName: SLOTS.food }, { priority: 2, slotName: SLOTS.pin }],
       },
+      // "No", "that's all" after "anything else?": pinline sums up the order.
+      { name: INTENTS.finish, sampleUtterances: FINISH_UTTERANCES[locale].map((utterance) => ({ utterance })), ...hooks },
+      // pinline also reads the finishing words on fallback turns, and answers the rest.
       { name: INTENTS.fallback, parentIntentSignature: 'AMAZON.FallbackIntent', fulfillmentCodeHook: { enabled: true } },
     ],
   }
@@ -136,7 +138,7 @@ export class LexBot extends Construct {
   constructor(scope: Construct, id: string, props: LexBotProps) {
     super(scope, id)
     const stack = Stack.of(this)
-    const locales = (Object.keys(BOT_LOCALES) as BotLocaleId[]).map((locale) => botLocale(locale, props.menu))
+    const locales = (Object.keys(BOT_LOCALES) as BotLocaleId[]).map((locale) => botLocale(locale, props.menu, props.pinLength))
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lexv2.amazonaws.com'), description: 'pinline bot: speech for voice conversations' })
     // Polly voices are not resources with ARNs: SynthesizeSpeech takes Resource "*".
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Speech', actions: ['polly:SynthesizeSpeech'], resources: ['*'] }))
