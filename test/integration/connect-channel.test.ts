@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectEvent, expectStringMap, loadConnectEvent, type Json } from '../support/connect-events.ts'
+import { connectEvent, expectStringMap, loadConnectEvent } from '../support/connect-events.ts'
 import { freePort } from '../support/free-port.ts'
 import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
 

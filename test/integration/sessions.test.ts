@@ -190,7 +190,7 @@ describe('POST /v1/sessions/{id}/pin/verify', () => {
     const { sessionId } = (await create({ phone })).json()
     await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     const pin = t.sms.lastPin(phone)
-    let last
+    let last: Awaited<ReturnType<typeof call>> | undefined
     for (let i = 0; i < 5; i++) last = await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })
     expect(last!.json()).toMatchObject({ status: 'locked', attemptsLeft: 0, authenticated: false })
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0)

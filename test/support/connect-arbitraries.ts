@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { ErrorCodes, type ErrorCode } from '../../services/auth/src/core/errors.ts'
 import { expectStringMap, loadConnectEvent, type Json } from './connect-events.ts'
-import { fullWidth, mostly, oddString, shimRequests, sixDigits } from './event-mutations.ts'
+import { fullWidth, mostly, shimRequests, sixDigits } from './event-mutations.ts'
 import type { InjectResponse } from './no-fault-property.ts'
 import { hostileValue } from './rest-arbitraries.ts'
 

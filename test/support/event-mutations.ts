@@ -62,7 +62,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function pathsOf(v: unknown, at: Path = [], out: Path[] = []): Path[] {
   if (at.length > 0) out.push(at)
-  if (Array.isArray(v)) v.forEach((item, i) => pathsOf(item, [...at, i], out))
+  if (Array.isArray(v)) for (const [i, item] of v.entries()) pathsOf(item, [...at, i], out)
   else if (isObject(v)) for (const k of Object.keys(v)) pathsOf(v[k], [...at, k], out)
   return out
 }

@@ -2,7 +2,7 @@ import { isPinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import type { Locale } from '../../core/ports.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
-import type { OrderSessions, PinInput } from '../../core/sessions.ts'
+import type { OrderSessions, PinCheck, PinInput, PinRequest } from '../../core/sessions.ts'
 import { parseLexEvent, slotPin, slotReadings, type LexTurn } from './event.ts'
 import { INTENTS, SLOTS } from './bot-names.ts'
 import { botTexts, type BotTexts } from './messages.ts'
@@ -50,7 +50,7 @@ export function createLexChannel(deps: LexChannelDeps) {
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
-    let p
+    let p: PinRequest
     try {
       p = await sessions.requestPin(s.id)
     } catch (err) {
@@ -74,7 +74,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       const pin = slotPin(turn.intent?.slots[SLOTS.pin])
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
-      let check
+      let check: PinCheck
       try {
         check = await sessions.verifyPin(s.id, input)
       } catch (err) {
