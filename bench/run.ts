@@ -12,7 +12,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { createKeys } from '../services/auth/src/adapters/redis/keys.ts'
-import { defineScripts } from '../services/auth/src/adapters/redis/scripts.ts'
 import { freePort } from '../test/support/free-port.ts'
 import { startRedisServer } from '../test/support/redis-server.ts'
 import { perOrderSession } from './channels.ts'
@@ -36,7 +35,7 @@ const PREFIX = 'pl:'
 
 const redisServer = await startRedisServer()
 // Auto-pipelining: seeding sends thousands of scripts at once, in a few writes instead of one each.
-const redis = defineScripts(new Redis(redisServer.url, { enableAutoPipelining: true }))
+const redis = new Redis(redisServer.url, { enableAutoPipelining: true })
 const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1])
 const logDir = join(tmpdir(), `pinline-bench-${process.pid}`)
 mkdirSync(logDir, { recursive: true })

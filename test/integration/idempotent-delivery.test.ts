@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenge-store.ts'
+import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import { pinDigest } from '../../services/auth/src/core/pin.ts'
 import { connectEvent, expectStringMap } from '../support/connect-events.ts'
 import { lexEvent, slot } from '../support/lex-events.ts'

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createKmsPinDecryptor } from '../../adapters/kms/pin-decryptor.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
-import { createSessionStore } from '../../adapters/redis/session-store.ts'
+import { createSessionStore } from '../../adapters/redis/sessions/store.ts'
 import { createMenu, type Menu } from '../../core/menu.ts'
 import { createOrderSessions, type OrderSessions } from '../../core/sessions.ts'
 

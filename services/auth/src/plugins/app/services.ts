@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
-import { createCallerRegistry } from '../../adapters/redis/caller-store.ts'
-import { createChallengeStore } from '../../adapters/redis/challenge-store.ts'
+import type { Redis } from 'ioredis'
+import { createCallerRegistry } from '../../adapters/redis/callers/store.ts'
+import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { createRedis } from '../../adapters/redis/client.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
-import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
-import { createSpendCounters } from '../../adapters/redis/spend-counters.ts'
+import { createSpendCounters } from '../../adapters/redis/counters/store.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
 import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
@@ -16,7 +16,7 @@ import { createVerification, type Verification } from '../../core/verification.t
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
-    redis: ScriptedRedis
+    redis: Redis
     keys: Keys
     callers: CallerRegistry
     verification: Verification

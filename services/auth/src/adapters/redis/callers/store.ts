@@ -1,22 +1,10 @@
-import { PinlineError } from '../../core/errors.ts'
-import { randomToken } from '../../core/pin.ts'
-import type { Caller, CallerRegistry } from '../../core/ports.ts'
-import type { Keys } from './keys.ts'
-import type { ScriptedRedis } from './scripts.ts'
-
-export function callerFromHash(h: Record<string, string>): Caller | undefined {
-  if (!h.phone) return undefined
-  return {
-    phone: h.phone,
-    firstName: h.firstName ?? '',
-    lastName: h.lastName ?? '',
-    custLevel: h.custLevel ?? '',
-    language: h.language ?? '',
-    email: h.email || undefined,
-    enrolledAt: Number(h.enrolledAt ?? 0),
-    trustedUntil: h.trustedUntil ? Number(h.trustedUntil) : undefined,
-  }
-}
+import type { Redis } from 'ioredis'
+import { PinlineError } from '../../../core/errors.ts'
+import { randomToken } from '../../../core/pin.ts'
+import type { Caller, CallerRegistry } from '../../../core/ports.ts'
+import type { Keys } from '../keys.ts'
+import { CALLER, callerFromHash } from './fields.ts'
+import { claimEmail, dropEmail, putCaller, swapIfEquals } from './scripts.ts'
 
 const normaliseEmail = (email: string) => email.trim().toLowerCase()
 
@@ -43,14 +31,14 @@ const ownerOf = (entry: string) => (entry.startsWith('-') ? entry.slice(1, entry
  * the e-mail and restores the entry) or after it (then it turns the mark back into the owner, or
  * finds the entry gone or another's, and backs off). A put that loses such a race answers 409.
  */
-export function createCallerRegistry(redis: ScriptedRedis, keys: Keys): CallerRegistry {
+export function createCallerRegistry(redis: Redis, keys: Keys): CallerRegistry {
   async function get(phone: string): Promise<Caller | undefined> {
     const caller = callerFromHash(await redis.hgetall(keys.caller(phone)))
     return caller?.phone === phone ? caller : undefined
   }
 
   async function holds(phone: string, email: string): Promise<boolean> {
-    const [p, e] = await redis.hmget(keys.caller(phone), 'phone', 'email')
+    const [p, e] = await redis.hmget(keys.caller(phone), CALLER.phone, CALLER.email)
     return p === phone && e === email
   }
 
@@ -60,17 +48,19 @@ export function createCallerRegistry(redis: ScriptedRedis, keys: Keys): CallerRe
     let mark = entry
     if (!entry.startsWith('-')) {
       mark = markFor(owner)
-      if ((await redis.plSwapIfEquals(key, entry, mark)) === 0) return // it moved on: not ours to release
+      const { swapped } = await swapIfEquals(redis, { key }, { expected: entry, replacement: mark })
+      if (!swapped) return // it moved on: not ours to release
     }
-    await redis.plSwapIfEquals(key, mark, (await holds(owner, email)) ? owner : '')
+    await swapIfEquals(redis, { key }, { expected: mark, replacement: (await holds(owner, email)) ? owner : '' })
   }
 
   /** Points the e-mail at `phone`, releasing a stale entry first; throws EMAIL_TAKEN if another caller holds it. */
   async function claim(email: string, phone: string): Promise<void> {
     const key = keys.email(email)
     for (let tries = 0; tries < 4; tries++) {
-      const [claimed, entry] = await redis.plClaimEmail(key, phone)
-      if (claimed === 1) return
+      const r = await claimEmail(redis, { index: key }, { phone })
+      if (r.claimed) return
+      const entry = r.entry
       const owner = ownerOf(entry)
       if (await holds(owner, email)) throw new PinlineError('EMAIL_TAKEN')
       await release(email, owner, entry)
@@ -83,20 +73,26 @@ export function createCallerRegistry(redis: ScriptedRedis, keys: Keys): CallerRe
 
     async put(caller) {
       const email = caller.email ? normaliseEmail(caller.email) : undefined
-      const expires = caller.trustedUntil ? String(caller.trustedUntil) : ''
       if (email) await claim(email, caller.phone)
-      const fields: string[] = ['phone', caller.phone, 'firstName', caller.firstName, 'lastName', caller.lastName,
-        'custLevel', caller.custLevel, 'language', caller.language, 'enrolledAt', String(caller.enrolledAt)]
-      if (email) fields.push('email', email)
-      const [created, previousEmail] = await redis.plPutCaller(keys.caller(caller.phone), expires, ...fields)
+      const key = { caller: keys.caller(caller.phone) }
+      const { created, previousEmail } = await putCaller(redis, key, {
+        phone: caller.phone,
+        firstName: caller.firstName,
+        lastName: caller.lastName,
+        custLevel: caller.custLevel,
+        language: caller.language,
+        enrolledAt: String(caller.enrolledAt),
+        email: email ?? '',
+        trustedUntil: caller.trustedUntil ? String(caller.trustedUntil) : '',
+      })
       if (previousEmail && previousEmail !== email) await release(previousEmail, caller.phone, caller.phone)
       // The second claim: still ours now that the caller holds the e-mail, or lost to another put.
-      if (email && (await redis.plClaimEmail(keys.email(email), caller.phone))[0] !== 1) {
-        await redis.plDropEmail(keys.caller(caller.phone), email, created)
+      if (email && !(await claimEmail(redis, { index: keys.email(email) }, { phone: caller.phone })).claimed) {
+        await dropEmail(redis, key, { email, created: created ? '1' : '0' })
         throw new PinlineError('EMAIL_TAKEN')
       }
       const stored = await get(caller.phone)
-      return { created: created === 1, caller: stored ?? { ...caller, email } }
+      return { created, caller: stored ?? { ...caller, email } }
     },
 
     async delete(phone) {
