@@ -40,21 +40,17 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
 
     async create(c, l): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)
+      // The limits go in whole: each script takes the ones it names (a new limit: its script only).
+      const { digest, phone, now, locale, purpose, expiresAt } = c
       const r = await createChallenge(redis, k, {
-        digest: c.digest,
-        phone: c.phone,
-        now: c.now,
-        ttlMs: l.ttlMs,
-        locale: c.locale,
-        purpose: c.purpose,
+        ...l,
+        digest,
+        phone,
+        now,
+        locale,
+        purpose,
         enrol: c.enrol ? '1' : '0',
-        expiresAt: c.expiresAt,
-        deliveryGraceMs: l.deliveryGraceMs,
-        maxSendsPerChallenge: l.maxSendsPerChallenge,
-        phoneMaxFailures: l.phoneMaxFailures,
-        phoneMaxSends: l.phoneMaxSends,
-        phoneSendWindowSeconds: l.phoneSendWindowSeconds,
-        phoneMaxConsecutiveFailures: l.phoneMaxConsecutiveFailures,
+        expiresAt,
       })
       const undo = { challenge: k.challenge, sends: k.sends, digest: c.digest }
       const sent = { id: c.id, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' } as const
@@ -102,18 +98,7 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
     async resend(id, digest, now, l): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
-      const r = await resendChallenge(redis, k, {
-        digest,
-        now,
-        ttlMs: l.ttlMs,
-        resendCooldownMs: l.resendCooldownMs,
-        maxSendsPerChallenge: l.maxSendsPerChallenge,
-        expiresAt,
-        phoneMaxFailures: l.phoneMaxFailures,
-        phoneMaxSends: l.phoneMaxSends,
-        phoneSendWindowSeconds: l.phoneSendWindowSeconds,
-        phoneMaxConsecutiveFailures: l.phoneMaxConsecutiveFailures,
-      })
+      const r = await resendChallenge(redis, k, { ...l, digest, now, expiresAt })
       switch (r.kind) {
         case 'resent':
           return {
@@ -159,19 +144,7 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
     },
 
     async verify(id, digest, now, l, enrol): Promise<VerifyOutcome> {
-      const r = await verifyChallenge(redis, keys.forChallenge(id), {
-        digest,
-        now,
-        maxAttempts: l.maxAttempts,
-        phoneMaxFailures: l.phoneMaxFailures,
-        phoneFailureWindowSeconds: l.phoneFailureWindowSeconds,
-        trustTtlSeconds: l.trustTtlSeconds,
-        firstName: enrol.firstName,
-        lastName: enrol.lastName,
-        custLevel: enrol.custLevel,
-        phoneMaxConsecutiveFailures: l.phoneMaxConsecutiveFailures,
-        phoneConsecutiveWindowSeconds: l.phoneConsecutiveWindowSeconds,
-      })
+      const r = await verifyChallenge(redis, keys.forChallenge(id), { ...l, ...enrol, digest, now })
       switch (r.kind) {
         case 'approved':
           return { kind: 'approved', attemptsLeft: r.attemptsLeft, caller: r.caller && callerFromHash(r.caller) }
