@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { createCallerRegistry } from '../../services/auth/src/adapters/redis/callers/store.ts'
+import { createCallerRegistry } from '../../services/auth/src/adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import type { Keys } from '../../services/auth/src/adapters/redis/keys.ts'
 import { pinDigest, randomToken } from '../../services/auth/src/core/pin.ts'

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/** The menu and order sessions, on the Redis connection and verification core that services.ts set up. */
+/** The menu and order sessions, on the Redis connection and verification core that redis.ts and verification.ts set up. */
 export default fp(async (fastify) => {
   const { config } = fastify
   const menu = createMenu(config.menu)
@@ -34,4 +34,4 @@ export default fp(async (fastify) => {
       defaultLocale: config.defaultLocale,
     },
   }))
-}, { name: 'orders', dependencies: ['services'] })
+}, { name: 'orders', dependencies: ['verification'] })

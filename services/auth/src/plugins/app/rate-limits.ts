@@ -26,4 +26,4 @@ export default fp(async (fastify: FastifyInstance) => {
   await fastify.register(rateLimit, { ...common, max: config.rateLimit.perApiKey, keyGenerator: (req) => keys.rateLimit.apiKey(bearer(req)) })
   // TRUST_PROXY decides whether req.ip is the socket or X-Forwarded-For; IPv6 counts per /64.
   await fastify.register(rateLimit, { ...common, max: config.rateLimit.perIp, keyGenerator: (req) => keys.rateLimit.ip(normalizeIP(req.ip)) })
-}, { name: 'rate-limits', dependencies: ['services'] })
+}, { name: 'rate-limits', dependencies: ['redis'] })

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError } from 'fastify'
 import { Type } from 'typebox'
-import { createConnectChannel } from '../../channels/connect/channel.ts'
-import { errorMap } from '../../channels/connect/string-map.ts'
-import { maskDigits } from '../../logging.ts'
-import { toPinlineError } from '../../plugins/app/error-handler.ts'
-import { ErrorBody, security } from '../../schemas/common.ts'
+import { createConnectChannel } from '../../../channels/connect/channel.ts'
+import { errorMap } from '../../../channels/connect/string-map.ts'
+import { maskDigits } from '../../../logging.ts'
+import { toPinlineError } from '../../../plugins/app/error-handler.ts'
+import { ErrorBody, security } from '../../../schemas/common.ts'
 
 // Connect events carry every contact attribute (up to 32 KB of them) plus contact data,
 // so they may exceed the service-wide body limit; Lambda itself allows 6 MB.

@@ -1,12 +1,8 @@
 import fp from 'fastify-plugin'
-import type { Config } from '../../config.ts'
-import type { Redis } from 'ioredis'
-import { createCallerRegistry } from '../../adapters/redis/callers/store.ts'
+import { createCallerRegistry } from '../../adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
-import { createRedis } from '../../adapters/redis/client.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
-import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
-import { createSpendCounters } from '../../adapters/redis/counters/store.ts'
+import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
 import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
@@ -15,50 +11,25 @@ import { createVerification, type Verification } from '../../core/verification.t
 
 declare module 'fastify' {
   interface FastifyInstance {
-    config: Config
-    redis: Redis
-    keys: Keys
     callers: CallerRegistry
     verification: Verification
   }
 }
 
-export interface ServicesOptions {
-  config: Config
+export interface VerificationOptions {
   /** Replaces the configured SMS provider (tests record what would be sent). */
   sms?: SmsSender
 }
 
-/** Wires the adapters to the core and decorates the instance with them. */
-export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
-  const redis = createRedis(config.redis)
-  // ioredis emits 'error' on every failed reconnect: log the outage once, and the recovery.
-  let down = false
-  redis.on('error', (err: Error) => {
-    if (!down) fastify.log.error({ err }, 'Redis connection lost; requests get 503 until it is back')
-    down = true
-  })
-  redis.on('ready', () => {
-    if (down) fastify.log.info('Redis connection restored')
-    down = false
-  })
-  // Wait for the first connection, but start anyway if Redis is down: until it
-  // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-  await redis.connect().catch(() => undefined)
-  fastify.addHook('onClose', async () => {
-    await redis.quit().catch(() => redis.disconnect())
-  })
-
-  const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
+/** The caller registry and the verification core, on the app's Redis connection and SMS sender. */
+export default fp<VerificationOptions>(async (fastify, { sms }) => {
+  const { config, redis, keys } = fastify
   const callers = failClosed(createCallerRegistry(redis, keys))
   const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
   if (config.testNumbers.size > 0) {
     fastify.log.warn({ testNumbers: [...config.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
   }
 
-  fastify.decorate('config', config)
-  fastify.decorate('redis', redis)
-  fastify.decorate('keys', keys)
   fastify.decorate('callers', callers)
   fastify.decorate('verification', createVerification({
     store: failClosed(createChallengeStore(redis, keys)),
@@ -95,4 +66,4 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       testNumbers: config.testNumbers,
     },
   }))
-}, { name: 'services', dependencies: ['metrics'] })
+}, { name: 'verification', dependencies: ['metrics', 'redis'] })

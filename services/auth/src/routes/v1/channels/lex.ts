@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { createLexChannel } from '../../channels/lex/channel.ts'
-import { commonErrors, security } from '../../schemas/common.ts'
+import { createLexChannel } from '../../../channels/lex/channel.ts'
+import { commonErrors, security } from '../../../schemas/common.ts'
 
 // Any JSON is taken: an event the channel cannot use still gets a Lex Close/Failed answer,
 // because a 400 here would reach the user as Lex's generic failure.
