@@ -3,7 +3,9 @@ import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import type { MenuItem } from './core/menu.ts'
+import { LOCALES, type Locale } from './core/messages.ts'
 import { normalisePhone } from './core/phone.ts'
+import { OneOf } from './schemas/common.ts'
 
 // Every setting pinline reads, with its default and bounds. The README's table mirrors this.
 const Env = Type.Object({
@@ -32,7 +34,7 @@ const Env = Type.Object({
   PHONE_MAX_SENDS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   PHONE_SEND_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
-  DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en' }),
+  DEFAULT_LOCALE: OneOf(LOCALES, { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
   SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
@@ -89,7 +91,7 @@ export interface Config {
     sendWindowSeconds: number
   }
   trustTtlSeconds: number
-  defaultLocale: 'en' | 'ja'
+  defaultLocale: Locale
   defaultCountry: string | undefined
   sms: {
     provider: 'sns' | 'log'
@@ -99,7 +101,7 @@ export interface Config {
     timeoutMs: number
     maxAttempts: number
   }
-  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
+  /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
   callerIdAuth: 'trust' | 'verify'
   menu: MenuItem[]
   sessions: { ttlSeconds: number; maxAgeSeconds: number }

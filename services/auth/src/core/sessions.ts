@@ -1,6 +1,7 @@
 import { decryptPin } from './encrypted-pin.ts'
 import { PinlineError, isPinlineError, type ErrorCode } from './errors.ts'
 import type { Menu, MenuItem } from './menu.ts'
+import { normaliseEmail } from './email.ts'
 import { toLocale } from './messages.ts'
 import { keyedToken, randomToken } from './pin.ts'
 import type { CallerRegistry, Locale } from './ports.ts'
@@ -41,13 +42,6 @@ const PENDING = ['RESEND_COOLDOWN', 'MAX_SENDS_REACHED', 'PHONE_SEND_LIMIT'] as 
 export type PendingReason = (typeof PENDING)[number]
 const isPending = (code: ErrorCode): code is PendingReason => (PENDING as readonly string[]).includes(code)
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
-
-export function normaliseEmail(input: string): string {
-  const email = input.trim().toLowerCase()
-  if (email.length > 254 || !EMAIL.test(email)) throw new PinlineError('INVALID_EMAIL')
-  return email
-}
 
 export type OrderSessions = ReturnType<typeof createOrderSessions>
 

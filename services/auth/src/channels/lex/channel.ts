@@ -79,7 +79,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         check = await sessions.verifyPin(s.id, input)
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
-        // Counted as a wrong PIN: like the seed, a fresh PIN follows (within the caps).
+        // Counted as a wrong PIN: a fresh PIN follows (within the caps).
         if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable')
         if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired')
         // Not counted and nothing sent: just ask again.

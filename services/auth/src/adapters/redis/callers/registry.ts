@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis'
+import { canonicalEmail } from '../../../core/email.ts'
 import { PinlineError } from '../../../core/errors.ts'
 import { randomToken } from '../../../core/pin.ts'
 import type { Caller, CallerRegistry } from '../../../core/ports.ts'
 import type { Keys } from '../keys.ts'
 import { CALLER, callerFromHash } from './fields.ts'
 import { claimEmail, dropEmail, putCaller, swapIfEquals } from './scripts.ts'
-
-const normaliseEmail = (email: string) => email.trim().toLowerCase()
 
 // An index entry being released is marked '-<phone>|<nonce>': the phone it named, and a nonce
 // that makes every mark unique.
@@ -72,7 +71,7 @@ export function createCallerRegistry(redis: Redis, keys: Keys): CallerRegistry {
     get,
 
     async put(caller) {
-      const email = caller.email ? normaliseEmail(caller.email) : undefined
+      const email = caller.email ? canonicalEmail(caller.email) : undefined
       if (email) await claim(email, caller.phone)
       const key = { caller: keys.caller(caller.phone) }
       const { created, previousEmail } = await putCaller(redis, key, {
@@ -104,7 +103,7 @@ export function createCallerRegistry(redis: Redis, keys: Keys): CallerRegistry {
     },
 
     async findByEmail(email) {
-      const e = normaliseEmail(email)
+      const e = canonicalEmail(email)
       const entry = await redis.get(keys.email(e))
       if (!entry) return undefined
       const owner = ownerOf(entry)

@@ -1,26 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { createLexChannel } from '../../../channels/lex/channel.ts'
 import { commonErrors, security } from '../../../schemas/common.ts'
-
-// Any JSON is taken: an event the channel cannot use still gets a Lex Close/Failed answer,
-// because a 400 here would reach the user as Lex's generic failure.
-const LexEvent = Type.Unknown({ description: 'An Amazon Lex V2 code-hook event (DialogCodeHook or FulfillmentCodeHook), as the Lambda shim receives it' })
-
-const LexResponse = Type.Object({
-  sessionState: Type.Object({
-    sessionAttributes: Type.Record(Type.String(), Type.String(), { description: 'The incoming attributes, with auth, uuid and currentOrder from the server session' }),
-    dialogAction: Type.Object({ type: Type.String({ description: 'Close or ElicitSlot' }), slotToElicit: Type.Optional(Type.String()) }),
-    intent: Type.Object({
-      name: Type.String(),
-      state: Type.String({ description: 'Fulfilled, Failed or InProgress' }),
-      confirmationState: Type.String(),
-      slots: Type.Record(Type.String(), Type.Unknown()),
-    }),
-    activeContexts: Type.Optional(Type.Array(Type.Unknown())),
-  }),
-  messages: Type.Array(Type.Object({ contentType: Type.Literal('PlainText'), content: Type.String() })),
-}, { title: 'LexV2Response' })
+import { LexEvent, LexResponse } from '../../../schemas/lex.ts'
 
 /** The Lex V2 channel: the Lambda shim forwards each code-hook event here and returns the answer to Lex. */
 const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
