@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { startHttpStandIn } from '../support/http-stand-in.ts'
-import { startRedisServer } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/shim-bundle.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { startHttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { startRedisServer } from '../support/redis/redis-server.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 // A whole call as Amazon Connect would make it: the bundled shim (dist/shims/connect.mjs as
 // `npm run build` makes it) -> the real server process (NODE_ENV=production) -> Redis, with

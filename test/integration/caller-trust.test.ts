@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // Enrolment (a PIN approved with enrol: true) only ever extends a caller's trust, and the
 // e-mail -> phone index never outlives, nor dies before, the caller it names.
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8190${String(80000000 + n++ * 7919).slice(-8)}`
-const nextEmail = () => `trust-${n++}-${Math.random().toString(36).slice(2, 8)}@example.com`
+const nextPhone = phoneSequence('90', 80000000)
+let emails = 0
+const nextEmail = () => `trust-${emails++}-${Math.random().toString(36).slice(2, 8)}@example.com`
 const DAY = 86_400_000
 const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
 beforeAll(async () => {

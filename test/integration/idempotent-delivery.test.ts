@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import { pinDigest } from '../../services/auth/src/core/pin.ts'
-import { connectEvent, expectStringMap } from '../support/connect-events.ts'
-import { lexEvent, slot } from '../support/lex-events.ts'
-import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/test-app.ts'
+import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
+import { lexEvent, slot } from '../support/events/lex-events.ts'
+import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // An idempotent issue (Connect's sendPin keyed by the contact, an order session's PIN keyed by
 // its generation) must never answer "sent" for a challenge whose SMS was not delivered:
@@ -12,8 +13,7 @@ import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/test-a
 // (b) the first request is still waiting on the SMS provider when the retry arrives.
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8170${String(60000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('70', 60000000)
 
 beforeAll(async () => {
   t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
@@ -160,7 +160,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
 describe('Lex OrderFood', () => {
   it('a PIN still on its way: the bot asks for it, saying it is on its way, and sends nothing more', async () => {
     const phone = nextPhone()
-    const email = `d${n}-${randomUUID().slice(0, 6)}@example.com`
+    const email = `d-${randomUUID().slice(0, 6)}@example.com`
     await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email } })
     const turn = { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email }, slots: { Food: slot('pizza') } }
     const say = async () => {

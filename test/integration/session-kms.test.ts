@@ -5,9 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { loggerOptions } from '../../services/auth/src/logging.ts'
-import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp } from '../support/test-app.ts'
+import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // The seed's text modality: the client encrypts the PIN with KMS (EncryptionContext
 // {challengeId}) and sends the ciphertext. Real @aws-sdk/client-kms on both sides, against
@@ -18,8 +19,7 @@ const OTHER_KEY = 'someone-elses-key'
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 let kms: KmsStandIn
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8180${String(30000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 const savedEnv = { ...process.env }
 
@@ -93,18 +93,14 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
   })
 
   it('unreadable ciphertexts lock the challenge like wrong PINs do', async () => {
-    const strict = await buildTestApp({ KMS_KEY_ID: KEY, PIN_MAX_ATTEMPTS: '2' })
-    try {
-      const s = await pinnedSession(strict)
-      expect((await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode).toBe(400)
-      const last = await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })
-      expect(last.json().message).toMatch(/the challenge is now locked/)
-      const right = await verify(strict, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
-      expect(right.json()).toMatchObject({ status: 'locked', authenticated: false })
-      expect(Number(right.headers['retry-after'])).toBeGreaterThan(0)
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ KMS_KEY_ID: KEY, PIN_MAX_ATTEMPTS: '2' })
+    const s = await pinnedSession(strict)
+    expect((await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode).toBe(400)
+    const last = await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })
+    expect(last.json().message).toMatch(/the challenge is now locked/)
+    const right = await verify(strict, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
+    expect(right.json()).toMatchObject({ status: 'locked', authenticated: false })
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0)
   })
 
   it('input that is not a ciphertext at all: 400 INVALID_CIPHERTEXT, KMS not asked, nothing counted', async () => {
@@ -154,16 +150,12 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
   })
 
   it('without KMS_KEY_ID: 400 ENCRYPTION_NOT_CONFIGURED saying so, nothing counted', async () => {
-    const plain = await buildTestApp()
-    try {
-      const s = await pinnedSession(plain)
-      const res = await verify(plain, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
-      expect(res.statusCode).toBe(400)
-      expect(res.json()).toEqual({ code: 'ENCRYPTION_NOT_CONFIGURED', message: expect.stringMatching(/KMS_KEY_ID is not set/) })
-      expect(await attempts(plain, s.challengeId)).toBe(0)
-    } finally {
-      await plain.app.close()
-    }
+    const plain = await useTestApp()
+    const s = await pinnedSession(plain)
+    const res = await verify(plain, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ code: 'ENCRYPTION_NOT_CONFIGURED', message: expect.stringMatching(/KMS_KEY_ID is not set/) })
+    expect(await attempts(plain, s.challengeId)).toBe(0)
   })
 
   it('exactly one of pin and encryptedPin', async () => {
@@ -180,7 +172,7 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
 describe('Lex text modality: encryptedPin session attribute', () => {
   async function lexCustomer(app: TestApp) {
     const phone = nextPhone()
-    const email = `k${n}-${randomUUID().slice(0, 6)}@example.com`
+    const email = `k-${randomUUID().slice(0, 6)}@example.com`
     await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email } })
     const sessionId = randomUUID()
     const say = async (attrs: Record<string, string> = {}, slots: Record<string, Json> = { Food: slot('pizza') }): Promise<Json> => {
@@ -221,15 +213,11 @@ describe('Lex text modality: encryptedPin session attribute', () => {
   })
 
   it('without KMS_KEY_ID: Close/Failed saying encrypted PINs are not accepted', async () => {
-    const plain = await buildTestApp()
-    try {
-      const c = await lexCustomer(plain)
-      const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
-      expect(r.sessionState.intent.state).toBe('Failed')
-      expect(r.messages[0].content).toMatch(/can't accept encrypted PINs/)
-    } finally {
-      await plain.app.close()
-    }
+    const plain = await useTestApp()
+    const c = await lexCustomer(plain)
+    const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
+    expect(r.sessionState.intent.state).toBe('Failed')
+    expect(r.messages[0].content).toMatch(/can't accept encrypted PINs/)
   })
 })
 

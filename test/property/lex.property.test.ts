@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fullWidth } from '../support/event-mutations.ts'
-import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
-import { expectLexShape, isLexGrant, lexRequests, type LexTargets } from '../support/lex-arbitraries.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { assertNoFaultNoGrant } from '../support/no-fault-property.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { fullWidth } from '../support/events/event-mutations.ts'
+import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { expectLexShape, isLexGrant, lexRequests, type LexTargets } from '../support/property/lex-arbitraries.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // Property-based: whatever reaches POST /v1/channels/lex (Lex events with client-set session
 // attributes, broken at any depth, or any JSON at all), the answer is a well-formed Lex V2
@@ -22,8 +23,7 @@ const ROOMY = { RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_IP: '1000000', SMS
 const savedEnv = { ...process.env }
 let kms: KmsStandIn
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8190${String(40000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 40000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 async function encrypt(plaintext: string, challengeId: string, keyId = KEY): Promise<string> {
@@ -42,7 +42,7 @@ const say = (event: unknown) => t.app.inject({ method: 'POST', url: '/v1/channel
 /** A known caller with an e-mail, a fresh conversation on BOT, and the PIN its first order turn sent. */
 async function customer() {
   const phone = nextPhone()
-  const email = `p${n}-${randomUUID().slice(0, 6)}@example.com`
+  const email = `p-${randomUUID().slice(0, 6)}@example.com`
   const put = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'S', custLevel: 'Gold', language: 'en', email } })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()

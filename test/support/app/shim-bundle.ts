@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
-import { shimBuildOptions } from '../../scripts/shim-build-options.ts'
+import { shimBuildOptions } from '../../../scripts/shim-build-options.ts'
 
 export type ConnectHandler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<Record<string, string>>
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
-import { TEST_API_KEY } from './test-app.ts'
+import { TEST_API_KEY } from '../app/test-app.ts'
 
 // Hostile inputs for the REST surface: what a fuzzer, a confused client or an attacker sends.
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { inject } from 'vitest'
-import { buildApp } from '../../services/auth/src/app.ts'
-import { loadConfig, type Config } from '../../services/auth/src/config.ts'
-import type { SmsMessage, SmsSender } from '../../services/auth/src/core/ports.ts'
-import { loggerOptions } from '../../services/auth/src/logging.ts'
+import { inject, onTestFinished } from 'vitest'
+import { buildApp } from '../../../services/auth/src/app.ts'
+import { loadConfig, type Config } from '../../../services/auth/src/config.ts'
+import type { SmsMessage, SmsSender } from '../../../services/auth/src/core/ports.ts'
+import { loggerOptions } from '../../../services/auth/src/logging.ts'
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
@@ -93,6 +93,13 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   const logger = opts.logs ? { ...loggerOptions(config.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
   const app = await buildApp({ config, sms, logger })
   return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
+}
+
+/** buildTestApp for one test: the app closes itself when the test finishes, pass or fail. */
+export async function useTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean } = {}): Promise<TestApp> {
+  const t = await buildTestApp(env, opts)
+  onTestFinished(() => t.app.close())
+  return t
 }
 
 /**

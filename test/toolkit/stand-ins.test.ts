@@ -1,8 +1,8 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startKmsStandIn, type KmsStandIn } from './kms-stand-in.ts'
-import { startSnsStandIn, type SnsStandIn } from './sns-stand-in.ts'
+import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 // Gotcha: in this SDK (@smithy/node-http-handler 4.x) requestTimeout alone only logs a warning;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { pingRedis } from './redis-ping.ts'
-import { startRedisServer, type RedisProcess } from './redis-server.ts'
+import { pingRedis } from '../support/redis/redis-ping.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
 
 // Each step opens a fresh client: the point is what the server itself kept, not client state.
 async function withClient<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {

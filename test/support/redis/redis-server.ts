@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from './free-port.ts'
+import { freePort } from '../app/free-port.ts'
 import { sweepLeftovers, TEMP_PREFIX } from './redis-leftovers.ts'
 import { pingRedis } from './redis-ping.ts'
 

@@ -1,9 +1,10 @@
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { expect } from 'vitest'
-import { botTexts } from '../../services/auth/src/channels/lex/messages.ts'
-import { fullWidth, mostly, oddString, shimRequests, sixDigits } from './event-mutations.ts'
-import { lexEvent, slot, type Json, type LexFixture } from './lex-events.ts'
+import { botTexts } from '../../../services/auth/src/channels/lex/messages.ts'
+import { fullWidth, mostly, oddString, shimRequests, sixDigits } from '../events/event-mutations.ts'
+import { lexEvent, slot, type Json } from '../events/lex-events.ts'
+import { eventNames } from '../events/load.ts'
 import type { InjectResponse } from './no-fault-property.ts'
 import { hostileValue } from './rest-arbitraries.ts'
 
@@ -23,7 +24,7 @@ export interface LexTargets {
   ciphertexts: string[]
 }
 
-const fixtures: LexFixture[] = ['lexv2-dialogcodehook-text-bookhotel', 'lexv2-fulfillmentcodehook-text-bankingbot']
+const fixtures = eventNames('lex')
 
 /** A slot as Lex fills it, or as a broken client might: lists, bare values, wrong types. */
 function slotOf(words: fc.Arbitrary<string>): fc.Arbitrary<unknown> {

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
-import { ErrorCodes, type ErrorCode } from '../../services/auth/src/core/errors.ts'
-import { expectStringMap, loadConnectEvent, type Json } from './connect-events.ts'
-import { fullWidth, mostly, shimRequests, sixDigits } from './event-mutations.ts'
+import { ErrorCodes, type ErrorCode } from '../../../services/auth/src/core/errors.ts'
+import { expectStringMap } from '../events/connect-events.ts'
+import { eventNames, type Json, loadEvent } from '../events/load.ts'
+import { fullWidth, mostly, shimRequests, sixDigits } from '../events/event-mutations.ts'
 import type { InjectResponse } from './no-fault-property.ts'
 import { hostileValue } from './rest-arbitraries.ts'
 
@@ -19,7 +20,7 @@ export interface ConnectTargets {
   pins: string[]
 }
 
-const fixtures = [loadConnectEvent('connect-lambda-devguide-example'), loadConnectEvent('connect-powertools-min-nulls')]
+const fixtures = eventNames('connect').map((name) => loadEvent('connect', name))
 /** 38 characters like a challenge id: passes the format check, names nothing. */
 export const forgedChallengeId = fc.stringMatching(/^[A-Za-z0-9_-]{38}$/)
 

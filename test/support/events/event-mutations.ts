@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
-import { hostileValue, nasty } from './rest-arbitraries.ts'
-import { TEST_API_KEY } from './test-app.ts'
+import { hostileValue, nasty } from '../property/rest-arbitraries.ts'
+import { TEST_API_KEY } from '../app/test-app.ts'
 
 // Mutations of real channel events: start from what AWS sends and break it at any depth,
 // so the fuzzer spends its runs near the shape the service parses, not on random noise.

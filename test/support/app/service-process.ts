@@ -18,7 +18,7 @@ export type ServiceProcess = {
   kill(): Promise<void>
 }
 
-const SERVER = fileURLToPath(new URL('../../services/auth/src/server.ts', import.meta.url))
+const SERVER = fileURLToPath(new URL('../../../services/auth/src/server.ts', import.meta.url))
 const READY_TIMEOUT_MS = 15_000
 const LOG_LIMIT = 4 * 1024 * 1024
 

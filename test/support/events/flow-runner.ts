@@ -17,7 +17,7 @@ export type FlowAction = {
 }
 
 export function loadFlow(): Flow {
-  return JSON.parse(readFileSync(new URL('../../connect/pinline-caller-auth.json', import.meta.url), 'utf8'))
+  return JSON.parse(readFileSync(new URL('../../../connect/pinline-caller-auth.json', import.meta.url), 'utf8'))
 }
 
 export interface CallScript {

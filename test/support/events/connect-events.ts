@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 
-// Real Amazon Connect events (copied verbatim from ../shared/fixtures), loaded by name;
-// tests build variants from them rather than writing events by hand.
-export type ConnectFixture = 'connect-lambda-devguide-example' | 'connect-powertools-min-nulls'
+import { type Json, loadEvent } from './load.ts'
 
-// Test events are edited freely, like the JSON they are.
-export type Json = any
-
-export function loadConnectEvent(name: ConnectFixture): Json {
-  return JSON.parse(readFileSync(new URL(`../events/connect/${name}.json`, import.meta.url), 'utf8'))
-}
+export type { Json }
 
 export interface EventOptions {
   phone?: string | null
@@ -23,7 +15,7 @@ export interface EventOptions {
 
 /** The Developer Guide event for one voice contact from `phone`, with the flow's parameters. */
 export function connectEvent(opts: EventOptions = {}): Json {
-  const event = loadConnectEvent('connect-lambda-devguide-example')
+  const event = loadEvent('connect', 'connect-lambda-devguide-example')
   const data = event.Details.ContactData
   data.ContactId = data.InitialContactId = data.PreviousContactId = opts.contactId ?? randomUUID()
   data.InitiationMethod = 'INBOUND'

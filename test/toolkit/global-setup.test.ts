@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import type { TestProject } from 'vitest/node'
-import { freePort } from './free-port.ts'
-import setup from './global-setup.ts'
-import { pingRedis } from './redis-ping.ts'
-import { startRedisServer } from './redis-server.ts'
+import { freePort } from '../support/app/free-port.ts'
+import setup from '../support/redis/global-setup.ts'
+import { pingRedis } from '../support/redis/redis-ping.ts'
+import { startRedisServer } from '../support/redis/redis-server.ts'
 
 it("inject('redisUrl') points at a Redis that answers PING", async () => {
   const url = inject('redisUrl')

@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { type Json, type LexFixture, loadEvent } from './load.ts'
 
 // Real Lex V2 events (test/events/lex/, copied verbatim from AWS samples), adapted to this
 // bot's intents and slots. The envelope (interpretations, transcriptions, bot, proposedNextState)
 // stays as Lex sends it.
 
-export type LexFixture = 'lexv2-dialogcodehook-text-bookhotel' | 'lexv2-fulfillmentcodehook-text-bankingbot'
-
-/** Events are free-form JSON; tests reach into them by path. */
-export type Json = any
-
-export function loadLexFixture(name: LexFixture): Json {
-  return JSON.parse(readFileSync(new URL(`../events/lex/${name}.json`, import.meta.url), 'utf8'))
-}
+export type { Json, LexFixture }
 
 /** A Scalar slot as Lex fills it. */
 export function slot(originalValue: string, interpretedValue = originalValue, resolvedValues: string[] = []): Json {
@@ -35,7 +28,7 @@ export interface TurnSpec {
 const SLOTS: Record<string, Record<string, null>> = { OrderFood: { Food: null, Pin: null }, GetFoodMenu: {} }
 
 export function lexEvent(spec: TurnSpec): Json {
-  const e = loadLexFixture(spec.fixture ?? 'lexv2-dialogcodehook-text-bookhotel')
+  const e = loadEvent('lex', spec.fixture ?? 'lexv2-dialogcodehook-text-bookhotel')
   const slots = { ...(SLOTS[spec.intent] ?? {}), ...(spec.slots ?? {}) }
   const state = e.invocationSource === 'FulfillmentCodeHook' ? 'ReadyForFulfillment' : 'InProgress'
   const intent = () => ({ slots: structuredClone(slots), confirmationState: 'None', name: spec.intent, state })
