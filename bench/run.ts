@@ -21,7 +21,8 @@ import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
 import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
 import { measureShims } from './lib/shims.ts'
-import { floor, scenarios, serviceWarmUp, type NextRequest, type Scenario } from './scenarios.ts'
+import type { NextRequest, Scenario } from './lib/scenario.ts'
+import { floor, scenarios, serviceWarmUp } from './scenarios.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
