@@ -42,12 +42,12 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyServerOptions {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyServerOptions {
   return {
     logger,
     logController: new AccessLog(),
-    bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Bad input is refused, never repaired: no type coercion, no silently dropped keys.

@@ -25,4 +25,4 @@ closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
   await app.close()
 })
 
-await app.listen({ host: config.host, port: config.port })
+await app.listen({ host: config.http.host, port: config.http.port })

@@ -90,7 +90,7 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   })
   const sms = opts.sms ?? recordingSms()
   let lines = ''
-  const logger = opts.logs ? { ...loggerOptions(config.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
+  const logger = opts.logs ? { ...loggerOptions(config.http.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
   const app = await buildApp({ config, sms, logger })
   return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
 }

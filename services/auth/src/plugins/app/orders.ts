@@ -24,14 +24,6 @@ export default fp(async (fastify) => {
     callers: fastify.callers,
     menu,
     decryptor: kms.keyId ? createKmsPinDecryptor({ keyId: kms.keyId, timeoutMs: kms.timeoutMs, maxAttempts: kms.maxAttempts }) : undefined,
-    policy: {
-      secret: config.pin.secret,
-      idleTtlMs: config.sessions.ttlSeconds * 1000,
-      maxAgeMs: config.sessions.maxAgeSeconds * 1000,
-      // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
-      maxQuantity: 99,
-      maxLines: 50,
-      defaultLocale: config.defaultLocale,
-    },
+    policy: config.sessions,
   }))
 }, { name: 'orders', dependencies: ['verification'] })

@@ -19,7 +19,7 @@ export default fp(async (fastify: FastifyInstance) => {
     hook: 'onRequest', // before the body is read: a refused request costs no parsing
     redis: rateLimitClient(fastify.redis),
     nameSpace: keys.rateLimit.namespace,
-    timeWindow: config.rateLimit.windowSeconds * 1000,
+    timeWindow: config.rateLimit.windowMs,
     skipOnError: false, // fail closed: Redis down is a 503, not a free pass
     errorResponseBuilder: (_req, ctx) => new PinlineError('RATE_LIMITED', { retryAfter: ctx.ttl / 1000 }),
   }

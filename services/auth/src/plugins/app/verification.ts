@@ -4,7 +4,7 @@ import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
-import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
+import { createSnsSender } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
@@ -26,8 +26,8 @@ export default fp<VerificationOptions>(async (fastify, { sms }) => {
   const { config, redis, keys } = fastify
   const callers = failClosed(createCallerRegistry(redis, keys))
   const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
-  if (config.testNumbers.size > 0) {
-    fastify.log.warn({ testNumbers: [...config.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
+  if (config.verification.testNumbers.size > 0) {
+    fastify.log.warn({ testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
   }
 
   fastify.decorate('callers', callers)
@@ -41,29 +41,6 @@ export default fp<VerificationOptions>(async (fastify, { sms }) => {
       // An audit trail: a test number is a fixed code that anyone who knows it can use.
       testNumberUsed: (use) => fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
     },
-    policy: {
-      secret: config.pin.secret,
-      pinLength: config.pin.length,
-      ttlMs: config.pin.ttlSeconds * 1000,
-      maxAttempts: config.pin.maxAttempts,
-      maxSendsPerChallenge: config.pin.maxSends,
-      resendCooldownMs: config.pin.resendCooldownSeconds * 1000,
-      phoneMaxFailures: config.phone.maxFailures,
-      phoneFailureWindowSeconds: config.phone.failureWindowSeconds,
-      phoneMaxConsecutiveFailures: config.phone.maxConsecutiveFailures,
-      phoneConsecutiveWindowSeconds: config.phone.consecutiveWindowSeconds,
-      phoneMaxSends: config.phone.maxSends,
-      phoneSendWindowSeconds: config.phone.sendWindowSeconds,
-      trustTtlSeconds: config.trustTtlSeconds,
-      // From the create script to the delivery record: two spend-counter steps, the SMS (its
-      // whole deadline), the record itself; plus a second for clocks and event-loop delays.
-      deliveryGraceMs: snsSendDeadlineMs(config.sms) + 3 * config.redis.commandTimeoutMs + 1000,
-      brand: config.sms.brand,
-      defaultLocale: config.defaultLocale,
-      defaultCountry: config.defaultCountry,
-      enrolDefaults: { firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' },
-      ...config.smsSpend,
-      testNumbers: config.testNumbers,
-    },
+    policy: config.verification,
   }))
 }, { name: 'verification', dependencies: ['metrics', 'redis'] })
