@@ -1,0 +1,194 @@
+import { loadConfig } from '../../../services/auth/src/config.ts'
+import type {
+  Caller,
+  CallerRegistry,
+  ChallengeStore,
+  CreateOutcome,
+  ResendOutcome,
+  SendUndo,
+  SmsMessage,
+  SmsSender,
+  SpendCounter,
+  SpendCounters,
+  TakeOutcome,
+  VerificationEvents,
+  VerifyOutcome,
+} from '../../../services/auth/src/core/ports.ts'
+import type {
+  AddItemOutcome,
+  OrderSession,
+  PinDecryptor,
+  DecryptOutcome,
+  SessionStore,
+} from '../../../services/auth/src/core/session-ports.ts'
+
+// Small fakes of the core's ports for unit tests: each answers what the test scripts and
+// records what it was asked. None re-implements the Redis scripts: a test says what the store
+// answers, and checks what the core does with it.
+
+/** The policies as the service configures them by default (the core's units), for tests to override. */
+export const defaults = loadConfig({ NODE_ENV: 'test', PIN_HMAC_SECRET: 'unit-secret-0123456789-0123456789-0123' })
+
+/** An opaque undo handle, recognisable in assertions. */
+export const undoHandle = (name: string) => ({ name }) as unknown as SendUndo
+
+/** Answers queued for a method, taken in order; a call with nothing queued fails the test. */
+class Script<T> {
+  private queue: Array<T | Error> = []
+  then(...answers: Array<T | Error>): this {
+    this.queue.push(...answers)
+    return this
+  }
+  async next(method: string): Promise<T> {
+    const answer = this.queue.shift()
+    if (answer === undefined) throw new Error(`unit test: no scripted answer for ${method}`)
+    if (answer instanceof Error) throw answer
+    return answer
+  }
+}
+
+export function fakeChallengeStore() {
+  const script = {
+    create: new Script<CreateOutcome>(),
+    resend: new Script<ResendOutcome>(),
+    verify: new Script<VerifyOutcome>(),
+  }
+  const calls = {
+    create: [] as Parameters<ChallengeStore['create']>[],
+    resend: [] as Parameters<ChallengeStore['resend']>[],
+    verify: [] as Parameters<ChallengeStore['verify']>[],
+    undone: [] as SendUndo[],
+    delivered: [] as Array<{ id: string; digest: string }>,
+    unlocked: [] as string[],
+  }
+  let markDeliveredFails = false
+  const port: ChallengeStore = {
+    challengeId: (phone, token) => `ch:${phone}:${token}`,
+    isChallengeId: (id) => id.startsWith('ch:'),
+    isChallengeFor: (id, phone) => id.startsWith(`ch:${phone}:`),
+    create: (...args) => (calls.create.push(args), script.create.next('create')),
+    resend: (...args) => (calls.resend.push(args), script.resend.next('resend')),
+    verify: (...args) => (calls.verify.push(args), script.verify.next('verify')),
+    undoSend: async (undo) => void calls.undone.push(undo),
+    markDelivered: async (id, digest) => {
+      calls.delivered.push({ id, digest })
+      if (markDeliveredFails) throw new Error('redis gone')
+    },
+    clearPhoneLock: async (phone) => void calls.unlocked.push(phone),
+    get: async () => undefined,
+  }
+  return { port, script, calls, failMarkDelivered: () => void (markDeliveredFails = true) }
+}
+
+export function fakeSpendCounters() {
+  const script = new Script<TakeOutcome>()
+  const taken: SpendCounter[] = []
+  const givenBack: SpendCounter[] = []
+  const port: SpendCounters = {
+    take: (counter) => (taken.push(counter), script.next(`take(${counter.kind})`)),
+    giveBack: async (counter) => void givenBack.push(counter),
+  }
+  /** Every take answers 'taken' unless the test scripts otherwise. */
+  const fake = { port, script, taken, givenBack, roomy: () => fake }
+  fake.roomy = () => {
+    script.then(...Array.from({ length: 10 }, () => ({ kind: 'taken' }) as const))
+    return fake
+  }
+  return fake
+}
+
+export function fakeSms() {
+  const sent: SmsMessage[] = []
+  const failures: Error[] = []
+  const port: SmsSender = {
+    async send(message) {
+      const failure = failures.shift()
+      if (failure) throw failure
+      sent.push(message)
+    },
+  }
+  return { port, sent, failNext: (err = new Error('provider refused')) => void failures.push(err) }
+}
+
+export function fakeCallers(callers: Caller[] = []) {
+  const byPhone = new Map(callers.map((c) => [c.phone, c]))
+  const port: CallerRegistry = {
+    get: async (phone) => byPhone.get(phone),
+    put: async () => {
+      throw new Error('unit test: put is not scripted')
+    },
+    delete: async (phone) => byPhone.delete(phone),
+    findByEmail: async (email) => [...byPhone.values()].find((c) => c.email === email),
+  }
+  return { port }
+}
+
+/** Records every event the core reports, in order. */
+export function recordEvents() {
+  const seen: Array<[string, ...unknown[]]> = []
+  const on =
+    (name: string) =>
+    (...args: unknown[]) =>
+      void seen.push([name, ...args])
+  const events: Required<VerificationEvents> = {
+    issued: on('issued'),
+    resent: on('resent'),
+    verified: on('verified'),
+    smsFailed: on('smsFailed'),
+    smsRefused: on('smsRefused'),
+    testNumberUsed: on('testNumberUsed'),
+  }
+  return { events, seen }
+}
+
+/** A session store holding sessions in a map, with addItem scripted. */
+export function fakeSessionStore() {
+  const sessions = new Map<string, OrderSession>()
+  const addItem = new Script<AddItemOutcome>()
+  const put = (s: OrderSession) => (sessions.set(s.id, s), s)
+  const port: SessionStore = {
+    isSessionId: (id) => id.length > 0 && !id.includes('/'),
+    create: async (s, t) => (sessions.has(s.id) ? undefined : put(newSession(s, t.now))),
+    openForEmail: async (s, t) => {
+      const live = sessions.get(s.id)
+      return live?.email === s.email ? live : put(newSession(s, t.now))
+    },
+    get: async (id) => sessions.get(id),
+    bindChallenge: async (id, nonce, generation, challengeId, sentTo) => {
+      const s = sessions.get(id)
+      if (!s || s.nonce !== nonce) return undefined
+      return s.generation === generation ? put({ ...s, challengeId, sentTo, generation: generation + 1 }) : s
+    },
+    authenticate: async (id, nonce) => {
+      const s = sessions.get(id)
+      return s && s.nonce === nonce ? put({ ...s, authenticated: true, challengeId: undefined }) : undefined
+    },
+    addItem: () => addItem.next('addItem'),
+  }
+  return { port, sessions, put, addItem }
+}
+
+function newSession(
+  s: {
+    id: string
+    nonce: string
+    email: string | undefined
+    phone: string | undefined
+    locale: OrderSession['locale']
+  },
+  now: number,
+): OrderSession {
+  const { id, nonce, email, phone, locale } = s
+  const blank = { sentTo: undefined, authenticated: false, challengeId: undefined, generation: 0, items: [] }
+  return { id, nonce, email, phone, locale, ...blank, createdAt: now, expiresAt: now + 60_000 }
+}
+
+/** A decryptor that answers what the test scripts. */
+export function fakeDecryptor(answer: DecryptOutcome | Error): PinDecryptor {
+  return {
+    decrypt: async () => {
+      if (answer instanceof Error) throw answer
+      return answer
+    },
+  }
+}
