@@ -1,4 +1,5 @@
 import { loadConfig } from '../../../services/auth/src/config.ts'
+import { isPinlineError, type PinlineError } from '../../../services/auth/src/core/errors.ts'
 import type {
   Caller,
   CallerRegistry,
@@ -35,7 +36,7 @@ export const undoHandle = (name: string) => ({ name }) as unknown as SendUndo
 /** Answers queued for a method, taken in order; a call with nothing queued fails the test. */
 class Script<T> {
   private queue: Array<T | Error> = []
-  then(...answers: Array<T | Error>): this {
+  answer(...answers: Array<T | Error>): this {
     this.queue.push(...answers)
     return this
   }
@@ -66,9 +67,18 @@ export function fakeChallengeStore() {
     challengeId: (phone, token) => `ch:${phone}:${token}`,
     isChallengeId: (id) => id.startsWith('ch:'),
     isChallengeFor: (id, phone) => id.startsWith(`ch:${phone}:`),
-    create: (...args) => (calls.create.push(args), script.create.next('create')),
-    resend: (...args) => (calls.resend.push(args), script.resend.next('resend')),
-    verify: (...args) => (calls.verify.push(args), script.verify.next('verify')),
+    create: (...args) => {
+      calls.create.push(args)
+      return script.create.next('create')
+    },
+    resend: (...args) => {
+      calls.resend.push(args)
+      return script.resend.next('resend')
+    },
+    verify: (...args) => {
+      calls.verify.push(args)
+      return script.verify.next('verify')
+    },
     undoSend: async (undo) => void calls.undone.push(undo),
     markDelivered: async (id, digest) => {
       calls.delivered.push({ id, digest })
@@ -85,13 +95,16 @@ export function fakeSpendCounters() {
   const taken: SpendCounter[] = []
   const givenBack: SpendCounter[] = []
   const port: SpendCounters = {
-    take: (counter) => (taken.push(counter), script.next(`take(${counter.kind})`)),
+    take: (counter) => {
+      taken.push(counter)
+      return script.next(`take(${counter.kind})`)
+    },
     giveBack: async (counter) => void givenBack.push(counter),
   }
   /** Every take answers 'taken' unless the test scripts otherwise. */
   const fake = { port, script, taken, givenBack, roomy: () => fake }
   fake.roomy = () => {
-    script.then(...Array.from({ length: 10 }, () => ({ kind: 'taken' }) as const))
+    script.answer(...Array.from({ length: 10 }, () => ({ kind: 'taken' }) as const))
     return fake
   }
   return fake
@@ -145,7 +158,10 @@ export function recordEvents() {
 export function fakeSessionStore() {
   const sessions = new Map<string, OrderSession>()
   const addItem = new Script<AddItemOutcome>()
-  const put = (s: OrderSession) => (sessions.set(s.id, s), s)
+  const put = (s: OrderSession) => {
+    sessions.set(s.id, s)
+    return s
+  }
   const port: SessionStore = {
     isSessionId: (id) => id.length > 0 && !id.includes('/'),
     create: async (s, t) => (sessions.has(s.id) ? undefined : put(newSession(s, t.now))),
@@ -191,4 +207,14 @@ export function fakeDecryptor(answer: DecryptOutcome | Error): PinDecryptor {
       return answer
     },
   }
+}
+
+/** The PinlineError a call was refused with (fails the test if it resolved or threw anything else). */
+export async function refusal(p: Promise<unknown>): Promise<PinlineError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (!isPinlineError(err)) throw new Error(`expected a PinlineError, got ${String(err)}`)
+  return err
 }

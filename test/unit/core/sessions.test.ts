@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { isPinlineError, type PinlineError } from '../../../services/auth/src/core/errors.ts'
 import { createMenu } from '../../../services/auth/src/core/menu.ts'
 import type { ChallengeState } from '../../../services/auth/src/core/ports.ts'
 import type { OrderSession, PinDecryptor } from '../../../services/auth/src/core/session-ports.ts'
@@ -13,6 +12,7 @@ import {
   fakeSessionStore,
   fakeSms,
   fakeSpendCounters,
+  refusal,
   undoHandle,
 } from '../../support/core/fakes.ts'
 
@@ -61,15 +61,6 @@ const state = (): ChallengeState => ({
   status: 'pending',
 })
 
-async function refusal(p: Promise<unknown>): Promise<PinlineError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (!isPinlineError(err)) throw new Error(`expected a PinlineError, got ${String(err)}`)
-  return err
-}
-
 const session = (over: Partial<OrderSession> = {}): OrderSession => ({
   id: 's1',
   nonce: 'n1',
@@ -103,7 +94,7 @@ describe('requestPin', () => {
   it('no challenge yet: issues one to the phone found by e-mail and binds it to the session', async () => {
     const { sessions, challenges, sms, store } = setup()
     store.put(session())
-    challenges.script.create.then({ kind: 'created', state: state(), undo: undoHandle('u') })
+    challenges.script.create.answer({ kind: 'created', state: state(), undo: undoHandle('u') })
     const r = await sessions.requestPin('s1')
     expect(r.kind).toBe('sent')
     expect(sms.sent.map((m) => m.to)).toEqual([PHONE])
@@ -121,9 +112,15 @@ describe('requestPin', () => {
   it('a current challenge: a new PIN on it; within the cooldown the old PIN is pending, not an error', async () => {
     const { sessions, challenges, store } = setup()
     store.put(session({ challengeId: `ch:${PHONE}:t`, sentTo: PHONE, generation: 1 }))
-    challenges.script.resend.then({ kind: 'resent', state: state(), phone: PHONE, locale: 'en', undo: undoHandle('r') })
+    challenges.script.resend.answer({
+      kind: 'resent',
+      state: state(),
+      phone: PHONE,
+      locale: 'en',
+      undo: undoHandle('r'),
+    })
     expect((await sessions.requestPin('s1')).kind).toBe('sent')
-    challenges.script.resend.then({ kind: 'cooldown', retryAfterMs: 10_000 })
+    challenges.script.resend.answer({ kind: 'cooldown', retryAfterMs: 10_000 })
     expect(await sessions.requestPin('s1')).toMatchObject({
       kind: 'pending',
       reason: 'RESEND_COOLDOWN',
@@ -134,8 +131,8 @@ describe('requestPin', () => {
   it('a challenge that expired: a new one is issued in its place', async () => {
     const { sessions, challenges, store } = setup()
     store.put(session({ challengeId: `ch:${PHONE}:old`, generation: 1 }))
-    challenges.script.resend.then({ kind: 'not_found' })
-    challenges.script.create.then({ kind: 'created', state: state(), undo: undoHandle('u') })
+    challenges.script.resend.answer({ kind: 'not_found' })
+    challenges.script.create.answer({ kind: 'created', state: state(), undo: undoHandle('u') })
     const r = await sessions.requestPin('s1')
     expect(r.session.challengeId).not.toBe(`ch:${PHONE}:old`)
     expect(r.session.generation).toBe(2)
@@ -144,7 +141,7 @@ describe('requestPin', () => {
   it('a locked challenge is an error, not pending; an authenticated or missing session is refused', async () => {
     const { sessions, challenges, store } = setup()
     store.put(session({ challengeId: `ch:${PHONE}:t` }))
-    challenges.script.resend.then({ kind: 'locked', retryAfterMs: 1000 })
+    challenges.script.resend.answer({ kind: 'locked', retryAfterMs: 1000 })
     expect((await refusal(sessions.requestPin('s1'))).code).toBe('CHALLENGE_LOCKED')
     store.put(session({ id: 's2', authenticated: true }))
     expect((await refusal(sessions.requestPin('s2'))).code).toBe('SESSION_ALREADY_AUTHENTICATED')
@@ -158,7 +155,7 @@ describe('verifyPin', () => {
   it('approved: the session is authenticated and forgets the spent challenge', async () => {
     const { sessions, challenges, store } = setup()
     store.put(withChallenge())
-    challenges.script.verify.then({ kind: 'approved', attemptsLeft: 4, caller: undefined })
+    challenges.script.verify.answer({ kind: 'approved', attemptsLeft: 4, caller: undefined })
     const r = await sessions.verifyPin('s1', { pin: '123456' })
     expect(r).toMatchObject({
       status: 'approved',
@@ -170,7 +167,7 @@ describe('verifyPin', () => {
   it('rejected or locked: not authenticated, the session unchanged', async () => {
     const { sessions, challenges, store } = setup()
     store.put(withChallenge())
-    challenges.script.verify.then({ kind: 'rejected', attemptsLeft: 3 }, { kind: 'locked', retryAfterMs: 5000 })
+    challenges.script.verify.answer({ kind: 'rejected', attemptsLeft: 3 }, { kind: 'locked', retryAfterMs: 5000 })
     expect(await sessions.verifyPin('s1', { pin: '123456' })).toMatchObject({
       status: 'rejected',
       authenticated: false,
@@ -198,7 +195,7 @@ describe('verifyPin', () => {
       'INVALID_CIPHERTEXT',
     )
     expect(tampered.challenges.calls.verify).toHaveLength(0)
-    tampered.challenges.script.verify.then({ kind: 'rejected', attemptsLeft: 4 })
+    tampered.challenges.script.verify.answer({ kind: 'rejected', attemptsLeft: 4 })
     const err = await refusal(tampered.sessions.verifyPin('s1', { encryptedPin: 'AAAA' }))
     expect([err.code, err.message]).toEqual(['INVALID_CIPHERTEXT', expect.stringContaining('4 attempts left')])
     expect(tampered.challenges.calls.verify[0]![1]).toBe('!')
@@ -207,7 +204,7 @@ describe('verifyPin', () => {
   it('an encrypted PIN that decrypts is checked like a typed one; KMS down is its own error, nothing counted', async () => {
     const ok = setup({ decryptor: fakeDecryptor({ kind: 'plaintext', value: new TextEncoder().encode('123456') }) })
     ok.store.put(withChallenge())
-    ok.challenges.script.verify.then({ kind: 'approved', attemptsLeft: 4, caller: undefined })
+    ok.challenges.script.verify.answer({ kind: 'approved', attemptsLeft: 4, caller: undefined })
     expect(await ok.sessions.verifyPin('s1', { encryptedPin: 'AAAA' })).toMatchObject({ authenticated: true })
 
     const down = setup({ decryptor: fakeDecryptor(new Error('kms down')) })
@@ -224,7 +221,7 @@ describe('addItem', () => {
     ['limit', 'ORDER_LIMIT_REACHED'],
   ] as const)('the store says %s: %s', async (kind, code) => {
     const { sessions, store, menu } = setup()
-    store.addItem.then({ kind })
+    store.addItem.answer({ kind })
     const dish = menu.list('en')[0]!
     expect((await refusal(sessions.addItem('s1', dish.id))).code).toBe(code)
   })
@@ -233,7 +230,7 @@ describe('addItem', () => {
     const { sessions, store, menu } = setup()
     expect((await refusal(sessions.addItem('s1', 'a bicycle'))).code).toBe('UNKNOWN_MENU_ITEM')
     const dish = menu.list('en')[0]!
-    store.addItem.then({
+    store.addItem.answer({
       kind: 'added',
       session: session({ authenticated: true, items: [{ item: dish.id, quantity: 1 }] }),
     })

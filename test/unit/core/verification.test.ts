@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { isPinlineError, type PinlineError } from '../../../services/auth/src/core/errors.ts'
 import type { ChallengeState, VerifyOutcome } from '../../../services/auth/src/core/ports.ts'
 import { createVerification, type VerificationPolicy } from '../../../services/auth/src/core/verification.ts'
 import {
@@ -8,6 +7,7 @@ import {
   fakeChallengeStore,
   fakeSms,
   fakeSpendCounters,
+  refusal,
   recordEvents,
   undoHandle,
 } from '../../support/core/fakes.ts'
@@ -48,15 +48,6 @@ const pending = (over: Partial<ChallengeState> = {}): ChallengeState => ({
   ...over,
 })
 
-async function refusal(p: Promise<unknown>): Promise<PinlineError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (!isPinlineError(err)) throw new Error(`expected a PinlineError, got ${String(err)}`)
-  return err
-}
-
 describe('issue', () => {
   it('refuses a number it cannot read, and one outside the allowed countries, before the store is asked', async () => {
     const { v, store, seen } = setup({ allowedCountries: ['JP'] })
@@ -68,7 +59,7 @@ describe('issue', () => {
 
   it('created: counts the prefix and the day, sends the PIN, records the delivery', async () => {
     const { v, store, spend, sms, seen } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
     spend.roomy()
     const view = await v.issue({ phone: PHONE, locale: 'en' })
     expect(view).toMatchObject({
@@ -88,7 +79,7 @@ describe('issue', () => {
 
   it("takes the caller's language when the request names none", async () => {
     const { v, store, spend, sms } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
     spend.roomy()
     await v.issue({ phone: '+819011112222' })
     expect(store.calls.create[0]![0].locale).toBe('ja')
@@ -97,7 +88,7 @@ describe('issue', () => {
 
   it('the same idempotency key gives the same challenge id', async () => {
     const { v, store } = setup()
-    store.script.create.then({ kind: 'existing', state: pending() }, { kind: 'existing', state: pending() })
+    store.script.create.answer({ kind: 'existing', state: pending() }, { kind: 'existing', state: pending() })
     const a = await v.issue({ phone: PHONE, idempotencyKey: 'contact-1' })
     const b = await v.issue({ phone: PHONE, idempotencyKey: 'contact-1' })
     expect(a.challengeId).toBe(b.challengeId)
@@ -106,12 +97,12 @@ describe('issue', () => {
 
   it('existing: nothing is sent (sent false); a locked one is CHALLENGE_LOCKED', async () => {
     const { v, store, sms } = setup()
-    store.script.create.then({ kind: 'existing', state: pending({ sends: 2 }) })
+    store.script.create.answer({ kind: 'existing', state: pending({ sends: 2 }) })
     expect(await v.issue({ phone: PHONE })).toMatchObject({
       sent: false,
       sendsLeft: defaults.verification.maxSendsPerChallenge - 2,
     })
-    store.script.create.then({ kind: 'existing', state: pending({ status: 'locked' }) })
+    store.script.create.answer({ kind: 'existing', state: pending({ status: 'locked' }) })
     expect((await refusal(v.issue({ phone: PHONE }))).code).toBe('CHALLENGE_LOCKED')
     expect(sms.sent).toHaveLength(0)
   })
@@ -123,7 +114,7 @@ describe('issue', () => {
     ['phone_send_limit', 'PHONE_SEND_LIMIT'],
   ] as const)('%s: %s with Retry-After in whole seconds, nothing counted or sent', async (kind, code) => {
     const { v, store, spend, sms } = setup()
-    store.script.create.then({ kind, retryAfterMs: 1500 })
+    store.script.create.answer({ kind, retryAfterMs: 1500 })
     const err = await refusal(v.issue({ phone: PHONE }))
     expect([err.code, err.retryAfter]).toEqual([code, 2])
     expect([spend.taken, sms.sent]).toEqual([[], []])
@@ -131,7 +122,7 @@ describe('issue', () => {
 
   it('redeliver: a fresh PIN goes out, reported as a resend', async () => {
     const { v, store, spend, sms, seen } = setup()
-    store.script.create.then({ kind: 'redeliver', state: pending({ sends: 2 }), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'redeliver', state: pending({ sends: 2 }), undo: undoHandle('u') })
     spend.roomy()
     expect(await v.issue({ phone: PHONE })).toMatchObject({ sent: true })
     expect(sms.sent).toHaveLength(1)
@@ -140,7 +131,7 @@ describe('issue', () => {
 
   it('the provider refuses: SMS_SEND_FAILED, the write is undone and both counts given back', async () => {
     const { v, store, spend, sms, seen } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
     spend.roomy()
     sms.failNext()
     expect((await refusal(v.issue({ phone: PHONE }))).code).toBe('SMS_SEND_FAILED')
@@ -152,8 +143,8 @@ describe('issue', () => {
 
   it('the prefix is full: PREFIX_SEND_LIMIT, the write undone, nothing sent', async () => {
     const { v, store, spend, sms, seen } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
-    spend.script.then({ kind: 'full', retryAfterMs: 60_000 })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    spend.script.answer({ kind: 'full', retryAfterMs: 60_000 })
     const err = await refusal(v.issue({ phone: PHONE }))
     expect([err.code, err.retryAfter]).toEqual(['PREFIX_SEND_LIMIT', 60])
     expect([store.calls.undone, spend.givenBack, sms.sent]).toEqual([[undoHandle('u')], [], []])
@@ -162,8 +153,8 @@ describe('issue', () => {
 
   it('the day is full: SMS_BUDGET_EXCEEDED until midnight UTC, the prefix count given back', async () => {
     const { v, store, spend, sms } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
-    spend.script.then({ kind: 'taken' }, { kind: 'full', retryAfterMs: 1 })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    spend.script.answer({ kind: 'taken' }, { kind: 'full', retryAfterMs: 1 })
     const err = await refusal(v.issue({ phone: PHONE }))
     expect([err.code, err.retryAfter]).toEqual(['SMS_BUDGET_EXCEEDED', 12 * 3600])
     expect(spend.givenBack.map((c) => c.kind)).toEqual(['prefix'])
@@ -172,8 +163,8 @@ describe('issue', () => {
 
   it('the day counter fails: the error surfaces, the prefix count and the write are taken back', async () => {
     const { v, store, spend } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
-    spend.script.then({ kind: 'taken' }, new Error('redis gone'))
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    spend.script.answer({ kind: 'taken' }, new Error('redis gone'))
     await expect(v.issue({ phone: PHONE })).rejects.toThrow('redis gone')
     expect(spend.givenBack.map((c) => c.kind)).toEqual(['prefix'])
     expect(store.calls.undone).toEqual([undoHandle('u')])
@@ -181,7 +172,7 @@ describe('issue', () => {
 
   it('a lost delivery record does not fail the request', async () => {
     const { v, store, spend } = setup()
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
     spend.roomy()
     store.failMarkDelivered()
     expect(await v.issue({ phone: PHONE })).toMatchObject({ sent: true })
@@ -189,7 +180,7 @@ describe('issue', () => {
 
   it('a test number: its fixed code, no SMS, no spend, the use reported with the number masked', async () => {
     const { v, store, spend, sms, seen } = setup({ testNumbers: new Map([[PHONE, '123456']]) })
-    store.script.create.then({ kind: 'created', state: pending(), undo: undoHandle('u') })
+    store.script.create.answer({ kind: 'created', state: pending(), undo: undoHandle('u') })
     await v.issue({ phone: PHONE })
     expect([sms.sent, spend.taken]).toEqual([[], []])
     expect(store.calls.delivered).toHaveLength(1)
@@ -208,7 +199,7 @@ describe('resend', () => {
     const { v, store } = setup()
     expect((await refusal(v.resend('nope'))).code).toBe('CHALLENGE_NOT_FOUND')
     expect(store.calls.resend).toHaveLength(0)
-    store.script.resend.then({ kind: 'not_found' })
+    store.script.resend.answer({ kind: 'not_found' })
     expect((await refusal(v.resend(id))).code).toBe('CHALLENGE_NOT_FOUND')
   })
 
@@ -220,7 +211,7 @@ describe('resend', () => {
     ['phone_send_limit', 'PHONE_SEND_LIMIT'],
   ] as const)('%s: %s with Retry-After', async (kind, code) => {
     const { v, store, sms } = setup()
-    store.script.resend.then({ kind, retryAfterMs: 29_001 })
+    store.script.resend.answer({ kind, retryAfterMs: 29_001 })
     const err = await refusal(v.resend(id))
     expect([err.code, err.retryAfter]).toEqual([code, 30])
     expect(sms.sent).toHaveLength(0)
@@ -228,7 +219,7 @@ describe('resend', () => {
 
   it('resent: the new PIN goes to the stored number in the stored language', async () => {
     const { v, store, spend, sms, seen } = setup()
-    store.script.resend.then({
+    store.script.resend.answer({
       kind: 'resent',
       state: pending({ sends: 2 }),
       phone: PHONE,
@@ -244,7 +235,7 @@ describe('resend', () => {
 
   it('a country taken off the allow-list since the issue: DESTINATION_NOT_ALLOWED, the resend undone', async () => {
     const { v, store, sms } = setup({ allowedCountries: ['GB'] })
-    store.script.resend.then({ kind: 'resent', state: pending(), phone: PHONE, locale: 'en', undo: undoHandle('r') })
+    store.script.resend.answer({ kind: 'resent', state: pending(), phone: PHONE, locale: 'en', undo: undoHandle('r') })
     expect((await refusal(v.resend(id))).code).toBe('DESTINATION_NOT_ALLOWED')
     expect([store.calls.undone, sms.sent]).toEqual([[undoHandle('r')], []])
   })
@@ -285,14 +276,14 @@ describe('verify', () => {
     ],
   ])('the store says %j: the client gets %j', async (outcome, result, event) => {
     const { v, store, seen } = setup()
-    store.script.verify.then(outcome)
+    store.script.verify.answer(outcome)
     expect(await v.verify(id, '123456')).toEqual(result)
     expect(seen).toEqual([['verified', event]])
   })
 
   it('a gone challenge is CHALLENGE_NOT_FOUND; a malformed id never reaches the store', async () => {
     const { v, store, seen } = setup()
-    store.script.verify.then({ kind: 'not_found' })
+    store.script.verify.answer({ kind: 'not_found' })
     expect((await refusal(v.verify(id, '123456'))).code).toBe('CHALLENGE_NOT_FOUND')
     expect((await refusal(v.verify('nope', '123456'))).code).toBe('CHALLENGE_NOT_FOUND')
     expect(store.calls.verify).toHaveLength(1)
@@ -301,7 +292,7 @@ describe('verify', () => {
 
   it('passes the digest of the PIN, the limits and the enrolment defaults in one call', async () => {
     const { v, store } = setup()
-    store.script.verify.then({ kind: 'rejected', attemptsLeft: 4 }, { kind: 'rejected', attemptsLeft: 3 })
+    store.script.verify.answer({ kind: 'rejected', attemptsLeft: 4 }, { kind: 'rejected', attemptsLeft: 3 })
     await v.verify(id, '123456')
     await v.verify(id, '654321')
     const [[, first, now, limits, enrol], [, second]] = store.calls.verify as [
@@ -317,14 +308,14 @@ describe('verify', () => {
 
   it('failAttempt counts a failure with a digest no PIN can have', async () => {
     const { v, store } = setup()
-    store.script.verify.then({ kind: 'rejected', attemptsLeft: 2 })
+    store.script.verify.answer({ kind: 'rejected', attemptsLeft: 2 })
     expect(await v.failAttempt(id)).toEqual({ status: 'rejected', attemptsLeft: 2 })
     expect(store.calls.verify[0]![1]).toBe('!')
   })
 
   it('a test number reports its use on verify', async () => {
     const { v, store, seen } = setup({ testNumbers: new Map([[PHONE, '123456']]) })
-    store.script.verify.then({ kind: 'rejected', attemptsLeft: 4 })
+    store.script.verify.answer({ kind: 'rejected', attemptsLeft: 4 })
     await v.verify(id, '000000')
     expect(seen[0]).toEqual(['testNumberUsed', { phone: expect.stringMatching(/5678$/), action: 'verify' }])
   })
