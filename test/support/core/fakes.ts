@@ -48,6 +48,9 @@ class Script<T> {
   }
 }
 
+/** The fake store's challenge ids: like the real ones, they start with their number's part. */
+export const fakeChallengeId = (phone: string, token: string) => `ch-${phone.slice(1)}-${token}`
+
 export function fakeChallengeStore() {
   const script = {
     create: new Script<CreateOutcome>(),
@@ -64,9 +67,9 @@ export function fakeChallengeStore() {
   }
   let markDeliveredFails = false
   const port: ChallengeStore = {
-    challengeId: (phone, token) => `ch:${phone}:${token}`,
-    isChallengeId: (id) => id.startsWith('ch:'),
-    isChallengeFor: (id, phone) => id.startsWith(`ch:${phone}:`),
+    challengeId: fakeChallengeId,
+    isChallengeId: (id) => id.startsWith('ch-'),
+    isChallengeFor: (id, phone) => id.startsWith(fakeChallengeId(phone, '')),
     create: (...args) => {
       calls.create.push(args)
       return script.create.next('create')

@@ -7,6 +7,7 @@ import { createVerification } from '../../../services/auth/src/core/verification
 import {
   defaults,
   fakeCallers,
+  fakeChallengeId,
   fakeChallengeStore,
   fakeDecryptor,
   fakeSessionStore,
@@ -111,7 +112,7 @@ describe('requestPin', () => {
 
   it('a current challenge: a new PIN on it; within the cooldown the old PIN is pending, not an error', async () => {
     const { sessions, challenges, store } = setup()
-    store.put(session({ challengeId: `ch:${PHONE}:t`, sentTo: PHONE, generation: 1 }))
+    store.put(session({ challengeId: fakeChallengeId(PHONE, 't'), sentTo: PHONE, generation: 1 }))
     challenges.script.resend.answer({
       kind: 'resent',
       state: state(),
@@ -130,17 +131,17 @@ describe('requestPin', () => {
 
   it('a challenge that expired: a new one is issued in its place', async () => {
     const { sessions, challenges, store } = setup()
-    store.put(session({ challengeId: `ch:${PHONE}:old`, generation: 1 }))
+    store.put(session({ challengeId: fakeChallengeId(PHONE, 'old'), generation: 1 }))
     challenges.script.resend.answer({ kind: 'not_found' })
     challenges.script.create.answer({ kind: 'created', state: state(), undo: undoHandle('u') })
     const r = await sessions.requestPin('s1')
-    expect(r.session.challengeId).not.toBe(`ch:${PHONE}:old`)
+    expect(r.session.challengeId).not.toBe(fakeChallengeId(PHONE, 'old'))
     expect(r.session.generation).toBe(2)
   })
 
   it('a locked challenge is an error, not pending; an authenticated or missing session is refused', async () => {
     const { sessions, challenges, store } = setup()
-    store.put(session({ challengeId: `ch:${PHONE}:t` }))
+    store.put(session({ challengeId: fakeChallengeId(PHONE, 't') }))
     challenges.script.resend.answer({ kind: 'locked', retryAfterMs: 1000 })
     expect((await refusal(sessions.requestPin('s1'))).code).toBe('CHALLENGE_LOCKED')
     store.put(session({ id: 's2', authenticated: true }))
@@ -150,7 +151,7 @@ describe('requestPin', () => {
 })
 
 describe('verifyPin', () => {
-  const withChallenge = () => session({ challengeId: `ch:${PHONE}:t`, sentTo: PHONE, generation: 1 })
+  const withChallenge = () => session({ challengeId: fakeChallengeId(PHONE, 't'), sentTo: PHONE, generation: 1 })
 
   it('approved: the session is authenticated and forgets the spent challenge', async () => {
     const { sessions, challenges, store } = setup()

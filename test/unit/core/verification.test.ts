@@ -4,6 +4,7 @@ import { createVerification, type VerificationPolicy } from '../../../services/a
 import {
   defaults,
   fakeCallers,
+  fakeChallengeId,
   fakeChallengeStore,
   fakeSms,
   fakeSpendCounters,
@@ -193,7 +194,7 @@ describe('issue', () => {
 })
 
 describe('resend', () => {
-  const id = `ch:${PHONE}:token`
+  const id = fakeChallengeId(PHONE, 'token')
 
   it('an id that is not one is CHALLENGE_NOT_FOUND without asking the store; so is a gone one', async () => {
     const { v, store } = setup()
@@ -242,7 +243,7 @@ describe('resend', () => {
 })
 
 describe('verify', () => {
-  const id = `ch:${PHONE}:token`
+  const id = fakeChallengeId(PHONE, 'token')
 
   it.each(['12345', '1234567', '12a456', '１２３４５６', ''])(
     '%j is INVALID_PIN_FORMAT and costs no attempt',
@@ -326,7 +327,7 @@ describe('admin and lookups', () => {
     const { v, store } = setup()
     await v.unlockPhone('+81 90-1234-5678')
     expect(store.calls.unlocked).toEqual([PHONE])
-    expect(v.isChallengeFor(`ch:${PHONE}:t`, '+81 90 1234 5678')).toBe(true)
-    expect(v.isChallengeFor(`ch:${PHONE}:t`, '+819011112222')).toBe(false)
+    expect(v.isChallengeFor(fakeChallengeId(PHONE, 't'), '+81 90 1234 5678')).toBe(true)
+    expect(v.isChallengeFor(fakeChallengeId(PHONE, 't'), '+819011112222')).toBe(false)
   })
 })
