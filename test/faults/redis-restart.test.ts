@@ -1,8 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/app/service-process.ts'
-import { call, eventually, serviceEnv } from '../support/app/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStandIn, serviceEnv, startRedisServer, startService, startSnsStandIn } from '../support/processes.ts'
 
 // Redis is killed (SIGKILL: a crash, nothing flushed beyond what appendfsync always wrote) and
 // started again on the same port and dir, under a running service.

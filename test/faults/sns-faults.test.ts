@@ -4,6 +4,7 @@ import { startService, type ServiceProcess } from '../support/app/service-proces
 import { call, serviceEnv } from '../support/app/service-env.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { stopAll } from '../support/processes.ts'
 
 // The real service process sends through the real @aws-sdk/client-sns to the SNS stand-in, with
 // SMS_TIMEOUT_MS=300 and SMS_MAX_ATTEMPTS=3 (the SDK's retries with backoff, for answers that say
@@ -21,10 +22,7 @@ beforeAll(async () => {
     PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
   }))
 })
-afterAll(async () => {
-  await svc?.stop()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
 
 const issue = (phone: string) => call(svc.url, 'POST', '/v1/pins', { phone })

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 // Enrolment (a PIN approved with enrol: true) only ever extends a caller's trust, and the
@@ -13,13 +13,7 @@ const nextEmail = () => `trust-${emails++}-${Math.random().toString(36).slice(2,
 const DAY = 86_400_000
 const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
 const get = async (phone: string) => (await t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })).json()

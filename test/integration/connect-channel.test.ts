@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
 import { loadEvent } from '../support/events/load.ts'
 import { freePort } from '../support/app/free-port.ts'
-import { auth, buildTestApp, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { auth, buildTestApp, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
@@ -18,13 +18,7 @@ async function call(event: unknown, app: TestApp = t) {
   return expectStringMap(res.json())
 }
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 describe('the shared Connect fixtures, as they are', () => {
   it('Developer Guide event: its +1234567890 is not a valid number, so INVALID_PHONE and nothing written', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { loadFlow, runFlow, type Flow } from '../support/events/flow-runner.ts'
-import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { auth, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 // connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
@@ -14,13 +14,7 @@ let t: TestApp
 const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 /** One call from `phone`: the flow's Lambda is the channel, reached as the shim reaches it. */
 function dial(phone: string | null, keys: Array<string | (() => string)> = [], app: TestApp = t) {

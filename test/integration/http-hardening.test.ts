@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
+shareTestApp({}, (app) => (t = app))
 
 const json = { ...auth, 'content-type': 'application/json' }
 

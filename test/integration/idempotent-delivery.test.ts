@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import { pinDigest } from '../../services/auth/src/core/pin.ts'
 import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
 import { lexEvent, slot } from '../support/events/lex-events.ts'
-import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/app/test-app.ts'
+import { auth, TEST_SECRET, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 // An idempotent issue (Connect's sendPin keyed by the contact, an order session's PIN keyed by
@@ -15,13 +15,7 @@ import { phoneSequence } from '../support/app/phones.ts'
 let t: TestApp
 const nextPhone = phoneSequence('70', 60000000)
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 const grace = () => t.app.verification.policy.deliveryGraceMs
 
@@ -49,6 +43,16 @@ async function connect(event: unknown) {
 }
 
 const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), 's'))
+
+/** A sendPin whose SMS the provider holds: `first` is its pending answer, once the send has started. */
+async function sendPinHeld() {
+  const phone = nextPhone()
+  const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
+  const hold = t.sms.holdNext()
+  const first = connect(event)
+  await hold.reached
+  return { phone, event, hold, first }
+}
 
 describe('Connect sendPin (idempotent per contact)', () => {
   it('(a) the challenge exists but its SMS never went out: a retry is SMS_SEND_IN_PROGRESS with retryAfterSeconds, not Success', async () => {
@@ -78,11 +82,7 @@ describe('Connect sendPin (idempotent per contact)', () => {
   })
 
   it('(b) a retry while the first sendPin waits on the provider is SMS_SEND_IN_PROGRESS; the provider then fails, and the next retry sends a PIN that verifies', async () => {
-    const phone = nextPhone()
-    const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
-    const hold = t.sms.holdNext()
-    const first = connect(event)
-    await hold.reached
+    const { phone, event, hold, first } = await sendPinHeld()
     const retry = await connect(event)
     expect(retry).toMatchObject({ lambdaResult: 'Error', errorCode: 'SMS_SEND_IN_PROGRESS' })
     hold.fail()
@@ -95,11 +95,7 @@ describe('Connect sendPin (idempotent per contact)', () => {
   })
 
   it('(b) the provider then accepts: the retry after delivery answers Success with the same challenge and sends nothing more', async () => {
-    const phone = nextPhone()
-    const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
-    const hold = t.sms.holdNext()
-    const first = connect(event)
-    await hold.reached
+    const { event, hold, first } = await sendPinHeld()
     expect((await connect(event)).errorCode).toBe('SMS_SEND_IN_PROGRESS')
     hold.accept()
     const sent = await first

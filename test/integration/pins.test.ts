@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
 const nextPhone = phoneSequence('90', 10000000)
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 async function issue(body: Record<string, unknown>) {
   return t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: body })

@@ -1,40 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
-import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { loggerOptions } from '../../services/auth/src/logging.ts'
-import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { encryptPin, OTHER_KEY, PIN_KEY, tamper, useKmsStandIn } from '../support/stand-ins/kms-client.ts'
+import type { KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
 import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
-// The seed's text modality: the client encrypts the PIN with KMS (EncryptionContext
+// The Lex bot's text modality: the client encrypts the PIN with KMS (EncryptionContext
 // {challengeId}) and sends the ciphertext. Real @aws-sdk/client-kms on both sides, against
 // the wire-level KMS stand-in (real AES-GCM, so tampering and wrong contexts really fail).
 
-const KEY = 'pinline-pins'
-const OTHER_KEY = 'someone-elses-key'
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+const KEY = PIN_KEY
 let kms: KmsStandIn
 let t: TestApp
 const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
-const savedEnv = { ...process.env }
 
-/** What the browser does with its encrypt-only Cognito credentials. */
-async function encrypt(plaintext: string, challengeId: string, keyId = KEY): Promise<string> {
-  const client = new KMSClient({ region: 'us-east-1', endpoint: kms.url, credentials })
-  const out = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext), EncryptionContext: { challengeId } }))
-  return Buffer.from(out.CiphertextBlob!).toString('base64')
-}
-
-function tamper(b64: string): string {
-  const blob = Buffer.from(b64, 'base64')
-  blob[blob.length - 1]! ^= 0x01
-  return blob.toString('base64')
-}
+const encrypt = (plaintext: string, challengeId: string, keyId = KEY) => encryptPin(kms, plaintext, challengeId, keyId)
 
 /** A phone session with a PIN sent: its id, challenge id and the PIN. */
 async function pinnedSession(app: TestApp) {
@@ -49,17 +35,11 @@ const verify = (app: TestApp, sessionId: string, payload: object) =>
   app.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/pin/verify`, headers: auth, payload })
 const attempts = async (app: TestApp, challengeId: string) => (await app.app.verification.status(challengeId))?.attempts
 
+useKmsStandIn((stand) => (kms = stand))
 beforeAll(async () => {
-  kms = await startKmsStandIn({ keyIds: [KEY, OTHER_KEY] })
-  // The service's KMS client takes its endpoint, region and credentials from the SDK's chain.
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })
   t = await buildTestApp({ KMS_KEY_ID: KEY, KMS_TIMEOUT_MS: '300', PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50' })
 })
-afterAll(async () => {
-  await t.app.close()
-  await kms.close()
-  process.env = savedEnv
-})
+afterAll(() => t.app.close())
 beforeEach(() => kms.setDown(false))
 
 describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {

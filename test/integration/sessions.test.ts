@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/app/free-port.ts'
-import { auth, buildTestApp, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
@@ -22,13 +22,7 @@ async function verifiedSession(app = t) {
   return sessionId as string
 }
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 describe('POST /v1/sessions', () => {
   it('creates an unverified, empty session that expires SESSION_TTL_SECONDS (900) from now', async () => {

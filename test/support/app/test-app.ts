@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { inject, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, beforeEach, inject, onTestFinished } from 'vitest'
 import { buildApp } from '../../../services/auth/src/app.ts'
 import { loadConfig, type Config } from '../../../services/auth/src/config.ts'
 import type { SmsMessage, SmsSender } from '../../../services/auth/src/core/ports.ts'
@@ -100,6 +100,22 @@ export async function useTestApp(env: Record<string, string> = {}, opts: { sms?:
   const t = await buildTestApp(env, opts)
   onTestFinished(() => t.app.close())
   return t
+}
+
+/**
+ * One app for all the tests of a file: built before the first, closed after the last, its SMS
+ * record emptied before each. `use` receives it: `shareTestApp(env, (app) => (t = app))`.
+ */
+export function shareTestApp(env: Record<string, string>, use: (t: TestApp) => void): void {
+  let shared: TestApp | undefined
+  beforeAll(async () => {
+    shared = await buildTestApp(env)
+    use(shared)
+  })
+  afterAll(() => shared?.app.close())
+  beforeEach(() => {
+    if (shared) shared.sms.sent.length = 0
+  })
 }
 
 /**

@@ -1,8 +1,10 @@
 import { loadConfig } from '../../../services/auth/src/config.ts'
 import { isPinlineError, type PinlineError } from '../../../services/auth/src/core/errors.ts'
+import { createVerification, type VerificationPolicy } from '../../../services/auth/src/core/verification.ts'
 import type {
   Caller,
   CallerRegistry,
+  ChallengeState,
   ChallengeStore,
   CreateOutcome,
   ResendOutcome,
@@ -220,4 +222,32 @@ export async function refusal(p: Promise<unknown>): Promise<PinlineError> {
   )
   if (!isPinlineError(err)) throw new Error(`expected a PinlineError, got ${String(err)}`)
   return err
+}
+
+/** A pending challenge as the store reports it, sent at `now`. */
+export function challengeState(now: number, over: Partial<ChallengeState> = {}): ChallengeState {
+  return { id: 'x', attempts: 0, sends: 1, lastSentAt: now, expiresAt: now + 300_000, status: 'pending', ...over }
+}
+
+/** The verification core on fake ports, at a fixed time. */
+export function fakeVerification(opts: {
+  now: number
+  callers?: Caller[]
+  policy?: Partial<VerificationPolicy>
+  events?: VerificationEvents
+}) {
+  const store = fakeChallengeStore()
+  const spend = fakeSpendCounters()
+  const sms = fakeSms()
+  const callers = fakeCallers(opts.callers)
+  const verification = createVerification({
+    store: store.port,
+    callers: callers.port,
+    sms: sms.port,
+    spend: spend.port,
+    policy: { ...defaults.verification, ...opts.policy },
+    ...(opts.events ? { events: opts.events } : {}),
+    now: () => opts.now,
+  })
+  return { verification, store, spend, sms, callers }
 }

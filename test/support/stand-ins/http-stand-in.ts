@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenOnLoopback } from './listen.ts'
 
 export type HttpStandIn = { url: string; close(): Promise<void> }
 
@@ -17,11 +17,7 @@ export async function startHttpStandIn(
       res.end(`stand-in failure: ${err instanceof Error ? err.stack : String(err)}`)
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>

@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import { listenOnLoopback } from './listen.ts'
 
 export type Direction = 'up' | 'down'
 /**
@@ -63,16 +63,13 @@ export async function startLatencyProxy(target: { host?: string; port: number })
     pipe(client, upstream, 'up')
     pipe(upstream, client, 'down')
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
+  const port = await listenOnLoopback(server)
 
   const dropConnections = () => {
     for (const s of sockets) s.destroy()
   }
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     setLatency: (l) => void (latency = l),
     dropConnections,
     close: () =>

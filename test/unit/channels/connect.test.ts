@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createConnectChannel } from '../../../services/auth/src/channels/connect/channel.ts'
 import { errorMap } from '../../../services/auth/src/channels/connect/string-map.ts'
 import { PinlineError } from '../../../services/auth/src/core/errors.ts'
-import type { ChallengeState } from '../../../services/auth/src/core/ports.ts'
-import { createVerification } from '../../../services/auth/src/core/verification.ts'
-import {
-  defaults,
-  fakeCallers,
-  fakeChallengeId,
-  fakeChallengeStore,
-  fakeSms,
-  fakeSpendCounters,
-  refusal,
-  undoHandle,
-} from '../../support/core/fakes.ts'
+import { challengeState, fakeChallengeId, fakeVerification, refusal, undoHandle } from '../../support/core/fakes.ts'
 import { connectEvent, expectStringMap } from '../../support/events/connect-events.ts'
 
 // The Connect channel through the core's ports: each action's answers, and what a flow gets
@@ -22,32 +11,12 @@ import { connectEvent, expectStringMap } from '../../support/events/connect-even
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0)
 const KNOWN = '+819011112222'
 const caller = { phone: KNOWN, firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja', enrolledAt: 1 }
-const state = (): ChallengeState => ({
-  id: 'x',
-  attempts: 0,
-  sends: 1,
-  lastSentAt: NOW,
-  expiresAt: NOW + 300_000,
-  status: 'pending',
-})
+const state = () => challengeState(NOW)
 
 function setup(callerIdAuth: 'trust' | 'verify' = 'trust') {
-  const store = fakeChallengeStore()
-  const sms = fakeSms()
-  const verification = createVerification({
-    store: store.port,
-    callers: fakeCallers([caller]).port,
-    sms: sms.port,
-    spend: fakeSpendCounters().roomy().port,
-    policy: defaults.verification,
-    now: () => NOW,
-  })
-  const channel = createConnectChannel({
-    verification,
-    callers: fakeCallers([caller]).port,
-    callerIdAuth,
-    now: () => NOW,
-  })
+  const { verification, store, spend, sms, callers } = fakeVerification({ now: NOW, callers: [caller] })
+  spend.roomy()
+  const channel = createConnectChannel({ verification, callers: callers.port, callerIdAuth, now: () => NOW })
   return { channel, store, sms }
 }
 

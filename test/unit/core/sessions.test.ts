@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { createMenu } from '../../../services/auth/src/core/menu.ts'
-import type { ChallengeState } from '../../../services/auth/src/core/ports.ts'
 import type { OrderSession, PinDecryptor } from '../../../services/auth/src/core/session-ports.ts'
 import { createOrderSessions } from '../../../services/auth/src/core/sessions.ts'
-import { createVerification } from '../../../services/auth/src/core/verification.ts'
 import {
+  challengeState,
   defaults,
-  fakeCallers,
   fakeChallengeId,
-  fakeChallengeStore,
   fakeDecryptor,
   fakeSessionStore,
-  fakeSms,
-  fakeSpendCounters,
+  fakeVerification,
   refusal,
   undoHandle,
 } from '../../support/core/fakes.ts'
@@ -25,21 +21,18 @@ const PHONE = '+819012345678'
 const EMAIL = 'someone@example.com'
 
 function setup(opts: { decryptor?: PinDecryptor } = {}) {
-  const challenges = fakeChallengeStore()
-  const spend = fakeSpendCounters().roomy()
-  const sms = fakeSms()
-  const callers = fakeCallers([
-    { phone: PHONE, email: EMAIL, firstName: 'A', lastName: 'B', custLevel: '', language: 'en', enrolledAt: 1 },
-  ])
+  const caller = {
+    phone: PHONE,
+    email: EMAIL,
+    firstName: 'A',
+    lastName: 'B',
+    custLevel: '',
+    language: 'en',
+    enrolledAt: 1,
+  }
+  const { verification, store: challenges, spend, sms, callers } = fakeVerification({ now: NOW, callers: [caller] })
+  spend.roomy()
   const store = fakeSessionStore()
-  const verification = createVerification({
-    store: challenges.port,
-    callers: callers.port,
-    sms: sms.port,
-    spend: spend.port,
-    policy: defaults.verification,
-    now: () => NOW,
-  })
   const menu = createMenu(defaults.menu)
   const sessions = createOrderSessions({
     store: store.port,
@@ -53,14 +46,7 @@ function setup(opts: { decryptor?: PinDecryptor } = {}) {
   return { sessions, challenges, sms, store, menu }
 }
 
-const state = (): ChallengeState => ({
-  id: 'x',
-  attempts: 0,
-  sends: 1,
-  lastSentAt: NOW,
-  expiresAt: NOW + 300_000,
-  status: 'pending',
-})
+const state = () => challengeState(NOW)
 
 const session = (over: Partial<OrderSession> = {}): OrderSession => ({
   id: 's1',

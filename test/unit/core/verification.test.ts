@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { ChallengeState, VerifyOutcome } from '../../../services/auth/src/core/ports.ts'
-import { createVerification, type VerificationPolicy } from '../../../services/auth/src/core/verification.ts'
+import type { VerificationPolicy } from '../../../services/auth/src/core/verification.ts'
 import {
+  challengeState,
   defaults,
-  fakeCallers,
   fakeChallengeId,
-  fakeChallengeStore,
-  fakeSms,
-  fakeSpendCounters,
-  refusal,
+  fakeVerification,
   recordEvents,
+  refusal,
   undoHandle,
 } from '../../support/core/fakes.ts'
 
@@ -18,36 +16,22 @@ import {
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0)
 const PHONE = '+819012345678'
-
-function setup(policy: Partial<VerificationPolicy> = {}) {
-  const store = fakeChallengeStore()
-  const spend = fakeSpendCounters()
-  const sms = fakeSms()
-  const { events, seen } = recordEvents()
-  const callers = fakeCallers([
-    { phone: '+819011112222', firstName: 'A', lastName: 'B', custLevel: 'Gold', language: 'ja', enrolledAt: 1 },
-  ])
-  const v = createVerification({
-    store: store.port,
-    callers: callers.port,
-    sms: sms.port,
-    spend: spend.port,
-    policy: { ...defaults.verification, ...policy },
-    events,
-    now: () => NOW,
-  })
-  return { v, store, spend, sms, seen }
+const JA_CALLER = {
+  phone: '+819011112222',
+  firstName: 'A',
+  lastName: 'B',
+  custLevel: 'Gold',
+  language: 'ja',
+  enrolledAt: 1,
 }
 
-const pending = (over: Partial<ChallengeState> = {}): ChallengeState => ({
-  id: 'x',
-  attempts: 0,
-  sends: 1,
-  lastSentAt: NOW,
-  expiresAt: NOW + 300_000,
-  status: 'pending',
-  ...over,
-})
+function setup(policy: Partial<VerificationPolicy> = {}) {
+  const { events, seen } = recordEvents()
+  const fake = fakeVerification({ now: NOW, policy, events, callers: [JA_CALLER] })
+  return { v: fake.verification, ...fake, seen }
+}
+
+const pending = (over: Partial<ChallengeState> = {}) => challengeState(NOW, over)
 
 describe('issue', () => {
   it('refuses a number it cannot read, and one outside the allowed countries, before the store is asked', async () => {
