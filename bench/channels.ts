@@ -5,6 +5,7 @@ import { PIN, benchCaller, seedCallers, type BenchContext } from './lib/fixtures
 import { measureMemory, type MemoryFigure } from './lib/memory.ts'
 import { connectLookupEvent, lexMenuEvent } from './lib/channel-events.ts'
 import type { Scenario } from './lib/scenario.ts'
+import { CHALLENGE } from '../services/auth/src/adapters/redis/challenges/fields.ts'
 
 /** Connect `lookup` for an enrolled caller: what every inbound call costs. */
 export const connectLookup = (route = '/v1/channels/connect'): Scenario => ({
@@ -40,7 +41,7 @@ export async function authenticatedSessions(ctx: BenchContext, emails: string[],
     const sessionId = String(created.body.sessionId)
     const sent = await ctx.api('POST', `${sessions}/${sessionId}/pin`, {})
     const challengeId = String(sent.body.challengeId)
-    await ctx.redis.hset(ctx.keys.challenge(challengeId), 'h', pinDigest(ctx.secret, challengeId, PIN))
+    await ctx.redis.hset(ctx.keys.challenge(challengeId), CHALLENGE.digest, pinDigest(ctx.secret, challengeId, PIN))
     const verified = await ctx.api('POST', `${sessions}/${sessionId}/pin/verify`, { pin: PIN })
     if (verified.body.authenticated !== true) throw new Error(`session ${i} did not authenticate: ${JSON.stringify(verified.body)}`)
     ids[i] = sessionId

@@ -10,6 +10,7 @@ import { startService, type ServiceProcess } from '../support/app/service-proces
 import { call, eventually, serviceEnv } from '../support/app/service-env.ts'
 import { TEST_SECRET } from '../support/app/test-app.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { CHALLENGE } from '../../services/auth/src/adapters/redis/challenges/fields.ts'
 
 // The service reaches Redis through a TCP proxy that holds traffic back or cuts it. Its
 // REDIS_COMMAND_TIMEOUT_MS is 300 ms: the deadline every Redis step must meet.
@@ -48,7 +49,7 @@ async function challenge(phone: string) {
 }
 /** Attempts recorded on the challenge; undefined once it is gone. */
 const attemptsInRedis = async (id: string) => {
-  const a = await direct.hget(keys.challenge(id), 'a')
+  const a = await direct.hget(keys.challenge(id), CHALLENGE.attempts)
   return a === null ? undefined : Number(a)
 }
 

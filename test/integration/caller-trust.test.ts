@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { auth, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { CALLER } from '../../services/auth/src/adapters/redis/callers/fields.ts'
 
 // Enrolment (a PIN approved with enrol: true) only ever extends a caller's trust, and the
 // e-mail -> phone index never outlives, nor dies before, the caller it names.
@@ -18,7 +19,7 @@ shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
 const get = async (phone: string) => (await t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })).json()
 const ttl = (phone: string) => t.app.redis.pttl(t.app.keys.caller(phone))
-const emailOf = (phone: string) => t.app.redis.hget(t.app.keys.caller(phone), 'email')
+const emailOf = (phone: string) => t.app.redis.hget(t.app.keys.caller(phone), CALLER.email)
 
 /** A PIN with enrol: true, approved. */
 async function enrolByPin(phone: string) {

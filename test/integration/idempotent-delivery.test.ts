@@ -6,6 +6,8 @@ import { connectEvent, expectStringMap } from '../support/events/connect-events.
 import { lexEvent, slot } from '../support/events/lex-events.ts'
 import { auth, TEST_SECRET, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { CHALLENGE } from '../../services/auth/src/adapters/redis/challenges/fields.ts'
+import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
 // An idempotent issue (Connect's sendPin keyed by the contact, an order session's PIN keyed by
 // its generation) must never answer "sent" for a challenge whose SMS was not delivered:
@@ -42,7 +44,7 @@ async function connect(event: unknown) {
   return expectStringMap(res.json())
 }
 
-const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), 's'))
+const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), CHALLENGE.sends))
 
 /** A sendPin whose SMS the provider holds: `first` is its pending answer, once the send has started. */
 async function sendPinHeld() {
@@ -111,7 +113,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
 
   async function session(phone: string) {
     const { sessionId } = (await post('/v1/sessions', { phone })).json()
-    const nonce = await t.app.redis.hget(t.app.keys.session(sessionId), 'n')
+    const nonce = await t.app.redis.hget(t.app.keys.session(sessionId), SESSION.nonce)
     return { sessionId: sessionId as string, key: ['session', sessionId, nonce, 0].join('\0') }
   }
 
@@ -125,7 +127,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
     expect(Number(early.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(grace() / 1000))
     expect(t.sms.sent).toHaveLength(0)
     // The same challenge, stale: as if the grace had passed.
-    await t.app.redis.hset(t.app.keys.challenge(id), 't', String(Date.now() - grace() - 1000))
+    await t.app.redis.hset(t.app.keys.challenge(id), CHALLENGE.lastSentAt, String(Date.now() - grace() - 1000))
     const late = await post(`/v1/sessions/${s.sessionId}/pin`)
     expect(late.statusCode).toBe(201)
     expect(late.json().challengeId).toBe(id)

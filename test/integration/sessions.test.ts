@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/app/free-port.ts'
 import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
 let t: TestApp
 const nextPhone = phoneSequence('70', 40000000)
@@ -75,11 +76,11 @@ describe('GET /v1/sessions/{id}', () => {
     const { sessionId } = (await create({ phone: nextPhone() }, short)).json()
     const key = short.app.keys.session(sessionId)
     // As if it had been created 14 minutes ago: one minute of its life is left.
-    await short.app.redis.hset(key, 'c', String(Date.now() - 14 * 60_000))
+    await short.app.redis.hset(key, SESSION.createdAt, String(Date.now() - 14 * 60_000))
     const res = await call(short, 'GET', `/v1/sessions/${sessionId}`)
     expect(Date.parse(res.json().expiresAt) - Date.now()).toBeLessThanOrEqual(60_000)
     expect(await short.app.redis.pttl(key)).toBeLessThanOrEqual(60_000)
-    await short.app.redis.hset(key, 'c', String(Date.now() - 16 * 60_000))
+    await short.app.redis.hset(key, SESSION.createdAt, String(Date.now() - 16 * 60_000))
     expect((await call(short, 'GET', `/v1/sessions/${sessionId}`)).statusCode).toBe(404)
     expect(await short.app.redis.exists(key)).toBe(0)
   })
