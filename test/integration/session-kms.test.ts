@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFinished } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { loggerOptions } from '../../services/auth/src/logging.ts'
@@ -211,33 +211,30 @@ describe('logs', () => {
     })
     const sms = recordingSms()
     const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
+    onTestFinished(() => app.close())
     const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix, logs: () => logs }
-    try {
-      const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
-      await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
-      const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
-        app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
-      const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
-      const first = sms.lastPin(c.phone)
-      await event({}, { Pin: slot(wrong(first)) })
-      const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
-      await event({ encryptedPin: tampered })
-      const encrypted = await encrypt(sms.lastPin(c.phone), challengeId)
-      kms.setDown(true)
-      await event({ encryptedPin: encrypted })
-      kms.setDown(false)
-      expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
-      const s = await pinnedSession(logged)
-      expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
+    const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
+    await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
+    const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
+      app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
+    const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
+    const first = sms.lastPin(c.phone)
+    await event({}, { Pin: slot(wrong(first)) })
+    const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
+    await event({ encryptedPin: tampered })
+    const encrypted = await encrypt(sms.lastPin(c.phone), challengeId)
+    kms.setDown(true)
+    await event({ encryptedPin: encrypted })
+    kms.setDown(false)
+    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
+    const s = await pinnedSession(logged)
+    expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
 
-      // The paths ran and were logged (the KMS outage at error level), without the secrets.
-      expect(logs).toContain('lex turn')
-      expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
-      for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
-        expect(logs).not.toContain(secret)
-      }
-    } finally {
-      await app.close()
+    // The paths ran and were logged (the KMS outage at error level), without the secrets.
+    expect(logs).toContain('lex turn')
+    expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
+    for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
+      expect(logs).not.toContain(secret)
     }
   })
 })

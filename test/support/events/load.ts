@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 
-// Real events under test/events/<source>/ (copied verbatim from AWS samples and
-// ../shared/fixtures), loaded by name; tests build variants from them rather than writing
+// Real events under test/events/<source>/ (copied verbatim from AWS documentation and
+// samples), loaded by name; tests build variants from them rather than writing
 // events by hand.
 const EVENTS = {
   connect: ['connect-lambda-devguide-example', 'connect-powertools-min-nulls'],
