@@ -7,11 +7,16 @@ export function connectLookupEvent(phone: string, contactId = '4a573372-1f28-4e2
     Name: 'ContactFlowEvent',
     Details: {
       ContactData: {
-        Attributes: {}, Channel: 'VOICE', ContactId: contactId, InitialContactId: contactId, InitiationMethod: 'INBOUND',
+        Attributes: {},
+        Channel: 'VOICE',
+        ContactId: contactId,
+        InitialContactId: contactId,
+        InitiationMethod: 'INBOUND',
         CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
         SystemEndpoint: { Address: '+815012345678', Type: 'TELEPHONE_NUMBER' },
         InstanceARN: 'arn:aws:connect:ap-northeast-1:123456789012:instance/00000000-0000-0000-0000-000000000000',
-        Queue: null, PreviousContactId: contactId,
+        Queue: null,
+        PreviousContactId: contactId,
       },
       Parameters: { action: 'lookup' },
     },
@@ -22,12 +27,30 @@ export function connectLookupEvent(phone: string, contactId = '4a573372-1f28-4e2
 export function lexMenuEvent(email: string, sessionId = 'bench-session') {
   const intent = { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' }
   return {
-    messageVersion: '1.0', invocationSource: 'DialogCodeHook', inputMode: 'Text',
-    responseContentType: 'text/plain; charset=utf-8', sessionId, inputTranscript: 'What is on the menu?',
-    bot: { id: 'BENCHBOT01', name: 'pinline', aliasId: 'TSTALIASID', aliasName: 'TestBotAlias', localeId: 'en_US', version: 'DRAFT' },
+    messageVersion: '1.0',
+    invocationSource: 'DialogCodeHook',
+    inputMode: 'Text',
+    responseContentType: 'text/plain; charset=utf-8',
+    sessionId,
+    inputTranscript: 'What is on the menu?',
+    bot: {
+      id: 'BENCHBOT01',
+      name: 'pinline',
+      aliasId: 'TSTALIASID',
+      aliasName: 'TestBotAlias',
+      localeId: 'en_US',
+      version: 'DRAFT',
+    },
     interpretations: [{ intent, nluConfidence: 1 }],
     sessionState: { intent, sessionAttributes: { email } },
-    transcriptions: [{ transcription: 'What is on the menu?', transcriptionConfidence: 1, resolvedContext: { intent: 'GetFoodMenu' }, resolvedSlots: {} }],
+    transcriptions: [
+      {
+        transcription: 'What is on the menu?',
+        transcriptionConfidence: 1,
+        resolvedContext: { intent: 'GetFoodMenu' },
+        resolvedSlots: {},
+      },
+    ],
   }
 }
 

@@ -8,7 +8,10 @@ function documentedVariables(): string[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const section = readme.split(/^## /m).find((s) => s.startsWith('Configuration'))
   if (!section) throw new Error('README.md has no Configuration section')
-  const firstCells = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|')[1] ?? '')
+  const firstCells = section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => l.split('|')[1] ?? '')
   const names = firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!))
   return names.filter((name) => !name.startsWith('AWS_'))
 }

@@ -20,7 +20,10 @@ describe('Redis scripts', () => {
 
   it.each(scripts)('%s reads KEYS and ARGV only in its opening lines, in order', (_, { lua }) => {
     const lines = lua.split('\n')
-    const opening = lines.slice(0, lines.findIndex((l) => !INPUT.test(l)))
+    const opening = lines.slice(
+      0,
+      lines.findIndex((l) => !INPUT.test(l)),
+    )
     const positions = opening.map((l) => /(KEYS|ARGV)\[(\d+)\]/.exec(l)!.slice(1).join(''))
     const expected = [
       ...opening.filter((l) => l.includes('KEYS[')).map((_, i) => `KEYS${i + 1}`),

@@ -7,21 +7,32 @@ import { Type, type Static } from 'typebox'
 
 // Any JSON is taken: an event the channel cannot use still gets a Lex Close/Failed answer,
 // because a 400 here would reach the user as Lex's generic failure.
-export const LexEvent = Type.Unknown({ description: 'An Amazon Lex V2 code-hook event (DialogCodeHook or FulfillmentCodeHook), as the Lambda shim receives it' })
+export const LexEvent = Type.Unknown({
+  description:
+    'An Amazon Lex V2 code-hook event (DialogCodeHook or FulfillmentCodeHook), as the Lambda shim receives it',
+})
 
-export const LexResponse = Type.Object({
-  sessionState: Type.Object({
-    sessionAttributes: Type.Record(Type.String(), Type.String(), { description: 'The incoming attributes, with auth, uuid and currentOrder from the server session' }),
-    dialogAction: Type.Object({ type: Type.String({ description: 'Close or ElicitSlot' }), slotToElicit: Type.Optional(Type.String()) }),
-    intent: Type.Object({
-      name: Type.String(),
-      state: Type.String({ description: 'Fulfilled, Failed or InProgress' }),
-      confirmationState: Type.String(),
-      slots: Type.Record(Type.String(), Type.Unknown()),
+export const LexResponse = Type.Object(
+  {
+    sessionState: Type.Object({
+      sessionAttributes: Type.Record(Type.String(), Type.String(), {
+        description: 'The incoming attributes, with auth, uuid and currentOrder from the server session',
+      }),
+      dialogAction: Type.Object({
+        type: Type.String({ description: 'Close or ElicitSlot' }),
+        slotToElicit: Type.Optional(Type.String()),
+      }),
+      intent: Type.Object({
+        name: Type.String(),
+        state: Type.String({ description: 'Fulfilled, Failed or InProgress' }),
+        confirmationState: Type.String(),
+        slots: Type.Record(Type.String(), Type.Unknown()),
+      }),
+      activeContexts: Type.Optional(Type.Array(Type.Unknown())),
     }),
-    activeContexts: Type.Optional(Type.Array(Type.Unknown())),
-  }),
-  messages: Type.Array(Type.Object({ contentType: Type.Literal('PlainText'), content: Type.String() })),
-}, { title: 'LexV2Response' })
+    messages: Type.Array(Type.Object({ contentType: Type.Literal('PlainText'), content: Type.String() })),
+  },
+  { title: 'LexV2Response' },
+)
 
 export type LexResponse = Static<typeof LexResponse>

@@ -57,7 +57,9 @@ export function defineScript<R>() {
     const lua = `${luaInputs(spec.keys, spec.argv)}${spec.prelude ?? ''}${spec.lua}`
     const run: Script<K, A, R> = async (redis, keys, args) => {
       if (!(spec.name in redis)) redis.defineCommand(spec.name, { numberOfKeys: spec.keys.length, lua })
-      const command = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<string>>)[spec.name]!
+      const command = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<string>>)[
+        spec.name
+      ]!
       const reply = await command.call(redis, ...spec.keys.map((k) => keys[k]), ...argNames.map((a) => args[a]))
       return JSON.parse(reply) as R
     }
