@@ -6,6 +6,7 @@ import { startRedisServer } from '../support/redis/redis-server.ts'
 import { startService, type ServiceProcess } from '../support/app/service-process.ts'
 import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { stopAll } from '../support/processes.ts'
 
 // A whole call as Amazon Connect would make it: the bundled shim (dist/shims/connect.mjs as
 // `npm run build` makes it) -> the real server process (NODE_ENV=production) -> Redis, with
@@ -40,8 +41,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   vi.restoreAllMocks()
-  await service?.stop()
-  await sns?.close()
+  await stopAll(service, sns)
   bundle?.remove()
 })
 

@@ -170,9 +170,9 @@ export function fakeSessionStore() {
   const port: SessionStore = {
     isSessionId: (id) => id.length > 0 && !id.includes('/'),
     create: async (s, t) => (sessions.has(s.id) ? undefined : put(newSession(s, t.now))),
-    openForEmail: async (s, t) => {
+    openForContact: async (s, t) => {
       const live = sessions.get(s.id)
-      return live?.email === s.email ? live : put(newSession(s, t.now))
+      return live && live.email === s.email && live.phone === s.phone ? live : put(newSession(s, t.now))
     },
     get: async (id) => sessions.get(id),
     bindChallenge: async (id, nonce, generation, challengeId, sentTo) => {
@@ -185,6 +185,9 @@ export function fakeSessionStore() {
       return s && s.nonce === nonce ? put({ ...s, authenticated: true, challengeId: undefined }) : undefined
     },
     addItem: () => addItem.next('addItem'),
+    // Turns run one at a time in these tests: every turn may go, and nothing is kept.
+    beginTurn: async () => ({ kind: 'go' }),
+    endTurn: async () => undefined,
   }
   return { port, sessions, put, addItem }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLexChannel } from '../../../services/auth/src/channels/lex/channel.ts'
 import { botTexts } from '../../../services/auth/src/channels/lex/messages.ts'
+import { message } from '../../../services/auth/src/channels/lex/response.ts'
 import { type ErrorCode, PinlineError } from '../../../services/auth/src/core/errors.ts'
 import { createMenu } from '../../../services/auth/src/core/menu.ts'
 import type { OrderSessions } from '../../../services/auth/src/core/sessions.ts'
@@ -22,6 +23,11 @@ function channelFailingWith(err: unknown) {
     requestPin: fail,
     verifyPin: fail,
     addItem: fail,
+    // One turn at a time is the store's business: here every turn simply runs.
+    channelTurn: async (_c: string, _p: string[], _f: string, run: () => Promise<{ answer: string }>) => ({
+      kind: 'ran',
+      answer: (await run()).answer,
+    }),
   } as unknown as OrderSessions
   const logged: object[] = []
   const log = { info: () => undefined, error: (obj: object) => void logged.push(obj) }
@@ -56,7 +62,8 @@ describe('Lex: what the user is told when a call fails', () => {
     expect(outcome).toBe(code)
     expect(response.sessionState.dialogAction).toEqual({ type: 'Close' })
     expect(response.sessionState.intent.state).toBe('Failed')
-    expect(response.messages).toEqual([{ contentType: 'PlainText', content: text }])
+    // A text turn: the message as plain text (the texts carry marks for speech).
+    expect(response.messages).toEqual([message(text, false)])
     expect(response.sessionState.sessionAttributes.auth).toBe('false')
     // Refusals are the user's; only a failure of the service (5xx) is logged as an error.
     expect(logged).toHaveLength(new PinlineError(code).statusCode >= 500 ? 1 : 0)
@@ -66,7 +73,7 @@ describe('Lex: what the user is told when a call fails', () => {
     const { turn, logged } = channelFailingWith(new TypeError('boom'))
     const { response, outcome } = await turn()
     expect(outcome).toBe('error')
-    expect(response.messages[0]!.content).toBe(en.unavailable)
+    expect(response.messages).toEqual([message(en.unavailable, false)])
     expect(logged).toHaveLength(1)
   })
 

@@ -19,7 +19,9 @@ export const LexResponse = Type.Object(
         description: 'The incoming attributes, with auth, uuid and currentOrder from the server session',
       }),
       dialogAction: Type.Object({
-        type: Type.String({ description: 'Close or ElicitSlot' }),
+        type: Type.String({
+          description: 'Close, ElicitSlot, or ElicitIntent (a voice turn after an item is added: "anything else?")',
+        }),
         slotToElicit: Type.Optional(Type.String()),
       }),
       intent: Type.Object({
@@ -30,7 +32,14 @@ export const LexResponse = Type.Object(
       }),
       activeContexts: Type.Optional(Type.Array(Type.Unknown())),
     }),
-    messages: Type.Array(Type.Object({ contentType: Type.Literal('PlainText'), content: Type.String() })),
+    messages: Type.Array(
+      Type.Object({
+        contentType: Type.Union([Type.Literal('PlainText'), Type.Literal('SSML')], {
+          description: 'SSML (<speak>…</speak>) on voice turns (inputMode Speech or DTMF), PlainText on text turns',
+        }),
+        content: Type.String(),
+      }),
+    ),
   },
   { title: 'LexV2Response' },
 )

@@ -15,5 +15,11 @@ export const SESSION = {
   createdAt: 'c',
 } as const
 
+/** A conversation's last turn (beside its session, in the session's slot): what it was and its answer. */
+export const LAST_TURN = {
+  fingerprint: 'h',
+  answer: 'a',
+} as const
+
 /** A session as the scripts answer it: its fields by name, as stored (strings). */
 export type StoredSession = Partial<Record<keyof typeof SESSION, string>>

@@ -1,5 +1,5 @@
 import { defineScript, luaTable } from '../script.ts'
-import { SESSION, type StoredSession } from './fields.ts'
+import { LAST_TURN, SESSION, type StoredSession } from './fields.ts'
 
 // The order session scripts: one hash per session in a slot of its own. Every script slides
 // the idle TTL, capped by what is left of the maximum age, and answers the session by name.
@@ -31,8 +31,8 @@ export type SessionReply<S extends string, R extends string = never> =
   | { status: R }
 
 /**
- * create: a new session unless the id exists. email: the live session if it belongs to `email`,
- * else a new one in its place.
+ * create: a new session unless the id exists. contact: the live session if it belongs to
+ * `email` and `phone`, else a new one in its place.
  */
 export const openSession = defineScript<SessionReply<'ok', 'exists'>>()({
   name: 'plSessionOpen',
@@ -52,7 +52,8 @@ export const openSession = defineScript<SessionReply<'ok', 'exists'>>()({
 local ttl = live(session)
 if ttl then
   if mode == 'create' then return refuse('exists') end
-  if redis.call('HGET', session, S.email) == email then return reply('ok', session, ttl) end
+  local who = redis.call('HMGET', session, S.email, S.phone)
+  if who[1] == email and who[2] == phone then return reply('ok', session, ttl) end
   redis.call('DEL', session)
 end
 redis.call('HSET', session, S.nonce, nonce, S.email, email, S.phone, phone, S.sentTo, '', S.locale, locale,
@@ -124,5 +125,43 @@ else
 end
 redis.call('HSET', session, S.items, cjson.encode(lines))
 return reply('added', session, ttl)
+`,
+})
+
+// One turn of a conversation at a time, and an identical turn (a retry, a double tap) answered
+// with the first one's answer instead of being run again.
+
+export type TurnBeginReply = { kind: 'replay'; answer: string } | { kind: 'go' } | { kind: 'busy' }
+
+/** The kept answer if the last turn had this fingerprint, else the lock under `token`, else busy. */
+export const beginTurn = defineScript<TurnBeginReply>()({
+  name: 'plTurnBegin',
+  keys: ['lock', 'last'],
+  argv: { fingerprint: 'string', token: 'string', lockMs: 'number' },
+  prelude: luaTable('T', LAST_TURN),
+  lua: `
+local kept = redis.call('HMGET', last, T.fingerprint, T.answer)
+if kept[1] == fingerprint and kept[2] then return cjson.encode({kind = 'replay', answer = kept[2]}) end
+if redis.call('SET', lock, token, 'NX', 'PX', lockMs) then return cjson.encode({kind = 'go'}) end
+return cjson.encode({kind = 'busy'})
+`,
+})
+
+/** Releases the lock if it is still `token`'s, keeping `answer` ('' = nothing) for `keepMs`. */
+export const endTurn = defineScript<{ released: boolean }>()({
+  name: 'plTurnEnd',
+  keys: ['lock', 'last'],
+  argv: { token: 'string', fingerprint: 'string', answer: 'string', keepMs: 'number' },
+  prelude: luaTable('T', LAST_TURN),
+  lua: `
+if redis.call('GET', lock) ~= token then return cjson.encode({released = false}) end
+if answer == '' then
+  redis.call('DEL', last)
+else
+  redis.call('HSET', last, T.fingerprint, fingerprint, T.answer, answer)
+  redis.call('PEXPIRE', last, keepMs)
+end
+redis.call('DEL', lock)
+return cjson.encode({released = true})
 `,
 })

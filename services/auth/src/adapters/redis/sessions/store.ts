@@ -10,7 +10,16 @@ import type {
 } from '../../../core/session-ports.ts'
 import type { Keys } from '../keys.ts'
 import type { StoredSession } from './fields.ts'
-import { addItem, authenticateSession, bindChallenge, getSession, openSession, type SessionReply } from './scripts.ts'
+import {
+  addItem,
+  authenticateSession,
+  beginTurn,
+  bindChallenge,
+  endTurn,
+  getSession,
+  openSession,
+  type SessionReply,
+} from './scripts.ts'
 
 function parseLines(json: string | undefined): OrderLine[] {
   const raw = JSON.parse(json || '[]') as Array<{ i: string; q: number }> | Record<string, never>
@@ -43,7 +52,7 @@ const fromReply = (id: string, r: SessionReply<string, string>, now: number, ok:
 export function createSessionStore(redis: Redis, keys: Keys): SessionStore {
   const key = (id: string) => ({ session: keys.session(id) })
   const timing = (t: SessionTiming) => ({ now: t.now, idleTtlMs: t.idleTtlMs, maxAgeMs: t.maxAgeMs })
-  const open = async (mode: 'create' | 'email', s: NewSession, t: SessionTiming) => {
+  const open = async (mode: 'create' | 'contact', s: NewSession, t: SessionTiming) => {
     const args = { mode, nonce: s.nonce, email: s.email ?? '', phone: s.phone ?? '', locale: s.locale }
     return fromReply(s.id, await openSession(redis, key(s.id), { ...timing(t), ...args }), t.now, 'ok')
   }
@@ -53,8 +62,8 @@ export function createSessionStore(redis: Redis, keys: Keys): SessionStore {
 
     create: (s, t) => open('create', s, t),
 
-    async openForEmail(s, t) {
-      const session = await open('email', s, t)
+    async openForContact(s, t) {
+      const session = await open('contact', s, t)
       if (!session) throw new Error('session open script replied without a session')
       return session
     },
@@ -79,6 +88,14 @@ export function createSessionStore(redis: Redis, keys: Keys): SessionStore {
       if (r.status === 'not_found' || r.status === 'not_authenticated' || r.status === 'limit')
         return { kind: r.status }
       throw new Error(`unexpected reply from add-item script: ${String(r.status)}`)
+    },
+
+    beginTurn(id, fingerprint, token, lockMs) {
+      return beginTurn(redis, keys.forTurn(id), { fingerprint, token, lockMs })
+    },
+
+    async endTurn(id, token, fingerprint, answer, keepMs) {
+      await endTurn(redis, keys.forTurn(id), { token, fingerprint, answer: answer ?? '', keepMs })
     },
   }
 }

@@ -12,7 +12,7 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
     // HTTP limits would throttle a busy bot. The PIN send and attempt caps still apply inside.
     config: { rateLimit: false },
     schema: {
-      tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood)',
+      tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood, FinishOrder)',
       description: 'Always answers 200 with a Lex V2 response once authorised, even when the event is unusable or a dependency fails: the message then says what happened.',
       body: LexEvent, response: { 200: LexResponse, ...commonErrors },
     },
