@@ -23,6 +23,7 @@ import type {
   PinDecryptor,
   DecryptOutcome,
   SessionStore,
+  TurnStart,
 } from '../../../services/auth/src/core/session-ports.ts'
 
 // Small fakes of the core's ports for unit tests: each answers what the test scripts and
@@ -163,6 +164,8 @@ export function recordEvents() {
 export function fakeSessionStore() {
   const sessions = new Map<string, OrderSession>()
   const addItem = new Script<AddItemOutcome>()
+  const turns: TurnStart[] = []
+  const ended: Array<{ id: string; fingerprint: string; answer: string | undefined }> = []
   const put = (s: OrderSession) => {
     sessions.set(s.id, s)
     return s
@@ -185,11 +188,11 @@ export function fakeSessionStore() {
       return s && s.nonce === nonce ? put({ ...s, authenticated: true, challengeId: undefined }) : undefined
     },
     addItem: () => addItem.next('addItem'),
-    // Turns run one at a time in these tests: every turn may go, and nothing is kept.
-    beginTurn: async () => ({ kind: 'go' }),
-    endTurn: async () => undefined,
+    // A turn may go unless the test scripts another start.
+    beginTurn: async () => turns.shift() ?? { kind: 'go' },
+    endTurn: async (id, token, fingerprint, answer) => void ended.push({ id, fingerprint, answer }),
   }
-  return { port, sessions, put, addItem }
+  return { port, sessions, put, addItem, turns, ended }
 }
 
 function newSession(

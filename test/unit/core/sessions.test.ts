@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { PinlineError } from '../../../services/auth/src/core/errors.ts'
 import { createMenu } from '../../../services/auth/src/core/menu.ts'
 import type { OrderSession, PinDecryptor } from '../../../services/auth/src/core/session-ports.ts'
 import { createOrderSessions } from '../../../services/auth/src/core/sessions.ts'
@@ -222,5 +223,53 @@ describe('addItem', () => {
       session: session({ authenticated: true, items: [{ item: dish.id, quantity: 1 }] }),
     })
     expect((await sessions.addItem('s1', dish.name.toUpperCase())).item.id).toBe(dish.id)
+  })
+})
+
+describe('channels', () => {
+  it('openChannel by number: only for a registered caller, before anything is written', async () => {
+    const { sessions, store } = setup()
+    const err = await refusal(
+      sessions.openChannel('lex', ['bot', 'alias', 'c1'], { phone: '+819099998888', locale: 'en' }),
+    )
+    expect(err.code).toBe('CONTACT_NOT_FOUND')
+    expect(store.sessions.size).toBe(0)
+    const s = await sessions.openChannel('lex', ['bot', 'alias', 'c1'], { phone: '+81 90 1234 5678', locale: 'ja' })
+    expect(s).toMatchObject({ phone: PHONE, email: undefined, locale: 'ja' })
+  })
+
+  it('openChannel by e-mail: the same conversation finds the same session; none at all is INVALID_EMAIL', async () => {
+    const { sessions } = setup()
+    const a = await sessions.openChannel('lex', ['b', 'a', 'c2'], { email: 'Someone@Example.com', locale: 'en' })
+    const b = await sessions.openChannel('lex', ['b', 'a', 'c2'], { email: EMAIL, locale: 'en' })
+    expect(b.nonce).toBe(a.nonce) // the same session, not a new one under the same id
+    expect((await refusal(sessions.openChannel('lex', ['b', 'a', 'c2'], { locale: 'en' }))).code).toBe('INVALID_EMAIL')
+  })
+
+  it('channelTurn: runs the turn and keeps a keepable answer; a kept identical turn is replayed', async () => {
+    const { sessions, store } = setup()
+    const ran = await sessions.channelTurn('lex', ['b', 'a', 'c3'], 'fp', async () => ({ answer: 'A', keep: true }))
+    expect(ran).toEqual({ kind: 'ran', answer: 'A' })
+    expect(store.ended).toEqual([{ id: expect.any(String), fingerprint: 'fp', answer: 'A' }])
+    store.turns.push({ kind: 'replay', answer: 'A' })
+    const again = await sessions.channelTurn('lex', ['b', 'a', 'c3'], 'fp', async () => {
+      throw new Error('must not run twice')
+    })
+    expect(again).toEqual({ kind: 'replayed', answer: 'A' })
+  })
+
+  it('channelTurn: a failed turn releases the lock and keeps nothing, and its error surfaces', async () => {
+    const { sessions, store } = setup()
+    const turn = sessions.channelTurn('lex', ['b', 'a', 'c4'], 'fp', async () => {
+      throw new PinlineError('DEPENDENCY_UNAVAILABLE')
+    })
+    expect((await refusal(turn)).code).toBe('DEPENDENCY_UNAVAILABLE')
+    expect(store.ended).toEqual([{ id: expect.any(String), fingerprint: 'fp', answer: undefined }])
+  })
+
+  it('channelTurn: a turn that must not be kept (a refusal worth retrying) is released with nothing kept', async () => {
+    const { sessions, store } = setup()
+    await sessions.channelTurn('lex', ['b', 'a', 'c5'], 'fp', async () => ({ answer: 'later', keep: false }))
+    expect(store.ended[0]!.answer).toBeUndefined()
   })
 })
