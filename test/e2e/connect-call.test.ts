@@ -39,11 +39,8 @@ beforeAll(async () => {
   ;[service, bundle] = await Promise.all([startService(serviceEnv(inject('redisUrl'), sns)), bundleShim('connect')])
   shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler
 })
-afterAll(async () => {
-  vi.restoreAllMocks()
-  await stopAll(service, sns)
-  bundle?.remove()
-})
+afterAll(() => stopAll(service, sns, bundle))
+afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
 
 const pinIn = (message: string) => message.match(/\b(\d{6})\b/)![1]!
 

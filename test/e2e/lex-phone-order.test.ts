@@ -36,11 +36,8 @@ beforeAll(async () => {
   ])
   shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler as unknown as LexHandler
 })
-afterAll(async () => {
-  vi.restoreAllMocks()
-  await stopAll(service, sns)
-  bundle?.remove()
-})
+afterAll(() => stopAll(service, sns, bundle))
+afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
 
 const spoken = (r: Json): string => r.messages[0].content.replace(/<[^>]+>/g, '').replace(/&apos;/g, "'")
 const order = (r: Json) => JSON.parse(r.sessionState.sessionAttributes.currentOrder)

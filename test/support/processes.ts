@@ -5,11 +5,14 @@ export { startService, type ServiceProcess } from './app/service-process.ts'
 export { startRedisServer, type RedisProcess } from './redis/redis-server.ts'
 export { startSnsStandIn, type SnsStandIn } from './stand-ins/sns-stand-in.ts'
 
-type Running = { stop(): Promise<void> } | { close(): Promise<void> }
+type Running = { stop(): Promise<void> } | { close(): Promise<void> } | { remove(): void }
 
 /** Stops what a file started, in the order given (the service before what it talks to). */
 export async function stopAll(...running: Array<Running | undefined>): Promise<void> {
   for (const r of running) {
-    if (r) await ('stop' in r ? r.stop() : r.close())
+    if (!r) continue
+    if ('stop' in r) await r.stop()
+    else if ('close' in r) await r.close()
+    else r.remove()
   }
 }

@@ -190,7 +190,7 @@ export function fakeSessionStore() {
     addItem: () => addItem.next('addItem'),
     // A turn may go unless the test scripts another start.
     beginTurn: async () => turns.shift() ?? { kind: 'go' },
-    endTurn: async (id, token, fingerprint, answer) => void ended.push({ id, fingerprint, answer }),
+    endTurn: async (id, _token, fingerprint, answer) => void ended.push({ id, fingerprint, answer }),
   }
   return { port, sessions, put, addItem, turns, ended }
 }
