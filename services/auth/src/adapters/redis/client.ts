@@ -2,6 +2,8 @@ import { Redis } from 'ioredis'
 
 export interface RedisOptions {
   url: string
+  /** AUTH password (an ElastiCache AUTH token); overrides one in the URL. */
+  password?: string | undefined
   commandTimeoutMs: number
 }
 
@@ -16,6 +18,7 @@ export interface RedisOptions {
  */
 export function createRedis(opts: RedisOptions): Redis {
   return new Redis(opts.url, {
+    ...(opts.password === undefined ? {} : { password: opts.password }),
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
     maxRetriesPerRequest: 1,
