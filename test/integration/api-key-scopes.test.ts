@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 1 of the security review: every API key was an admin key.
 const SHIM = 'shim-key-0123456789abcdef'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { lexEvent } from '../support/lex-events.ts'
-import { auth, buildTestApp, keysOf, rateLimitKeysOf, type TestApp } from '../support/test-app.ts'
+import { lexEvent } from '../support/events/lex-events.ts'
+import { auth, buildTestApp, keysOf, rateLimitKeysOf, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 4 of the security review: the channel routes had no limit at all for any key.
 const apps: TestApp[] = []

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lexEvent, type Json } from '../support/lex-events.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { lexEvent, type Json } from '../support/events/lex-events.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Findings 8 and 11 of the security review (Lex): deeply nested events got a 500; and with no
 // server session, a client-forged uuid and currentOrder were echoed back.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 6 of the security review: 20 spoofed calls from one block of 1,000 numbers blocked PINs
 // for the other 999 for an hour. Known (enrolled) callers now have a prefix budget of their own.

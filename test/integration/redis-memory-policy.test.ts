@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { auth, buildTestApp } from '../support/test-app.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { auth, buildTestApp } from '../support/app/test-app.ts'
 
 // Finding 4 (memory): pinline needs maxmemory-policy noeviction. An evicting policy would drop
 // counters and locks when memory runs out (failing open); noeviction refuses writes (503).

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp } from '../support/test-app.ts'
+import { buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 7 of the security review: no header or request timeouts. A client trickling one header
 // line every 10 s held a connection for 80 s and more; 21,000 half-open requests exhausted the

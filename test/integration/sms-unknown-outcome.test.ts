@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SmsOutcomeUnknown } from '../../services/auth/src/core/ports.ts'
-import { auth, buildTestApp, recordingSms, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, recordingSms, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 5 of the security review: a send whose outcome is unknown (the provider timed out
 // after it may have accepted the SMS) must stay counted per number, prefix and day; only a

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseTrustProxy } from '../../services/auth/src/config.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 3 of the security review: TRUST_PROXY=true trusted every hop, so the per-IP limit
 // keyed on the client-written leftmost X-Forwarded-For (50 of 50 passed with a limit of 10).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptedRequestId } from '../../services/auth/src/app.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Findings 9 and 10 of the security review: /metrics grew a series per client-chosen purpose
 // (500 values, 504 series, never pruned); x-request-id was taken as-is (8 KB echoed and logged,

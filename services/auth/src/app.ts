@@ -8,10 +8,17 @@ import { AccessLog, loggerOptions } from './logging.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
-import services from './plugins/app/services.ts'
+import redis from './plugins/app/redis.ts'
+import verification from './plugins/app/verification.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
 import v1 from './routes/v1/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
 
 export interface AppOptions {
   config: Config
@@ -22,14 +29,16 @@ export interface AppOptions {
 export async function app(fastify: FastifyInstance, opts: AppOptions) {
   // JSON only: any other content type is a 415, not a body to guess at.
   fastify.removeContentTypeParser(['text/plain'])
+  fastify.decorate('config', opts.config)
   await fastify.register(errorHandler)
   await fastify.register(swagger)
   await fastify.register(metrics, { purposes: opts.config.metricsPurposes })
-  await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
+  await fastify.register(redis)
+  await fastify.register(verification, opts.sms ? { sms: opts.sms } : {})
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
-  if (opts.config.trustProxy === true) {
+  if (opts.config.http.trustProxy === true) {
     fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
   }
   fastify.addHook('onSend', async (req, reply) => {
@@ -37,18 +46,18 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyHttpOptions<Server> {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyHttpOptions<Server> {
   return {
     logger,
     logController: new AccessLog(),
-    bodyLimit: config.bodyLimit,
+    bodyLimit: config.http.bodyLimit,
     // Slow clients: the headers and the whole request each have a deadline (answered 408 and
     // closed), checked every second rather than Node's 30 s; idle keep-alive sockets close. The
     // keep-alive default outlasts an AWS ALB's 60 s idle timeout, as AWS advises for targets.
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
-    trustProxy: trustProxyOption(config.trustProxy),
+    trustProxy: trustProxyOption(config.http.trustProxy),
     // An incoming x-request-id is echoed and logged: only a bounded, safe one is kept.
     requestIdHeader: false,
     genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
@@ -67,7 +76,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
  * itself treats a number as trusting nothing. `1` trusts the socket peer (the load balancer), so
  * req.ip is the address it appended. Only safe when clients cannot reach the port directly.
  */
-export function trustProxyOption(tp: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+export function trustProxyOption(tp: Config['http']['trustProxy']): FastifyServerOptions['trustProxy'] {
   return typeof tp === 'number' ? (_address: string, hop: number) => hop < tp : tp
 }
 

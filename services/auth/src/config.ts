@@ -3,15 +3,21 @@ import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
+import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
+import { LOCALES } from './core/messages.ts'
 import { normalisePhone } from './core/phone.ts'
+import type { SessionPolicy } from './core/sessions.ts'
+import type { VerificationPolicy } from './core/verification.ts'
+import { OneOf } from './schemas/common.ts'
 
-// Every setting pinline reads, with its default and bounds. The README's table mirrors this.
+// Every setting pinline reads, with its default and bounds. The README's table lists the same
+// variables (test/unit/config-docs.test.ts fails when they differ).
 const Env = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   TRUST_PROXY: Type.String({ default: 'false', maxLength: 2000, description: 'false, a hop count, or proxy addresses/CIDRs, comma-separated; true trusts every hop' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   // Every server-side wait is bounded: a slow client cannot hold a connection (slowloris).
@@ -40,7 +46,7 @@ const Env = Type.Object({
   PHONE_MAX_SENDS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   PHONE_SEND_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
-  DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en' }),
+  DEFAULT_LOCALE: OneOf(LOCALES, { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
   SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
@@ -79,82 +85,25 @@ const Env = Type.Object({
 })
 type EnvValues = Static<typeof Env>
 
-/** The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only these. */
+/** The settings, grouped by what they configure and in the units of the code that uses them. */
+export type Config = ReturnType<typeof loadConfig>
+
+/**
+ * The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only
+ * these, and the README's configuration table lists the same.
+ */
 export type ConfigVariable = keyof EnvValues
 export const CONFIG_VARIABLES = Object.keys(Env.properties) as ConfigVariable[]
 
-export interface Config {
-  env: EnvValues['NODE_ENV']
-  host: string
-  port: number
-  logLevel: EnvValues['LOG_LEVEL']
-  /** Fastify's trustProxy: false, a hop count, or proxy addresses/CIDRs; true (every hop) is warned about at start. */
-  trustProxy: TrustProxy
-  bodyLimit: number
-  /** Bounds on what one connection may hold: headers and whole-request deadlines, idle keep-alive, and a cap on open connections. */
-  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number }
-  /** Bearer keys with their names and scopes (API_KEYS, see parseApiKeys). */
-  apiKeys: ApiKey[]
-  /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
-  redis: { url: string; password: string | undefined; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
-  pin: {
-    secret: string
-    length: number
-    ttlSeconds: number
-    maxAttempts: number
-    maxSends: number
-    resendCooldownSeconds: number
-  }
-  phone: {
-    maxFailures: number
-    failureWindowSeconds: number
-    maxConsecutiveFailures: number
-    consecutiveWindowSeconds: number
-    maxSends: number
-    sendWindowSeconds: number
-  }
-  trustTtlSeconds: number
-  defaultLocale: 'en' | 'ja'
-  defaultCountry: string | undefined
-  sms: {
-    provider: 'sns' | 'log'
-    brand: string
-    senderId: string | undefined
-    originationNumber: string | undefined
-    timeoutMs: number
-    maxAttempts: number
-  }
-  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
-  callerIdAuth: 'trust' | 'verify'
-  menu: MenuItem[]
-  sessions: { ttlSeconds: number; maxAgeSeconds: number }
-  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
-  smsSpend: {
-    allowedCountries: '*' | string[]
-    prefixDropDigits: number
-    prefixMaxSends: number
-    prefixKnownMaxSends: number
-    prefixWindowSeconds: number
-    dailyLimit: number
-    clientMaxSends: number
-    clientWindowSeconds: number
-  }
-  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
-  channelRateLimit: { windowSeconds: number; perKey: number; perConversation: number; perNumber: number }
-  /** `purpose` values counted by name in /metrics (besides pinline's own); others count as `other`. */
-  metricsPurposes: string[]
-  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
-  testNumbers: ReadonlyMap<string, string>
-}
-
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
+const DAY = 86_400 // seconds
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
 /** Reads and validates the environment once; a bad value throws naming the variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(source: Record<string, string | undefined> = process.env) {
   let e: EnvValues
   try {
     e = envSchema<EnvValues>({ schema: Env as object, data: { ...source } })
@@ -181,79 +130,170 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
-  const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
+  const secret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
+  const sms = {
+    provider,
+    senderId: e.SMS_SENDER_ID,
+    originationNumber: e.SMS_ORIGINATION_NUMBER,
+    timeoutMs: e.SMS_TIMEOUT_MS,
+    maxAttempts: e.SMS_MAX_ATTEMPTS,
+  }
+  const verification: VerificationPolicy = {
+    secret,
+    pinLength: e.PIN_LENGTH,
+    ttlMs: e.PIN_TTL_SECONDS * 1000,
+    maxAttempts: e.PIN_MAX_ATTEMPTS,
+    maxSendsPerChallenge: e.PIN_MAX_SENDS,
+    resendCooldownMs: e.PIN_RESEND_COOLDOWN_SECONDS * 1000,
+    phoneMaxFailures: e.PHONE_MAX_FAILURES,
+    phoneFailureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
+    phoneMaxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
+    phoneConsecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * DAY,
+    phoneMaxSends: e.PHONE_MAX_SENDS,
+    phoneSendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
+    trustTtlSeconds: e.TRUST_TTL_DAYS * DAY,
+    // From the create script to the delivery record: the known-caller read, three spend-counter
+    // steps (client, prefix, day), the SMS (its whole deadline), the record itself; plus a
+    // second for clocks and event-loop delays.
+    deliveryGraceMs: snsSendDeadlineMs(sms) + 5 * e.REDIS_COMMAND_TIMEOUT_MS + 1000,
+    brand: e.SMS_BRAND,
+    defaultLocale: e.DEFAULT_LOCALE,
+    defaultCountry: e.DEFAULT_COUNTRY,
+    enrolDefaults: { firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' },
+    allowedCountries,
+    prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+    prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+    prefixKnownMaxSends: e.SMS_PREFIX_KNOWN_MAX_SENDS,
+    prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+    dailyLimit: e.SMS_DAILY_LIMIT,
+    clientMaxSends: e.SMS_KEY_MAX_SENDS,
+    clientWindowSeconds: e.SMS_KEY_WINDOW_SECONDS,
+    testNumbers,
+  }
+  const sessions: SessionPolicy = {
+    secret,
+    idleTtlMs: e.SESSION_TTL_SECONDS * 1000,
+    maxAgeMs: e.SESSION_MAX_AGE_SECONDS * 1000,
+    // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
+    maxQuantity: 99,
+    maxLines: 50,
+    defaultLocale: e.DEFAULT_LOCALE,
+  }
   return {
     env: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    bodyLimit: e.BODY_LIMIT_BYTES,
     http: {
+      host: e.HOST,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL,
+      /** Fastify's trustProxy: false, a hop count, or proxy addresses/CIDRs; true (every hop) is warned about at start. */
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      // What one connection may hold: headers and whole-request deadlines, idle keep-alive, a cap on connections.
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
-    // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(API_KEY_SCOPES), bare: false }],
-    redis: { url: e.REDIS_URL, password: e.REDIS_PASSWORD, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
-    pin: {
-      secret: pinSecret,
-      length: e.PIN_LENGTH,
-      ttlSeconds: e.PIN_TTL_SECONDS,
-      maxAttempts: e.PIN_MAX_ATTEMPTS,
-      maxSends: e.PIN_MAX_SENDS,
-      resendCooldownSeconds: e.PIN_RESEND_COOLDOWN_SECONDS,
+    /** Bearer keys with their names and scopes (API_KEYS and API_KEY_<NAME>). Outside production a fixed development key keeps the first run to one command. */
+    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(API_KEY_SCOPES), bare: false } satisfies ApiKey],
+    /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
+    redis: {
+      url: e.REDIS_URL,
+      password: e.REDIS_PASSWORD,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      keySecret: e.KEY_HASH_SECRET ?? secret,
     },
-    phone: {
-      maxFailures: e.PHONE_MAX_FAILURES,
-      failureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
-      maxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
-      consecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * 86400,
-      maxSends: e.PHONE_MAX_SENDS,
-      sendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
-    },
-    trustTtlSeconds: e.TRUST_TTL_DAYS * 86400,
-    defaultLocale: e.DEFAULT_LOCALE,
-    defaultCountry: e.DEFAULT_COUNTRY,
-    sms: {
-      provider,
-      brand: e.SMS_BRAND,
-      senderId: e.SMS_SENDER_ID,
-      originationNumber: e.SMS_ORIGINATION_NUMBER,
-      timeoutMs: e.SMS_TIMEOUT_MS,
-      maxAttempts: e.SMS_MAX_ATTEMPTS,
-    },
-    callerIdAuth: e.CALLER_ID_AUTH,
-    menu,
-    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
+    verification,
+    sessions,
+    sms,
     kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
-    smsSpend: {
-      allowedCountries,
-      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
-      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
-      prefixKnownMaxSends: e.SMS_PREFIX_KNOWN_MAX_SENDS,
-      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
-      dailyLimit: e.SMS_DAILY_LIMIT,
-      clientMaxSends: e.SMS_KEY_MAX_SENDS,
-      clientWindowSeconds: e.SMS_KEY_WINDOW_SECONDS,
-    },
-    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     channelRateLimit: {
       windowSeconds: e.CHANNEL_RATE_LIMIT_WINDOW_SECONDS,
       perKey: e.CHANNEL_RATE_LIMIT_PER_KEY,
       perConversation: e.CHANNEL_RATE_LIMIT_PER_CONVERSATION,
       perNumber: e.CHANNEL_RATE_LIMIT_PER_NUMBER,
     },
+    /** `purpose` values counted by name in /metrics (besides pinline's own); others count as `other`. */
     metricsPurposes: e.METRICS_PURPOSES.split(',').map((x) => x.trim()).filter(Boolean),
-    testNumbers,
+    /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
+    callerIdAuth: e.CALLER_ID_AUTH,
+    menu,
   }
+}
+
+function parseCountries(value: string): '*' | string[] {
+  if (value.trim() === '*') return '*'
+  const known = new Set<string>(getCountries())
+  const codes = value.split(',').map((c) => c.trim())
+  const unknown = codes.find((c) => !known.has(c))
+  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
+  return [...new Set(codes)]
+}
+
+/** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
+function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
+  const numbers = new Map<string, string>()
+  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  for (const [i, entry] of entries.entries()) {
+    const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
+    const phone = normalisePhone(number, defaultCountry)
+    // Named by position, not by content: configuration errors end up in logs.
+    const name = `entry ${i + 1}`
+    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
+    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
+    if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
+    numbers.set(phone.e164, code)
+  }
+  return numbers
 }
 
 /** What a key may do: `channels` (the Lambda shims), `verify` (PINs, sessions, lookups), `admin` (registry writes, unlock). */
 export const API_KEY_SCOPES = ['channels', 'verify', 'admin'] as const
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
+
+/** One key read from an API_KEY_<NAME> variable. */
+export interface NamedApiKey {
+  /** <NAME> lower-cased, `_` as `-`: API_KEY_CONNECT_SHIM is "connect-shim". */
+  name: string
+  key: string
+  scopes: ApiKeyScope[]
+}
+
+/** The variables readApiKeyVariables reads: API_KEY_ and an upper-case name. */
+export const API_KEY_VARIABLE = /^API_KEY_([A-Z0-9]+(?:_[A-Z0-9]+)*)$/
+
+/**
+ * Keys given one per variable, `API_KEY_<NAME>={"key":"…","scopes":"channels+verify"}`, besides
+ * API_KEYS. A secret store injects a whole secret into one variable but cannot join several
+ * into API_KEYS: the deploy app generates one such JSON secret per client (Secrets Manager's
+ * GenerateSecretString fills in `key`) and the task definition maps each to its variable.
+ * A bad value throws naming the variable, never showing the value.
+ */
+export function readApiKeyVariables(source: Record<string, string | undefined>): NamedApiKey[] {
+  const keys: NamedApiKey[] = []
+  for (const variable of Object.keys(source).sort()) {
+    const match = API_KEY_VARIABLE.exec(variable)
+    const value = source[variable]
+    if (!match || value === undefined) continue
+    const invalid = (why: string) => new ConfigError(`Invalid configuration: ${variable}: ${why}`)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw invalid('must be JSON {"key": "…", "scopes": "channels+verify+admin"}')
+    }
+    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { key?: unknown; scopes?: unknown }
+    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key)) throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
+    if (typeof scopes !== 'string') throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    const list = scopes.split('+')
+    const unknown = list.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope))
+    if (unknown !== undefined) throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
+  }
+  return keys
+}
 
 export interface ApiKey {
   /** Logged and used for rate limits; never the key itself. */
@@ -326,74 +366,6 @@ export function parseTrustProxy(value: string): TrustProxy {
     }
   }
   return entries
-}
-
-function parseCountries(value: string): '*' | string[] {
-  if (value.trim() === '*') return '*'
-  const known = new Set<string>(getCountries())
-  const codes = value.split(',').map((c) => c.trim())
-  const unknown = codes.find((c) => !known.has(c))
-  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
-  return [...new Set(codes)]
-}
-
-/** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
-function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
-  const numbers = new Map<string, string>()
-  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
-  for (const [i, entry] of entries.entries()) {
-    const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
-    const phone = normalisePhone(number, defaultCountry)
-    // Named by position, not by content: configuration errors end up in logs.
-    const name = `entry ${i + 1}`
-    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
-    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
-    if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
-    numbers.set(phone.e164, code)
-  }
-  return numbers
-}
-
-/** One key read from an API_KEY_<NAME> variable. */
-export interface NamedApiKey {
-  /** <NAME> lower-cased, `_` as `-`: API_KEY_CONNECT_SHIM is "connect-shim". */
-  name: string
-  key: string
-  scopes: ApiKeyScope[]
-}
-
-/** The variables readApiKeyVariables reads: API_KEY_ and an upper-case name. */
-export const API_KEY_VARIABLE = /^API_KEY_([A-Z0-9]+(?:_[A-Z0-9]+)*)$/
-
-/**
- * Keys given one per variable, `API_KEY_<NAME>={"key":"…","scopes":"channels+verify"}`, besides
- * API_KEYS. A secret store injects a whole secret into one variable but cannot join several
- * into API_KEYS: the deploy app generates one such JSON secret per client (Secrets Manager's
- * GenerateSecretString fills in `key`) and the task definition maps each to its variable.
- * A bad value throws naming the variable, never showing the value.
- */
-export function readApiKeyVariables(source: Record<string, string | undefined>): NamedApiKey[] {
-  const keys: NamedApiKey[] = []
-  for (const variable of Object.keys(source).sort()) {
-    const match = API_KEY_VARIABLE.exec(variable)
-    const value = source[variable]
-    if (!match || value === undefined) continue
-    const invalid = (why: string) => new ConfigError(`Invalid configuration: ${variable}: ${why}`)
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      throw invalid('must be JSON {"key": "…", "scopes": "channels+verify+admin"}')
-    }
-    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { key?: unknown; scopes?: unknown }
-    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key)) throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
-    if (typeof scopes !== 'string') throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
-    const list = scopes.split('+')
-    const unknown = list.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope))
-    if (unknown !== undefined) throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
-    keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
-  }
-  return keys
 }
 
 /** API_KEYS and the API_KEY_<NAME> variables together: names and keys unique across both. */

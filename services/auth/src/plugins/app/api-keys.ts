@@ -64,4 +64,4 @@ export default fp(async (fastify: FastifyInstance) => {
     const message = `This API key (${req.apiKey?.name ?? 'none'}) does not have the ${scope ?? 'required'} scope`
     return replyWithError(new PinlineError('FORBIDDEN_SCOPE', { message }) as unknown as FastifyError, req, reply)
   })
-}, { name: 'api-keys', dependencies: ['services'] })
+}, { name: 'api-keys' })

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { takeCapped } from '../../adapters/redis/counters/scripts.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { callerNumber, type ContactFlowEvent } from '../../channels/connect/event.ts'
 import { PinlineError } from '../../core/errors.ts'
@@ -26,14 +27,14 @@ export default fp(async (fastify: FastifyInstance) => {
   const { windowSeconds, perKey, perConversation, perNumber } = config.channelRateLimit
   const max: Record<Dimension, number> = { key: perKey, conversation: perConversation, number: perNumber }
   const counters = failClosed({
-    take: async (dimension: Dimension, id: string) => redis.plTakeCapped(keys.channelHits(dimension, id), max[dimension], windowSeconds * 1000),
+    take: async (dimension: Dimension, id: string) => takeCapped(redis, { counter: keys.channelHits(dimension, id) }, { max: max[dimension], windowMs: windowSeconds * 1000 }),
   })
 
   // The counters are in different slots (one script each), sent together: one round trip. Like
   // the HTTP limits, a request refused by one of them still counts against the others.
   async function limit(checks: Array<[Dimension, string | undefined]>) {
     const replies = await Promise.all(checks.filter(([, id]) => id).map(([dimension, id]) => counters.take(dimension, id!)))
-    const waits = replies.filter(([taken]) => taken !== 1).map(([, pttl]) => Number(pttl))
+    const waits = replies.flatMap((r) => (r.taken ? [] : [r.retryAfterMs]))
     if (waits.length > 0) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) })
   }
 
@@ -43,7 +44,7 @@ export default fp(async (fastify: FastifyInstance) => {
       const e = req.body as ContactFlowEvent
       let number: string | undefined
       try {
-        number = normalisePhone(callerNumber(e), config.defaultCountry)?.e164
+        number = normalisePhone(callerNumber(e), config.verification.defaultCountry)?.e164
       } catch {
         number = undefined // no number: the action itself answers CALLER_NUMBER_UNAVAILABLE
       }
@@ -54,4 +55,4 @@ export default fp(async (fastify: FastifyInstance) => {
       await limit([['key', keyName(req)], ['conversation', typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined]])
     },
   })
-}, { name: 'channel-limits', dependencies: ['services'] })
+}, { name: 'channel-limits', dependencies: ['redis'] })
