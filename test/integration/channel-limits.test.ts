@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { lexEvent } from '../support/events/lex-events.ts'
-import { auth, buildTestApp, keysOf, rateLimitKeysOf, type TestApp } from '../support/app/test-app.ts'
+import { auth, useTestApp, keysOf, rateLimitKeysOf, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 4 of the security review: the channel routes had no limit at all for any key.
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
 async function app(env: Record<string, string>) {
-  const t = await buildTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
-  apps.push(t)
-  return t
+  return useTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
 }
 
 const connectEvent = (contactId: string, phone: string, action = 'lookup') => ({

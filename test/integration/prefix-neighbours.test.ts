@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, useTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 6 of the security review: 20 spoofed calls from one block of 1,000 numbers blocked PINs
 // for the other 999 for an hour. Known (enrolled) callers now have a prefix budget of their own.
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
 async function app(env: Record<string, string>) {
-  const t = await buildTestApp({ SMS_PREFIX_MAX_SENDS: '3', RATE_LIMIT_PER_KEY: '100000', ...env })
-  apps.push(t)
-  return t
+  return useTestApp({ SMS_PREFIX_MAX_SENDS: '3', RATE_LIMIT_PER_KEY: '100000', ...env })
 }
 const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const enrol = async (t: TestApp, phone: string) => {

@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SmsOutcomeUnknown } from '../../services/auth/src/core/ports.ts'
-import { auth, buildTestApp, recordingSms, type TestApp } from '../support/app/test-app.ts'
+import { auth, useTestApp, recordingSms, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 5 of the security review: a send whose outcome is unknown (the provider timed out
 // after it may have accepted the SMS) must stay counted per number, prefix and day; only a
 // definite refusal is taken back. The SNS wire path is in test/faults/sns-faults.test.ts.
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
 const env = { PHONE_MAX_SENDS: '2', SMS_PREFIX_MAX_SENDS: '3', SMS_DAILY_LIMIT: '4' }
 async function app() {
-  const t = await buildTestApp(env, { sms: recordingSms() })
-  apps.push(t)
-  return t
+  return useTestApp(env, { sms: recordingSms() })
 }
 const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const counters = async (t: TestApp, phone: string) => ({

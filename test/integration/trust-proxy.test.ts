@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseTrustProxy } from '../../services/auth/src/config.ts'
-import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { auth, useTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Finding 3 of the security review: TRUST_PROXY=true trusted every hop, so the per-IP limit
 // keyed on the client-written leftmost X-Forwarded-For (50 of 50 passed with a limit of 10).
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
 async function app(trustProxy: string, opts: { logs?: boolean } = {}) {
-  const t = await buildTestApp({ TRUST_PROXY: trustProxy, RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '3' }, opts)
-  apps.push(t)
-  return t
+  return useTestApp({ TRUST_PROXY: trustProxy, RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '3' }, opts)
 }
 
 const LB = '10.0.1.20' // the load balancer: the socket peer
