@@ -8,7 +8,7 @@ import { freePort } from './free-port.ts'
 import { sweepLeftovers, TEMP_PREFIX } from './redis-leftovers.ts'
 import { pingRedis } from './redis-ping.ts'
 
-export type RedisServerOptions = { appendonly?: boolean; dir?: string; port?: number }
+export type RedisServerOptions = { appendonly?: boolean; dir?: string; port?: number; extraArgs?: string[] }
 
 export type RedisProcess = {
   url: string
@@ -44,7 +44,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--appendonly', 'no', '--save', '']
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no']
-  args.push('--pidfile', join(dir, 'redis.pid'), ...persistence)
+  args.push('--pidfile', join(dir, 'redis.pid'), ...persistence, ...(opts.extraArgs ?? []))
 
   let child: ChildProcess | undefined
 

@@ -1,28 +1,77 @@
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
+import { parseSeedUrls } from '../../config.ts'
 import { defineScripts, type ScriptedRedis } from './scripts.ts'
 
 export interface RedisOptions {
+  mode: 'standalone' | 'cluster'
   url: string
+  username: string | undefined
+  password: string | undefined
   commandTimeoutMs: number
 }
 
+const backoff = (times: number) => Math.min(50 * 2 ** times, 2000)
+
 /**
- * One connection per process. Fail fast rather than queue: with the offline queue
+ * One client per process. Fail fast rather than queue: with the offline queue
  * off and one retry per request, a Redis outage becomes a prompt 503 instead of a
  * pile of hanging requests, and ioredis keeps reconnecting in the background.
  * Commands in flight when a connection drops are never sent again: our scripts are not
  * idempotent, and the client was already answered 503 (a resend would count a verify
  * twice, or approve it behind the client's back).
+ *
+ * In cluster mode the same rules hold for every node: a command whose connection closed
+ * in flight is not retried on another node after a failover (retryDelayOnFailover 0), and
+ * CLUSTERDOWN is a 503 at once. Only redirections are followed (MOVED, ASK, TRYAGAIN): the
+ * node refused the command without running it.
  */
 export function createRedis(opts: RedisOptions): ScriptedRedis {
-  const redis = new Redis(opts.url, {
+  const perConnection = {
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
+  }
+  if (opts.mode === 'standalone') {
+    const redis = new Redis(opts.url, {
+      ...perConnection,
+      ...(opts.username ? { username: opts.username } : {}),
+      ...(opts.password ? { password: opts.password } : {}),
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      retryStrategy: backoff,
+    })
+    return defineScripts(redis)
+  }
+  const seeds = parseSeedUrls(opts.url)
+  const tls = seeds[0]?.tls ?? false
+  const username = opts.username ?? seeds.find((s) => s.username)?.username
+  const password = opts.password ?? seeds.find((s) => s.password)?.password
+  const cluster = new Cluster(seeds.map(({ host, port }) => ({ host, port })), {
+    scaleReads: 'master', // reads see every write: a replica may lag
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
     lazyConnect: true,
-    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
+    retryDelayOnTryAgain: 50,
+    maxRedirections: 6,
+    slotsRefreshTimeout: Math.max(1000, opts.commandTimeoutMs),
+    // The slot map is also refreshed on every MOVED and on every node that drops; this
+    // bounds how long a failover the client was not told about goes unseen.
+    slotsRefreshInterval: 2000,
+    clusterRetryStrategy: backoff,
+    // With TLS, keep the hostnames the cluster announces (ElastiCache's *.cache.amazonaws.com)
+    // instead of resolving them to IPs, so that the certificate matches the name.
+    ...(tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+    redisOptions: {
+      ...perConnection,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(tls ? { tls: {} } : {}),
+    },
   })
-  return defineScripts(redis)
+  return defineScripts(cluster)
 }
+
+export const isCluster = (redis: ScriptedRedis): redis is ScriptedRedis & Cluster => redis instanceof Cluster

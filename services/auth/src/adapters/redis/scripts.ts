@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 
 // Every Lua script pinline runs. Each header names its KEYS and ARGV; all KEYS of a
 // script share one hash tag. Registered once per connection with defineCommand.
@@ -358,7 +358,7 @@ export interface PinlineScripts {
   plGiveBack(k1: string): Promise<number>
 }
 
-export type ScriptedRedis = Redis & PinlineScripts
+export type ScriptedRedis = (Redis | Cluster) & PinlineScripts
 
 const scripts = {
   plCreateChallenge: { numberOfKeys: 4, lua: createChallenge },
@@ -380,7 +380,7 @@ const scripts = {
 }
 
 /** Registers every script once on the connection (EVALSHA, falling back to EVAL on NOSCRIPT). */
-export function defineScripts(redis: Redis): ScriptedRedis {
+export function defineScripts(redis: Redis | Cluster): ScriptedRedis {
   for (const [name, def] of Object.entries(scripts)) {
     if (!(name in redis)) redis.defineCommand(name, def)
   }

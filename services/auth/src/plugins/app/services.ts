@@ -57,7 +57,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   }
 
   fastify.decorate('config', config)
-  fastify.decorate('redis', redis)
+  fastify.decorate<ScriptedRedis>('redis', redis)
   fastify.decorate('keys', keys)
   fastify.decorate('callers', callers)
   fastify.decorate('verification', createVerification({
