@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, keysMatching, keysOf, type TestApp } from '../support/test-app.ts'
 
 let t: TestApp
 let n = 0
@@ -251,7 +251,7 @@ describe('SMS provider failure', () => {
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('SMS_SEND_FAILED')
     expect(await t.app.redis.get(`${t.prefix}{${t.app.keys.phoneId(phone)}}:sends`)).toBe('0')
-    expect((await t.app.redis.keys(`${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`))).toEqual([])
+    expect((await keysMatching(t, `${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`))).toEqual([])
     for (let i = 0; i < 5; i++) expect((await issue({ phone })).statusCode).toBe(201)
   })
 })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { Cluster } from 'ioredis'
 import { inject } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig, type Config } from '../../services/auth/src/config.ts'
@@ -82,6 +83,7 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   const config = loadConfig({
     NODE_ENV: 'test',
     REDIS_URL: inject('redisUrl'),
+    REDIS_MODE: inject('redisMode'),
     REDIS_KEY_PREFIX: prefix,
     PIN_HMAC_SECRET: TEST_SECRET,
     API_KEYS: TEST_API_KEY,
@@ -101,10 +103,17 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
  */
 export async function keysOf(t: TestApp): Promise<string[]> {
   const counters = t.app.keys.rateLimit.namespace
-  return (await t.app.redis.keys(`${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
+  return (await keysMatching(t, `${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
 }
 
 /** The rate-limit counters this app wrote. */
 export async function rateLimitKeysOf(t: TestApp): Promise<string[]> {
-  return (await t.app.redis.keys(`${t.app.keys.rateLimit.namespace}*`)).sort()
+  return (await keysMatching(t, `${t.app.keys.rateLimit.namespace}*`)).sort()
+}
+
+/** KEYS on every primary of a cluster (a test-only look at the whole keyspace), or on the one node. */
+export async function keysMatching(t: TestApp, pattern: string): Promise<string[]> {
+  const redis = t.app.redis
+  if (!(redis instanceof Cluster)) return redis.keys(pattern)
+  return (await Promise.all(redis.nodes('master').map((node) => node.keys(pattern)))).flat()
 }

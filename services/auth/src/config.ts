@@ -20,7 +20,7 @@ const Env = Type.Object({
   REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   // Replicas that must acknowledge a verify (and a send count) before it is answered; see SECURITY.md.
   REDIS_MIN_REPLICAS_ACK: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })),
-  REDIS_REPLICA_ACK_TIMEOUT_MS: Type.Integer({ default: 250, minimum: 10, maximum: 10000 }),
+  REDIS_REPLICA_ACK_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 10000 })),
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -164,7 +164,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
   }
   if (e.REDIS_MODE === 'cluster') parseSeedUrls(e.REDIS_URL)
-  if (e.REDIS_REPLICA_ACK_TIMEOUT_MS >= e.REDIS_COMMAND_TIMEOUT_MS) {
+  // WAIT answers within its own timeout, which must leave the command time to reply.
+  const replicaAckTimeoutMs = e.REDIS_REPLICA_ACK_TIMEOUT_MS ?? Math.min(250, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))
+  if (replicaAckTimeoutMs >= e.REDIS_COMMAND_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration: REDIS_REPLICA_ACK_TIMEOUT_MS must be below REDIS_COMMAND_TIMEOUT_MS')
   }
   const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
@@ -193,7 +195,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       keySecret: e.KEY_HASH_SECRET ?? pinSecret,
       // A cluster fails over on its own: by default an approval waits for one replica (SECURITY.md).
       minReplicasAck: e.REDIS_MIN_REPLICAS_ACK ?? (e.REDIS_MODE === 'cluster' ? 1 : 0),
-      replicaAckTimeoutMs: e.REDIS_REPLICA_ACK_TIMEOUT_MS,
+      replicaAckTimeoutMs,
     },
     pin: {
       secret: pinSecret,

@@ -71,7 +71,28 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
       ...(tls ? { tls: {} } : {}),
     },
   })
+  // ioredis opens a node's connection on its first command, and with no offline queue every
+  // command sent while it is still connecting fails: once the cluster is ready, open each
+  // primary's connection as soon as the node is known (a replica promoted by a failover too).
+  // Not before: the client's own ready check must find its nodes idle or open.
+  const open = (node: Redis) => {
+    if (node.status === 'wait') node.connect().catch(() => undefined)
+  }
+  cluster.on('ready', () => cluster.nodes('master').forEach(open))
+  cluster.on('+node', (node: Redis) => {
+    if (cluster.status === 'ready') open(node)
+  })
   return defineScripts(cluster)
+}
+
+/** Connects, and for a cluster waits (within the connect timeout) until every primary's connection is open. */
+export async function connectRedis(redis: ScriptedRedis, timeoutMs: number): Promise<void> {
+  await redis.connect()
+  if (!isCluster(redis)) return
+  const deadline = Date.now() + Math.max(1000, timeoutMs)
+  while (redis.nodes('master').some((n) => n.status !== 'ready') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
 
 export const isCluster = (redis: ScriptedRedis): redis is ScriptedRedis & Cluster => redis instanceof Cluster

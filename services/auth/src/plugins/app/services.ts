@@ -2,8 +2,9 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
 import { createCallerRegistry } from '../../adapters/redis/caller-store.ts'
 import { createChallengeStore } from '../../adapters/redis/challenge-store.ts'
-import { createRedis } from '../../adapters/redis/client.ts'
+import { connectRedis, createRedis } from '../../adapters/redis/client.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
+import { noReplicaAck, replicaAck } from '../../adapters/redis/replica-ack.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
 import { createSpendCounters } from '../../adapters/redis/spend-counters.ts'
@@ -44,10 +45,15 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   })
   // Wait for the first connection, but start anyway if Redis is down: until it
   // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-  await redis.connect().catch(() => undefined)
+  await connectRedis(redis, config.redis.commandTimeoutMs).catch(() => undefined)
+  // Writes that wait for replicas (WAIT blocks its connection) get a connection of their own.
+  const durable = config.redis.minReplicasAck > 0 ? createRedis(config.redis) : undefined
+  durable?.on('error', () => undefined) // the main client reports outages
+  if (durable) await connectRedis(durable, config.redis.commandTimeoutMs).catch(() => undefined)
   fastify.addHook('onClose', async () => {
-    await redis.quit().catch(() => redis.disconnect())
+    await Promise.all([redis, durable].map((r) => r?.quit().catch(() => r.disconnect())))
   })
+  const ack = durable ? replicaAck(durable, config.redis.minReplicasAck, config.redis.replicaAckTimeoutMs) : noReplicaAck(redis)
 
   const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
   const callers = failClosed(createCallerRegistry(redis, keys))
@@ -61,7 +67,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   fastify.decorate('keys', keys)
   fastify.decorate('callers', callers)
   fastify.decorate('verification', createVerification({
-    store: failClosed(createChallengeStore(redis, keys)),
+    store: failClosed(createChallengeStore(redis, keys, ack)),
     callers,
     sms: sender,
     spend: failClosed(createSpendCounters(redis, keys)),
