@@ -15,6 +15,8 @@ export type RedisClusterProcess = {
   slotOf(key: string): Promise<number>
   /** The node process serving a slot as primary now. */
   primaryOf(slot: number): Promise<RedisProcess>
+  /** The node processes replicating a primary now. */
+  replicasOf(primary: RedisProcess): Promise<RedisProcess[]>
   /** Resolves once every live node says cluster_state:ok, every slot has a primary that is not failed, and every live replica is in sync. */
   waitHealthy(timeoutMs?: number): Promise<void>
   /** SIGTERM every node. */
@@ -38,7 +40,9 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const extraArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
     '--cluster-node-timeout', String(nodeTimeout), '--cluster-require-full-coverage', 'yes',
     // A replica (or a node restarted empty) syncs at once instead of after the default 5 s.
-    '--repl-diskless-sync-delay', '0']
+    '--repl-diskless-sync-delay', '0',
+    // A replica that was cut off for a while may still take over (as managed services do).
+    '--cluster-replica-validity-factor', '0']
   const nodes = await Promise.all(Array.from({ length: primaries * (1 + replicas) }, () => startRedisServer({ extraArgs })))
   const stop = async () => void (await Promise.all(nodes.map((n) => n.stop())))
   try {
@@ -78,6 +82,11 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       const node = owner && byPort.get(owner.port)
       if (!node) throw new Error(`no primary serves slot ${slot}`)
       return node
+    },
+    async replicasOf(primary) {
+      const nodes = await topology()
+      const id = nodes.find((n) => n.port === primary.port)?.id
+      return nodes.filter((n) => n.role === 'slave' && n.primaryId === id).map((n) => byPort.get(n.port)).filter((n) => n !== undefined)
     },
     async waitHealthy(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs

@@ -20,6 +20,9 @@ export type RedisProcess = {
   kill(): Promise<void>
   /** Starts again on the same port and dir (stopping first if still running), e.g. to test AOF persistence. */
   restart(): Promise<void>
+  /** SIGSTOP / SIGCONT: a process that is alive but answers nothing (a stalled replica). */
+  pause(): void
+  resume(): void
 }
 
 const READY_TIMEOUT_MS = 10_000
@@ -101,5 +104,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       await terminate('SIGTERM')
       await launch()
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   }
 }
