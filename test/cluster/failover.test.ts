@@ -258,7 +258,7 @@ describe('Redis Cluster failover under load', () => {
     expect(unexpected).toEqual([])
   }, 120_000)
 
-  it('a write no replica acknowledged: 503, and after the failover that loses it the same PIN is approved once; without the wait it would be approved twice', async () => {
+  it('a write no replica acknowledged: 503 (a send: before the SMS), and after the failover that loses it the same PIN is approved once; without the wait it would be approved twice', async () => {
     await cluster.waitHealthy()
     // The counterfactual: a third process that does not wait for replicas.
     unsafe = await startService({ ...env, REDIS_MIN_REPLICAS_ACK: '0' })
@@ -281,6 +281,13 @@ describe('Redis Cluster failover under load', () => {
     replica!.pause()
     const direct = new Redis(primary.url)
     await direct.set(`${PREFIX}{${a.id.slice(0, 16)}}:filler`, 'x'.repeat(32 * 1024 * 1024))
+
+    // A send no replica confirms: 503 before any SMS, and the count is taken back.
+    const published = sns.publishes.length
+    const refused = await request(safe!, 'POST', '/v1/pins', { phone })
+    expect(refused.body.code).toBe('DEPENDENCY_UNAVAILABLE')
+    expect(sns.publishes).toHaveLength(published)
+    expect(await direct.get(keys.forChallenge(a.id).sends)).toBe('2')
     direct.disconnect()
 
     const safeAnswer = await request(safe!, 'POST', `/v1/pins/${a.id}/verify`, { pin: a.pin })
