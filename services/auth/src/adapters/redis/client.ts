@@ -85,11 +85,15 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
   return defineScripts(cluster)
 }
 
-/** Connects, and for a cluster waits (within the connect timeout) until every primary's connection is open. */
+/** Connects, and for a cluster waits (at most 5 s, or 5 command timeouts) until every primary's connection is open. */
 export async function connectRedis(redis: ScriptedRedis, timeoutMs: number): Promise<void> {
-  await redis.connect()
-  if (!isCluster(redis)) return
-  const deadline = Date.now() + Math.max(1000, timeoutMs)
+  if (!isCluster(redis)) return redis.connect()
+  const deadline = Date.now() + Math.max(5000, 5 * timeoutMs)
+  // A cluster that answers but is not ready keeps the first connect pending: start anyway
+  // (requests get 503 and /readyz says why) while the client keeps trying.
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis not ready in time')), deadline - Date.now())))
+  await Promise.race([redis.connect(), late]).finally(() => clearTimeout(timer))
   while (redis.nodes('master').some((n) => n.status !== 'ready') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
