@@ -8,7 +8,7 @@
 // BENCH_MEMORY_SAMPLE (20000).
 import autocannon from 'autocannon'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Cluster, Redis as IORedis, type Redis } from 'ioredis'
@@ -66,6 +66,8 @@ async function memoryFigures(ctx: BenchContext, nodeUrls: string[]) {
     const after = await usedMemory(nodeUrls)
     return { primaries: (after.primaries - before.primaries) / memorySample, withReplicas: (after.all - before.all) / memorySample }
   }
+  // First fill what grows once (the replication backlog, up to 1 MB per primary; dict tables).
+  await seedCallers(ctx, memorySample, 23)
   const callers = await grow(() => seedCallers(ctx, memorySample, 21))
   const challenges = await grow(() => seedChallenges(ctx, memorySample, { block: 22, pin: PIN }))
   const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
@@ -101,7 +103,8 @@ async function load(services: NodeProcess[], s: Scenario, next: NextRequest, fro
   const total = results.reduce((a, r) => a + r.requests.total, 0)
   const expected = results.reduce((a, r) => a + Number(r.statusCodeStats[String(s.expect) as keyof typeof r.statusCodeStats]?.count ?? 0), 0)
   const rps = results.reduce((a, r) => a + r.requests.total / Math.max(r.duration, 1e-9), 0)
-  return { n, rps: Math.round(rps), p99Ms: Math.max(...results.map((r) => r.latency.p99)), unexpected: total - expected + results.reduce((a, r) => a + r.errors, 0) }
+  const took = Math.max(...results.map((r) => r.duration))
+  return { n, requests: total, seconds: took, rps: Math.round(rps), p99Ms: Math.max(...results.map((r) => r.latency.p99)), unexpected: total - expected + results.reduce((a, r) => a + r.errors, 0) }
 }
 
 async function startTopology(mode: 'standalone' | 'cluster'): Promise<Topology> {
@@ -116,53 +119,74 @@ async function startTopology(mode: 'standalone' | 'cluster'): Promise<Topology> 
 const rows: Row[] = []
 const memory: Record<string, Awaited<ReturnType<typeof memoryFigures>>> = {}
 let failed = false
-for (const mode of ['standalone', 'cluster'] as const) {
-  progress(`${mode}: starting Redis`)
-  const topology = await startTopology(mode)
-  const redis = createRedis({ mode, url: topology.url, username: undefined, password: undefined, commandTimeoutMs: 10_000 })
-  await connectRedis(redis, 10_000)
-  const ctx: BenchContext = { redis, keys: createKeys(PREFIX, KEY_SECRET), secret: SECRET, budget: 0, api: () => Promise.reject(new Error('not used')) }
-  const services: NodeProcess[] = []
-  try {
+type Side = { topology: Topology; ctx: BenchContext; services: NodeProcess[] }
+const sides: Side[] = []
+try {
+  for (const mode of ['standalone', 'cluster'] as const) {
+    progress(`${mode}: starting Redis`)
+    const topology = await startTopology(mode)
+    const redis = createRedis({ mode, url: topology.url, username: undefined, password: undefined, commandTimeoutMs: 10_000 })
+    await connectRedis(redis, 10_000)
+    const ctx: BenchContext = { redis, keys: createKeys(PREFIX, KEY_SECRET), secret: SECRET, budget: 0, api: () => Promise.reject(new Error('not used')) }
+    sides.push({ topology, ctx, services: [] })
     progress(`${mode}: memory (${memorySample} callers, ${memorySample} challenges)`)
     memory[topology.name] = await memoryFigures(ctx, topology.nodeUrls)
-    for (const count of processCounts) {
-      await Promise.all(nodesOf(redis).map((node) => node.flushall()))
+  }
+  // Both topologies stay up; each scenario alternates slices between them, so that a machine
+  // whose pace drifts (other work on it) weighs on both sides of the ratio alike.
+  const rounds = Math.max(1, Math.round(seconds / 2.5))
+  for (const count of processCounts) {
+    for (const side of sides) {
+      await Promise.all(nodesOf(side.ctx.redis).map((node) => node.flushall()))
       for (let i = 0; i < count; i++) {
-        services.push(await startNode(join(root, 'services/auth/src/server.ts'), {
+        side.services.push(await startNode(join(root, 'services/auth/src/server.ts'), {
           port: await freePort(),
           env: {
-            NODE_ENV: 'development', REDIS_MODE: mode, REDIS_URL: topology.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY,
+            NODE_ENV: 'development', REDIS_MODE: side.topology.mode, REDIS_URL: side.topology.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY,
             PIN_HMAC_SECRET: SECRET, KEY_HASH_SECRET: KEY_SECRET, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn', PIN_LENGTH: '6',
             RATE_LIMIT_PER_KEY: '100000000', RATE_LIMIT_PER_IP: '100000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '100000000',
           },
-          logFile: join(logDir, `${mode}-${count}-${i}.log`), readyPath: '/readyz',
+          logFile: join(logDir, `${side.topology.mode}-${count}-${i}.log`), readyPath: '/readyz',
         }))
       }
-      for (const s of scenarios.filter((x) => HOT.includes(x.name))) {
-        progress(`${mode}, ${count} process(es): ${s.name}`)
-        // Seeds for well above what two cores can serve; an exhausted seed shows as unexpected.
-        ctx.budget = 12_000 * (seconds + 2)
-        const next = s.setup ? await s.setup(ctx) : s.request!
-        const warm = await load(services, s, next, 0, 2)
-        const r = await load(services, s, next, warm.n, seconds)
-        rows.push({ topology: topology.name, primaries: topology.primaries, processes: count, scenario: s.name, rps: r.rps, p99Ms: r.p99Ms, unexpected: r.unexpected })
-      }
-      await Promise.all(services.splice(0).map((svc) => svc.stop()))
     }
-  } catch (err) {
-    failed = true
-    process.stderr.write(`${(err as Error).stack}\nlogs kept in ${logDir}\n`)
-  } finally {
-    await Promise.all(services.map((svc) => svc.stop()))
-    redis.disconnect()
-    await topology.stop()
+    for (const s of scenarios.filter((x) => HOT.includes(x.name))) {
+      progress(`${count} process(es): ${s.name}`)
+      const runs = []
+      for (const side of sides) {
+        // Seeds for well above what two cores can serve; an exhausted seed shows as unexpected.
+        side.ctx.budget = 12_000 * (seconds + 2)
+        const next = s.setup ? await s.setup(side.ctx) : s.request!
+        const warm = await load(side.services, s, next, 0, 2)
+        runs.push({ side, next, n: warm.n, requests: 0, seconds: 0, p99Ms: 0, unexpected: 0 })
+      }
+      for (let round = 0; round < rounds; round++) {
+        for (const run of runs) {
+          const r = await load(run.side.services, s, run.next, run.n, seconds / rounds)
+          Object.assign(run, { n: r.n, requests: run.requests + r.requests, seconds: run.seconds + r.seconds, p99Ms: Math.max(run.p99Ms, r.p99Ms), unexpected: run.unexpected + r.unexpected })
+        }
+      }
+      for (const run of runs) {
+        rows.push({ topology: run.side.topology.name, primaries: run.side.topology.primaries, processes: count, scenario: s.name, rps: Math.round(run.requests / run.seconds), p99Ms: run.p99Ms, unexpected: run.unexpected })
+      }
+    }
+    for (const side of sides) await Promise.all(side.services.splice(0).map((svc) => svc.stop()))
+  }
+} catch (err) {
+  failed = true
+  process.stderr.write(`${(err as Error).stack}\nlogs kept in ${logDir}\n`)
+} finally {
+  for (const side of sides) {
+    await Promise.all(side.services.map((svc) => svc.stop()))
+    side.ctx.redis.disconnect()
+    await side.topology.stop()
   }
 }
+rows.sort((a, b) => a.processes - b.processes || a.primaries - b.primaries)
 
 const single = (r: Row) => rows.find((x) => x.primaries === 1 && x.processes === r.processes && x.scenario === r.scenario)
 const lines = [
-  `Machine: ${cpus().length} vCPU ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}; ${connections} connections in all, ${seconds} s per scenario, LOG_LEVEL=warn, unpinned.`,
+  `Machine: ${cpus().length} vCPU ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average ${loadavg()[0]?.toFixed(1)} at the end; ${connections} connections in all, ${seconds} s per scenario in slices alternating between the topologies, LOG_LEVEL=warn, unpinned.`,
   '',
   '| scenario | service processes | Redis | req/s | × 1 node | p99 ms | unexpected |',
   '|:--|--:|:--|--:|--:|--:|--:|',
