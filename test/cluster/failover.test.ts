@@ -36,8 +36,9 @@ beforeAll(async () => {
   sns = await startSnsStandIn()
   env = serviceEnv({ redisUrl: cluster.url, redisMode: 'cluster', snsUrl: sns.url }, {
     REDIS_KEY_PREFIX: PREFIX,
-    REDIS_COMMAND_TIMEOUT_MS: '1000',
-    REDIS_REPLICA_ACK_TIMEOUT_MS: '400',
+    // Generous on a busy machine: a replica off the CPU for longer than the wait is a 503.
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+    REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
     SMS_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'warn',
     PIN_MAX_ATTEMPTS: '10',
@@ -70,7 +71,7 @@ async function request(svc: ServiceProcess, method: string, path: string, body?:
       method,
       headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(10_000),
     })
   } catch (err) {
     unexpected.push(`${method} ${path}: no answer (${(err as Error).name})`)
