@@ -5,8 +5,9 @@ import { defineScripts, type ScriptedRedis } from './scripts.ts'
 export interface RedisOptions {
   mode: 'standalone' | 'cluster'
   url: string
-  username: string | undefined
-  password: string | undefined
+  /** ACL user and AUTH password (an ElastiCache AUTH token); override the URL's. */
+  username?: string | undefined
+  password?: string | undefined
   commandTimeoutMs: number
 }
 
