@@ -80,6 +80,8 @@ describe('REDIS_MIN_REPLICAS_ACK on a single primary with a replica', () => {
     const sent = sms.sent.length
     expect((await issue(a, '+819012390004')).code).toBe('DEPENDENCY_UNAVAILABLE')
     expect(sms.sent).toHaveLength(sent)
+    // Operators can alert on it.
+    expect((await a.inject({ url: '/metrics' })).body).toMatch(/^pinline_redis_replica_ack_missing_total 3$/m)
   })
 
   it('REDIS_MIN_REPLICAS_ACK=0 (the standalone default) never waits: approved with the replica stalled', async () => {

@@ -31,7 +31,7 @@ export function noReplicaAck(redis: ScriptedRedis): ReplicaAck {
  * gone then slows only the writes that wait for it, never the reads and other writes that share
  * the main connection.
  */
-export function replicaAck(durable: ScriptedRedis, minReplicas: number, timeoutMs: number): ReplicaAck {
+export function replicaAck(durable: ScriptedRedis, minReplicas: number, timeoutMs: number, onMissing: () => void = () => undefined): ReplicaAck {
   return {
     minReplicas,
     async run(script, args) {
@@ -43,7 +43,9 @@ export function replicaAck(durable: ScriptedRedis, minReplicas: number, timeoutM
       const [ran, waited] = results ?? []
       if (!ran || !waited) throw new Error(`${script}: the pipeline was discarded`)
       if (ran[0]) throw ran[0]
-      return { reply: ran[1] as ScriptReply, acknowledged: !waited[0] && Number(waited[1]) >= minReplicas }
+      const acknowledged = !waited[0] && Number(waited[1]) >= minReplicas
+      if (!acknowledged) onMissing()
+      return { reply: ran[1] as ScriptReply, acknowledged }
     },
   }
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
 import type { Config } from '../../config.ts'
 import { createCallerRegistry } from '../../adapters/redis/caller-store.ts'
 import { createChallengeStore } from '../../adapters/redis/challenge-store.ts'
@@ -53,7 +54,11 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
   fastify.addHook('onClose', async () => {
     await Promise.all([redis, durable].map((r) => r?.quit().catch(() => r.disconnect())))
   })
-  const ack = durable ? replicaAck(durable, config.redis.minReplicasAck, config.redis.replicaAckTimeoutMs) : noReplicaAck(redis)
+  // A shard without a replica in sync answers 503 to verifies and sends: worth an alert.
+  const ackMissing = new Counter({
+    name: 'pinline_redis_replica_ack_missing_total', help: 'Writes fewer replicas acknowledged than REDIS_MIN_REPLICAS_ACK (answered 503)', registers: [fastify.metrics.registry],
+  })
+  const ack = durable ? replicaAck(durable, config.redis.minReplicasAck, config.redis.replicaAckTimeoutMs, () => ackMissing.inc()) : noReplicaAck(redis)
 
   const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
   const callers = failClosed(createCallerRegistry(redis, keys))
