@@ -23,7 +23,13 @@ export type RedisClusterProcess = {
   stop(): Promise<void>
 }
 
-export type RedisClusterOptions = { primaries?: number; replicasPerPrimary?: number; nodeTimeoutMs?: number }
+export type RedisClusterOptions = {
+  primaries?: number
+  replicasPerPrimary?: number
+  nodeTimeoutMs?: number
+  /** AUTH password on every node (replicas use it to reach their primary); `url` stays without it. */
+  password?: string
+}
 
 const SLOTS = 16384
 
@@ -43,10 +49,14 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     '--repl-diskless-sync-delay', '0',
     // A replica that was cut off for a while may still take over (as managed services do).
     '--cluster-replica-validity-factor', '0']
-  const nodes = await Promise.all(Array.from({ length: primaries * (1 + replicas) }, () => startRedisServer({ extraArgs })))
+  const password = opts.password
+  if (password !== undefined) extraArgs.push('--masterauth', password)
+  const nodes = await Promise.all(Array.from({ length: primaries * (1 + replicas) }, () =>
+    startRedisServer({ extraArgs, ...(password === undefined ? {} : { requirepass: password }) })))
+  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning']
   const stop = async () => void (await Promise.all(nodes.map((n) => n.stop())))
   try {
-    await redisCli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'])
+    await redisCli([...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'])
   } catch (err) {
     await stop()
     throw err
@@ -56,7 +66,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const onLiveNode = async <T>(fn: (r: Redis) => Promise<T>): Promise<T> => {
     let last: unknown
     for (const node of nodes) {
-      const r = new Redis(node.url, { lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+      const r = new Redis(node.url, { lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, ...(password === undefined ? {} : { password }) })
       r.on('error', () => undefined)
       try {
         await r.connect()
@@ -91,7 +101,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     async waitHealthy(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const healthy = await Promise.all(nodes.map((n) => nodeHealthy(n.url))).then((all) => all.every((ok) => ok !== false), () => false)
+        const healthy = await Promise.all(nodes.map((n) => nodeHealthy(n.url, password))).then((all) => all.every((ok) => ok !== false), () => false)
         if (healthy) return
         if (Date.now() > deadline) throw new Error(`the cluster was not healthy within ${timeoutMs} ms: ${JSON.stringify(await topology().catch(String))}`)
         await sleep(100)
@@ -109,8 +119,8 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
 }
 
 /** true: cluster_state ok and every slot has a primary that is not failed; false: not; undefined: the node is down. */
-async function nodeHealthy(url: string): Promise<boolean | undefined> {
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+async function nodeHealthy(url: string, password: string | undefined): Promise<boolean | undefined> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 500, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, ...(password === undefined ? {} : { password }) })
   r.on('error', () => undefined)
   try {
     await r.connect()
