@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         // Every test, on one Redis node (REDIS_URL, Docker, or a local redis-server).
-        test: { name: 'standalone', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'], globalSetup: ['test/support/global-setup.ts'], ...common },
+        test: { name: 'standalone', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'], globalSetup: ['test/support/redis/global-setup.ts'], ...common },
       },
       {
         // Every integration test that uses the shared Redis, again on a real Redis Cluster (3 primaries,
@@ -20,7 +20,7 @@ export default defineConfig({
           name: 'cluster',
           include: ['test/integration/**/*.test.ts', 'test/cluster/**/*.test.ts'],
           exclude: ['test/integration/redis-down.test.ts'],
-          globalSetup: ['test/support/global-setup-cluster.ts'],
+          globalSetup: ['test/support/redis/global-setup-cluster.ts'],
           ...common,
         },
       },

@@ -12,15 +12,15 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Cluster, Redis as IORedis, type Redis } from 'ioredis'
-import { connectRedis, createRedis } from '../services/auth/src/adapters/redis/client.ts'
+import { connectRedis, createRedis, type RedisClient } from '../services/auth/src/adapters/redis/client.ts'
 import { createKeys } from '../services/auth/src/adapters/redis/keys.ts'
-import type { ScriptedRedis } from '../services/auth/src/adapters/redis/scripts.ts'
-import { freePort } from '../test/support/free-port.ts'
-import { startRedisCluster } from '../test/support/redis-cluster.ts'
-import { startRedisServer } from '../test/support/redis-server.ts'
+import { freePort } from '../test/support/app/free-port.ts'
+import { startRedisCluster } from '../test/support/redis/redis-cluster.ts'
+import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { PIN, seedCallers, seedChallenges, type BenchContext } from './lib/fixtures.ts'
 import { startNode, type NodeProcess } from './lib/processes.ts'
-import { scenarios, type NextRequest, type Scenario } from './scenarios.ts'
+import type { NextRequest, Scenario } from './lib/scenario.ts'
+import { scenarios } from './scenarios.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -42,7 +42,7 @@ const progress = (what: string) => process.stderr.write(`[bench:cluster ${((perf
 type Topology = { name: string; mode: 'standalone' | 'cluster'; primaries: number; url: string; nodeUrls: string[]; stop(): Promise<void> }
 type Row = { topology: string; primaries: number; processes: number; scenario: string; rps: number; p99Ms: number; unexpected: number }
 
-const nodesOf = (redis: ScriptedRedis): Redis[] => (redis instanceof Cluster ? redis.nodes('master') : [redis as Redis])
+const nodesOf = (redis: RedisClient): Redis[] => (redis instanceof Cluster ? redis.nodes('master') : [redis as Redis])
 
 /** used_memory of every node, primaries and all, each read on a connection of its own. */
 async function usedMemory(nodeUrls: string[]) {

@@ -1,5 +1,5 @@
 import { Stack, type StackProps } from 'aws-cdk-lib'
-import { Construct } from 'constructs'
+import type { Construct } from 'constructs'
 import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { Channels } from './constructs/channels.ts'
@@ -48,8 +48,8 @@ export class AppStack extends Stack {
       secrets: data.secrets,
       // The menu file the service serves: the bot's dishes come from it.
       menu: loadMenu(undefined),
-      idleSessionTtlSeconds: serviceConfig.sessions.ttlSeconds,
-      pinLength: serviceConfig.pin.length,
+      idleSessionTtlSeconds: serviceConfig.sessions.idleTtlMs / 1000,
+      pinLength: serviceConfig.verification.pinLength,
       bundleDir: props.shimBundleDir,
       logRetentionDays: settings.logRetentionDays,
       connect: settings.connect,

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
-import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.ts'
-import { auth, recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/test-app.ts'
+import { startRedisCluster, type RedisClusterProcess } from '../support/redis/redis-cluster.ts'
+import { auth, recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/app/test-app.ts'
 
 // Managed clusters require AUTH (ElastiCache's AUTH token): REDIS_PASSWORD reaches every node the
 // client discovers, not only the seeds.

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeys } from '../../services/auth/src/adapters/redis/keys.ts'
-import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.ts'
-import { serviceEnv } from '../support/service-env.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { startRedisCluster, type RedisClusterProcess } from '../support/redis/redis-cluster.ts'
+import { serviceEnv } from '../support/app/service-env.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // A primary dies under load (SIGKILL), its replica is promoted, the dead node comes back empty and
 // rejoins as a replica, then the new primary dies too and the node that came back empty is

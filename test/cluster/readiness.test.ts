@@ -4,8 +4,8 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { recordingSms, TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { recordingSms, TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // A cluster that serves some slots and not others (cluster-require-full-coverage no keeps it
 // "ok" for the slots it has): /readyz must say not ready, and become ready once every slot has

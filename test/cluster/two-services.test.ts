@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, serviceEnv } from '../support/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { call, serviceEnv } from '../support/app/service-env.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 // Two service processes on one real Redis Cluster (3 primaries, 3 replicas; the cluster project's
 // global setup): every atomic step is one script on one slot, so the guarantees of one process

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { auth, recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/test-app.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { auth, recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/app/test-app.ts'
 
 // A single primary with a replica (ElastiCache with cluster mode off and Multi-AZ, or Sentinel
 // behind one endpoint) fails over as asynchronously as a cluster: REDIS_MIN_REPLICAS_ACK=1 makes a

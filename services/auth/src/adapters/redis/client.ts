@@ -1,6 +1,8 @@
 import { Cluster, Redis } from 'ioredis'
 import { parseSeedUrls } from '../../config.ts'
-import { defineScripts, type ScriptedRedis } from './scripts.ts'
+
+/** One Redis node or a cluster: both run the same commands and scripts (every script on one slot). */
+export type RedisClient = Redis | Cluster
 
 export interface RedisOptions {
   mode: 'standalone' | 'cluster'
@@ -19,14 +21,15 @@ const backoff = (times: number) => Math.min(50 * 2 ** times, 2000)
  * pile of hanging requests, and ioredis keeps reconnecting in the background.
  * Commands in flight when a connection drops are never sent again: our scripts are not
  * idempotent, and the client was already answered 503 (a resend would count a verify
- * twice, or approve it behind the client's back).
+ * twice, or approve it behind the client's back). The Lua scripts are registered on first use
+ * (see script.ts).
  *
  * In cluster mode the same rules hold for every node: a command whose connection closed
  * in flight is not retried on another node after a failover (retryDelayOnFailover 0), and
  * CLUSTERDOWN is a 503 at once. Only redirections are followed (MOVED, ASK, TRYAGAIN): the
  * node refused the command without running it.
  */
-export function createRedis(opts: RedisOptions): ScriptedRedis {
+export function createRedis(opts: RedisOptions): RedisClient {
   const perConnection = {
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
@@ -42,7 +45,7 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
       lazyConnect: true,
       retryStrategy: backoff,
     })
-    return defineScripts(redis)
+    return redis
   }
   const seeds = parseSeedUrls(opts.url)
   const tls = seeds[0]?.tls ?? false
@@ -83,11 +86,11 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
   cluster.on('+node', (node: Redis) => {
     if (cluster.status === 'ready') open(node)
   })
-  return defineScripts(cluster)
+  return cluster
 }
 
 /** Connects, and for a cluster waits (at most 5 s, or 5 command timeouts) until every primary's connection is open. */
-export async function connectRedis(redis: ScriptedRedis, timeoutMs: number): Promise<void> {
+export async function connectRedis(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (!isCluster(redis)) return redis.connect()
   const deadline = Date.now() + Math.max(5000, 5 * timeoutMs)
   // A cluster that answers but is not ready keeps the first connect pending: start anyway
@@ -100,4 +103,4 @@ export async function connectRedis(redis: ScriptedRedis, timeoutMs: number): Pro
   }
 }
 
-export const isCluster = (redis: ScriptedRedis): redis is ScriptedRedis & Cluster => redis instanceof Cluster
+export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster

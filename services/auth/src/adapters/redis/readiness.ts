@@ -1,6 +1,6 @@
 import type { Cluster } from 'ioredis'
 import { isCluster } from './client.ts'
-import type { ScriptedRedis } from './scripts.ts'
+import type { RedisClient } from './client.ts'
 
 const SLOTS = 16384
 
@@ -10,7 +10,7 @@ const SLOTS = 16384
  * 16384 slots must map, in this client's slot table, to a primary that answers PING: not ready
  * while slots are unassigned, or while the client still points them at a primary that is gone.
  */
-export async function redisUnreadiness(redis: ScriptedRedis, timeoutMs: number): Promise<string | undefined> {
+export async function redisUnreadiness(redis: RedisClient, timeoutMs: number): Promise<string | undefined> {
   const check = isCluster(redis) ? clusterUnreadiness(redis) : redis.ping().then(() => undefined)
   const timeout = new Promise<string>((resolve) => setTimeout(resolve, timeoutMs, 'redis did not answer in time').unref())
   return Promise.race([check.catch(() => 'redis unavailable'), timeout])

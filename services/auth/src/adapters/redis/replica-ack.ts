@@ -1,7 +1,7 @@
 import { PinlineError } from '../../core/errors.ts'
-import type { PinlineScripts, ScriptReply, ScriptedRedis } from './scripts.ts'
+import type { RedisClient } from './client.ts'
 
-type ScriptName = { [K in keyof PinlineScripts]: PinlineScripts[K] extends (...args: never[]) => Promise<ScriptReply> ? K : never }[keyof PinlineScripts]
+type AnyScript = (redis: RedisClient, keys: never, args: never) => Promise<unknown>
 
 export interface ReplicaAck {
   /** Replicas that must hold a write before it is answered (REDIS_MIN_REPLICAS_ACK); 0 = none. */
@@ -11,41 +11,52 @@ export interface ReplicaAck {
    * the node that owns its slot, by WAIT minReplicas timeoutMs: `acknowledged` says whether that
    * many replicas had received everything the script wrote.
    */
-  run(script: ScriptName, args: Array<string | number>): Promise<{ reply: ScriptReply; acknowledged: boolean }>
+  run<S extends AnyScript>(script: S, keys: Parameters<S>[1], args: Parameters<S>[2]): Promise<{ reply: Awaited<ReturnType<S>>; acknowledged: boolean }>
 }
 
 /** No replica is waited for: every reply counts as acknowledged (a single node, REDIS_MIN_REPLICAS_ACK=0). */
-export function noReplicaAck(redis: ScriptedRedis): ReplicaAck {
+export function noReplicaAck(redis: RedisClient): ReplicaAck {
   return {
     minReplicas: 0,
-    async run(script, args) {
-      const call = redis[script] as (...a: Array<string | number>) => Promise<ScriptReply>
-      return { reply: await call.apply(redis, args), acknowledged: true }
+    async run(script, keys, args) {
+      return { reply: (await script(redis, keys, args)) as never, acknowledged: true }
     },
   }
 }
 
 /**
  * WAIT blocks the connection it is sent on until the replicas answer or the timeout passes, so
- * `durable` must be a client of its own (a duplicate of the main one): a shard whose replica is
- * gone then slows only the writes that wait for it, never the reads and other writes that share
- * the main connection.
+ * `durable` must be a client of its own (a second one, like the main one): a shard whose replica
+ * is gone then slows only the writes that wait for it, never the reads and other writes that
+ * share the main connection.
  */
-export function replicaAck(durable: ScriptedRedis, minReplicas: number, timeoutMs: number, onMissing: () => void = () => undefined): ReplicaAck {
+export function replicaAck(durable: RedisClient, minReplicas: number, timeoutMs: number, onMissing: () => void = () => undefined): ReplicaAck {
+  const isScript = (prop: string) => prop in (durable as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet
   return {
     minReplicas,
-    async run(script, args) {
-      const pipeline = durable.pipeline()
-      const queue = pipeline as unknown as Record<ScriptName, (...a: Array<string | number>) => unknown>
-      queue[script](...args)
-      pipeline.wait(minReplicas, timeoutMs)
-      const results = await pipeline.exec()
-      const [ran, waited] = results ?? []
-      if (!ran || !waited) throw new Error(`${script}: the pipeline was discarded`)
-      if (ran[0]) throw ran[0]
-      const acknowledged = !waited[0] && Number(waited[1]) >= minReplicas
-      if (!acknowledged) onMissing()
-      return { reply: ran[1] as ScriptReply, acknowledged }
+    async run(script, keys, args) {
+      let acknowledged = false
+      // The script wrapper registers its command on this client and calls it: the call becomes a
+      // pipeline of the script and WAIT (ioredis sends a pipeline to the node of its keys' slot).
+      const client = new Proxy(durable, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target)
+          if (typeof value !== 'function') return value
+          if (typeof prop !== 'string' || !isScript(prop)) return value.bind(target)
+          return async (...argv: Array<string | number>) => {
+            const pipeline = target.pipeline()
+            ;(pipeline as unknown as Record<string, (...a: Array<string | number>) => unknown>)[prop]!(...argv)
+            pipeline.wait(minReplicas, timeoutMs)
+            const [ran, waited] = (await pipeline.exec()) ?? []
+            if (!ran || !waited) throw new Error(`${prop}: the pipeline was discarded`)
+            if (ran[0]) throw ran[0]
+            acknowledged = !waited[0] && Number(waited[1]) >= minReplicas
+            if (!acknowledged) onMissing()
+            return ran[1]
+          }
+        },
+      })
+      return { reply: (await script(client, keys, args)) as never, acknowledged }
     },
   }
 }
