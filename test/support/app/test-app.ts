@@ -83,10 +83,11 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   const config = loadConfig({
     NODE_ENV: 'test',
     REDIS_URL: inject('redisUrl'),
-    REDIS_MODE: inject('redisMode'),
+    // A test that brings its own Redis (REDIS_URL) brings a single node unless it says otherwise.
+    REDIS_MODE: env.REDIS_URL === undefined ? inject('redisMode') : 'standalone',
     // On a cluster, approvals wait for a replica: on a busy CI machine a replica process can be
     // off the CPU for longer than the production default allows, which would be a 503 here.
-    ...(inject('redisMode') === 'cluster' && env.REDIS_COMMAND_TIMEOUT_MS === undefined
+    ...(inject('redisMode') === 'cluster' && env.REDIS_URL === undefined && env.REDIS_COMMAND_TIMEOUT_MS === undefined
       ? { REDIS_COMMAND_TIMEOUT_MS: '2000', REDIS_REPLICA_ACK_TIMEOUT_MS: '1000' }
       : {}),
     REDIS_KEY_PREFIX: prefix,
