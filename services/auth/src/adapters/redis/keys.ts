@@ -9,6 +9,8 @@ import { createHmac } from 'node:crypto'
 const ID_LEN = 16 // 96 bits: collisions are not a practical concern
 const TOKEN_LEN = 22
 const CHALLENGE_ID = new RegExp(`^[A-Za-z0-9_-]{${ID_LEN + TOKEN_LEN}}$`)
+// Client addresses whose digest is kept (oldest dropped first): a few hundred KB at most.
+const IP_MEMO_SIZE = 4096
 const SESSION_ID = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LEN}}$`)
 
 export type Keys = ReturnType<typeof createKeys>
@@ -18,6 +20,8 @@ export function createKeys(prefix: string, secret: string) {
   const digest = (input: string) => createHmac('sha256', secret).update(input).digest('base64url').slice(0, ID_LEN)
   const phoneId = (e164: string) => digest(`phone:${e164}`)
   const tag = (id: string) => `${prefix}{${id}}`
+  const keyTags = new Map<string, string>()
+  const ipIds = new Map<string, string>()
   return {
     phoneId,
     /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
@@ -57,11 +61,29 @@ export function createKeys(prefix: string, secret: string) {
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
     /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
     channelHits: (dimension: string, id: string) => `${prefix}rl:ch:${digest(`channel:${dimension}:${id}`)}`,
-    /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
+    /**
+     * The HTTP rate-limit counters of one request: its API key's, and its client address's
+     * under that key. Both share the key's hash tag, so one single-slot script checks both (one
+     * round trip); the per-address counter is per key, which is what it defends (one noisy host
+     * on a shared key), and every key has its own per-key cap. Digests are memoised: key names
+     * are few, addresses are kept in a bounded map.
+     */
     rateLimit: {
       namespace: `${prefix}rl:`,
-      apiKey: (apiKey: string) => `k:${digest(`api-key:${apiKey}`)}`,
-      ip: (ip: string) => `ip:${digest(`ip:${ip}`)}`,
+      forRequest(keyName: string, ip: string) {
+        let k = keyTags.get(keyName)
+        if (k === undefined) {
+          k = `${prefix}rl:{k:${digest(`api-key:${keyName}`)}}`
+          keyTags.set(keyName, k)
+        }
+        let a = ipIds.get(ip)
+        if (a === undefined) {
+          a = digest(`ip:${ip}`)
+          if (ipIds.size >= IP_MEMO_SIZE) ipIds.delete(ipIds.keys().next().value as string)
+          ipIds.set(ip, a)
+        }
+        return { perKey: k, perIp: `${k}:ip:${a}` }
+      },
     },
   }
 }

@@ -28,3 +28,29 @@ if tonumber(redis.call('GET', counter) or '0') > 0 then return cjson.encode({cou
 return cjson.encode({count = 0})
 `,
 })
+
+/**
+ * The HTTP rate limits of one request, in one call: counts one more on the API key's counter and
+ * on its client address's (fixed windows, both in the key's slot), refused or not, as
+ * @fastify/rate-limit did. The reply says whether both are within their caps, and if not, when
+ * the fuller one resets.
+ */
+export const takeHttpLimits = defineScript<{ ok: true } | { ok: false; retryAfterMs: number }>()({
+  name: 'plTakeHttpLimits',
+  keys: ['perKey', 'perIp'],
+  argv: { keyMax: 'number', ipMax: 'number', windowMs: 'number' },
+  lua: `
+local function take(counter)
+  local n = redis.call('INCR', counter)
+  -- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+  if n == 1 or redis.call('PTTL', counter) < 0 then redis.call('PEXPIRE', counter, windowMs) end
+  return n
+end
+local k, i = take(perKey), take(perIp)
+if k <= keyMax and i <= ipMax then return '{"ok":true}' end
+local wait = 0
+if k > keyMax then wait = redis.call('PTTL', perKey) end
+if i > ipMax then wait = math.max(wait, redis.call('PTTL', perIp)) end
+return cjson.encode({ok = false, retryAfterMs = wait})
+`,
+})
