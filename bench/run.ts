@@ -2,7 +2,7 @@
 // processes, loaded over loopback by autocannon. Prints one Markdown report and
 // writes bench/results.json. Settings: BENCH_DURATION (s per scenario, default 5),
 // BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (32), BENCH_ONLY (run scenarios whose name
-// contains it), BENCH_LOG_LEVEL (service LOG_LEVEL, info), BENCH_PIN=0 (do not pin
+// contains it, or any of a '|'-separated list), BENCH_LOG_LEVEL (service LOG_LEVEL, info), BENCH_PIN=0 (do not pin
 // processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/),
 // BENCH_BUILT=1 (run the compiled service from dist/, as the image does; npm run build first).
 import { execFileSync } from 'node:child_process'
@@ -27,7 +27,8 @@ import { floor, scenarios, serviceWarmUp } from './scenarios.ts'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const settings = { connections: num('BENCH_CONNECTIONS', 32), seconds: num('BENCH_DURATION', 5), warmupSeconds: num('BENCH_WARMUP', 1) }
-const only = process.env.BENCH_ONLY
+// '|'-separated: a scenario runs if its name contains any of them.
+const only = process.env.BENCH_ONLY?.split('|').map((x) => x.trim()).filter(Boolean)
 const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(allowedCpus())
 const API_KEY = 'bench-key-0123456789abcdef'
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
@@ -56,7 +57,7 @@ const service = await startNode(join(root, serviceEntry), {
     // numbers in a few prefixes: the HTTP rate limits and SMS spend guards are lifted out
     // of the way, but their checks still run on every request, as in production.
     RATE_LIMIT_PER_KEY: '100000000', RATE_LIMIT_PER_IP: '100000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '100000000',
-    CHANNEL_RATE_LIMIT_PER_KEY: '100000000', CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000000', CHANNEL_RATE_LIMIT_PER_NUMBER: '100000000',
+    CHANNEL_RATE_LIMIT_PER_KEY: '100000000', CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000', CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
     SMS_KEY_MAX_SENDS: '100000000', SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
   },
   logFile: join(logDir, 'service.log'), readyPath: '/readyz',
@@ -132,6 +133,8 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
   return {
     ...f, name: s.name, kind: s.kind, floorRps: fl.rps, ratio: round2(f.rps / fl.rps),
     cpuRatio: round2(serverSideCpu(fl) / serverSideCpu(f)),
+    floorServerUs: fl.cpuUsPerRequest.server,
+    serverCpuOverFloor: round2(f.cpuUsPerRequest.server / Math.max(1, fl.cpuUsPerRequest.server)),
     unexpected: all - (f.statuses[String(s.expect)] ?? 0),
   }
 }
@@ -158,7 +161,7 @@ try {
   await slice({ ...warmUp, seconds: 2, from: 0, tally: servicePace })
   let floorRps = floorPace.figures().rps
   let serviceRps = servicePace.figures().rps
-  for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
+  for (const s of scenarios.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
     // Seeds for twice the pace of the fastest service scenario so far, never more than the
     // floor's (a scenario does all the floor does and more). Were they ever used up, the
     // answers to the extra requests would show as unexpected.
@@ -182,7 +185,7 @@ try {
     afterLoad: { rssBytes: procStats(service.pid).rssBytes, heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapTotalBytes: gauge('nodejs_heap_size_total_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') },
   }
   const f = floorTally.figures()
-  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
+  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, floorServerUs: f.cpuUsPerRequest.server, serverCpuOverFloor: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
 
   progress('shims')
   execFileSync(process.execPath, [join(root, 'scripts/build-shims.ts')], { cwd: root, stdio: 'ignore' })
@@ -191,7 +194,7 @@ try {
 
   progress('done')
   const m = machine()
-  const t = targets(rows, settings.connections, memory['pending challenge'], shims)
+  const t = targets(rows, settings.connections, memory['pending challenge'], shims, { ...rss, built: process.env.BENCH_BUILT === '1' })
   process.stdout.write(`${render({ rows, memory, rss, shims, targets: t, machine: m, settings, layout })}\n`)
   if (failed.length > 0) process.stdout.write(`\nFailed: ${failed.map((x) => x.error).join('\n')}\n`)
   const results = { date: new Date().toISOString(), machine: m, settings, service: serviceEntry, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss, shims, targets: t }
