@@ -16,7 +16,7 @@ const times = async <T>(n: number, fn: () => Promise<T>) => {
   return out
 }
 
-describe('HTTP rate limits (@fastify/rate-limit on Redis)', () => {
+describe('HTTP rate limits (one script on Redis)', () => {
   it('per API key: past RATE_LIMIT_PER_KEY, 429 RATE_LIMITED with Retry-After; another key is unaffected', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '3', RATE_LIMIT_PER_IP: '1000', RATE_LIMIT_WINDOW_SECONDS: '30' })
     const ips = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'] // a key shared by many hosts
@@ -92,6 +92,8 @@ describe('HTTP rate limits (@fastify/rate-limit on Redis)', () => {
     await lookup(t, { ip: '192.0.2.44' })
     const keys = await rateLimitKeysOf(t)
     expect(keys).toHaveLength(2)
+    // One hash tag for both (the key's): one script, one slot, one round trip, on a cluster too.
+    expect(new Set(keys.map((k) => /\{[^}]+\}/.exec(k)?.[0])).size).toBe(1)
     for (const key of keys) {
       expect(key.startsWith(`${t.prefix}rl:`)).toBe(true)
       expect(key).not.toContain(TEST_API_KEY)

@@ -41,8 +41,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   if (opts.config.http.trustProxy === true) {
     fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
   }
-  fastify.addHook('onSend', async (req, reply) => {
+  // Set when the request arrives (no async hook per response): every answer carries it, errors included.
+  fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
+    done()
   })
 }
 

@@ -41,9 +41,19 @@ export default fp<{ purposes?: readonly string[] }>(async (fastify, opts) => {
     },
   })
 
-  fastify.addHook('onResponse', async (req, reply) => {
+  // One bound child per method, route and status: observe() with a label object hashes and
+  // validates the labels on every request. The set is bounded (routes x methods x statuses).
+  const series = new Map<string, ReturnType<typeof latency.labels>>()
+  fastify.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched'
-    latency.observe({ method: req.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    const id = `${req.method} ${reply.statusCode} ${route}`
+    let child = series.get(id)
+    if (child === undefined) {
+      child = latency.labels({ method: req.method, route, status_code: reply.statusCode })
+      series.set(id, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
