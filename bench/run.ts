@@ -48,7 +48,9 @@ const floorServer = await startNode(join(root, 'bench/floor-server.ts'), {
   port: await freePort(), env: { REDIS_URL: redisServer.url }, logFile: join(logDir, 'floor.log'), readyPath: '/healthz',
 })
 const serviceEntry = process.env.BENCH_BUILT === '1' ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
-const service = await startNode(join(root, serviceEntry), {
+// BENCH_SERVICE_ROOT: another checkout's service (e.g. the code before a change), for A/B runs.
+const serviceRoot = process.env.BENCH_SERVICE_ROOT ?? root
+const service = await startNode(join(serviceRoot, serviceEntry), {
   port: await freePort(),
   env: {
     NODE_ENV: 'development', REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY, PIN_HMAC_SECRET: SECRET,
