@@ -95,6 +95,7 @@ const floorTally = new Tally()
 // Scenario and floor take turns in slices of about 2.5 s: a machine's pace can drift by
 // tens of percent within seconds, and a drift then weighs on both sides of the ratio.
 // The floor's slices are shorter (a quarter): it is warm and steady, and the run stays short.
+const ROUND_TRIP_PROBES = 20
 const rounds = Math.max(1, Math.round(settings.seconds / 2.5))
 const sliceSeconds = settings.seconds / rounds
 
@@ -118,9 +119,18 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
   if (res.status !== s.expect || (s.check && !s.check(res.body))) {
     throw new Error(`${s.name}: ${s.method} ${probe.path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`)
   }
+  // Redis round trips per request: requests sent one at a time, so each socket read Redis does
+  // is one round trip of one request (under load, several requests' commands share a read).
+  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0)
+  const readsBefore = await reads()
+  for (let i = 1; i <= ROUND_TRIP_PROBES; i++) {
+    const p = next(i)
+    await request(service.url, s.method, p.path, p.body)
+  }
+  const redisRoundTrips = Math.round(((await reads()) - readsBefore - 1) / ROUND_TRIP_PROBES * 10) / 10 // less the INFO
   progress(`${s.name}: load`)
   const own = { ...base, target: serviceTarget, method: s.method, apiKey: API_KEY, next }
-  let n = await slice({ ...own, seconds: settings.warmupSeconds, from: 1 })
+  let n = await slice({ ...own, seconds: settings.warmupSeconds, from: ROUND_TRIP_PROBES + 1 })
   const tally = new Tally()
   const floorHere = new Tally()
   for (let i = 0; i < rounds; i++) {
@@ -136,6 +146,7 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
     ...f, name: s.name, kind: s.kind, floorRps: fl.rps, ratio: round2(f.rps / fl.rps),
     cpuRatio: round2(serverSideCpu(fl) / serverSideCpu(f)),
     floorServerUs: fl.cpuUsPerRequest.server,
+    redisRoundTrips,
     serverCpuOverFloor: round2(f.cpuUsPerRequest.server / Math.max(1, fl.cpuUsPerRequest.server)),
     unexpected: all - (f.statuses[String(s.expect)] ?? 0),
   }
@@ -187,7 +198,7 @@ try {
     afterLoad: { rssBytes: procStats(service.pid).rssBytes, heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapTotalBytes: gauge('nodejs_heap_size_total_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') },
   }
   const f = floorTally.figures()
-  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, floorServerUs: f.cpuUsPerRequest.server, serverCpuOverFloor: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
+  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, floorServerUs: f.cpuUsPerRequest.server, serverCpuOverFloor: 1, redisRoundTrips: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
 
   progress('shims')
   execFileSync(process.execPath, [join(root, 'scripts/build-shims.ts')], { cwd: root, stdio: 'ignore' })

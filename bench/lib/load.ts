@@ -24,7 +24,6 @@ export class Tally {
   latency: RecordableHistogram = createHistogram()
   cpuMs = { server: 0, redis: 0, loadgen: 0 }
   redisCommands = 0
-  redisReads = 0
   logBytes = 0
   rssPeakBytes = 0
   /** When load ran, on the monotonic clock V8 stamps --cpu-prof samples with (µs). */
@@ -39,7 +38,6 @@ export class Tally {
     this.cpuMs.redis += other.cpuMs.redis
     this.cpuMs.loadgen += other.cpuMs.loadgen
     this.redisCommands += other.redisCommands
-    this.redisReads += other.redisReads
     this.logBytes += other.logBytes
     this.rssPeakBytes = Math.max(this.rssPeakBytes, other.rssPeakBytes)
     this.windows.push(...other.windows)
@@ -59,12 +57,6 @@ export class Tally {
       cpuUsPerRequest: { server: perRequest(this.cpuMs.server), redis: perRequest(this.cpuMs.redis), loadgen: perRequest(this.cpuMs.loadgen) },
       /** Commands Redis ran per request (a script counts once, with the commands it calls). */
       redisCommandsPerRequest: Math.round((this.redisCommands / Math.max(1, this.requests)) * 10) / 10,
-      /**
-       * Socket reads Redis did per request (INFO total_reads_processed): about the round trips a
-       * request makes, since a round trip is one read; commands that arrive together (a pipeline,
-       * or two requests' at once under load) share one, so it can only undercount.
-       */
-      redisReadsPerRequest: Math.round((this.redisReads / Math.max(1, this.requests)) * 10) / 10,
       logBytesPerRequest: Math.round(this.logBytes / Math.max(1, this.requests)),
       rssPeakBytes: this.rssPeakBytes,
       windows: this.windows,
@@ -95,13 +87,9 @@ export async function slice(opts: SliceOptions): Promise<number> {
   if (opts.method !== 'GET') headers['content-type'] = 'application/json'
   const t = opts.tally
   // Counters are read before the load starts: autocannon sends as soon as it is created.
-  const commands = async () => {
-    const info = await opts.redis.info('stats')
-    const stat = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0)
-    return { commands: stat('total_commands_processed'), reads: stat('total_reads_processed') }
-  }
+  const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await opts.redis.info('stats'))?.[1] ?? 0)
   const logSize = () => statSync(opts.target.logFile).size
-  const commandsBefore = t ? await commands() : { commands: 0, reads: 0 }
+  const commandsBefore = t ? await commands() : 0
   const logBefore = t ? logSize() : 0
   const before = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage() }
   const fromUs = Number(process.hrtime.bigint() / 1000n)
@@ -138,9 +126,7 @@ export async function slice(opts: SliceOptions): Promise<number> {
   t.cpuMs.redis += after.redis.cpuMs - before.redis.cpuMs
   t.cpuMs.loadgen += (after.loadgen.user + after.loadgen.system) / 1000
   t.rssPeakBytes = Math.max(t.rssPeakBytes, after.server.rssBytes)
-  const commandsAfter = await commands()
-  t.redisCommands += commandsAfter.commands - commandsBefore.commands - 1 // less the first INFO
-  t.redisReads += commandsAfter.reads - commandsBefore.reads - 1
+  t.redisCommands += (await commands()) - commandsBefore - 1 // less the first INFO
   t.logBytes += logSize() - logBefore
   t.requests += result.requests.total
   t.seconds += result.duration

@@ -9,8 +9,8 @@ import { createHmac } from 'node:crypto'
 const ID_LEN = 16 // 96 bits: collisions are not a practical concern
 const TOKEN_LEN = 22
 const CHALLENGE_ID = new RegExp(`^[A-Za-z0-9_-]{${ID_LEN + TOKEN_LEN}}$`)
-// Client addresses whose digest is kept (oldest dropped first): a few hundred KB at most.
-const IP_MEMO_SIZE = 4096
+// Memoised digests per kind (client addresses, channel counters), oldest dropped first: a few hundred KB at most.
+const MEMO_SIZE = 4096
 const SESSION_ID = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LEN}}$`)
 
 export type Keys = ReturnType<typeof createKeys>
@@ -22,6 +22,7 @@ export function createKeys(prefix: string, secret: string) {
   const tag = (id: string) => `${prefix}{${id}}`
   const keyTags = new Map<string, string>()
   const ipIds = new Map<string, string>()
+  const channelKeys = new Map<string, string>()
   return {
     phoneId,
     /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
@@ -60,7 +61,17 @@ export function createKeys(prefix: string, secret: string) {
     prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
     /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
-    channelHits: (dimension: string, id: string) => `${prefix}rl:ch:${digest(`channel:${dimension}:${id}`)}`,
+    channelHits(dimension: string, id: string) {
+      // Memoised (bounded): a Connect contact or Lex conversation calls several times, the key always.
+      const input = `channel:${dimension}:${id}`
+      let key = channelKeys.get(input)
+      if (key === undefined) {
+        key = `${prefix}rl:ch:${digest(input)}`
+        if (channelKeys.size >= MEMO_SIZE) channelKeys.delete(channelKeys.keys().next().value as string)
+        channelKeys.set(input, key)
+      }
+      return key
+    },
     /**
      * The HTTP rate-limit counters of one request: its API key's, and its client address's
      * under that key. Both share the key's hash tag, so one single-slot script checks both (one
@@ -79,7 +90,7 @@ export function createKeys(prefix: string, secret: string) {
         let a = ipIds.get(ip)
         if (a === undefined) {
           a = digest(`ip:${ip}`)
-          if (ipIds.size >= IP_MEMO_SIZE) ipIds.delete(ipIds.keys().next().value as string)
+          if (ipIds.size >= MEMO_SIZE) ipIds.delete(ipIds.keys().next().value as string)
           ipIds.set(ip, a)
         }
         return { perKey: k, perIp: `${k}:ip:${a}` }

@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin'
-import { createKmsPinDecryptor } from '../../adapters/kms/pin-decryptor.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createSessionStore } from '../../adapters/redis/sessions/store.ts'
 import { createMenu, type Menu } from '../../core/menu.ts'
@@ -23,7 +22,10 @@ export default fp(async (fastify) => {
     verification: fastify.verification,
     callers: fastify.callers,
     menu,
-    decryptor: kms.keyId ? createKmsPinDecryptor({ keyId: kms.keyId, timeoutMs: kms.timeoutMs, maxAttempts: kms.maxAttempts }) : undefined,
+    // The KMS client (the AWS SDK, about 10-20 MB of RSS) is loaded only when a key is set.
+    decryptor: kms.keyId
+      ? (await import('../../adapters/kms/pin-decryptor.ts')).createKmsPinDecryptor({ keyId: kms.keyId, timeoutMs: kms.timeoutMs, maxAttempts: kms.maxAttempts })
+      : undefined,
     policy: config.sessions,
   }))
 }, { name: 'orders', dependencies: ['verification'] })

@@ -4,7 +4,6 @@ import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
 import { createLogSender } from '../../adapters/sms/log-sender.ts'
-import { createSnsSender } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
@@ -25,7 +24,8 @@ export interface VerificationOptions {
 export default fp<VerificationOptions>(async (fastify, { sms }) => {
   const { config, redis, keys } = fastify
   const callers = failClosed(createCallerRegistry(redis, keys))
-  const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
+  // The SNS client (the AWS SDK, about 10-20 MB of RSS) is loaded only when it sends.
+  const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : (await import('../../adapters/sms/sns-sender.ts')).createSnsSender(config.sms))
   if (config.verification.testNumbers.size > 0) {
     fastify.log.warn({ testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
   }
