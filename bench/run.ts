@@ -63,7 +63,8 @@ const service = await startNode(join(serviceRoot, serviceEntry), {
     SMS_KEY_MAX_SENDS: '100000000', SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
   },
   logFile: join(logDir, 'service.log'), readyPath: '/readyz',
-  nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  // BENCH_NODE_ARGS: V8/Node flags for the service only (e.g. the image's --max-semi-space-size).
+  nodeArgs: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
 })
 if (layout) {
   pin(process.pid, layout.loadgen)
