@@ -26,12 +26,43 @@ export interface ChallengeState {
   status: ChallengeStatus
 }
 
-export interface NewChallenge {
+/** How a PIN reaches the phone. */
+export type Delivery = 'sms' | 'voice'
+
+/** Where a verification happens: the REST API, an Amazon Connect contact, an Amazon Lex conversation. */
+export type Channel = 'rest' | 'connect' | 'lex'
+
+/** What a payment-like action is about (PSD2 dynamic linking): shown to the user, bound into the assertion. */
+export interface Transaction {
+  /** Decimal string, e.g. "12000" or "99.50" */
+  amount: string
+  /** ISO 4217, e.g. JPY */
+  currency: string
+  payee: string
+}
+
+/** What a challenge is for; fixed when it is created, reported with every change of its state. */
+export interface ChallengeContext {
+  purpose: string
+  delivery: Delivery
+  channel: Channel
+  transaction?: Transaction | undefined
+}
+
+/** A challenge's state change as the store reports it with a verify: counts and what it was for. */
+export interface ChallengeFacts extends ChallengeContext {
+  /** Keyed hash of the phone number (never the number): the assertion's subject, the events' phoneId. */
+  phoneId: string
+  attempts: number
+  sends: number
+}
+
+export interface NewChallenge extends Partial<ChallengeContext> {
+  purpose: string
   id: string
   phone: string
   digest: string
   locale: Locale
-  purpose: string
   enrol: boolean
   now: number
   expiresAt: number
@@ -86,7 +117,7 @@ export type CreateOutcome =
   | Refusal
 
 export type ResendOutcome =
-  | { kind: 'resent'; state: ChallengeState; phone: string; locale: Locale; undo: SendUndo }
+  | { kind: 'resent'; state: ChallengeState; phone: string; locale: Locale; undo: SendUndo; context: ChallengeContext }
   | { kind: 'not_found' }
   | { kind: 'locked'; retryAfterMs: number }
   | { kind: 'cooldown'; retryAfterMs: number }
@@ -94,10 +125,10 @@ export type ResendOutcome =
   | Refusal
 
 export type VerifyOutcome =
-  | { kind: 'approved'; attemptsLeft: number; caller: Caller | undefined }
-  | { kind: 'rejected'; attemptsLeft: number }
-  | { kind: 'locked'; retryAfterMs: number }
-  | { kind: 'phone_locked'; retryAfterMs: number }
+  | { kind: 'approved'; attemptsLeft: number; caller: Caller | undefined; facts: ChallengeFacts }
+  | { kind: 'rejected'; attemptsLeft: number; facts: ChallengeFacts }
+  | { kind: 'locked'; retryAfterMs: number; facts: ChallengeFacts }
+  | { kind: 'phone_locked'; retryAfterMs: number; facts: ChallengeFacts }
   | { kind: 'not_found' }
 
 export interface ChallengeStore {
@@ -118,6 +149,8 @@ export interface ChallengeStore {
   get(id: string): Promise<ChallengeState | undefined>
   /** Whether `id` was issued for `phone` (no I/O). */
   isChallengeFor(id: string, phone: string): boolean
+  /** The keyed hash of the number a challenge id was issued for (no I/O). */
+  phoneIdOf(id: string): string
 }
 
 /** A counter of SMS shared by many numbers, outside any one phone's slot. */
@@ -151,8 +184,55 @@ export interface SmsSender {
   send(message: SmsMessage): Promise<void>
 }
 
+/** A change of a challenge's state, as event sinks (EventBridge, webhooks) receive it. */
+export interface VerificationEvent {
+  /** Unique per event: consumers de-duplicate on it (sinks deliver at least once). */
+  id: string
+  type: 'pending' | 'approved' | 'rejected' | 'locked' | 'send_failed'
+  challengeId: string
+  /** Keyed hash of the number (KEY_HASH_SECRET): the same for every challenge of one number, never the number. */
+  phoneId: string
+  channel: Channel
+  delivery: Delivery
+  purpose: string
+  attempts: number
+  sends: number
+  /** ms since epoch */
+  at: number
+}
+
+/** The claims of a signed verification assertion (a JWS; times in seconds since epoch, as JWT has them). */
+export interface AssertionClaims {
+  iss: string
+  sub: string
+  amr: string[]
+  channel: Channel
+  binding: string
+  purpose: string
+  amount?: string | undefined
+  currency?: string | undefined
+  payee?: string | undefined
+  iat: number
+  exp: number
+  jti: string
+}
+
+export type AssertionCheck =
+  | { kind: 'valid'; claims: AssertionClaims }
+  | { kind: 'expired' }
+  /** Not ours: malformed, another key or issuer, a changed byte. */
+  | { kind: 'invalid' }
+
+/** Signs assertions and checks them (signature, issuer, type, expiry); keys never leave it. */
+export interface AssertionSigner {
+  sign(claims: AssertionClaims): Promise<string>
+  check(token: string): Promise<AssertionCheck>
+}
+
 /** Hooks for metrics and audit logs; never given a PIN. */
 export interface VerificationEvents {
+  /** Every state change of a challenge. Must return at once and never throw: sinks queue it. */
+  changed?(event: VerificationEvent): void
   issued?(purpose: string): void
   resent?(purpose: string): void
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void

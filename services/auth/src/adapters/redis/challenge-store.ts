@@ -1,6 +1,6 @@
 import type {
-  Caller, ChallengeState, ChallengeStatus, ChallengeStore, CreateOutcome, EnrolDefaults, Limits,
-  Locale, ResendOutcome, SendUndo, VerifyOutcome,
+  Caller, ChallengeContext, ChallengeFacts, ChallengeState, ChallengeStatus, ChallengeStore, Channel, CreateOutcome,
+  Delivery, EnrolDefaults, Limits, Locale, ResendOutcome, SendUndo, Transaction, VerifyOutcome,
 } from '../../core/ports.ts'
 import type { Keys } from './keys.ts'
 import type { ScriptedRedis } from './scripts.ts'
@@ -18,19 +18,34 @@ interface Undo {
 const num = (v: unknown) => Number(v ?? 0)
 const toUndo = (u: Undo) => u as unknown as SendUndo
 
+// The challenge's `x` field: what it is about beyond its purpose and delivery.
+interface StoredContext { ch?: Channel; tx?: Transaction }
+const contextJson = (c: Partial<ChallengeContext>) => JSON.stringify({ ch: c.channel ?? 'rest', ...(c.transaction ? { tx: c.transaction } : {}) } satisfies StoredContext)
+
+function contextOf(purpose: unknown, delivery: unknown, json: unknown): ChallengeContext {
+  let x: StoredContext = {}
+  try {
+    x = JSON.parse(String(json ?? '{}')) as StoredContext
+  } catch {
+    // Challenges written before the field existed have none.
+  }
+  return { purpose: String(purpose || 'verify'), delivery: delivery === 'voice' ? 'voice' : 'sms' satisfies Delivery, channel: x.ch ?? 'rest', transaction: x.tx }
+}
+
 /** ChallengeStore on Redis: every state change is one Lua script on one slot. */
 export function createChallengeStore(redis: ScriptedRedis, keys: Keys): ChallengeStore {
   return {
     challengeId: keys.challengeId,
     isChallengeId: keys.isChallengeId,
     isChallengeFor: keys.isChallengeFor,
+    phoneIdOf: keys.phoneIdOf,
 
     async create(c, l: Limits): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)
       const r = await redis.plCreateChallenge(k.challenge, k.failures, k.sends, k.streak,
         c.digest, c.phone, c.now, l.ttlMs, c.locale, c.purpose, c.enrol ? 1 : 0,
         l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, c.expiresAt,
-        l.deliveryGraceMs, l.maxSendsPerChallenge, l.phoneMaxConsecutiveFailures)
+        l.deliveryGraceMs, l.maxSendsPerChallenge, l.phoneMaxConsecutiveFailures, c.delivery ?? 'sms', contextJson(c))
       switch (r[0]) {
         case 'created':
           return {
@@ -67,6 +82,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
             phone: String(r[6]),
             locale: String(r[7]) as Locale,
             undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), String(r[8])] }),
+            context: contextOf(r[9], r[10], r[11]),
           }
         case 'not_found':
           return { kind: 'not_found' }
@@ -98,17 +114,19 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
         digest, now, l.maxAttempts, l.phoneMaxFailures, l.phoneFailureWindowSeconds,
         l.trustTtlSeconds, enrol.firstName, enrol.lastName, enrol.custLevel,
         l.phoneMaxConsecutiveFailures, l.phoneConsecutiveWindowSeconds)
+      // Every reply but not_found: status, a number, then attempts, sends, purpose, delivery, context.
+      const facts = (): ChallengeFacts => ({ phoneId: keys.phoneIdOf(id), attempts: num(r[2]), sends: num(r[3]), ...contextOf(r[4], r[5], r[6]) })
       switch (r[0]) {
         case 'approved': {
           const fields: Record<string, string> = {}
-          for (let i = 2; i + 1 < r.length; i += 2) fields[String(r[i])] = String(r[i + 1])
-          const caller: Caller | undefined = r.length > 2 ? callerFromHash(fields) : undefined
-          return { kind: 'approved', attemptsLeft: num(r[1]), caller }
+          for (let i = 7; i + 1 < r.length; i += 2) fields[String(r[i])] = String(r[i + 1])
+          const caller: Caller | undefined = r.length > 7 ? callerFromHash(fields) : undefined
+          return { kind: 'approved', attemptsLeft: num(r[1]), caller, facts: facts() }
         }
         case 'rejected':
-          return { kind: 'rejected', attemptsLeft: num(r[1]) }
+          return { kind: 'rejected', attemptsLeft: num(r[1]), facts: facts() }
         case 'locked': case 'phone_locked':
-          return { kind: r[0], retryAfterMs: num(r[1]) }
+          return { kind: r[0], retryAfterMs: num(r[1]), facts: facts() }
         case 'not_found':
           return { kind: 'not_found' }
         default:

@@ -23,6 +23,8 @@ export function createKeys(prefix: string, secret: string) {
     /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
     challengeId: (e164: string, token: string) => `${phoneId(e164)}${token.slice(0, TOKEN_LEN)}`,
     isChallengeId: (id: string) => CHALLENGE_ID.test(id),
+    /** The phone id a challenge id starts with: the keyed hash of its number. */
+    phoneIdOf: (challengeId: string) => challengeId.slice(0, ID_LEN),
     challenge: (challengeId: string) => `${tag(challengeId.slice(0, ID_LEN))}:ch:${challengeId.slice(ID_LEN)}`,
     /** All keys a challenge script touches, given the challenge id. */
     forChallenge(challengeId: string) {

@@ -7,7 +7,9 @@ import type { Redis } from 'ioredis'
 // Challenge hash fields: p phone, h digest, a attempts, s sends, t last sent (ms),
 // e expires (ms), l locale, u purpose, n enrol (1/0), st pending|locked, d delivered: 1 once
 // the provider accepted the SMS of the digest held now, 0 while it is being sent (absent on
-// challenges written before it was recorded: those count as delivered).
+// challenges written before it was recorded: those count as delivered), m delivery (sms|voice;
+// absent = sms), x what the verification is about beyond its purpose (JSON: channel, amount,
+// currency, payee; absent = {}). u, m and x never change after the create.
 
 // A number is locked by failures while its window counter (KEYS[2], PHONE_MAX_FAILURES per
 // PHONE_FAILURE_WINDOW_SECONDS) or its consecutive-failure streak (KEYS[4], NIST's at most 100
@@ -43,7 +45,8 @@ const createChallenge = `${phoneSendGate}
 --     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] digest, [2] phone, [3] now ms, [4] ttl ms, [5] locale, [6] purpose, [7] enrol 1/0,
 --     [8] phone max failures, [9] phone max sends, [10] send window s, [11] expires at ms,
---     [12] delivery grace ms, [13] max sends per challenge, [14] phone max consecutive failures
+--     [12] delivery grace ms, [13] max sends per challenge, [14] phone max consecutive failures,
+--     [15] delivery sms|voice, [16] context JSON
 -- -> {'created'} | {'existing', attempts, sends, lastSent, expires, status} (delivered, or locked)
 --    | {'in_progress', ms left of the grace} (its SMS may still be on its way)
 --    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends} (undelivered past
@@ -66,7 +69,8 @@ end
 local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
 if refused then return refused end
 redis.call('HSET', KEYS[1], 'p', ARGV[2], 'h', ARGV[1], 'a', '0', 's', '1', 't', ARGV[3],
-  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending', 'd', '0')
+  'e', ARGV[11], 'l', ARGV[5], 'u', ARGV[6], 'n', ARGV[7], 'st', 'pending', 'd', '0',
+  'm', ARGV[15], 'x', ARGV[16])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}
 `
@@ -77,9 +81,10 @@ const resendChallenge = `${phoneSendGate}
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
 --     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms,
 --     [10] phone max consecutive failures
--- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered}
+-- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered,
+--      purpose, delivery, context}
 --    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
-local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd')
+local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd', 'u', 'm', 'x')
 if not c[1] then return {'not_found'} end
 if c[5] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
 local wait = tonumber(c[3]) + tonumber(ARGV[4]) - tonumber(ARGV[2])
@@ -90,7 +95,7 @@ if refused then return refused end
 local sends = tonumber(c[2]) + 1
 redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1'}
+return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1', c[10] or '', c[11] or 'sms', c[12] or '{}'}
 `
 
 const undoSend = `
@@ -126,19 +131,25 @@ const verifyChallenge = `${phoneLock}
 -- ARGV[1] digest, [2] now ms, [3] max attempts, [4] phone max failures, [5] failure window s,
 --     [6] trust ttl s (0 = no expiry), [7] firstName, [8] lastName, [9] custLevel,
 --     [10] phone max consecutive failures, [11] streak window s (from the latest failure)
--- -> {'approved', attemptsLeft, caller field, value, ...} | {'rejected', attemptsLeft}
---    | {'locked', pttl} | {'phone_locked', pttl} | {'not_found'}
-local c = redis.call('HMGET', KEYS[1], 'h', 'a', 'st', 'n', 'p', 'l')
+-- -> {'approved', attemptsLeft, attempts, sends, purpose, delivery, context, caller field, value, ...}
+--    | {'rejected'|'locked'|'phone_locked', attemptsLeft | pttl, attempts, sends, purpose, delivery, context}
+--    | {'not_found'}
+local c = redis.call('HMGET', KEYS[1], 'h', 'a', 'st', 'n', 'p', 'l', 's', 'u', 'm', 'x')
 if not c[1] then return {'not_found'} end
-if c[3] == 'locked' then return {'locked', redis.call('PTTL', KEYS[1])} end
+-- What the challenge was for, for the caller's events and assertions (never the PIN or number).
+local function about(status, n, attempts)
+  return {status, n, tostring(attempts), c[7] or '1', c[8] or '', c[9] or 'sms', c[10] or '{}'}
+end
+if c[3] == 'locked' then return about('locked', redis.call('PTTL', KEYS[1]), c[2]) end
 local phone_locked = phone_lock_ms(ARGV[4], ARGV[10])
-if phone_locked then return {'phone_locked', phone_locked} end
+if phone_locked then return about('phone_locked', phone_locked, c[2]) end
 local max = tonumber(ARGV[3])
 local attempts = tonumber(c[2]) + 1
 if c[1] == ARGV[1] then
   -- Approved once: the challenge is gone, and the run of failures (window and streak) ends.
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[4])
-  if c[4] ~= '1' then return {'approved', max - attempts} end
+  local r = about('approved', max - attempts, attempts)
+  if c[4] ~= '1' then return r end
   local ttl = tonumber(ARGV[6])
   local existed = redis.call('EXISTS', KEYS[3]) == 1
   if not existed then
@@ -155,7 +166,6 @@ if c[1] == ARGV[1] then
       redis.call('PEXPIREAT', KEYS[3], trusted_until)
     end
   end
-  local r = {'approved', max - attempts}
   for _, v in ipairs(redis.call('HGETALL', KEYS[3])) do r[#r + 1] = v end
   return r
 end
@@ -171,11 +181,11 @@ if attempts >= max then
   redis.call('HSET', KEYS[1], 'st', 'locked')
   -- Locked twice over: no new PIN helps until the number's lock ends too.
   local ms = redis.call('PTTL', KEYS[1])
-  if phone_locked and phone_locked > ms then return {'phone_locked', phone_locked} end
-  return {'locked', ms}
+  if phone_locked and phone_locked > ms then return about('phone_locked', phone_locked, attempts) end
+  return about('locked', ms, attempts)
 end
-if phone_locked then return {'phone_locked', phone_locked} end
-return {'rejected', max - attempts}
+if phone_locked then return about('phone_locked', phone_locked, attempts) end
+return about('rejected', max - attempts, attempts)
 `
 
 const putCaller = `
