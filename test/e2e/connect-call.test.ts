@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { connectEvent } from '../support/connect-events.ts'
+import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
 import { startHttpStandIn } from '../support/http-stand-in.ts'
 import { startRedisServer } from '../support/redis-server.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
@@ -15,6 +16,7 @@ const KEY = 'e2e-connect-key-0123456789'
 const FALLBACK = { lambdaResult: 'Error', errorCode: 'SERVICE_UNAVAILABLE' }
 const serviceEnv = (redisUrl: string, sns: SnsStandIn): Record<string, string> => ({
   NODE_ENV: 'production',
+  ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
   API_KEYS: KEY,

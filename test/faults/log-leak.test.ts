@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
 import { call, serviceEnv } from '../support/service-env.ts'
+import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
 import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
 
@@ -25,7 +26,7 @@ const pinOf = (phone: string) => {
 beforeAll(async () => {
   sns = await startSnsStandIn()
   svc = await startService(serviceEnv({ redisUrl: inject('redisUrl'), snsUrl: sns.url }, {
-    NODE_ENV: 'production', LOG_LEVEL: 'trace', REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
+    NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, LOG_LEVEL: 'trace', REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
     REDIS_COMMAND_TIMEOUT_MS: '1000', PIN_RESEND_COOLDOWN_SECONDS: '0', RATE_LIMIT_PER_IP: '40',
     TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}`, ALLOW_TEST_NUMBERS: 'true',
   }))

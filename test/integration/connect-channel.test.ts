@@ -220,7 +220,7 @@ describe('verifyPin', () => {
     const { phone, pin, at } = await started(undefined, 'ja')
     expect(await at(`${pin}#`)).toEqual({
       lambdaResult: 'Success', pinVerified: 'True', status: 'approved', attemptsLeft: '4',
-      firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja',
+      firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja', pinlineAssertion: expect.any(String),
     })
     expect(await call(connectEvent({ phone }))).toMatchObject({ recordFound: 'True', authRequired: 'False', firstName: 'New', language: 'ja' })
   })

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
+import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
 
-const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PIN_HMAC_SECRET: 'x'.repeat(32) }
+const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PIN_HMAC_SECRET: 'x'.repeat(32), ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY }
 
 describe('SMS spend and rate-limit settings', () => {
   it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1200/min per key, 600/min per IP', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../services/auth/src/config.ts'
+import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
 
-const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32) }
+const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32), ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY }
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

@@ -4,12 +4,14 @@ import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
 import { AccessLog, loggerOptions } from './logging.ts'
+import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
+import wellKnown from './routes/well-known.ts'
 import v1 from './routes/v1/index.ts'
 
 export interface AppOptions {
@@ -24,9 +26,11 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(errorHandler)
   await fastify.register(swagger)
   await fastify.register(metrics)
+  await fastify.register(assertions, { config: opts.config })
   await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
   await fastify.register(orders)
   await fastify.register(health)
+  await fastify.register(wellKnown)
   await fastify.register(v1)
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)

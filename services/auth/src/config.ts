@@ -1,6 +1,7 @@
 import envSchema from 'env-schema'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
+import { generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import type { MenuItem } from './core/menu.ts'
 import { normalisePhone } from './core/phone.ts'
@@ -59,6 +60,11 @@ const Env = Type.Object({
   RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
+  // Signed verification assertions (JWS ES256)
+  ASSERTION_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ASSERTION_PREVIOUS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ASSERTION_ISSUER: Type.String({ default: 'pinline', minLength: 1, maxLength: 256 }),
+  ASSERTION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 30, maximum: 3600 }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -114,6 +120,7 @@ export interface Config {
   rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
   testNumbers: ReadonlyMap<string, string>
+  assertions: { keys: AssertionKeys; issuer: string; ttlSeconds: number }
 }
 
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
@@ -149,6 +156,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
+  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_PREVIOUS_KEY, production)
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
   const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
   return {
@@ -201,6 +209,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     testNumbers,
+    assertions: { keys: assertionKeys, issuer: e.ASSERTION_ISSUER, ttlSeconds: e.ASSERTION_TTL_SECONDS },
+  }
+}
+
+/** A generated key signs assertions no other process can verify after a restart: development only. */
+function loadAssertionKeys(signing: string | undefined, previous: string | undefined, production: boolean): AssertionKeys {
+  if (!signing && production) {
+    throw new ConfigError('Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK); it is only generated in development')
+  }
+  try {
+    return {
+      signing: signing ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private') : generateSigningKey(),
+      previous: previous ? [parseKey(previous, 'ASSERTION_PREVIOUS_KEY', 'public')] : [],
+      generated: !signing,
+    }
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
 }
 

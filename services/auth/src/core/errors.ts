@@ -22,6 +22,12 @@ export const ErrorCodes = {
   CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
   // 422: well-formed, but policy forbids it
   DESTINATION_NOT_ALLOWED: { status: 422, message: 'PINs are not sent to numbers in that country or network' },
+  // 422: a verification assertion that does not prove what was asked (POST /v1/assertions/verify)
+  ASSERTION_INVALID: { status: 422, message: 'The assertion is malformed or not signed by this service' },
+  ASSERTION_EXPIRED: { status: 422, message: 'The assertion has expired; verify the caller again' },
+  ASSERTION_BINDING_MISMATCH: { status: 422, message: 'The assertion was issued for another contact, session or challenge' },
+  ASSERTION_PURPOSE_MISMATCH: { status: 422, message: 'The assertion was issued for another purpose' },
+  ASSERTION_TRANSACTION_MISMATCH: { status: 422, message: 'The assertion was issued for another amount, currency or payee' },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },

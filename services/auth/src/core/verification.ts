@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto'
+import type { Assertions, Binding } from './assertions.ts'
 import { PinlineError, type ErrorCode } from './errors.ts'
 import { toLocale, pinMessage } from './messages.ts'
 import { maskPhone, normalisePhone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
-  Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, SpendCounters, VerificationEvents, VerifyOutcome,
+  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, Channel, EnrolDefaults, Limits, Locale,
+  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, VerifyOutcome,
 } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
@@ -26,6 +28,8 @@ export interface VerificationDeps {
   spend: SpendCounters
   policy: VerificationPolicy
   events?: VerificationEvents
+  /** Signs an assertion for every approval that names what it is bound to. */
+  assertions?: Assertions | undefined
   now?: () => number
 }
 
@@ -40,6 +44,10 @@ export interface IssueRequest {
    * is refused with SMS_SEND_IN_PROGRESS, and past the delivery grace a fresh PIN is sent.
    */
   idempotencyKey?: string | undefined
+  /** Where the verification happens (default rest): reported in events and assertions. */
+  channel?: Channel | undefined
+  /** An amount and payee the user approves (PSD2 dynamic linking): in the assertion. */
+  transaction?: Transaction | undefined
 }
 
 export interface ChallengeView {
@@ -53,11 +61,14 @@ export interface ChallengeView {
 }
 
 export type VerifyResult =
-  | { status: 'approved'; attemptsLeft: number; caller: Caller | undefined }
+  | { status: 'approved'; attemptsLeft: number; caller: Caller | undefined; assertion?: string | undefined }
   | { status: 'rejected'; attemptsLeft: number }
   | { status: 'locked'; attemptsLeft: 0; retryAfterSeconds: number }
 
 const PIN_DIGITS = /^[0-9]+$/
+const AMOUNT = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$/
+const CURRENCY = /^[A-Z]{3}$/
+const PAYEE_MAX = 64
 const NEVER_A_DIGEST = '!'
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
@@ -81,6 +92,12 @@ export function createVerification(deps: VerificationDeps) {
   const guard = createSpendGuard(deps.spend, policy, events)
   const ignore = () => undefined
 
+  const emit = (type: VerificationEvent['type'], challengeId: string, c: ChallengeContext, counts: { attempts: number; sends: number }) =>
+    events.changed?.({
+      id: randomUUID(), type, challengeId, phoneId: store.phoneIdOf(challengeId),
+      channel: c.channel, delivery: c.delivery, purpose: c.purpose, attempts: counts.attempts, sends: counts.sends, at: now(),
+    })
+
   const view = (id: string, s: ChallengeState, sent: boolean): ChallengeView => {
     if (s.status === 'locked') throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: (s.expiresAt - now()) / 1000 })
     return {
@@ -101,7 +118,7 @@ export function createVerification(deps: VerificationDeps) {
   // fails, every count and the write are taken back, so the user is not charged a send. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
-  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+  async function deliver(sent: { id: string; digest: string; state: ChallengeState; context: ChallengeContext }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
@@ -115,27 +132,45 @@ export function createVerification(deps: VerificationDeps) {
       await sms.send({ to: phone, body })
     } catch (err) {
       events.smsFailed?.(err)
+      emit('send_failed', sent.id, sent.context, sent.state)
       await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
     }
     await store.markDelivered(sent.id, sent.digest).catch(ignore)
   }
 
-  // What verify and failAttempt report for each outcome of the store's atomic verify.
-  function settle(outcome: VerifyOutcome): VerifyResult {
+  function transactionOf(t: Transaction | undefined): Transaction | undefined {
+    if (!t) return undefined
+    const payee = t.payee.trim()
+    if (!AMOUNT.test(t.amount) || !CURRENCY.test(t.currency) || payee.length === 0 || payee.length > PAYEE_MAX || /[\p{Cc}]/u.test(payee)) {
+      throw new PinlineError('VALIDATION_FAILED', { message: 'transaction: amount is a decimal string, currency an ISO 4217 code, payee 1 to 64 printable characters' })
+    }
+    return { amount: t.amount, currency: t.currency, payee }
+  }
+
+  // What verify and failAttempt report for each outcome of the store's atomic verify; an approval
+  // in a known binding (a contact, a conversation, a challenge) also gets its signed assertion.
+  async function settle(id: string, outcome: VerifyOutcome, binding: Binding | undefined): Promise<VerifyResult> {
+    if (outcome.kind === 'not_found') {
+      events.verified?.('not_found')
+      throw new PinlineError('CHALLENGE_NOT_FOUND')
+    }
+    const { facts } = outcome
     switch (outcome.kind) {
-      case 'not_found':
-        events.verified?.('not_found')
-        throw new PinlineError('CHALLENGE_NOT_FOUND')
-      case 'approved':
+      case 'approved': {
         events.verified?.('approved')
-        return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller }
+        emit('approved', id, facts, facts)
+        const assertion = binding && deps.assertions ? await deps.assertions.issue(facts, binding) : undefined
+        return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller, ...(assertion ? { assertion } : {}) }
+      }
       case 'rejected':
         events.verified?.('rejected')
+        emit('rejected', id, facts, facts)
         return { status: 'rejected', attemptsLeft: outcome.attemptsLeft }
       case 'locked':
       case 'phone_locked':
         events.verified?.('locked')
+        emit('locked', id, facts, facts)
         return { status: 'locked', attemptsLeft: 0, retryAfterSeconds: seconds(outcome.retryAfterMs) }
     }
   }
@@ -163,13 +198,15 @@ export function createVerification(deps: VerificationDeps) {
       guard.checkDestination(normalised.country) // before anything is read, written or sent
       const phone = normalised.e164
       const locale = await localeFor(phone, req.locale)
+      const transaction = transactionOf(req.transaction)
+      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery: 'sms', channel: req.channel ?? 'rest', transaction }
       const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
       const id = store.challengeId(phone, token)
       const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)
       const t = now()
       const digest = pinDigest(policy.secret, id, pin)
       const outcome = await store.create(
-        { id, phone, digest, locale, purpose: req.purpose ?? 'verify', enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
+        { id, phone, digest, locale, ...context, enrol: req.enrol ?? false, now: t, expiresAt: t + policy.ttlMs },
         policy,
       )
       switch (outcome.kind) {
@@ -183,13 +220,15 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
-          events.issued?.(req.purpose ?? 'verify')
+          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
+          events.issued?.(context.purpose)
+          emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
           events.resent?.('redeliver')
+          emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true)
       }
     },
@@ -217,19 +256,23 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
+          await deliver({ id, digest, state: outcome.state, context: outcome.context }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
           events.resent?.('resend')
+          emit('pending', id, outcome.context, outcome.state)
           return view(id, outcome.state, true)
       }
     },
 
-    /** Throws INVALID_PIN_FORMAT for malformed input (no attempt is counted), CHALLENGE_NOT_FOUND. */
-    async verify(id: string, pin: string): Promise<VerifyResult> {
+    /**
+     * Throws INVALID_PIN_FORMAT for malformed input (no attempt is counted), CHALLENGE_NOT_FOUND.
+     * With a binding, an approval carries a signed assertion bound to it.
+     */
+    async verify(id: string, pin: string, binding?: Binding): Promise<VerifyResult> {
       if (pin.length !== policy.pinLength || !PIN_DIGITS.test(pin)) throw new PinlineError('INVALID_PIN_FORMAT')
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const testPhone = policy.testNumbers.size > 0 ? testNumberOf(id) : undefined
       if (testPhone) reportTestUse(testPhone, 'verify')
-      return settle(await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults))
+      return settle(id, await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults), binding)
     },
 
     /** Whether a challenge was issued to this phone number (a channel must not verify another number's). */
@@ -254,7 +297,7 @@ export function createVerification(deps: VerificationDeps) {
      */
     async failAttempt(id: string): Promise<VerifyResult> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
-      return settle(await store.verify(id, NEVER_A_DIGEST, now(), policy, policy.enrolDefaults))
+      return settle(id, await store.verify(id, NEVER_A_DIGEST, now(), policy, policy.enrolDefaults), undefined)
     },
 
     async status(id: string): Promise<ChallengeState | undefined> {

@@ -26,6 +26,8 @@ export interface ConnectParameters {
   pin?: string | undefined
   challengeId?: string | undefined
   resend?: string | undefined
+  /** sendPin: what the PIN is for (default connect); named in the assertion */
+  purpose?: string | undefined
 }
 
 export type ConnectAction = NonNullable<ConnectParameters['action']>
@@ -65,6 +67,11 @@ export function requestedLanguage(e: ContactFlowEvent): string | undefined {
   const data = e.Details.ContactData
   const candidates = [params(e).language, data.Attributes?.language, data.LanguageCode]
   return candidates.find((c): c is string => typeof c === 'string' && toLocale(c) !== undefined)
+}
+
+/** What the flow asks the PIN for; the route's schema has checked its form. */
+export function requestedPurpose(e: ContactFlowEvent): string {
+  return params(e).purpose || 'connect'
 }
 
 export function wantsResend(e: ContactFlowEvent): boolean {

@@ -52,7 +52,7 @@ export function createLexChannel(deps: LexChannelDeps) {
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
     let p
     try {
-      p = await sessions.requestPin(s.id)
+      p = await sessions.requestPin(s.id, 'lex')
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
@@ -76,7 +76,8 @@ export function createLexChannel(deps: LexChannelDeps) {
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
       let check
       try {
-        check = await sessions.verifyPin(s.id, input)
+        // The Lex sessionId (in Connect, the ContactId) binds the assertion to this conversation.
+        check = await sessions.verifyPin(s.id, input, { channel: 'lex', ref: turn.conversation[2] })
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         // Counted as a wrong PIN: like the seed, a fresh PIN follows (within the caps).
@@ -87,6 +88,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         throw err
       }
       r.use(check.session)
+      if (check.status === 'approved' && check.assertion) r.assert(check.assertion)
       if (check.status === 'locked') return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
       if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected')
       s = check.session

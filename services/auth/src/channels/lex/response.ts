@@ -6,6 +6,9 @@ import type { LexSlots, LexTurn } from './event.ts'
 // Close and ElicitSlot name the intent, session attributes are a string map that replaces
 // Lex's copy (so the incoming ones are echoed), and a message is 1 to 1024 characters.
 
+/** The session attribute that carries the signed verification assertion. */
+export const ASSERTION_ATTRIBUTE = 'pinlineAssertion'
+
 export interface LexResponse {
   sessionState: {
     sessionAttributes: Record<string, string>
@@ -31,12 +34,20 @@ function clip(text: string): string {
  */
 export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => string) {
   let session: OrderSession | undefined
+  let assertion: string | undefined
 
-  const attributes = (): Record<string, string> => ({
-    ...turn.attributes,
-    auth: session?.authenticated ? 'true' : 'false',
-    ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
-  })
+  // pinlineAssertion is signed, so a client cannot forge one; it is still kept only while the
+  // server session is verified (a session re-opened for another e-mail drops the old one).
+  const attributes = (): Record<string, string> => {
+    const { [ASSERTION_ATTRIBUTE]: echoed, ...incoming } = turn.attributes
+    const kept = assertion ?? (session?.authenticated ? echoed : undefined)
+    return {
+      ...incoming,
+      auth: session?.authenticated ? 'true' : 'false',
+      ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
+      ...(kept ? { [ASSERTION_ATTRIBUTE]: kept } : {}),
+    }
+  }
 
   const respond = (dialogAction: LexResponse['sessionState']['dialogAction'], intent: LexResponse['sessionState']['intent'], content: string): LexResponse => ({
     sessionState: {
@@ -58,6 +69,11 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
   return {
     use(s: OrderSession) {
       session = s
+    },
+
+    /** The signed assertion of this turn's approval, for the client and back-ends. */
+    assert(token: string) {
+      assertion = token
     },
 
     /** ElicitSlot on OrderFood (also from GetFoodMenu: the menu leads straight into ordering). */

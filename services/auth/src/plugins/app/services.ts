@@ -64,6 +64,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
     store: failClosed(createChallengeStore(redis, keys)),
     callers,
     sms: sender,
+    assertions: fastify.assertions,
     spend: failClosed(createSpendCounters(redis, keys)),
     events: {
       ...fastify.metrics.events,
@@ -95,4 +96,4 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       testNumbers: config.testNumbers,
     },
   }))
-}, { name: 'services', dependencies: ['metrics'] })
+}, { name: 'services', dependencies: ['metrics', 'assertions'] })

@@ -32,6 +32,7 @@ const ContactFlowEvent = Type.Object({
       pin: Type.Optional(Type.String({ maxLength: 32, description: 'As stored by Store customer input: may end with # or be Timeout' })),
       challengeId: Type.Optional(Type.String({ maxLength: 64, description: "Default: this contact's challenge" })),
       resend: Type.Optional(Type.Union(['true', 'True', 'false', 'False'].map((v) => Type.Literal(v)), { description: 'sendPin: send a new PIN on the existing challenge' })),
+      purpose: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'sendPin: what the PIN is for (default connect); named in the assertion' })),
     })])),
   }),
 }, { title: 'ContactFlowEvent' })
@@ -53,6 +54,7 @@ const ConnectResult = Type.Object({
   pinVerified: Attr('verifyPin: True or False'),
   status: Attr('verifyPin: approved, rejected or locked'),
   attemptsLeft: Attr('verifyPin'),
+  pinlineAssertion: Attr('verifyPin (approved): a signed assertion (JWS, ES256, under 1 KB) bound to this contact (binding connect:<ContactId>); store it as a contact attribute for the agent desktop and back-ends'),
 }, { title: 'ConnectResult', description: "Connect's STRING_MAP: flat, every value a string" })
 
 /** Amazon Connect's contact-flow Lambda contract, behind the connect shim. */

@@ -2,6 +2,7 @@ import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
 import { ErrorCodes } from '../../core/errors.ts'
 import rateLimits from '../../plugins/app/rate-limits.ts'
+import assertions from './assertions.ts'
 import callers from './callers.ts'
 import connect from './connect.ts'
 import lexChannel from './channels-lex.ts'
@@ -24,4 +25,5 @@ export default async function v1(fastify: FastifyInstance) {
   await fastify.register(menu)
   await fastify.register(sessions)
   await fastify.register(lexChannel)
+  await fastify.register(assertions)
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Challenge, challengeBody } from '../../schemas/challenge.ts'
 import { Caller, ErrorBody, Locale, PhoneString, commonErrors, security } from '../../schemas/common.ts'
+import { Purpose, TransactionFields, transactionOf } from '../../schemas/transaction.ts'
 import { toCallerBody } from './callers.ts'
 
 const ChallengeParams = Type.Object({ challengeId: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -9,8 +10,9 @@ const ChallengeParams = Type.Object({ challengeId: Type.String({ minLength: 1, m
 const IssueBody = Type.Object({
   phone: PhoneString,
   locale: Type.Optional(Locale),
-  purpose: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'Free label for metrics and audit, e.g. login' })),
+  purpose: Type.Optional(Purpose),
   enrol: Type.Optional(Type.Boolean({ description: 'On approval, enrol the caller (atomically with the verify)' })),
+  ...TransactionFields,
 }, { additionalProperties: false })
 
 const VerifyBody = Type.Object({
@@ -22,6 +24,7 @@ const VerifyResult = Type.Object({
   attemptsLeft: Type.Integer(),
   retryAfter: Type.Optional(Type.Integer({ description: 'Seconds until a new PIN can be requested (locked)' })),
   caller: Type.Optional(Caller),
+  assertion: Type.Optional(Type.String({ description: 'approved: a signed assertion (JWS, ES256) bound to this challenge (binding rest:<challengeId>); verify it with /.well-known/jwks.json or POST /v1/assertions/verify' })),
 }, { title: 'VerifyResult' })
 
 /** One-time PINs: issue (sends the SMS), resend, verify. */
@@ -35,7 +38,10 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Refusals: 422 DESTINATION_NOT_ALLOWED (SMS_ALLOWED_COUNTRIES); 429 PHONE_SEND_LIMIT, PHONE_LOCKED, PREFIX_SEND_LIMIT, RATE_LIMITED; '
         + '503 SMS_BUDGET_EXCEEDED, SMS_SEND_FAILED, DEPENDENCY_UNAVAILABLE. Every 429, and SMS_BUDGET_EXCEEDED, carries Retry-After.',
     },
-  }, async (req, reply) => reply.code(201).send(challengeBody(await v.issue(req.body))))
+  }, async (req, reply) => {
+    const { amount, currency, payee, ...rest } = req.body
+    return reply.code(201).send(challengeBody(await v.issue({ ...rest, channel: 'rest', transaction: transactionOf({ amount, currency, payee }) })))
+  })
 
   fastify.post('/v1/pins/:challengeId/resend', {
     schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
@@ -44,12 +50,13 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/pins/:challengeId/verify', {
     schema: { tags, security, summary: 'Check a PIN', params: ChallengeParams, body: VerifyBody, response: { 200: VerifyResult, 404: ErrorBody, ...commonErrors } },
   }, async (req, reply) => {
-    const r = await v.verify(req.params.challengeId, req.body.pin)
+    const r = await v.verify(req.params.challengeId, req.body.pin, { channel: 'rest', ref: req.params.challengeId })
     if (r.status === 'locked') {
       reply.header('retry-after', String(r.retryAfterSeconds))
       return { status: r.status, attemptsLeft: 0, retryAfter: r.retryAfterSeconds }
     }
-    return { status: r.status, attemptsLeft: r.attemptsLeft, ...(r.status === 'approved' && r.caller ? { caller: toCallerBody(r.caller) } : {}) }
+    if (r.status === 'rejected') return { status: r.status, attemptsLeft: r.attemptsLeft }
+    return { status: r.status, attemptsLeft: r.attemptsLeft, ...(r.caller ? { caller: toCallerBody(r.caller) } : {}), ...(r.assertion ? { assertion: r.assertion } : {}) }
   })
 }
 
