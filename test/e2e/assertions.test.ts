@@ -90,6 +90,8 @@ async function forge(pem: string, claims: Json, typ = 'pinline-assertion+jwt') {
 describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
   it('REST: an approval carries an ES256 JWS that jose verifies against /.well-known/jwks.json; its claims name no number', async () => {
     const { phone, challengeId, body } = await approvedOverRest({ amount: '12000', currency: 'JPY', payee: 'Tanaka Kogyo' })
+    // Dynamic linking: the SMS told the user what the code approves.
+    expect(sns.publishes.at(-1)!.message).toMatch(/to pay 12000 JPY to Tanaka Kogyo\./)
     const jwks = createRemoteJWKSet(new URL(`${svc.url}/.well-known/jwks.json`))
     const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, { issuer: ISSUER, typ: 'pinline-assertion+jwt', algorithms: ['ES256'] })
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'pinline-assertion+jwt', kid: expect.any(String) })
@@ -100,6 +102,15 @@ describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
     expect(payload.exp! - payload.iat!).toBe(600)
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/)
     expect(JSON.stringify(payload)).not.toContain(phone.slice(1))
+  })
+
+  it('a transaction is all three of amount, currency and payee, well formed: else 400 VALIDATION_FAILED and nothing sent', async () => {
+    for (const bad of [{ amount: '100' }, { amount: '1e3', currency: 'JPY', payee: 'X' }, { amount: '100', currency: 'yen', payee: 'X' }, { amount: '100', currency: 'JPY', payee: 'a\u0007b' }]) {
+      const r = await call('POST', '/v1/pins', { phone: nextPhone(), ...bad })
+      expect(r.status).toBe(400)
+      expect(r.body.code).toBe('VALIDATION_FAILED')
+    }
+    expect(sns.publishes).toHaveLength(0)
   })
 
   it('the JWKS publishes the signing key first and the previous one (rotation), public halves only', async () => {

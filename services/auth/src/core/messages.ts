@@ -1,4 +1,4 @@
-import type { Locale } from './ports.ts'
+import type { Locale, Transaction } from './ports.ts'
 
 export const LOCALES: readonly Locale[] = ['en', 'ja']
 
@@ -12,15 +12,17 @@ interface PinText {
   brand: string
   pin: string
   minutes: number
+  /** PSD2 dynamic linking: the user is told the amount and payee the code approves. */
+  transaction?: Transaction | undefined
 }
 
 // Brand first so the phone's preview names the sender; the warning closes every
 // message because "never share" is what stops most social-engineering of codes.
 const templates: Record<Locale, (t: PinText) => string> = {
-  en: ({ brand, pin, minutes }) =>
-    `${brand}: your verification code is ${pin}. It expires in ${minutes} min. Do not share it with anyone; ${brand} will never ask you for it.`,
-  ja: ({ brand, pin, minutes }) =>
-    `【${brand}】認証コード: ${pin}（有効期限${minutes}分）。このコードは誰にも教えないでください。${brand}がコードを尋ねることはありません。`,
+  en: ({ brand, pin, minutes, transaction: t }) =>
+    `${brand}: your verification code is ${pin}${t ? ` to pay ${t.amount} ${t.currency} to ${t.payee}` : ''}. It expires in ${minutes} min. Do not share it with anyone; ${brand} will never ask you for it.`,
+  ja: ({ brand, pin, minutes, transaction: t }) =>
+    `【${brand}】認証コード: ${pin}（${t ? `${t.payee}へ${t.amount} ${t.currency}のお支払い、` : ''}有効期限${minutes}分）。このコードは誰にも教えないでください。${brand}がコードを尋ねることはありません。`,
 }
 
 export function pinMessage(locale: Locale, text: PinText): string {

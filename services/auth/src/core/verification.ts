@@ -127,7 +127,7 @@ export function createVerification(deps: VerificationDeps) {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
-    const body = pinMessage(locale, { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000) })
+    const body = pinMessage(locale, { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000), transaction: sent.context.transaction })
     try {
       await sms.send({ to: phone, body })
     } catch (err) {
