@@ -41,6 +41,16 @@ describe('loadConfig', () => {
     expect(loadConfig(prod).apiKeys).toEqual(['k'.repeat(20)])
   })
 
+  it('verification events: a webhook needs its signing secret (32+ characters), and https in production', () => {
+    const hook = { EVENTS_WEBHOOK_URL: 'https://hooks.example.com/pinline', EVENTS_WEBHOOK_SECRET: 'w'.repeat(32) }
+    expect(loadConfig(hook).events).toMatchObject({ webhookUrl: hook.EVENTS_WEBHOOK_URL, backlogMax: 10000, timeoutMs: 2000 })
+    expect(() => loadConfig({ EVENTS_WEBHOOK_URL: hook.EVENTS_WEBHOOK_URL })).toThrow(/EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together/)
+    expect(() => loadConfig({ ...hook, EVENTS_WEBHOOK_SECRET: 'short' })).toThrow(/EVENTS_WEBHOOK_SECRET/)
+    expect(() => loadConfig({ ...prod, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(/must be https when NODE_ENV=production/)
+    expect(() => loadConfig({ EVENTS_SOURCE: 'aws.events' })).toThrow(/EVENTS_SOURCE/)
+    expect(() => loadConfig({ EVENTS_BACKLOG_MAX: '0' })).toThrow(/EVENTS_BACKLOG_MAX/)
+  })
+
   it('reads API_KEYS as a comma-separated list', () => {
     expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789'])
   })

@@ -6,6 +6,7 @@ import type { SmsSender } from './core/ports.ts'
 import { AccessLog, loggerOptions } from './logging.ts'
 import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
+import events from './plugins/app/events.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
@@ -27,6 +28,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(swagger)
   await fastify.register(metrics)
   await fastify.register(assertions, { config: opts.config })
+  await fastify.register(events, { config: opts.config })
   await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
   await fastify.register(orders)
   await fastify.register(health)

@@ -65,6 +65,14 @@ const Env = Type.Object({
   ASSERTION_PREVIOUS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ASSERTION_ISSUER: Type.String({ default: 'pinline', minLength: 1, maxLength: 256 }),
   ASSERTION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 30, maximum: 3600 }),
+  // Verification events: EventBridge and/or a signed webhook, off the request path
+  EVENTS_EVENTBRIDGE_BUS: Type.Optional(Type.String({ minLength: 1, maxLength: 1600 })),
+  EVENTS_SOURCE: Type.String({ default: 'pinline', pattern: '^(?!aws\\.)[A-Za-z0-9._/-]{1,256}$' }),
+  EVENTS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  EVENTS_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  EVENTS_BACKLOG_MAX: Type.Integer({ default: 10000, minimum: 1, maximum: 1000000 }),
+  EVENTS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 100, maximum: 30000 }),
+  EVENTS_RETRY_MAX_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 300000 }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -121,6 +129,15 @@ export interface Config {
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
   testNumbers: ReadonlyMap<string, string>
   assertions: { keys: AssertionKeys; issuer: string; ttlSeconds: number }
+  events: {
+    eventBridgeBus: string | undefined
+    source: string
+    webhookUrl: string | undefined
+    webhookSecret: string | undefined
+    backlogMax: number
+    timeoutMs: number
+    retryMaxMs: number
+  }
 }
 
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
@@ -155,6 +172,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
+  }
+  if (Boolean(e.EVENTS_WEBHOOK_URL) !== Boolean(e.EVENTS_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)')
+  }
+  if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
   }
   const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_PREVIOUS_KEY, production)
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
@@ -210,6 +233,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     testNumbers,
     assertions: { keys: assertionKeys, issuer: e.ASSERTION_ISSUER, ttlSeconds: e.ASSERTION_TTL_SECONDS },
+    events: {
+      eventBridgeBus: e.EVENTS_EVENTBRIDGE_BUS,
+      source: e.EVENTS_SOURCE,
+      webhookUrl: e.EVENTS_WEBHOOK_URL,
+      webhookSecret: e.EVENTS_WEBHOOK_SECRET,
+      backlogMax: e.EVENTS_BACKLOG_MAX,
+      timeoutMs: e.EVENTS_TIMEOUT_MS,
+      retryMaxMs: e.EVENTS_RETRY_MAX_MS,
+    },
   }
 }
 

@@ -68,6 +68,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
     spend: failClosed(createSpendCounters(redis, keys)),
     events: {
       ...fastify.metrics.events,
+      ...fastify.verificationEvents,
       // An audit trail: a test number is a fixed code that anyone who knows it can use.
       testNumberUsed: (use) => fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
     },
@@ -96,4 +97,4 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       testNumbers: config.testNumbers,
     },
   }))
-}, { name: 'services', dependencies: ['metrics', 'assertions'] })
+}, { name: 'services', dependencies: ['metrics', 'assertions', 'events'] })
