@@ -96,7 +96,7 @@ describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
     const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, { issuer: ISSUER, typ: 'pinline-assertion+jwt', algorithms: ['ES256'] })
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'pinline-assertion+jwt', kid: expect.any(String) })
     expect(payload).toMatchObject({
-      iss: ISSUER, amr: ['otp', 'sms'], channel: 'rest', binding: `rest:${challengeId}`, purpose: 'login',
+      iss: ISSUER, amr: ['otp', 'sms'], via: 'rest', binding: `rest:${challengeId}`, purpose: 'login',
       amount: '12000', currency: 'JPY', payee: 'Tanaka Kogyo', sub: challengeId.slice(0, 16),
     })
     expect(payload.exp! - payload.iat!).toBe(600)
@@ -143,11 +143,11 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
     expect(Buffer.byteLength(assertion)).toBeLessThan(1024)
     const ok = await check({ assertion, binding: `connect:${contactA}`, purpose: 'payout' })
     expect(ok.status).toBe(200)
-    expect(ok.body).toMatchObject({ channel: 'connect', binding: `connect:${contactA}`, purpose: 'payout', amr: ['otp', 'sms'] })
+    expect(ok.body).toMatchObject({ via: 'connect', binding: `connect:${contactA}`, purpose: 'payout', amr: ['otp', 'sms'] })
 
     const replay = await check({ assertion, binding: `connect:${randomUUID()}`, purpose: 'payout' })
     expect(replay).toEqual({ status: 422, body: { code: 'ASSERTION_BINDING_MISMATCH', message: expect.any(String) } })
-    // The same ContactId in another channel is another binding too.
+    // The same ContactId via another channel (Lex) is another binding too.
     expect((await check({ assertion, binding: `lex:${contactA}`, purpose: 'payout' })).body.code).toBe('ASSERTION_BINDING_MISMATCH')
   })
 
@@ -231,7 +231,7 @@ describe('Lex: the assertion in the session attributes', () => {
     const assertion = approved.sessionState.sessionAttributes.pinlineAssertion
     const ok = await check({ assertion, binding: `lex:${sessionId}`, purpose: 'order' })
     expect(ok.status).toBe(200)
-    expect(ok.body).toMatchObject({ channel: 'lex', amr: ['otp', 'sms'] })
+    expect(ok.body).toMatchObject({ via: 'lex', amr: ['otp', 'sms'] })
 
     // Known to Connect by caller ID alone: recognised, but nothing to assert.
     const lookup = await call('POST', '/v1/channels/connect', connectEvent({ phone, parameters: { action: 'lookup' } }))

@@ -137,10 +137,10 @@ async function metric(base: string, name: string): Promise<number> {
 }
 
 describe('every state change becomes an event, on both sinks', () => {
-  it('pending, rejected, approved: challenge id, channel, delivery, purpose, counts, the number only as its keyed hash, never a PIN', async () => {
+  it('pending, rejected, approved: challenge id, channel, via, purpose, counts, the number only as its keyed hash, never a PIN', async () => {
     const { phone, pin, id } = await flow(svc.url)
     await eventually(async () => webhookEventsOf(id).length === 3 && bridgeEventsOf(id).length === 3)
-    const common = { challengeId: id, phoneId: id.slice(0, 16), channel: 'rest', delivery: 'sms', purpose: 'login', id: expect.any(String), at: expect.any(Number) }
+    const common = { challengeId: id, phoneId: id.slice(0, 16), via: 'rest', channel: 'sms', purpose: 'login', id: expect.any(String), at: expect.any(Number) }
     const expected = [
       { ...common, type: 'pending', attempts: 0, sends: 1 },
       { ...common, type: 'rejected', attempts: 1, sends: 1 },
@@ -178,9 +178,9 @@ describe('every state change becomes an event, on both sinks', () => {
     expect(types(webhookEventsOf(locked.id))).toEqual(['pending', 'rejected', 'rejected', 'rejected', 'rejected', 'locked'])
     expect(webhookEventsOf(locked.id).at(-1)).toMatchObject({ attempts: 5 })
     await eventually(async () => hook.accepted.some((e) => e.type === 'send_failed'))
-    expect(hook.accepted.filter((e) => e.type === 'send_failed').at(-1)).toMatchObject({ channel: 'rest', purpose: 'login', sends: 1 })
+    expect(hook.accepted.filter((e) => e.type === 'send_failed').at(-1)).toMatchObject({ via: 'rest', channel: 'sms', purpose: 'login', sends: 1 })
     await eventually(async () => webhookEventsOf(sent.body.challengeId).length === 1)
-    expect(webhookEventsOf(sent.body.challengeId)[0]).toMatchObject({ type: 'pending', channel: 'connect', purpose: 'payout' })
+    expect(webhookEventsOf(sent.body.challengeId)[0]).toMatchObject({ type: 'pending', via: 'connect', purpose: 'payout' })
   })
 })
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { PinlineError } from './errors.ts'
-import type { AssertionClaims, AssertionSigner, ChallengeFacts, Channel, Transaction } from './ports.ts'
+import type { AssertionClaims, AssertionSigner, ChallengeFacts, Transaction, Via } from './ports.ts'
 
 // Signed proof of a verification that back-ends can check on their own: who (the number's
-// keyed hash), how (RFC 8176 amr: a one-time code by SMS or by phone call), where (the channel
-// and what it is bound to: a Connect contact, a Lex session, a REST challenge), for what (the
+// keyed hash), how (RFC 8176 amr: a one-time code by SMS or by phone call), where (`via`: REST,
+// Connect or Lex, and what it is bound to: a Connect contact, a Lex session, a REST challenge), for what (the
 // purpose, and an amount and payee when given, as PSD2 dynamic linking asks), and until when.
 
 export interface AssertionPolicy {
@@ -12,14 +12,14 @@ export interface AssertionPolicy {
   ttlSeconds: number
 }
 
-/** What an approval happened in; the assertion names it as `<channel>:<ref>`. */
+/** What an approval happened in; the assertion names it as `<via>:<ref>`. */
 export interface Binding {
-  channel: Channel
+  via: Via
   /** REST: the challenge id; Connect: the ContactId; Lex: the Lex sessionId */
   ref: string
 }
 
-export const bindingClaim = (b: Binding): string => `${b.channel}:${b.ref}`
+export const bindingClaim = (b: Binding): string => `${b.via}:${b.ref}`
 
 /** RFC 8176 values: otp (a one-time code), sent by sms or read out on a telephone call (tel). */
 const AMR = { sms: ['otp', 'sms'], voice: ['otp', 'tel'] } as const
@@ -45,7 +45,7 @@ export function createAssertions(signer: AssertionSigner, policy: AssertionPolic
         iss: policy.issuer,
         sub: facts.phoneId,
         amr: [...AMR[facts.delivery]],
-        channel: binding.channel,
+        via: binding.via,
         binding: bindingClaim(binding),
         purpose: facts.purpose,
         ...(t ? { amount: t.amount, currency: t.currency, payee: t.payee } : {}),

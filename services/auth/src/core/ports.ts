@@ -29,8 +29,8 @@ export interface ChallengeState {
 /** How a PIN reaches the phone. */
 export type Delivery = 'sms' | 'voice'
 
-/** Where a verification happens: the REST API, an Amazon Connect contact, an Amazon Lex conversation. */
-export type Channel = 'rest' | 'connect' | 'lex'
+/** Where a verification happens (`via`): the REST API, an Amazon Connect contact, an Amazon Lex conversation. */
+export type Via = 'rest' | 'connect' | 'lex'
 
 /** What a payment-like action is about (PSD2 dynamic linking): shown to the user, bound into the assertion. */
 export interface Transaction {
@@ -45,7 +45,7 @@ export interface Transaction {
 export interface ChallengeContext {
   purpose: string
   delivery: Delivery
-  channel: Channel
+  via: Via
   transaction?: Transaction | undefined
 }
 
@@ -192,8 +192,9 @@ export interface VerificationEvent {
   challengeId: string
   /** Keyed hash of the number (KEY_HASH_SECRET): the same for every challenge of one number, never the number. */
   phoneId: string
-  channel: Channel
-  delivery: Delivery
+  via: Via
+  /** How the PIN went: sms or voice */
+  channel: Delivery
   purpose: string
   attempts: number
   sends: number
@@ -206,7 +207,7 @@ export interface AssertionClaims {
   iss: string
   sub: string
   amr: string[]
-  channel: Channel
+  via: Via
   binding: string
   purpose: string
   amount?: string | undefined

@@ -5,8 +5,8 @@ import { toLocale, pinMessage } from './messages.ts'
 import { maskPhone, normalisePhone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
-  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, Channel, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, VerifyOutcome,
+  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
+  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, Via, VerifyOutcome,
 } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
@@ -45,7 +45,7 @@ export interface IssueRequest {
    */
   idempotencyKey?: string | undefined
   /** Where the verification happens (default rest): reported in events and assertions. */
-  channel?: Channel | undefined
+  via?: Via | undefined
   /** An amount and payee the user approves (PSD2 dynamic linking): in the assertion. */
   transaction?: Transaction | undefined
 }
@@ -95,7 +95,7 @@ export function createVerification(deps: VerificationDeps) {
   const emit = (type: VerificationEvent['type'], challengeId: string, c: ChallengeContext, counts: { attempts: number; sends: number }) =>
     events.changed?.({
       id: randomUUID(), type, challengeId, phoneId: store.phoneIdOf(challengeId),
-      channel: c.channel, delivery: c.delivery, purpose: c.purpose, attempts: counts.attempts, sends: counts.sends, at: now(),
+      via: c.via, channel: c.delivery, purpose: c.purpose, attempts: counts.attempts, sends: counts.sends, at: now(),
     })
 
   const view = (id: string, s: ChallengeState, sent: boolean): ChallengeView => {
@@ -199,7 +199,7 @@ export function createVerification(deps: VerificationDeps) {
       const phone = normalised.e164
       const locale = await localeFor(phone, req.locale)
       const transaction = transactionOf(req.transaction)
-      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery: 'sms', channel: req.channel ?? 'rest', transaction }
+      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery: 'sms', via: req.via ?? 'rest', transaction }
       const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
       const id = store.challengeId(phone, token)
       const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)

@@ -1,12 +1,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { SignJWT, calculateJwkThumbprint, createLocalJWKSet, errors, exportJWK, jwtVerify, type JWK, type JWTPayload } from 'jose'
-import type { AssertionCheck, AssertionClaims, AssertionSigner, Channel } from '../../core/ports.ts'
+import type { AssertionCheck, AssertionClaims, AssertionSigner, Via } from '../../core/ports.ts'
 import type { AssertionKeys } from './key-material.ts'
 
 /** The JWS `typ` (RFC 8725 explicit typing): an assertion cannot pass for another kind of JWT. */
 export const ASSERTION_TYP = 'pinline-assertion+jwt'
 const ALG = 'ES256'
-const CHANNELS: readonly Channel[] = ['rest', 'connect', 'lex']
+const VIAS: readonly Via[] = ['rest', 'connect', 'lex']
 
 export interface PublicJwk extends JWK {
   kty: 'EC'; crv: 'P-256'; x: string; y: string; kid: string; alg: typeof ALG; use: 'sig'
@@ -29,7 +29,7 @@ const optStr = (v: unknown) => v === undefined || typeof v === 'string'
 /** Our claims, well typed; anything else (a JWT of ours could only be this) is not an assertion. */
 function asClaims(p: JWTPayload): AssertionClaims | undefined {
   const ok = str(p.sub) && str(p.jti) && typeof p.iat === 'number' && typeof p.exp === 'number' && str(p.iss)
-    && Array.isArray(p.amr) && p.amr.every(str) && CHANNELS.includes(p.channel as Channel)
+    && Array.isArray(p.amr) && p.amr.every(str) && VIAS.includes(p.via as Via)
     && str(p.binding) && str(p.purpose) && optStr(p.amount) && optStr(p.currency) && optStr(p.payee)
   return ok ? (p as unknown as AssertionClaims) : undefined
 }

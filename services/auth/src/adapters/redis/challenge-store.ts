@@ -1,6 +1,6 @@
 import type {
-  Caller, ChallengeContext, ChallengeFacts, ChallengeState, ChallengeStatus, ChallengeStore, Channel, CreateOutcome,
-  Delivery, EnrolDefaults, Limits, Locale, ResendOutcome, SendUndo, Transaction, VerifyOutcome,
+  Caller, ChallengeContext, ChallengeFacts, ChallengeState, ChallengeStatus, ChallengeStore, CreateOutcome,
+  Delivery, EnrolDefaults, Limits, Locale, ResendOutcome, SendUndo, Transaction, Via, VerifyOutcome,
 } from '../../core/ports.ts'
 import type { Keys } from './keys.ts'
 import type { ScriptedRedis } from './scripts.ts'
@@ -19,8 +19,8 @@ const num = (v: unknown) => Number(v ?? 0)
 const toUndo = (u: Undo) => u as unknown as SendUndo
 
 // The challenge's `x` field: what it is about beyond its purpose and delivery.
-interface StoredContext { ch?: Channel; tx?: Transaction }
-const contextJson = (c: Partial<ChallengeContext>) => JSON.stringify({ ch: c.channel ?? 'rest', ...(c.transaction ? { tx: c.transaction } : {}) } satisfies StoredContext)
+interface StoredContext { v?: Via; tx?: Transaction }
+const contextJson = (c: Partial<ChallengeContext>) => JSON.stringify({ v: c.via ?? 'rest', ...(c.transaction ? { tx: c.transaction } : {}) } satisfies StoredContext)
 
 function contextOf(purpose: unknown, delivery: unknown, json: unknown): ChallengeContext {
   let x: StoredContext = {}
@@ -29,7 +29,7 @@ function contextOf(purpose: unknown, delivery: unknown, json: unknown): Challeng
   } catch {
     // Challenges written before the field existed have none.
   }
-  return { purpose: String(purpose || 'verify'), delivery: delivery === 'voice' ? 'voice' : 'sms' satisfies Delivery, channel: x.ch ?? 'rest', transaction: x.tx }
+  return { purpose: String(purpose || 'verify'), delivery: delivery === 'voice' ? 'voice' : 'sms' satisfies Delivery, via: x.v ?? 'rest', transaction: x.tx }
 }
 
 /** ChallengeStore on Redis: every state change is one Lua script on one slot. */

@@ -32,7 +32,7 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
   async function sendPin(e: ContactFlowEvent): Promise<ConnectResult> {
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), channel: 'connect',
+      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect',
     })
     if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId)
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
@@ -48,7 +48,7 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     if (given && !v.isChallengeFor(given, phone)) throw new PinlineError('CHALLENGE_NOT_FOUND')
     const id = given || v.challengeIdFor(phone, contactKey(e))
     // An approval is proved to the agent's desktop and back-ends by an assertion bound to this contact.
-    const result = await v.verify(id, pin, { channel: 'connect', ref: e.Details.ContactData.ContactId })
+    const result = await v.verify(id, pin, { via: 'connect', ref: e.Details.ContactData.ContactId })
     const common = { pinVerified: flag(result.status === 'approved'), status: result.status, attemptsLeft: String(result.attemptsLeft) }
     switch (result.status) {
       case 'approved':

@@ -77,7 +77,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       let check
       try {
         // The Lex sessionId (in Connect, the ContactId) binds the assertion to this conversation.
-        check = await sessions.verifyPin(s.id, input, { channel: 'lex', ref: turn.conversation[2] })
+        check = await sessions.verifyPin(s.id, input, { via: 'lex', ref: turn.conversation[2] })
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         // Counted as a wrong PIN: like the seed, a fresh PIN follows (within the caps).

@@ -14,7 +14,7 @@ const Claims = Type.Object({
   iss: Type.String(),
   sub: Type.String({ description: 'Keyed hash of the phone number (the same for every verification of one number)' }),
   amr: Type.Array(Type.String(), { description: 'RFC 8176: ["otp", "sms"] or ["otp", "tel"] (voice call)' }),
-  channel: Type.Union([Type.Literal('rest'), Type.Literal('connect'), Type.Literal('lex')]),
+  via: Type.Union([Type.Literal('rest'), Type.Literal('connect'), Type.Literal('lex')], { description: 'Where the caller was verified' }),
   binding: Type.String(),
   purpose: Type.String(),
   amount: Type.Optional(Type.String()),

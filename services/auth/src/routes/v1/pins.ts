@@ -40,7 +40,7 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
     },
   }, async (req, reply) => {
     const { amount, currency, payee, ...rest } = req.body
-    return reply.code(201).send(challengeBody(await v.issue({ ...rest, channel: 'rest', transaction: transactionOf({ amount, currency, payee }) })))
+    return reply.code(201).send(challengeBody(await v.issue({ ...rest, via: 'rest', transaction: transactionOf({ amount, currency, payee }) })))
   })
 
   fastify.post('/v1/pins/:challengeId/resend', {
@@ -50,7 +50,7 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/pins/:challengeId/verify', {
     schema: { tags, security, summary: 'Check a PIN', params: ChallengeParams, body: VerifyBody, response: { 200: VerifyResult, 404: ErrorBody, ...commonErrors } },
   }, async (req, reply) => {
-    const r = await v.verify(req.params.challengeId, req.body.pin, { channel: 'rest', ref: req.params.challengeId })
+    const r = await v.verify(req.params.challengeId, req.body.pin, { via: 'rest', ref: req.params.challengeId })
     if (r.status === 'locked') {
       reply.header('retry-after', String(r.retryAfterSeconds))
       return { status: r.status, attemptsLeft: 0, retryAfter: r.retryAfterSeconds }
