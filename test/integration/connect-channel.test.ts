@@ -117,7 +117,7 @@ describe('sendPin', () => {
   it('sends one SMS in the flow\'s language and returns the challenge id and its lifetime, never the PIN', async () => {
     const phone = nextPhone()
     const res = await call(connectEvent({ phone, parameters: { action: 'sendPin', language: 'ja_JP' } }))
-    expect(res).toEqual({ lambdaResult: 'Success', challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), expiresInSeconds: '300' })
+    expect(res).toEqual({ lambdaResult: 'Success', challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), expiresInSeconds: '300', channel: 'sms' })
     expect(t.sms.sent).toEqual([{ to: phone, body: expect.stringContaining('認証コード') }])
     expect(JSON.stringify(res)).not.toContain(t.sms.lastPin(phone))
   })

@@ -7,7 +7,7 @@ const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PI
 describe('SMS spend and rate-limit settings', () => {
   it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1200/min per key, 600/min per IP', () => {
     const c = loadConfig({})
-    expect(c.smsSpend).toEqual({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixWindowSeconds: 3600, dailyLimit: 10000 })
+    expect(c.smsSpend).toEqual({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixWindowSeconds: 3600, dailyLimit: 10000, voiceDailyLimit: 1000 })
     expect(c.rateLimit).toEqual({ windowSeconds: 60, perApiKey: 1200, perIp: 600 })
     expect(c.testNumbers.size).toBe(0)
   })

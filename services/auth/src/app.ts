@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
-import type { SmsSender } from './core/ports.ts'
+import type { SmsSender, VoiceSender } from './core/ports.ts'
 import { AccessLog, loggerOptions } from './logging.ts'
 import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
@@ -18,6 +18,7 @@ import v1 from './routes/v1/index.ts'
 export interface AppOptions {
   config: Config
   sms?: SmsSender
+  voice?: VoiceSender
 }
 
 /** The whole service as a plugin: it never listens (server.ts does; tests use inject). */
@@ -29,7 +30,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(metrics)
   await fastify.register(assertions, { config: opts.config })
   await fastify.register(events, { config: opts.config })
-  await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
+  await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}), ...(opts.voice ? { voice: opts.voice } : {}) })
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(wellKnown)

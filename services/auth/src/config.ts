@@ -1,3 +1,4 @@
+import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import envSchema from 'env-schema'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
@@ -35,7 +36,7 @@ const Env = Type.Object({
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
   DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
-  SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('log')])),
+  SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('eum'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
   SMS_SENDER_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{1,11}$' })),
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
@@ -60,6 +61,18 @@ const Env = Type.Object({
   RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
+  // AWS End User Messaging SMS and Voice v2: SMS (SMS_PROVIDER=eum) and PINs by phone call
+  EUM_ORIGINATION_IDENTITY: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_CONFIGURATION_SET: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_PROTECT_CONFIGURATION_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_MAX_PRICE: Type.Optional(Type.String({ pattern: '^[0-9]{0,2}\\.[0-9]{2,5}$' })),
+  VOICE_PROVIDER: Type.Optional(Type.Union([Type.Literal('eum'), Type.Literal('log')])),
+  VOICE_ORIGINATION_IDENTITY: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  VOICE_MAX_PRICE_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{0,2}\\.[0-9]{2,5}$' })),
+  VOICE_ID_EN: Type.String({ default: 'JOANNA', pattern: '^[A-Z_]{2,32}$' }),
+  VOICE_ID_JA: Type.String({ default: 'MIZUKI', pattern: '^[A-Z_]{2,32}$' }),
+  VOICE_DAILY_LIMIT: Type.Integer({ default: 1000, minimum: 1, maximum: 100000000 }),
+  LEX_PIN_CHANNEL: Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], { default: 'sms' }),
   // Signed verification assertions (JWS ES256)
   ASSERTION_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ASSERTION_PREVIOUS_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -106,13 +119,28 @@ export interface Config {
   defaultLocale: 'en' | 'ja'
   defaultCountry: string | undefined
   sms: {
-    provider: 'sns' | 'log'
+    provider: 'sns' | 'eum' | 'log'
     brand: string
     senderId: string | undefined
     originationNumber: string | undefined
     timeoutMs: number
     maxAttempts: number
   }
+  /** AWS End User Messaging SMS and Voice v2 settings (SMS_PROVIDER=eum and VOICE_PROVIDER=eum). */
+  eum: {
+    originationIdentity: string | undefined
+    configurationSet: string | undefined
+    protectConfigurationId: string | undefined
+    maxPrice: string | undefined
+  }
+  voice: {
+    provider: 'eum' | 'log' | undefined
+    originationIdentity: string | undefined
+    maxPricePerMinute: string | undefined
+    voices: { en: VoiceId; ja: VoiceId }
+  }
+  /** How the Lex bot sends its PINs */
+  lexPinChannel: 'sms' | 'voice' | 'auto'
   /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
   callerIdAuth: 'trust' | 'verify'
   menu: MenuItem[]
@@ -124,6 +152,7 @@ export interface Config {
     prefixMaxSends: number
     prefixWindowSeconds: number
     dailyLimit: number
+    voiceDailyLimit: number
   }
   rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
   /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
@@ -161,6 +190,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (production && e.VOICE_PROVIDER === 'log') throw new ConfigError('Invalid configuration: VOICE_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.VOICE_PROVIDER === 'eum' && !e.VOICE_ORIGINATION_IDENTITY) {
+    throw new ConfigError('Invalid configuration: VOICE_ORIGINATION_IDENTITY is required with VOICE_PROVIDER=eum (a number or pool that can place voice calls)')
+  }
+  if (e.LEX_PIN_CHANNEL === 'voice' && !e.VOICE_PROVIDER) throw new ConfigError('Invalid configuration: LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER')
+  const voices = { en: voiceId(e.VOICE_ID_EN, 'VOICE_ID_EN'), ja: voiceId(e.VOICE_ID_JA, 'VOICE_ID_JA') }
   if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
@@ -219,6 +254,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.SMS_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,
     },
+    eum: {
+      originationIdentity: e.EUM_ORIGINATION_IDENTITY,
+      configurationSet: e.EUM_CONFIGURATION_SET,
+      protectConfigurationId: e.EUM_PROTECT_CONFIGURATION_ID,
+      maxPrice: e.EUM_MAX_PRICE,
+    },
+    voice: { provider: e.VOICE_PROVIDER, originationIdentity: e.VOICE_ORIGINATION_IDENTITY, maxPricePerMinute: e.VOICE_MAX_PRICE_PER_MINUTE, voices },
+    lexPinChannel: e.LEX_PIN_CHANNEL,
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
     sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
@@ -229,6 +272,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
       prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
       dailyLimit: e.SMS_DAILY_LIMIT,
+      voiceDailyLimit: e.VOICE_DAILY_LIMIT,
     },
     rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     testNumbers,
@@ -259,6 +303,11 @@ function loadAssertionKeys(signing: string | undefined, previous: string | undef
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
+}
+
+function voiceId(value: string, variable: string): VoiceId {
+  if (!(Object.values(VoiceId) as string[]).includes(value)) throw new ConfigError(`Invalid configuration: ${variable}: ${value} is not an End User Messaging voice (e.g. JOANNA, MIZUKI, TAKUMI)`)
+  return value as VoiceId
 }
 
 function parseCountries(value: string): '*' | string[] {

@@ -138,7 +138,7 @@ export interface ChallengeStore {
   /** Creates the challenge, or reports the one with this id and whether its SMS was delivered. */
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
-  resend(id: string, digest: string, now: number, limits: Limits): Promise<ResendOutcome>
+  resend(id: string, digest: string, now: number, limits: Limits, delivery?: Delivery): Promise<ResendOutcome>
   undoSend(undo: SendUndo): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
   markDelivered(id: string, digest: string): Promise<void>
@@ -153,8 +153,8 @@ export interface ChallengeStore {
   phoneIdOf(id: string): string
 }
 
-/** A counter of SMS shared by many numbers, outside any one phone's slot. */
-export type SpendCounter = { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
+/** A counter of sends shared by many numbers, outside any one phone's slot (calls have their own day). */
+export type SpendCounter = { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string } | { kind: 'voice_day'; day: string }
 
 export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
 
@@ -182,6 +182,18 @@ export interface SmsMessage {
 export interface SmsSender {
   /** Resolves once the provider accepted the message; throws when it did not. */
   send(message: SmsMessage): Promise<void>
+}
+
+/** A PIN read out on a phone call: SSML the core wrote, spoken in the locale's voice. */
+export interface VoiceMessage {
+  to: string
+  ssml: string
+  locale: Locale
+}
+
+export interface VoiceSender {
+  /** Resolves once the provider accepted the call; throws when it did not. */
+  call(message: VoiceMessage): Promise<void>
 }
 
 /** A change of a challenge's state, as event sinks (EventBridge, webhooks) receive it. */
@@ -239,7 +251,7 @@ export interface VerificationEvents {
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
   smsFailed?(error: unknown): void
   /** An SMS was refused by a spend guard (a pumping signal worth an alert). */
-  smsRefused?(reason: 'country' | 'prefix' | 'budget'): void
+  smsRefused?(reason: 'country' | 'prefix' | 'budget' | 'voice_budget'): void
   /** A test number was used; `phone` is already masked. */
   testNumberUsed?(use: { phone: string; action: 'issue' | 'resend' | 'verify' }): void
 }

@@ -6,7 +6,7 @@ import { toLocale } from './messages.ts'
 import { keyedToken, randomToken } from './pin.ts'
 import type { CallerRegistry, Locale, Via } from './ports.ts'
 import type { OrderSession, PinDecryptor, SessionStore, SessionTiming } from './session-ports.ts'
-import type { ChallengeView, Verification, VerifyResult } from './verification.ts'
+import type { ChallengeView, RequestedChannel, Verification, VerifyResult } from './verification.ts'
 
 export interface SessionPolicy {
   /** Keys channel session ids, so they cannot be derived from what the client sends. */
@@ -110,7 +110,7 @@ export function createOrderSessions(deps: SessionDeps) {
      * Sends a PIN for the session: a new PIN on its current challenge if it has one
      * (same attempt count, cooldown and caps), else a new challenge to its contact's phone.
      */
-    async requestPin(id: string, via: Via = 'rest'): Promise<PinRequest> {
+    async requestPin(id: string, via: Via = 'rest', channel?: RequestedChannel): Promise<PinRequest> {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (s.challengeId) {
@@ -125,7 +125,7 @@ export function createOrderSessions(deps: SessionDeps) {
       const phone = await contactPhone(s)
       // One challenge per session generation: a retried or parallel request sends no second SMS.
       const idempotencyKey = ['session', s.id, s.nonce, s.generation].join('\0')
-      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, via })
+      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, via, channel })
       const session = await store.bindChallenge(s.id, s.nonce, s.generation, challenge.challengeId, phone, timing())
       if (!session) throw new PinlineError('SESSION_NOT_FOUND')
       return { kind: 'sent', session, challenge }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Assertions, Binding } from './assertions.ts'
 import { PinlineError, type ErrorCode } from './errors.ts'
-import { toLocale, pinMessage } from './messages.ts'
-import { maskPhone, normalisePhone } from './phone.ts'
+import { toLocale, pinMessage, pinVoiceMessage } from './messages.ts'
+import { maskPhone, normalisePhone, type Phone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
-  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, Via, VerifyOutcome,
+  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, Delivery, EnrolDefaults, Limits, Locale,
+  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, Via, VerifyOutcome, VoiceSender,
 } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
@@ -25,6 +25,8 @@ export interface VerificationDeps {
   store: ChallengeStore
   callers: CallerRegistry
   sms: SmsSender
+  /** PINs by phone call; undefined = not offered (channel voice is refused, auto means sms). */
+  voice?: VoiceSender | undefined
   spend: SpendCounters
   policy: VerificationPolicy
   events?: VerificationEvents
@@ -44,15 +46,21 @@ export interface IssueRequest {
    * is refused with SMS_SEND_IN_PROGRESS, and past the delivery grace a fresh PIN is sent.
    */
   idempotencyKey?: string | undefined
+  /** How the PIN goes (default sms); auto: a call to fixed lines (when calls are offered), else an SMS. */
+  channel?: RequestedChannel | undefined
   /** Where the verification happens (default rest): reported in events and assertions. */
   via?: Via | undefined
   /** An amount and payee the user approves (PSD2 dynamic linking): in the assertion. */
   transaction?: Transaction | undefined
 }
 
+export type RequestedChannel = Delivery | 'auto'
+
 export interface ChallengeView {
   challengeId: string
   status: 'pending'
+  /** How this PIN went: sms or voice */
+  channel: Delivery
   expiresAt: number
   resendAvailableAt: number
   sendsLeft: number
@@ -98,11 +106,12 @@ export function createVerification(deps: VerificationDeps) {
       via: c.via, channel: c.delivery, purpose: c.purpose, attempts: counts.attempts, sends: counts.sends, at: now(),
     })
 
-  const view = (id: string, s: ChallengeState, sent: boolean): ChallengeView => {
+  const view = (id: string, s: ChallengeState, sent: boolean, channel: Delivery): ChallengeView => {
     if (s.status === 'locked') throw new PinlineError('CHALLENGE_LOCKED', { retryAfter: (s.expiresAt - now()) / 1000 })
     return {
       challengeId: id,
       status: 'pending',
+      channel,
       expiresAt: s.expiresAt,
       resendAvailableAt: s.lastSentAt + policy.resendCooldownMs,
       sendsLeft: Math.max(0, policy.maxSendsPerChallenge - s.sends),
@@ -123,20 +132,41 @@ export function createVerification(deps: VerificationDeps) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
     }
-    const refund = await guard.take(phone, now()).catch(async (err: unknown) => {
+    const { delivery } = sent.context
+    const refund = await guard.take(phone, now(), delivery).catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
-    const body = pinMessage(locale, { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000), transaction: sent.context.transaction })
+    const text = { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000), transaction: sent.context.transaction }
     try {
-      await sms.send({ to: phone, body })
+      if (delivery === 'voice') await voiceSender().call({ to: phone, ssml: pinVoiceMessage(locale, text), locale })
+      else await sms.send({ to: phone, body: pinMessage(locale, text) })
     } catch (err) {
       events.smsFailed?.(err)
       emit('send_failed', sent.id, sent.context, sent.state)
       await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
-      throw new PinlineError('SMS_SEND_FAILED', { cause: err })
+      throw new PinlineError(delivery === 'voice' ? 'VOICE_SEND_FAILED' : 'SMS_SEND_FAILED', { cause: err })
     }
     await store.markDelivered(sent.id, sent.digest).catch(ignore)
+  }
+
+  function voiceSender(): VoiceSender {
+    if (!deps.voice) throw new PinlineError('VOICE_NOT_AVAILABLE')
+    return deps.voice
+  }
+
+  /** What `channel` means for this number; checked before anything is read, written or sent. */
+  function deliveryFor(requested: RequestedChannel | undefined, phone: Phone): Delivery {
+    switch (requested) {
+      case 'voice':
+        voiceSender()
+        return 'voice'
+      case 'auto':
+        // A fixed line cannot take an SMS; anything else (mobile, or libphonenumber cannot tell) can.
+        return phone.fixedLine && deps.voice ? 'voice' : 'sms'
+      default:
+        return 'sms'
+    }
   }
 
   function transactionOf(t: Transaction | undefined): Transaction | undefined {
@@ -196,10 +226,11 @@ export function createVerification(deps: VerificationDeps) {
       const normalised = normalisePhone(req.phone, policy.defaultCountry)
       if (!normalised) throw new PinlineError('INVALID_PHONE')
       guard.checkDestination(normalised.country) // before anything is read, written or sent
+      const delivery = deliveryFor(req.channel, normalised)
       const phone = normalised.e164
       const locale = await localeFor(phone, req.locale)
       const transaction = transactionOf(req.transaction)
-      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery: 'sms', via: req.via ?? 'rest', transaction }
+      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery, via: req.via ?? 'rest', transaction }
       const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
       const id = store.challengeId(phone, token)
       const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)
@@ -211,7 +242,7 @@ export function createVerification(deps: VerificationDeps) {
       )
       switch (outcome.kind) {
         case 'existing':
-          return view(id, outcome.state, false)
+          return view(id, outcome.state, false, delivery)
         case 'in_progress':
           // Never "sent" for an SMS that may not arrive: the first request is still sending it
           // (it may yet fail, and withdraw the challenge), or its reply was lost after the write.
@@ -223,22 +254,24 @@ export function createVerification(deps: VerificationDeps) {
           await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
           events.issued?.(context.purpose)
           emit('pending', id, context, outcome.state)
-          return view(id, outcome.state, true)
+          return view(id, outcome.state, true, delivery)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
           await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
           events.resent?.('redeliver')
           emit('pending', id, context, outcome.state)
-          return view(id, outcome.state, true)
+          return view(id, outcome.state, true, delivery)
       }
     },
 
-    async resend(id: string): Promise<ChallengeView> {
+    /** A new PIN on the challenge; `channel` switches how it goes (say, a call after an SMS that did not arrive). */
+    async resend(id: string, opts: { channel?: Delivery | undefined } = {}): Promise<ChallengeView> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
+      if (opts.channel === 'voice') voiceSender()
       const testPhone = testNumberOf(id)
       const pin = testPhone ? policy.testNumbers.get(testPhone)! : generatePin(policy.pinLength)
       const digest = pinDigest(policy.secret, id, pin)
-      const outcome = await store.resend(id, digest, now(), policy)
+      const outcome = await store.resend(id, digest, now(), policy, opts.channel)
       switch (outcome.kind) {
         case 'not_found':
           throw new PinlineError('CHALLENGE_NOT_FOUND')
@@ -259,7 +292,7 @@ export function createVerification(deps: VerificationDeps) {
           await deliver({ id, digest, state: outcome.state, context: outcome.context }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
           events.resent?.('resend')
           emit('pending', id, outcome.context, outcome.state)
-          return view(id, outcome.state, true)
+          return view(id, outcome.state, true, outcome.context.delivery)
       }
     },
 

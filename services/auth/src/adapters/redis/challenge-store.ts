@@ -11,8 +11,8 @@ interface Undo {
   sends: string
   digest: string
   mode: 'create' | 'resend'
-  /** digest, last sent, expires at, delivered */
-  prev: [string, string, string, string]
+  /** digest, last sent, expires at, delivered, delivery (sms|voice) */
+  prev: [string, string, string, string, string]
 }
 
 const num = (v: unknown) => Number(v ?? 0)
@@ -51,7 +51,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
           return {
             kind: 'created',
             state: { id: c.id, attempts: 0, sends: 1, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' },
-            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'create', prev: ['', '', '', ''] }),
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'create', prev: ['', '', '', '', ''] }),
           }
         case 'existing':
           return { kind: 'existing', state: { id: c.id, attempts: num(r[1]), sends: num(r[2]), lastSentAt: num(r[3]), expiresAt: num(r[4]), status: r[5] as ChallengeStatus } }
@@ -59,7 +59,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
           return {
             kind: 'redeliver',
             state: { id: c.id, attempts: num(r[4]), sends: num(r[5]), lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' },
-            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), '0'] }),
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest: c.digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), '0', String(r[6] ?? '')] }),
           }
         case 'in_progress': case 'max_sends': case 'phone_locked': case 'phone_send_limit':
           return { kind: r[0], retryAfterMs: num(r[1]) }
@@ -68,12 +68,12 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
       }
     },
 
-    async resend(id, digest, now, l): Promise<ResendOutcome> {
+    async resend(id, digest, now, l, delivery): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
       const r = await redis.plResendChallenge(k.challenge, k.failures, k.sends, k.streak,
         digest, now, l.ttlMs, l.resendCooldownMs, l.maxSendsPerChallenge,
-        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt, l.phoneMaxConsecutiveFailures)
+        l.phoneMaxFailures, l.phoneMaxSends, l.phoneSendWindowSeconds, expiresAt, l.phoneMaxConsecutiveFailures, delivery ?? '')
       switch (r[0]) {
         case 'resent':
           return {
@@ -81,7 +81,7 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
             state: { id, attempts: num(r[4]), sends: num(r[5]), lastSentAt: now, expiresAt, status: 'pending' },
             phone: String(r[6]),
             locale: String(r[7]) as Locale,
-            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), String(r[8])] }),
+            undo: toUndo({ challenge: k.challenge, sends: k.sends, digest, mode: 'resend', prev: [String(r[1]), String(r[2]), String(r[3]), String(r[8]), String(r[12])] }),
             context: contextOf(r[9], r[10], r[11]),
           }
         case 'not_found':
@@ -95,8 +95,8 @@ export function createChallengeStore(redis: ScriptedRedis, keys: Keys): Challeng
 
     async undoSend(undo) {
       const u = undo as unknown as Undo
-      const [digest, lastSent, expires, delivered] = u.prev
-      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered)
+      const [digest, lastSent, expires, delivered, delivery] = u.prev
+      await redis.plUndoSend(u.challenge, u.sends, u.digest, u.mode, digest, lastSent, expires, Date.now(), delivered, delivery)
     },
 
     async clearPhoneLock(phone) {

@@ -52,6 +52,7 @@ export function createKeys(prefix: string, secret: string) {
     // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
     prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    dailyCalls: (day: string) => `${tag(`v:${day}`)}:calls`,
     /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
     rateLimit: {
       namespace: `${prefix}rl:`,

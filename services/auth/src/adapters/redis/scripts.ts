@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis'
 // the provider accepted the SMS of the digest held now, 0 while it is being sent (absent on
 // challenges written before it was recorded: those count as delivered), m delivery (sms|voice;
 // absent = sms), x what the verification is about beyond its purpose (JSON: channel, amount,
-// currency, payee; absent = {}). u, m and x never change after the create.
+// currency, payee; absent = {}). u and x never change after the create; m changes when a resend
+// switches the channel (a call instead of an SMS).
 
 // A number is locked by failures while its window counter (KEYS[2], PHONE_MAX_FAILURES per
 // PHONE_FAILURE_WINDOW_SECONDS) or its consecutive-failure streak (KEYS[4], NIST's at most 100
@@ -49,10 +50,11 @@ const createChallenge = `${phoneSendGate}
 --     [15] delivery sms|voice, [16] context JSON
 -- -> {'created'} | {'existing', attempts, sends, lastSent, expires, status} (delivered, or locked)
 --    | {'in_progress', ms left of the grace} (its SMS may still be on its way)
---    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends} (undelivered past
---      the grace: ARGV[1] replaces the digest, counted as a send) | {'max_sends', pttl}
+--    | {'redeliver', prevDigest, prevLastSent, prevExpires, attempts, sends, prevDelivery} (undelivered
+--      past the grace: ARGV[1] replaces the digest, ARGV[15] the delivery, counted as a send)
+--    | {'max_sends', pttl}
 --    | {'phone_locked', pttl} | {'phone_send_limit', pttl}
-local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st', 'd', 'h')
+local c = redis.call('HMGET', KEYS[1], 'a', 's', 't', 'e', 'st', 'd', 'h', 'm')
 if c[1] then
   if c[5] == 'locked' or c[6] ~= '0' then return {'existing', c[1], c[2], c[3], c[4], c[5]} end
   local wait = tonumber(c[3]) + tonumber(ARGV[12]) - tonumber(ARGV[3])
@@ -62,9 +64,9 @@ if c[1] then
   local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
   if refused then return refused end
   local sends = tonumber(c[2]) + 1
-  redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[3], 'e', ARGV[11])
+  redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[3], 'e', ARGV[11], 'm', ARGV[15])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  return {'redeliver', c[7], c[3], c[4], c[1], tostring(sends)}
+  return {'redeliver', c[7], c[3], c[4], c[1], tostring(sends), c[8] or 'sms'}
 end
 local refused = take_phone_send(ARGV[8], ARGV[9], ARGV[10], ARGV[14])
 if refused then return refused end
@@ -80,9 +82,9 @@ const resendChallenge = `${phoneSendGate}
 --     KEYS[4] phone consecutive-failure streak
 -- ARGV[1] new digest, [2] now ms, [3] ttl ms, [4] cooldown ms, [5] max sends per challenge,
 --     [6] phone max failures, [7] phone max sends, [8] send window s, [9] new expires at ms,
---     [10] phone max consecutive failures
+--     [10] phone max consecutive failures, [11] delivery sms|voice to switch to ('' = keep)
 -- -> {'resent', prevDigest, prevLastSent, prevExpires, attempts, sends, phone, locale, prevDelivered,
---      purpose, delivery, context}
+--      purpose, delivery (now), context, prevDelivery}
 --    | {'not_found'} | {'locked'|'cooldown'|'max_sends'|'phone_locked'|'phone_send_limit', ms}
 local c = redis.call('HMGET', KEYS[1], 'h', 's', 't', 'e', 'st', 'a', 'p', 'l', 'd', 'u', 'm', 'x')
 if not c[1] then return {'not_found'} end
@@ -93,21 +95,24 @@ if tonumber(c[2]) >= tonumber(ARGV[5]) then return {'max_sends', redis.call('PTT
 local refused = take_phone_send(ARGV[6], ARGV[7], ARGV[8], ARGV[10])
 if refused then return refused end
 local sends = tonumber(c[2]) + 1
-redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0')
+local delivery = ARGV[11] ~= '' and ARGV[11] or (c[11] or 'sms')
+redis.call('HSET', KEYS[1], 'h', ARGV[1], 's', sends, 't', ARGV[2], 'e', ARGV[9], 'd', '0', 'm', delivery)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1', c[10] or '', c[11] or 'sms', c[12] or '{}'}
+return {'resent', c[1], c[3], c[4], c[6], tostring(sends), c[7], c[8], c[9] or '1', c[10] or '', delivery, c[12] or '{}', c[11] or 'sms'}
 `
 
 const undoSend = `
 -- Takes back a create or resend whose SMS the provider refused, if nothing has changed since.
 -- KEYS[1] challenge, KEYS[2] phone send counter
 -- ARGV[1] digest that was written, [2] 'create'|'resend', [3] previous digest,
---     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0
+--     [4] previous last sent ms, [5] previous expires at ms, [6] now ms, [7] previous delivered 1/0,
+--     [8] previous delivery sms|voice
 if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
   if ARGV[2] == 'create' or tonumber(ARGV[5]) <= tonumber(ARGV[6]) then
     redis.call('DEL', KEYS[1])
   else
     redis.call('HSET', KEYS[1], 'h', ARGV[3], 't', ARGV[4], 'e', ARGV[5], 'd', ARGV[7])
+    if ARGV[8] and ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'm', ARGV[8]) end
     redis.call('HINCRBY', KEYS[1], 's', -1)
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
   end

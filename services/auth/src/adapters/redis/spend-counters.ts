@@ -7,7 +7,13 @@ import type { ScriptedRedis } from './scripts.ts'
  * phone's slot: each counter is one key, changed by single-key scripts (Cluster-safe).
  */
 export function createSpendCounters(redis: ScriptedRedis, keys: Keys): SpendCounters {
-  const key = (c: SpendCounter) => (c.kind === 'prefix' ? keys.prefixSends(c.prefix) : keys.dailySends(c.day))
+  const key = (c: SpendCounter) => {
+    switch (c.kind) {
+      case 'prefix': return keys.prefixSends(c.prefix)
+      case 'day': return keys.dailySends(c.day)
+      case 'voice_day': return keys.dailyCalls(c.day)
+    }
+  }
   return {
     async take(counter, max, windowMs) {
       const [taken, value] = await redis.plTakeCapped(key(counter), max, Math.max(1, Math.round(windowMs)))

@@ -31,12 +31,14 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
 
   async function sendPin(e: ContactFlowEvent): Promise<ConnectResult> {
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
+    const channel = e.Details.Parameters?.channel
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect',
+      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect', channel,
     })
-    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId)
+    // "Press 1 to get the code by a call instead": a resend may switch the channel (auto keeps it).
+    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, { channel: channel === 'auto' ? undefined : channel })
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
-    return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds) })
+    return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds), channel: challenge.channel })
   }
 
   async function verifyPin(e: ContactFlowEvent): Promise<ConnectResult> {

@@ -28,6 +28,8 @@ export interface ConnectParameters {
   resend?: string | undefined
   /** sendPin: what the PIN is for (default connect); named in the assertion */
   purpose?: string | undefined
+  /** sendPin: sms (default), voice (a call), auto (a call to fixed lines) */
+  channel?: 'sms' | 'voice' | 'auto' | undefined
 }
 
 export type ConnectAction = NonNullable<ConnectParameters['action']>

@@ -1,6 +1,7 @@
 import { isPinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import type { Locale } from '../../core/ports.ts'
+import type { RequestedChannel } from '../../core/verification.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
 import type { OrderSessions, PinInput } from '../../core/sessions.ts'
 import { parseLexEvent, slotPin, slotReadings, type LexTurn } from './event.ts'
@@ -12,6 +13,8 @@ export interface LexChannelDeps {
   menu: Menu
   sessions: OrderSessions
   defaultLocale: Locale
+  /** How PINs go (LEX_PIN_CHANNEL): sms, voice, or auto (a call to fixed lines) */
+  pinChannel?: RequestedChannel | undefined
 }
 
 interface Log {
@@ -52,7 +55,7 @@ export function createLexChannel(deps: LexChannelDeps) {
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
     let p
     try {
-      p = await sessions.requestPin(s.id, 'lex')
+      p = await sessions.requestPin(s.id, 'lex', deps.pinChannel)
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
@@ -60,7 +63,8 @@ export function createLexChannel(deps: LexChannelDeps) {
     }
     r.use(p.session)
     const to = last4(p.session)
-    const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds) : lead ? t.newPinSent(to) : t.pinSent(to)
+    const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds)
+      : lead ? t.newPinSent(to) : p.challenge.channel === 'voice' ? t.pinCalled(to) : t.pinSent(to)
     return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 

@@ -18,6 +18,8 @@ export interface BotTexts {
   verified: string
   added(name: string, order: OrderedLine[]): string
   pinSent(last4: string): string
+  /** LEX_PIN_CHANNEL voice (or auto, for a fixed line): the PIN is read out on a call. */
+  pinCalled(last4: string): string
   newPinSent(last4: string): string
   pinPending(last4: string, reason: PendingReason, seconds: number): string
   /** A PIN is still being sent (an earlier request); asking again after `seconds` sends one if it never went. */
@@ -70,6 +72,7 @@ const en: BotTexts = {
   verified: 'Thank you, you are verified. ',
   added: (name, order) => `I've added ${name} to your order. Your order so far: ${order.map((l) => `${l.quantity} × ${l.name}`).join(', ')} (total ${total(order, 'en')}). Would you like anything else?`,
   pinSent: (last4) => `To place an order I need to check it's you. I've sent a one-time PIN by text message to your number ending in ${last4}. Please enter it.`,
+  pinCalled: (last4) => `To place an order I need to check it's you. I'm calling your number ending in ${last4} to read you a one-time PIN. Please enter it.`,
   newPinSent: (last4) => `I've sent a new PIN to your number ending in ${last4}. Please enter it.`,
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `Please enter the PIN we sent to your number ending in ${last4}. A new PIN can be sent in about ${s} seconds.`
@@ -99,6 +102,7 @@ const ja: BotTexts = {
   verified: '認証が完了しました。',
   added: (name, order) => `${name}をご注文に追加しました。現在のご注文：${order.map((l) => `${l.name}×${l.quantity}`).join('、')}（合計${total(order, 'ja')}）。他にご注文はありますか？`,
   pinSent: (last4) => `ご注文の前にご本人確認をいたします。末尾${last4}の電話番号にSMSでワンタイムPINをお送りしました。PINを入力してください。`,
+  pinCalled: (last4) => `ご注文の前にご本人確認をいたします。末尾${last4}の電話番号にお電話でワンタイムPINをお伝えします。PINを入力してください。`,
   newPinSent: (last4) => `末尾${last4}の電話番号に新しいPINをお送りしました。PINを入力してください。`,
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `末尾${last4}の電話番号にお送りしたPINを入力してください。新しいPINは約${s}秒後にお送りできます。`

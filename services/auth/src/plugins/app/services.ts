@@ -7,10 +7,13 @@ import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import type { ScriptedRedis } from '../../adapters/redis/scripts.ts'
 import { createSpendCounters } from '../../adapters/redis/spend-counters.ts'
-import { createLogSender } from '../../adapters/sms/log-sender.ts'
+import { createEumClient } from '../../adapters/eum/client.ts'
+import { createEumSmsSender } from '../../adapters/eum/sms-sender.ts'
+import { createEumVoiceSender } from '../../adapters/eum/voice-sender.ts'
+import { createLogSender, createLogVoiceSender } from '../../adapters/sms/log-sender.ts'
 import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
-import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
+import type { CallerRegistry, SmsSender, VoiceSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
 
 declare module 'fastify' {
@@ -27,10 +30,12 @@ export interface ServicesOptions {
   config: Config
   /** Replaces the configured SMS provider (tests record what would be sent). */
   sms?: SmsSender
+  /** Replaces the configured voice provider (tests record what would be said). */
+  voice?: VoiceSender
 }
 
 /** Wires the adapters to the core and decorates the instance with them. */
-export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
+export default fp<ServicesOptions>(async (fastify, { config, sms, voice }) => {
   const redis = createRedis(config.redis)
   // ioredis emits 'error' on every failed reconnect: log the outage once, and the recovery.
   let down = false
@@ -51,7 +56,21 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
 
   const keys = createKeys(config.redis.keyPrefix, config.redis.keySecret)
   const callers = failClosed(createCallerRegistry(redis, keys))
-  const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
+  // One deadline for a send whatever the provider: the delivery grace below is built on it.
+  const deadlineMs = snsSendDeadlineMs(config.sms)
+  const needsEum = config.sms.provider === 'eum' || config.voice.provider === 'eum'
+  const eum = needsEum ? createEumClient({ timeoutMs: config.sms.timeoutMs, maxAttempts: config.sms.maxAttempts }) : undefined
+  const eumShared = { configurationSet: config.eum.configurationSet, protectConfigurationId: config.eum.protectConfigurationId, deadlineMs }
+  const sender = sms ?? (
+    config.sms.provider === 'log' ? createLogSender(fastify.log)
+      : config.sms.provider === 'eum' ? createEumSmsSender(eum!, { ...eumShared, originationIdentity: config.eum.originationIdentity, maxPrice: config.eum.maxPrice })
+        : createSnsSender(config.sms))
+  const caller = voice ?? (
+    config.voice.provider === 'log' ? createLogVoiceSender(fastify.log)
+      : config.voice.provider === 'eum' ? createEumVoiceSender(eum!, {
+        ...eumShared, originationIdentity: config.voice.originationIdentity!, maxPricePerMinute: config.voice.maxPricePerMinute, voices: config.voice.voices,
+      })
+        : undefined)
   if (config.testNumbers.size > 0) {
     fastify.log.warn({ testNumbers: [...config.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
   }
@@ -64,6 +83,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
     store: failClosed(createChallengeStore(redis, keys)),
     callers,
     sms: sender,
+    voice: caller,
     assertions: fastify.assertions,
     spend: failClosed(createSpendCounters(redis, keys)),
     events: {
@@ -88,7 +108,7 @@ export default fp<ServicesOptions>(async (fastify, { config, sms }) => {
       trustTtlSeconds: config.trustTtlSeconds,
       // From the create script to the delivery record: two spend-counter steps, the SMS (its
       // whole deadline), the record itself; plus a second for clocks and event-loop delays.
-      deliveryGraceMs: snsSendDeadlineMs(config.sms) + 3 * config.redis.commandTimeoutMs + 1000,
+      deliveryGraceMs: deadlineMs + 3 * config.redis.commandTimeoutMs + 1000,
       brand: config.sms.brand,
       defaultLocale: config.defaultLocale,
       defaultCountry: config.defaultCountry,

@@ -24,7 +24,9 @@ const LexResponse = Type.Object({
 
 /** The Lex V2 channel: the Lambda shim forwards each code-hook event here and returns the answer to Lex. */
 const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
-  const channel = createLexChannel({ menu: fastify.menu, sessions: fastify.sessions, defaultLocale: fastify.config.defaultLocale })
+  const channel = createLexChannel({
+    menu: fastify.menu, sessions: fastify.sessions, defaultLocale: fastify.config.defaultLocale, pinChannel: fastify.config.lexPinChannel,
+  })
 
   fastify.post('/v1/channels/lex', {
     // Only the Lambda shims call this, all from a few addresses with one key: per-IP and per-key

@@ -33,6 +33,7 @@ const ContactFlowEvent = Type.Object({
       challengeId: Type.Optional(Type.String({ maxLength: 64, description: "Default: this contact's challenge" })),
       resend: Type.Optional(Type.Union(['true', 'True', 'false', 'False'].map((v) => Type.Literal(v)), { description: 'sendPin: send a new PIN on the existing challenge' })),
       purpose: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'sendPin: what the PIN is for (default connect); named in the assertion' })),
+      channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], { description: 'sendPin: sms (default), voice (the PIN read out on a call), auto (a call to fixed lines); with resend, switches the channel' })),
     })])),
   }),
 }, { title: 'ContactFlowEvent' })
@@ -50,6 +51,7 @@ const ConnectResult = Type.Object({
   custLevel: Attr('lookup (trust) and verifyPin (approved)'),
   language: Attr('lookup and verifyPin (approved)'),
   challengeId: Attr('sendPin'),
+  channel: Attr('sendPin: sms or voice, how the PIN went'),
   expiresInSeconds: Attr('sendPin'),
   pinVerified: Attr('verifyPin: True or False'),
   status: Attr('verifyPin: approved, rejected or locked'),

@@ -13,6 +13,14 @@ const IssueBody = Type.Object({
   purpose: Type.Optional(Purpose),
   enrol: Type.Optional(Type.Boolean({ description: 'On approval, enrol the caller (atomically with the verify)' })),
   ...TransactionFields,
+  channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], {
+    description: 'sms (default); voice: the PIN read out on a call (VOICE_PROVIDER); auto: a call to fixed lines, else sms',
+  })),
+}, { additionalProperties: false })
+
+// A query parameter: a resend has no body, and clients post it without one.
+const ResendQuery = Type.Object({
+  channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('voice')], { description: 'Switch how the PIN goes (say, a call after an SMS that did not arrive); default: as before' })),
 }, { additionalProperties: false })
 
 const VerifyBody = Type.Object({
@@ -44,8 +52,8 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/v1/pins/:challengeId/resend', {
-    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
-  }, async (req) => challengeBody(await v.resend(req.params.challengeId)))
+    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, querystring: ResendQuery, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
+  }, async (req) => challengeBody(await v.resend(req.params.challengeId, { channel: req.query.channel })))
 
   fastify.post('/v1/pins/:challengeId/verify', {
     schema: { tags, security, summary: 'Check a PIN', params: ChallengeParams, body: VerifyBody, response: { 200: VerifyResult, 404: ErrorBody, ...commonErrors } },
