@@ -59,7 +59,7 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(await invoke({ CallerID: phone })).toEqual({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' })
 
     const sent = await invoke({ action: 'sendPin', language: 'ja_JP' })
-    expect(sent).toEqual({ lambdaResult: 'Success', challengeId: expect.any(String), expiresInSeconds: '300' })
+    expect(sent).toEqual({ lambdaResult: 'Success', challengeId: expect.any(String), expiresInSeconds: '300', channel: 'sms' })
     expect(sns.publishes).toHaveLength(1)
     expect(sns.publishes[0]).toMatchObject({ phoneNumber: phone, attributes: { 'AWS.SNS.SMS.SMSType': 'Transactional' } })
     expect(sns.publishes[0]!.message).toContain('認証コード')
@@ -76,6 +76,8 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(await invoke({ action: 'verifyPin', pin: `${pin}#` })).toEqual({
       lambdaResult: 'Success', pinVerified: 'True', status: 'approved', attemptsLeft: '3',
       firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja',
+      // The signed assertion comes through the shim as one string attribute.
+      pinlineAssertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     })
 
     // The next call from that number is recognised (CALLER_ID_AUTH=trust, the default).
