@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 // uses, with the semantics the Connect docs give them. It checks that the flow's branches
 // match what the channel really answers; it is not Amazon Connect.
 
-export type Flow = { StartAction: string; Actions: FlowAction[] }
+export type Flow = { Version?: string; StartAction: string; Actions: FlowAction[] }
 export type FlowAction = {
   Identifier: string
   Type: string
@@ -16,8 +16,11 @@ export type FlowAction = {
   }
 }
 
-export function loadFlow(): Flow {
-  return JSON.parse(readFileSync(new URL('../../connect/pinline-caller-auth.json', import.meta.url), 'utf8'))
+/** The contact flows in connect/, by file name. */
+export const FLOW_FILES = ['pinline-caller-auth.json', 'pinline-lex-order.json'] as const
+
+export function loadFlow(file: (typeof FLOW_FILES)[number] = 'pinline-caller-auth.json'): Flow {
+  return JSON.parse(readFileSync(new URL(`../../connect/${file}`, import.meta.url), 'utf8'))
 }
 
 export interface CallScript {
