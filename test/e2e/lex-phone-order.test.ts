@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
 import { expectLexMessage } from '../support/lex-arbitraries.ts'
 import { callTurn, sayDigits, slot, type Json } from '../support/lex-events.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
@@ -25,7 +26,7 @@ beforeAll(async () => {
   sns = await startSnsStandIn()
   ;[service, bundle] = await Promise.all([
     startService({
-      NODE_ENV: 'production', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
+      NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
       API_KEYS: TEST_API_KEY, PIN_HMAC_SECRET: TEST_SECRET, SMS_PROVIDER: 'sns', LOG_LEVEL: 'info',
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_SNS: sns.url,
       // A caller may ask for a new code at once, up to the caps (the test waits for a PIN starting with 0).
