@@ -1,11 +1,11 @@
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto'
 import { SignJWT, calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { assertionKeyPem } from '../support/assertion-keys.ts'
-import { connectEvent } from '../support/connect-events.ts'
-import { lexEvent, slot } from '../support/lex-events.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { assertionKeyPem } from '../support/app/assertion-keys.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { lexEvent, slot } from '../support/events/lex-events.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 // Signed verification assertions through the real server process in production mode: SMS over
 // the wire to the SNS stand-in, the JWKS fetched over HTTP and checked with jose as a back-end

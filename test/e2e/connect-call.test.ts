@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
-import { startHttpStandIn } from '../support/http-stand-in.ts'
-import { startRedisServer } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/shim-bundle.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { loadFlow, runFlow } from '../support/events/flow-runner.ts'
+import { startHttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { startRedisServer } from '../support/redis/redis-server.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { stopAll } from '../support/processes.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
 // A whole call as Amazon Connect would make it: the bundled shim (dist/shims/connect.mjs as
 // `npm run build` makes it) -> the real server process (NODE_ENV=production) -> Redis, with
@@ -40,12 +42,8 @@ beforeAll(async () => {
   ;[service, bundle] = await Promise.all([startService(serviceEnv(inject('redisUrl'), sns)), bundleShim('connect')])
   shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler
 })
-afterAll(async () => {
-  vi.restoreAllMocks()
-  await service?.stop()
-  await sns?.close()
-  bundle?.remove()
-})
+afterAll(() => stopAll(service, sns, bundle))
+afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
 
 const pinIn = (message: string) => message.match(/\b(\d{6})\b/)![1]!
 
@@ -90,6 +88,22 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(logs).toContain('/v1/channels/connect')
     expect(logs).not.toMatch(new RegExp(`(?<![0-9])${pin}(?![0-9])`))
     expect(logs).not.toContain(phone.slice(1))
+  })
+
+  it('the contact flow file itself, through the bundled shim: PIN approved -> pinlineVerified True (PIN); the next call recognised by number only -> False (CALLER_ID)', async () => {
+    sns.reset()
+    const phone = '+819011118888'
+    const call = (keys: Array<() => string>) => {
+      const contactId = randomUUID()
+      return runFlow(loadFlow(), { phone, keys, invoke: (parameters, attributes) => shim(connectEvent({ phone, contactId, parameters, attributes })) })
+    }
+    const first = await call([() => `${pinIn(sns.publishes.at(-1)!.message)}#`])
+    expect(first.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    expect(first).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'New' } })
+    const second = await call([])
+    expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
+    expect(second).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'CALLER_ID', firstName: 'New' } })
+    expect(sns.publishes).toHaveLength(1)
   })
 
   it('SNS failing: SMS_SEND_FAILED reaches the flow, and the retry sends exactly one SMS', async () => {

@@ -2,12 +2,12 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { startEventBridgeStandIn, type EventBridgeStandIn } from '../support/eventbridge-stand-in.ts'
-import { readBody } from '../support/http-stand-in.ts'
-import { eventually } from '../support/service-env.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { startEventBridgeStandIn, type EventBridgeStandIn } from '../support/stand-ins/eventbridge-stand-in.ts'
+import { readBody } from '../support/stand-ins/http-stand-in.ts'
+import { eventually } from '../support/app/service-env.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 // Verification events through the real server process: to a real local HTTP server (the
 // webhook) and over the wire to an EventBridge stand-in, with sinks that are down, slow and back.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { startEumStandIn, type EumStandIn } from '../support/eum-stand-in.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { startEumStandIn, type EumStandIn } from '../support/stand-ins/eum-stand-in.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
 
 // PINs by phone call and SMS through AWS End User Messaging SMS and Voice v2: the real server
 // process, the real SDK, over the wire to a stand-in of the API.

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { startService } from '../support/service-process.ts'
-import { TEST_ASSERTION_KEY } from '../support/assertion-keys.ts'
+import { startService } from '../support/app/service-process.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
 const production = {
   NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789abcdef', PIN_HMAC_SECRET: 'prod-secret-0123456789-0123456789-0123',

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import type { VoiceMessage } from '../../services/auth/src/core/ports.ts'
-import { connectEvent } from '../support/connect-events.ts'
-import { loadFlow, runFlow } from '../support/flow-runner.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms } from '../support/test-app.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { loadFlow, runFlow } from '../support/events/flow-runner.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms } from '../support/app/test-app.ts'
 
 // connect/pinline-caller-auth.json: "press 1 to receive the code by a phone call instead", and
 // the signed assertion saved on the contact, run against the real channel with calls recorded.

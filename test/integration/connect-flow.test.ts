@@ -1,27 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
+import { describe, expect, it } from 'vitest'
 import { INTENTS, SESSION_ATTRIBUTES } from '../../services/auth/src/channels/lex/bot-names.ts'
-import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/flow-runner.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/events/flow-runner.ts'
+import { auth, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
 // its structure, and whole calls through it against the real channel.
 
 const flow: Flow = loadFlow()
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8180${String(30000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 /** One call from `phone`: the flow's Lambda is the channel, reached as the shim reaches it. */
 function dial(phone: string | null, keys: Array<string | (() => string)> = [], app: TestApp = t) {
@@ -107,6 +101,21 @@ describe('the flow file', () => {
     }
   })
 
+  it('sets pinlineVerified True only together with pinlineAuthMethod PIN, and only after verifyPin', () => {
+    const setters = flow.Actions.filter((a) => a.Type === 'UpdateContactAttributes')
+    for (const a of setters) {
+      const { pinlineVerified, pinlineAuthMethod } = a.Parameters.Attributes
+      expect(['PIN', 'CALLER_ID', 'NONE'], a.Identifier).toContain(pinlineAuthMethod)
+      expect(pinlineVerified === 'True', a.Identifier).toBe(pinlineAuthMethod === 'PIN')
+    }
+    // Every way into the PIN setter passes a verify-pin that answered pinVerified = True.
+    const into = (id: string) => flow.Actions.filter((a) => [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)].includes(id))
+    const pinSetter = setters.find((a) => a.Parameters.Attributes.pinlineAuthMethod === 'PIN')!
+    expect(into(pinSetter.Identifier).map((a) => a.Identifier)).toEqual(['say-verified'])
+    expect(into('say-verified').map((a) => a.Identifier)).toEqual(['check-pin-verified'])
+    expect(flow.Actions.find((a) => a.Identifier === 'check-pin-verified')!.Transitions.Conditions).toContainEqual({ NextAction: 'say-verified', Condition: { Operator: 'Equals', Operands: ['True'] } })
+  })
+
   it('invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel\'s actions only', () => {
     const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
     expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'sendPin', 'verifyPin']) // the second sendPin: press 1 for a call
@@ -131,14 +140,16 @@ describe('calls through the flow', () => {
     const phone = nextPhone()
     const first = await dial(phone, [() => `${t.sms.lastPin(phone)}#`])
     expect(first.said).toEqual([expect.stringContaining('sending a code'), 'Thank you, you are verified.'])
-    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
+    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
     expect(first).toMatchObject({ transferred: true, queue: expect.stringContaining('/queue/') })
     expect(t.sms.sent).toHaveLength(1)
 
     const second = await dial(phone)
     expect(second.said).toEqual([])
     expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
-    expect(second.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New' })
+    // Recognised by caller ID alone (CALLER_ID_AUTH=trust): routed with the profile, but not
+    // verified, so the agent can tell a spoofable number from a PIN approved on this contact.
+    expect(second.attributes).toMatchObject({ pinlineVerified: 'False', pinlineAuthMethod: 'CALLER_ID', firstName: 'New' })
     expect(t.sms.sent).toHaveLength(1)
   })
 
@@ -146,7 +157,7 @@ describe('calls through the flow', () => {
     const phone = nextPhone()
     const call = await dial(phone, ['Timeout', () => wrong(t.sms.lastPin(phone)), () => t.sms.lastPin(phone)])
     expect(call.said.slice(1)).toEqual(['We did not receive a code.', 'That code is not right.', 'Thank you, you are verified.'])
-    expect(call.attributes.pinlineVerified).toBe('True')
+    expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN' })
   })
 
   it('three wrong codes: not verified, handed to an agent as unverified, nobody enrolled', async () => {
@@ -154,27 +165,23 @@ describe('calls through the flow', () => {
     const bad = () => wrong(t.sms.lastPin(phone))
     const call = await dial(phone, [bad, bad, bad])
     expect(call.said.at(-1)).toBe('We could not verify you. An agent will help you.')
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
     expect((await dial(phone)).invocations.map((p) => p.action)).toContain('sendPin')
   })
 
   it('a withheld number: no SMS, an agent, unverified', async () => {
     const call = await dial('anonymous')
     expect(call.said).toEqual(['We cannot verify callers right now. An agent will help you.'])
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
     expect(t.sms.sent).toHaveLength(0)
   })
 
   it('CALLER_ID_AUTH=verify: a known caller is asked for a code too', async () => {
-    const strict = await buildTestApp({ CALLER_ID_AUTH: 'verify' })
-    try {
-      const phone = nextPhone()
-      await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
-      const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
-      expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
-      expect(call.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'Taro', custLevel: 'Gold' })
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
+    const phone = nextPhone()
+    await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
+    const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
+    expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'Taro', custLevel: 'Gold' })
   })
 })

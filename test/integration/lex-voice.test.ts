@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import type { VoiceMessage } from '../../services/auth/src/core/ports.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, recordingSms } from '../support/test-app.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, recordingSms } from '../support/app/test-app.ts'
 
 // LEX_PIN_CHANNEL: the bot's PINs by phone call (voice) or, with auto, by call to landlines only.
 

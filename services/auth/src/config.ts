@@ -4,19 +4,27 @@ import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
+import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
+import { LOCALES } from './core/messages.ts'
 import { normalisePhone } from './core/phone.ts'
+import type { SessionPolicy } from './core/sessions.ts'
+import type { VerificationPolicy } from './core/verification.ts'
+import { OneOf } from './schemas/common.ts'
 
-// Every setting pinline reads, with its default and bounds. The README's table mirrors this.
+// Every setting pinline reads, with its default and bounds. The README's table lists the same
+// variables (test/unit/config-docs.test.ts fails when they differ).
 const Env = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  // Kept out of REDIS_URL so a secret store can inject it alone (ElastiCache AUTH token).
+  REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -34,7 +42,7 @@ const Env = Type.Object({
   PHONE_MAX_SENDS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   PHONE_SEND_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
-  DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en' }),
+  DEFAULT_LOCALE: OneOf(LOCALES, { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
   SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('eum'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
@@ -89,94 +97,25 @@ const Env = Type.Object({
 })
 type EnvValues = Static<typeof Env>
 
-export interface Config {
-  env: EnvValues['NODE_ENV']
-  host: string
-  port: number
-  logLevel: EnvValues['LOG_LEVEL']
-  trustProxy: boolean
-  bodyLimit: number
-  apiKeys: string[]
-  /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
-  pin: {
-    secret: string
-    length: number
-    ttlSeconds: number
-    maxAttempts: number
-    maxSends: number
-    resendCooldownSeconds: number
-  }
-  phone: {
-    maxFailures: number
-    failureWindowSeconds: number
-    maxConsecutiveFailures: number
-    consecutiveWindowSeconds: number
-    maxSends: number
-    sendWindowSeconds: number
-  }
-  trustTtlSeconds: number
-  defaultLocale: 'en' | 'ja'
-  defaultCountry: string | undefined
-  sms: {
-    provider: 'sns' | 'eum' | 'log'
-    brand: string
-    senderId: string | undefined
-    originationNumber: string | undefined
-    timeoutMs: number
-    maxAttempts: number
-  }
-  /** AWS End User Messaging SMS and Voice v2 settings (SMS_PROVIDER=eum and VOICE_PROVIDER=eum). */
-  eum: {
-    originationIdentity: string | undefined
-    configurationSet: string | undefined
-    protectConfigurationId: string | undefined
-    maxPrice: string | undefined
-  }
-  voice: {
-    provider: 'eum' | 'log' | undefined
-    originationIdentity: string | undefined
-    maxPricePerMinute: string | undefined
-    voices: { en: VoiceId; ja: VoiceId }
-  }
-  /** How the Lex bot sends its PINs */
-  lexPinChannel: 'sms' | 'voice' | 'auto'
-  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
-  callerIdAuth: 'trust' | 'verify'
-  menu: MenuItem[]
-  sessions: { ttlSeconds: number; maxAgeSeconds: number }
-  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
-  smsSpend: {
-    allowedCountries: '*' | string[]
-    prefixDropDigits: number
-    prefixMaxSends: number
-    prefixWindowSeconds: number
-    dailyLimit: number
-    voiceDailyLimit: number
-  }
-  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
-  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
-  testNumbers: ReadonlyMap<string, string>
-  assertions: { keys: AssertionKeys; issuer: string; ttlSeconds: number }
-  events: {
-    eventBridgeBus: string | undefined
-    source: string
-    webhookUrl: string | undefined
-    webhookSecret: string | undefined
-    backlogMax: number
-    timeoutMs: number
-    retryMaxMs: number
-  }
-}
+/** The settings, grouped by what they configure and in the units of the code that uses them. */
+export type Config = ReturnType<typeof loadConfig>
+
+/**
+ * The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only
+ * these, and the README's configuration table lists the same.
+ */
+export type ConfigVariable = keyof EnvValues
+export const CONFIG_VARIABLES = Object.keys(Env.properties) as ConfigVariable[]
 
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
+const DAY = 86_400 // seconds
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
 /** Reads and validates the environment once; a bad value throws naming the variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(source: Record<string, string | undefined> = process.env) {
   let e: EnvValues
   try {
     e = envSchema<EnvValues>({ schema: Env as object, data: { ...source } })
@@ -184,9 +123,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
   const production = e.NODE_ENV === 'production'
-  const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+  const apiKeys = [...(e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean), ...readApiKeyVariables(source).map((k) => k.key)]
   if (apiKeys.some((k) => k.length < 16)) throw new ConfigError('Invalid configuration: API_KEYS: every key must be at least 16 characters')
-  if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production')
+  if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production (or API_KEY_<NAME> variables)')
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
@@ -196,6 +135,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.LEX_PIN_CHANNEL === 'voice' && !e.VOICE_PROVIDER) throw new ConfigError('Invalid configuration: LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER')
   const voices = { en: voiceId(e.VOICE_ID_EN, 'VOICE_ID_EN'), ja: voiceId(e.VOICE_ID_JA, 'VOICE_ID_JA') }
+  if (Boolean(e.EVENTS_WEBHOOK_URL) !== Boolean(e.EVENTS_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)')
+  }
+  if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
+  }
+  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_PREVIOUS_KEY, production)
   if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
@@ -208,52 +154,70 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
-  if (Boolean(e.EVENTS_WEBHOOK_URL) !== Boolean(e.EVENTS_WEBHOOK_SECRET)) {
-    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)')
-  }
-  if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
-    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
-  }
-  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_PREVIOUS_KEY, production)
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
-  const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
-  return {
-    env: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY,
-    bodyLimit: e.BODY_LIMIT_BYTES,
-    // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
-    pin: {
-      secret: pinSecret,
-      length: e.PIN_LENGTH,
-      ttlSeconds: e.PIN_TTL_SECONDS,
-      maxAttempts: e.PIN_MAX_ATTEMPTS,
-      maxSends: e.PIN_MAX_SENDS,
-      resendCooldownSeconds: e.PIN_RESEND_COOLDOWN_SECONDS,
-    },
-    phone: {
-      maxFailures: e.PHONE_MAX_FAILURES,
-      failureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
-      maxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
-      consecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * 86400,
-      maxSends: e.PHONE_MAX_SENDS,
-      sendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
-    },
-    trustTtlSeconds: e.TRUST_TTL_DAYS * 86400,
+  const secret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
+  const sms = {
+    provider,
+    senderId: e.SMS_SENDER_ID,
+    originationNumber: e.SMS_ORIGINATION_NUMBER,
+    timeoutMs: e.SMS_TIMEOUT_MS,
+    maxAttempts: e.SMS_MAX_ATTEMPTS,
+  }
+  const verification: VerificationPolicy = {
+    secret,
+    pinLength: e.PIN_LENGTH,
+    ttlMs: e.PIN_TTL_SECONDS * 1000,
+    maxAttempts: e.PIN_MAX_ATTEMPTS,
+    maxSendsPerChallenge: e.PIN_MAX_SENDS,
+    resendCooldownMs: e.PIN_RESEND_COOLDOWN_SECONDS * 1000,
+    phoneMaxFailures: e.PHONE_MAX_FAILURES,
+    phoneFailureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
+    phoneMaxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
+    phoneConsecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * DAY,
+    phoneMaxSends: e.PHONE_MAX_SENDS,
+    phoneSendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
+    trustTtlSeconds: e.TRUST_TTL_DAYS * DAY,
+    // From the create script to the delivery record: two spend-counter steps, the SMS (its
+    // whole deadline), the record itself; plus a second for clocks and event-loop delays.
+    deliveryGraceMs: snsSendDeadlineMs(sms) + 3 * e.REDIS_COMMAND_TIMEOUT_MS + 1000,
+    brand: e.SMS_BRAND,
     defaultLocale: e.DEFAULT_LOCALE,
     defaultCountry: e.DEFAULT_COUNTRY,
-    sms: {
-      provider,
-      brand: e.SMS_BRAND,
-      senderId: e.SMS_SENDER_ID,
-      originationNumber: e.SMS_ORIGINATION_NUMBER,
-      timeoutMs: e.SMS_TIMEOUT_MS,
-      maxAttempts: e.SMS_MAX_ATTEMPTS,
+    enrolDefaults: { firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' },
+    allowedCountries,
+    prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+    prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+    prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+    dailyLimit: e.SMS_DAILY_LIMIT,
+    voiceDailyLimit: e.VOICE_DAILY_LIMIT,
+    testNumbers,
+  }
+  const sessions: SessionPolicy = {
+    secret,
+    idleTtlMs: e.SESSION_TTL_SECONDS * 1000,
+    maxAgeMs: e.SESSION_MAX_AGE_SECONDS * 1000,
+    // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
+    maxQuantity: 99,
+    maxLines: 50,
+    defaultLocale: e.DEFAULT_LOCALE,
+  }
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, logLevel: e.LOG_LEVEL, trustProxy: e.TRUST_PROXY, bodyLimit: e.BODY_LIMIT_BYTES },
+    // Outside production a fixed development key keeps the first run to one command.
+    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
+    /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
+    redis: {
+      url: e.REDIS_URL,
+      password: e.REDIS_PASSWORD,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      keySecret: e.KEY_HASH_SECRET ?? secret,
     },
+    verification,
+    sessions,
+    sms,
+    /** AWS End User Messaging SMS and Voice v2 settings (SMS_PROVIDER=eum and VOICE_PROVIDER=eum). */
     eum: {
       originationIdentity: e.EUM_ORIGINATION_IDENTITY,
       configurationSet: e.EUM_CONFIGURATION_SET,
@@ -261,21 +225,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxPrice: e.EUM_MAX_PRICE,
     },
     voice: { provider: e.VOICE_PROVIDER, originationIdentity: e.VOICE_ORIGINATION_IDENTITY, maxPricePerMinute: e.VOICE_MAX_PRICE_PER_MINUTE, voices },
+    /** How the Lex bot sends its PINs */
     lexPinChannel: e.LEX_PIN_CHANNEL,
-    callerIdAuth: e.CALLER_ID_AUTH,
-    menu,
-    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
-    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
-    smsSpend: {
-      allowedCountries,
-      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
-      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
-      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
-      dailyLimit: e.SMS_DAILY_LIMIT,
-      voiceDailyLimit: e.VOICE_DAILY_LIMIT,
-    },
-    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
-    testNumbers,
     assertions: { keys: assertionKeys, issuer: e.ASSERTION_ISSUER, ttlSeconds: e.ASSERTION_TTL_SECONDS },
     events: {
       eventBridgeBus: e.EVENTS_EVENTBRIDGE_BUS,
@@ -286,6 +237,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.EVENTS_TIMEOUT_MS,
       retryMaxMs: e.EVENTS_RETRY_MAX_MS,
     },
+    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
+    callerIdAuth: e.CALLER_ID_AUTH,
+    menu,
   }
 }
 
@@ -334,4 +290,50 @@ function parseTestNumbers(value: string | undefined, pinLength: number, defaultC
     numbers.set(phone.e164, code)
   }
   return numbers
+}
+
+/** What a key may do; a key from API_KEYS without scopes may do everything. */
+export const API_KEY_SCOPES = ['channels', 'verify', 'admin'] as const
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
+
+/** One key read from an API_KEY_<NAME> variable. */
+export interface NamedApiKey {
+  /** <NAME> lower-cased, `_` as `-`: API_KEY_CONNECT_SHIM is "connect-shim". */
+  name: string
+  key: string
+  scopes: ApiKeyScope[]
+}
+
+/** The variables readApiKeyVariables reads: API_KEY_ and an upper-case name. */
+export const API_KEY_VARIABLE = /^API_KEY_([A-Z0-9]+(?:_[A-Z0-9]+)*)$/
+
+/**
+ * Keys given one per variable, `API_KEY_<NAME>={"key":"…","scopes":"channels+verify"}`, besides
+ * API_KEYS. A secret store injects a whole secret into one variable but cannot join several
+ * into API_KEYS: the deploy app generates one such JSON secret per client (Secrets Manager's
+ * GenerateSecretString fills in `key`) and the task definition maps each to its variable.
+ * A bad value throws naming the variable, never showing the value.
+ */
+export function readApiKeyVariables(source: Record<string, string | undefined>): NamedApiKey[] {
+  const keys: NamedApiKey[] = []
+  for (const variable of Object.keys(source).sort()) {
+    const match = API_KEY_VARIABLE.exec(variable)
+    const value = source[variable]
+    if (!match || value === undefined) continue
+    const invalid = (why: string) => new ConfigError(`Invalid configuration: ${variable}: ${why}`)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw invalid('must be JSON {"key": "…", "scopes": "channels+verify+admin"}')
+    }
+    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { key?: unknown; scopes?: unknown }
+    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key)) throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
+    if (typeof scopes !== 'string') throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    const list = scopes.split('+')
+    const unknown = list.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope))
+    if (unknown !== undefined) throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
+  }
+  return keys
 }

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
 import { createJoseSigner, type JoseSigner } from '../../adapters/assertions/jose-signer.ts'
-import type { Config } from '../../config.ts'
 import { createAssertions, type Assertions } from '../../core/assertions.ts'
 
 declare module 'fastify' {
@@ -12,8 +11,8 @@ declare module 'fastify' {
 }
 
 /** Signed verification assertions: the jose signer on the configured (or, in development, generated) keys. */
-export default fp<{ config: Config }>(async (fastify, { config }) => {
-  const { keys, issuer, ttlSeconds } = config.assertions
+export default fp(async (fastify) => {
+  const { keys, issuer, ttlSeconds } = fastify.config.assertions
   const signer = await createJoseSigner(keys, issuer)
   if (keys.generated) {
     fastify.log.warn({ kid: signer.jwks.keys[0]?.kid }, 'ASSERTION_SIGNING_KEY is not set: assertions are signed with a key generated for this process (development only)')

@@ -3,7 +3,6 @@ import { Counter, Gauge } from 'prom-client'
 import { createEventBridgeSink } from '../../adapters/events/eventbridge-sink.ts'
 import { createOutbox, type EventSink, type Outbox } from '../../adapters/events/outbox.ts'
 import { createWebhookSink } from '../../adapters/events/webhook-sink.ts'
-import type { Config } from '../../config.ts'
 import type { VerificationEvents } from '../../core/ports.ts'
 
 declare module 'fastify' {
@@ -17,8 +16,8 @@ declare module 'fastify' {
 const CLOSE_DEADLINE_MS = 5_000
 
 /** Verification events to EventBridge and/or a signed webhook, each through its own bounded outbox. */
-export default fp<{ config: Config }>(async (fastify, { config }) => {
-  const c = config.events
+export default fp(async (fastify) => {
+  const c = fastify.config.events
   const sinks: EventSink[] = []
   if (c.eventBridgeBus) sinks.push(createEventBridgeSink({ bus: c.eventBridgeBus, source: c.source, timeoutMs: c.timeoutMs }))
   if (c.webhookUrl && c.webhookSecret) sinks.push(createWebhookSink({ url: c.webhookUrl, secret: c.webhookSecret, timeoutMs: c.timeoutMs }))
