@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../services/auth/src/config.ts'
 
@@ -51,5 +51,21 @@ describe('assertion keys from the environment', () => {
     const keys = loadConfig({}).assertions.keys
     expect(keys.generated).toBe(true)
     expect(keys.signing.asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
+  })
+
+  it('ASSERTION_SIGNING_SEED: the same seed gives the same working P-256 key on every instance; another seed another key; not with a key too', () => {
+    const seed = 'Qx7v'.repeat(16)
+    const one = loadConfig({ ...prod, ASSERTION_SIGNING_SEED: seed }).assertions.keys
+    const two = loadConfig({ ...prod, ASSERTION_SIGNING_SEED: seed }).assertions.keys
+    const other = loadConfig({ ...prod, ASSERTION_SIGNING_SEED: `${seed}x` }).assertions.keys
+    const pub = (k: typeof one) => createPublicKey(k.signing).export({ format: 'jwk' })
+    expect(one.generated).toBe(false)
+    expect(pub(one)).toEqual(pub(two))
+    expect(pub(one)).not.toEqual(pub(other))
+    const signature = sign('sha256', Buffer.from('claims'), { key: one.signing, dsaEncoding: 'ieee-p1363' })
+    expect(verify('sha256', Buffer.from('claims'), { key: createPublicKey(two.signing), dsaEncoding: 'ieee-p1363' }, signature)).toBe(true)
+    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_SEED: 'short' })).toThrow(/ASSERTION_SIGNING_SEED/)
+    const key = pair().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_SEED: seed, ASSERTION_SIGNING_KEY: key })).toThrow(/not both/)
   })
 })

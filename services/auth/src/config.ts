@@ -2,7 +2,7 @@ import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import envSchema from 'env-schema'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
-import { generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
+import { deriveSigningKey, generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
@@ -83,6 +83,7 @@ const Env = Type.Object({
   LEX_PIN_CHANNEL: Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], { default: 'sms' }),
   // Signed verification assertions (JWS ES256)
   ASSERTION_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ASSERTION_SIGNING_SEED: Type.Optional(Type.String({ minLength: 32 })),
   ASSERTION_PREVIOUS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   ASSERTION_ISSUER: Type.String({ default: 'pinline', minLength: 1, maxLength: 256 }),
   ASSERTION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 30, maximum: 3600 }),
@@ -141,7 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
     throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
   }
-  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_PREVIOUS_KEY, production)
+  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_SIGNING_SEED, e.ASSERTION_PREVIOUS_KEY, production)
   if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
@@ -246,15 +247,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 /** A generated key signs assertions no other process can verify after a restart: development only. */
-function loadAssertionKeys(signing: string | undefined, previous: string | undefined, production: boolean): AssertionKeys {
-  if (!signing && production) {
-    throw new ConfigError('Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK); it is only generated in development')
+function loadAssertionKeys(signing: string | undefined, seed: string | undefined, previous: string | undefined, production: boolean): AssertionKeys {
+  if (signing && seed) throw new ConfigError('Invalid configuration: set ASSERTION_SIGNING_KEY or ASSERTION_SIGNING_SEED, not both')
+  if (!signing && !seed && production) {
+    throw new ConfigError('Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK; or ASSERTION_SIGNING_SEED, a random secret of 32+ characters it is derived from); it is only generated in development')
   }
   try {
     return {
-      signing: signing ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private') : generateSigningKey(),
+      signing: signing ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private') : seed ? deriveSigningKey(seed) : generateSigningKey(),
       previous: previous ? [parseKey(previous, 'ASSERTION_PREVIOUS_KEY', 'public')] : [],
-      generated: !signing,
+      generated: !signing && !seed,
     }
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)

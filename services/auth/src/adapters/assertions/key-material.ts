@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createECDH, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 
 // Assertion keys as the environment gives them: a PEM (PKCS#8 or SEC 1 "EC PRIVATE KEY" for the
 // signing key; SPKI or a private key for a previous one) or a JWK as JSON. Env files often hold
@@ -37,6 +37,27 @@ export function parseKey(value: string, variable: string, kind: 'private' | 'pub
   }
   if (!isP256(key)) throw new Error(`${variable} must be an EC P-256 key (ES256)`)
   return key
+}
+
+// The order of P-256's base point: a private key is a scalar in [1, n - 1].
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
+/**
+ * The signing key derived from a random secret (ASSERTION_SIGNING_SEED), for secret stores that
+ * can generate a random string but not an EC key (Secrets Manager): the scalar is
+ * HMAC-SHA256(seed, label) reduced into [1, n - 1], the public point computed from it.
+ */
+export function deriveSigningKey(seed: string): KeyObject {
+  const digest = BigInt(`0x${createHmac('sha256', seed).update('pinline assertion signing key v1').digest('hex')}`)
+  const scalar = Buffer.from(((digest % (P256_ORDER - 1n)) + 1n).toString(16).padStart(64, '0'), 'hex')
+  const ecdh = createECDH('prime256v1')
+  ecdh.setPrivateKey(scalar)
+  const point = ecdh.getPublicKey() // 0x04 | x | y
+  const b64 = (b: Buffer) => b.toString('base64url')
+  return createPrivateKey({
+    key: { kty: 'EC', crv: 'P-256', d: b64(scalar), x: b64(point.subarray(1, 33)), y: b64(point.subarray(33)) },
+    format: 'jwk',
+  })
 }
 
 /** A fresh P-256 key pair for this process: its assertions stop verifying once it exits. */
