@@ -19,7 +19,9 @@ import type {
   VerificationEvent,
   VerificationEvents,
   VerifyOutcome,
+  VoiceSender,
 } from '../../../services/auth/src/core/ports.ts'
+import type { Assertions } from '../../../services/auth/src/core/assertions.ts'
 import type {
   AddItemOutcome,
   OrderSession,
@@ -264,6 +266,8 @@ export function fakeVerification(opts: {
   callers?: Caller[]
   policy?: Partial<VerificationPolicy>
   events?: VerificationEvents
+  voice?: VoiceSender
+  assertions?: Assertions
 }) {
   const store = fakeChallengeStore()
   const spend = fakeSpendCounters()
@@ -276,6 +280,8 @@ export function fakeVerification(opts: {
     spend: spend.port,
     policy: { ...defaults.verification, ...opts.policy },
     ...(opts.events ? { events: opts.events } : {}),
+    ...(opts.voice ? { voice: opts.voice } : {}),
+    ...(opts.assertions ? { assertions: opts.assertions } : {}),
     now: () => opts.now,
   })
   return { verification, store, spend, sms, callers }
