@@ -4,14 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { assertionKeyPem } from '../support/app/assertion-keys.ts'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { lexEvent, slot } from '../support/events/lex-events.ts'
-import { startService, type ServiceProcess } from '../support/app/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { TEST_API_KEY } from '../support/app/test-app.ts'
+import { call as callService, startService, startSnsStandIn, stopAll, type ServiceProcess, type SnsStandIn } from '../support/processes.ts'
 
 // Signed verification assertions through the real server process in production mode: SMS over
 // the wire to the SNS stand-in, the JWKS fetched over HTTP and checked with jose as a back-end
 // would, and POST /v1/assertions/verify refusing every replay on another contact or purpose.
 
-const KEY = 'e2e-assert-key-0123456789'
 const CURRENT = assertionKeyPem()
 const PREVIOUS = assertionKeyPem() // the key before the last rotation: still published and accepted
 const STRANGER = assertionKeyPem() // never configured
@@ -27,7 +26,7 @@ beforeAll(async () => {
     NODE_ENV: 'production',
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: `e2ea${randomUUID().slice(0, 6)}:`,
-    API_KEYS: KEY,
+    API_KEYS: TEST_API_KEY,
     PIN_HMAC_SECRET: 'e2e-secret-0123456789-0123456789-0123',
     // As an env file holds a PEM on one line: literal \n.
     ASSERTION_SIGNING_KEY: CURRENT.replace(/\n/g, '\\n'),
@@ -41,20 +40,14 @@ beforeAll(async () => {
     AWS_EC2_METADATA_DISABLED: 'true',
   })
 })
-afterAll(async () => {
-  await svc?.stop()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
 
+// Bodies are asserted field by field, so they are typed loosely.
 type Json = Record<string, any>
-async function call(method: string, path: string, payload?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${svc.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
-    ...(payload ? { body: JSON.stringify(payload) } : {}),
-  })
-  return { status: res.status, body: (await res.json()) as Json }
+const call = async (method: string, path: string, payload?: unknown) => {
+  const { status, body } = await callService(svc.url, method, path, payload)
+  return { status, body: body as Json }
 }
 const lastPin = (to: string) => sns.publishes.findLast((p) => p.phoneNumber === to)!.message.match(/\b(\d{6})\b/)![1]!
 const check = (body: Json) => call('POST', '/v1/assertions/verify', body)

@@ -5,14 +5,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { connectEvent } from '../support/events/connect-events.ts'
 import { startEventBridgeStandIn, type EventBridgeStandIn } from '../support/stand-ins/eventbridge-stand-in.ts'
 import { readBody } from '../support/stand-ins/http-stand-in.ts'
-import { eventually } from '../support/app/service-env.ts'
-import { startService, type ServiceProcess } from '../support/app/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import {
+  call as callService,
+  eventually,
+  serviceEnv,
+  startService,
+  startSnsStandIn,
+  stopAll,
+  type ServiceProcess,
+  type SnsStandIn,
+} from '../support/processes.ts'
 
 // Verification events through the real server process: to a real local HTTP server (the
 // webhook) and over the wire to an EventBridge stand-in, with sinks that are down, slow and back.
 
-const KEY = 'e2e-events-key-0123456789'
 const SECRET = 'webhook-secret-0123456789-0123456789-01'
 const BUS = 'arn:aws:events:ap-northeast-1:111122223333:event-bus/pinline'
 type Json = Record<string, any>
@@ -64,22 +70,20 @@ let svc: ServiceProcess
 let seq = 0
 const nextPhone = () => `+8190${String(66_000_000 + seq++ * 7 + (process.pid % 7)).padStart(8, '0')}`
 
-const env = (extra: Record<string, string>) => ({
-  REDIS_URL: inject('redisUrl'),
-  REDIS_KEY_PREFIX: `e2ev${randomUUID().slice(0, 6)}:`,
-  API_KEYS: KEY,
-  PIN_HMAC_SECRET: 'e2e-secret-0123456789-0123456789-0123',
-  SMS_PROVIDER: 'sns',
-  SMS_MAX_ATTEMPTS: '1',
-  AWS_REGION: 'ap-northeast-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_ENDPOINT_URL_SNS: sns.url,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  EVENTS_TIMEOUT_MS: '300',
-  EVENTS_RETRY_MAX_MS: '200',
-  ...extra,
-})
+const env = (extra: Record<string, string>) =>
+  serviceEnv(
+    { redisUrl: inject('redisUrl'), snsUrl: sns.url },
+    {
+      REDIS_KEY_PREFIX: `e2ev${randomUUID().slice(0, 6)}:`,
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
+      SMS_TIMEOUT_MS: '1000',
+      SMS_MAX_ATTEMPTS: '1',
+      AWS_REGION: 'ap-northeast-1',
+      EVENTS_TIMEOUT_MS: '300',
+      EVENTS_RETRY_MAX_MS: '200',
+      ...extra,
+    },
+  )
 
 beforeAll(async () => {
   sns = await startSnsStandIn()
@@ -91,25 +95,16 @@ beforeAll(async () => {
     EVENTS_EVENTBRIDGE_BUS: BUS, AWS_ENDPOINT_URL_EVENTBRIDGE: eb.url,
   }))
 })
-afterAll(async () => {
-  await svc?.stop()
-  await hook?.close()
-  await eb?.close()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, hook, eb, sns))
 beforeEach(() => {
   hook.mode = 'ok'
   eb.setDown(false)
   eb.setLatency(0)
 })
 
-async function call(base: string, method: string, path: string, payload?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
-    ...(payload ? { body: JSON.stringify(payload) } : {}),
-  })
-  return { status: res.status, body: (await res.json()) as Json }
+const call = async (base: string, method: string, path: string, payload?: unknown) => {
+  const { status, body } = await callService(base, method, path, payload)
+  return { status, body: body as Json }
 }
 const lastPin = (to: string) => sns.publishes.findLast((p) => p.phoneNumber === to)!.message.match(/\b(\d{6})\b/)![1]!
 const wrongPin = (pin: string) => String((Number(pin) + 1) % 1_000_000).padStart(6, '0')

@@ -3,12 +3,12 @@ import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { startEumStandIn, type EumStandIn } from '../support/stand-ins/eum-stand-in.ts'
-import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { TEST_API_KEY } from '../support/app/test-app.ts'
+import { call as callService, startService, stopAll, type ServiceProcess } from '../support/processes.ts'
 
 // PINs by phone call and SMS through AWS End User Messaging SMS and Voice v2: the real server
 // process, the real SDK, over the wire to a stand-in of the API.
 
-const KEY = 'e2e-voice-key-0123456789'
 const ORIGIN = '+81345678901'
 let eum: EumStandIn
 let svc: ServiceProcess
@@ -20,7 +20,7 @@ const landline = () => `+8135${String(5_000_000 + seq++ * 7 + (process.pid % 7))
 const env = (extra: Record<string, string> = {}) => ({
   REDIS_URL: inject('redisUrl'),
   REDIS_KEY_PREFIX: `e2ec${randomUUID().slice(0, 6)}:`,
-  API_KEYS: KEY,
+  API_KEYS: TEST_API_KEY,
   PIN_HMAC_SECRET: 'e2e-secret-0123456789-0123456789-0123',
   PIN_RESEND_COOLDOWN_SECONDS: '0',
   SMS_PROVIDER: 'eum',
@@ -46,20 +46,13 @@ beforeAll(async () => {
   eum = await startEumStandIn()
   svc = await startService(env())
 })
-afterAll(async () => {
-  await svc?.stop()
-  await eum?.close()
-})
+afterAll(() => stopAll(svc, eum))
 beforeEach(() => eum.reset())
 
 type Json = Record<string, any>
-async function call(base: string, method: string, path: string, payload?: unknown): Promise<{ status: number; headers: Headers; body: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
-    ...(payload ? { body: JSON.stringify(payload) } : {}),
-  })
-  return { status: res.status, headers: res.headers, body: (await res.json()) as Json }
+const call = async (base: string, method: string, path: string, payload?: unknown) => {
+  const { status, headers, body } = await callService(base, method, path, payload)
+  return { status, headers, body: body as Json }
 }
 /** The digits the call reads out, in order. */
 const spoken = (ssml: string) => [...ssml.matchAll(/<say-as interpret-as="digits">(\d)<\/say-as>/g)].map((m) => m[1]).join('')
