@@ -1,34 +1,28 @@
 import { randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { buildApp } from '../../services/auth/src/app.ts'
-import { loadConfig } from '../../services/auth/src/config.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
 import type { VoiceMessage } from '../../services/auth/src/core/ports.ts'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { loadFlow, runFlow } from '../support/events/flow-runner.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms } from '../support/app/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // connect/pinline-caller-auth.json: "press 1 to receive the code by a phone call instead", and
 // the signed assertion saved on the contact, run against the real channel with calls recorded.
 
 const calls: VoiceMessage[] = []
-const sms = recordingSms()
-let app: Awaited<ReturnType<typeof buildApp>>
+let t: TestApp
 let n = 0
 const nextPhone = () => `+8180${String(40_000_000 + n++ * 7919).slice(-8)}`
 const calledPin = (to: string) =>
   [...calls.findLast((c) => c.to === to)!.ssml.matchAll(/interpret-as="digits">(\d)</g)].map((m) => m[1]).join('').slice(0, 6)
 
 beforeAll(async () => {
-  const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `cfv${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
-    API_KEYS: TEST_API_KEY, LOG_LEVEL: 'silent', VOICE_PROVIDER: 'log', PIN_RESEND_COOLDOWN_SECONDS: '0',
-  })
-  app = await buildApp({ config, sms, voice: { call: async (m) => void calls.push(m) }, logger: false })
+  t = await buildTestApp({ VOICE_PROVIDER: 'log', PIN_RESEND_COOLDOWN_SECONDS: '0' }, { voice: { call: async (m) => void calls.push(m) } })
 })
-afterAll(() => app.close())
+afterAll(() => t.app.close())
 
-function dial(phone: string, keys: Array<string | (() => string)>, on = app) {
+function dial(phone: string, keys: Array<string | (() => string)>, on: FastifyInstance = t.app) {
   const contactId = randomUUID()
   const call = runFlow(loadFlow(), {
     phone,
@@ -47,7 +41,7 @@ describe('the contact flow: a PIN by phone call instead of SMS', () => {
     let smsPin = ''
     const { contactId, call } = dial(phone, [
       '1#',
-      () => (smsPin = sms.lastPin(phone)), // the SMS finally arrives: too late, it was replaced
+      () => (smsPin = t.sms.lastPin(phone)), // the SMS finally arrives: too late, it was replaced
       () => calledPin(phone),
     ])
     const done = await call
@@ -66,7 +60,7 @@ describe('the contact flow: a PIN by phone call instead of SMS', () => {
   it('an ordinary call keeps to SMS and saves the assertion (amr sms) on the contact', async () => {
     const phone = nextPhone()
     const before = calls.length
-    const { contactId, call } = dial(phone, [() => sms.lastPin(phone)])
+    const { contactId, call } = dial(phone, [() => t.sms.lastPin(phone)])
     const done = await call
     expect(calls).toHaveLength(before)
     expect(decodeJwt(done.attributes.pinlineAssertion!)).toMatchObject({ binding: `connect:${contactId}`, amr: ['otp', 'sms'] })

@@ -1,34 +1,27 @@
 import { randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { buildApp } from '../../services/auth/src/app.ts'
-import { loadConfig } from '../../services/auth/src/config.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { VoiceMessage } from '../../services/auth/src/core/ports.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, recordingSms } from '../support/app/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // LEX_PIN_CHANNEL: the bot's PINs by phone call (voice) or, with auto, by call to landlines only.
 
 const calls: VoiceMessage[] = []
-const sms = recordingSms()
-let app: Awaited<ReturnType<typeof buildApp>>
+let t: TestApp
 
 beforeAll(async () => {
-  const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `lv${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
-    API_KEYS: TEST_API_KEY, LOG_LEVEL: 'silent', VOICE_PROVIDER: 'log', LEX_PIN_CHANNEL: 'auto',
-  })
-  app = await buildApp({ config, sms, voice: { call: async (m) => void calls.push(m) }, logger: false })
+  t = await buildTestApp({ VOICE_PROVIDER: 'log', LEX_PIN_CHANNEL: 'auto' }, { voice: { call: async (m) => void calls.push(m) } })
 })
-afterAll(() => app.close())
+afterAll(() => t.app.close())
 
 async function customer(phone: string) {
   const email = `v-${randomUUID().slice(0, 8)}@example.com`
-  const put = await app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email } })
+  const put = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email } })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const say = async (extra: Json = {}): Promise<Json> =>
-    (await app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, localeId: 'ja_JP', sessionAttributes: { email }, ...extra }) })).json()
+    (await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, localeId: 'ja_JP', sessionAttributes: { email }, ...extra }) })).json()
   return { say, sessionId }
 }
 
@@ -39,7 +32,7 @@ describe('LEX_PIN_CHANNEL=auto', () => {
     const asked = await c.say()
     expect(asked.messages[0].content).toContain('末尾0123の電話番号にお電話でワンタイムPINをお伝えします')
     expect(calls.map((m) => [m.to, m.locale])).toEqual([[phone, 'ja']])
-    expect(sms.sent).toHaveLength(0)
+    expect(t.sms.sent).toHaveLength(0)
     const pin = [...calls[0]!.ssml.matchAll(/interpret-as="digits">(\d)</g)].map((m) => m[1]).join('').slice(0, 6)
     const approved = await c.say({ slots: { Pin: slot(pin) } })
     expect(approved.sessionState.sessionAttributes.auth).toBe('true')
@@ -51,7 +44,7 @@ describe('LEX_PIN_CHANNEL=auto', () => {
     const c = await customer(phone)
     const before = calls.length
     await c.say()
-    expect(sms.sent.map((m) => m.to)).toEqual([phone])
+    expect(t.sms.sent.map((m) => m.to)).toEqual([phone])
     expect(calls).toHaveLength(before)
   })
 })
