@@ -51,7 +51,7 @@ export default fp<VerificationOptions>(async (fastify, { sms, voice }) => {
 
   fastify.decorate('callers', callers)
   fastify.decorate('verification', createVerification({
-    store: failClosed(createChallengeStore(redis, keys)),
+    store: failClosed(createChallengeStore(redis, keys, fastify.replicaAck)),
     callers,
     sms: sender,
     voice: caller,
