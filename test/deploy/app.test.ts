@@ -142,7 +142,7 @@ describe('service: Fargate behind an internal load balancer', () => {
     expect(exportedRef(secrets.KEY_HASH_SECRET)).toMatch(/^SecretsKeyHashSecret/)
     expect(exportedRef(secrets.REDIS_PASSWORD)).toMatch(/^SecretsRedisAuthToken/)
     for (const client of Object.keys(API_KEY_CLIENTS) as Array<keyof typeof API_KEY_CLIENTS>) expect(exportedRef(secrets[apiKeyVariable(client)])).toBe(secretId(client))
-    expect(env).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: 'true', SMS_ALLOWED_COUNTRIES: 'JP' })
+    expect(env).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: '1', SMS_ALLOWED_COUNTRIES: 'JP' })
     expect(joined(env.REDIS_URL, () => 'primary.example')).toBe('rediss://primary.example:6379')
     expect(ref(env.KMS_KEY_ID)).toMatch(/^ClientAccessPinKey/)
 

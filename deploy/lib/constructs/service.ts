@@ -68,7 +68,9 @@ export class PinlineService extends Construct {
       ...settings.environment,
       NODE_ENV: 'production',
       PORT: String(port),
-      TRUST_PROXY: 'true', // behind the load balancer
+      // The address the load balancer appended to X-Forwarded-For: only the ALB's security group
+      // reaches the tasks, so the socket peer is always the ALB (SECURITY.md, behind an AWS load balancer).
+      TRUST_PROXY: '1',
       REDIS_URL: redis.url,
       KMS_KEY_ID: props.kmsKeyArn,
       AWS_REGION: stack.region,

@@ -8,6 +8,7 @@ import type {
   Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, Delivery, EnrolDefaults, Limits, Locale,
   SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, Via, VerifyOutcome, VoiceSender,
 } from './ports.ts'
+import { SmsOutcomeUnknown } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
 export interface VerificationPolicy extends Limits, SpendPolicy {
@@ -52,6 +53,8 @@ export interface IssueRequest {
   via?: Via | undefined
   /** An amount and payee the user approves (PSD2 dynamic linking): in the assertion. */
   transaction?: Transaction | undefined
+  /** Who asks (the API key's name): SMS are also capped per client (SMS_KEY_MAX_SENDS). */
+  client?: string | undefined
 }
 
 export type RequestedChannel = Delivery | 'auto'
@@ -123,17 +126,23 @@ export function createVerification(deps: VerificationDeps) {
   const reportTestUse = (phone: string, action: 'issue' | 'resend' | 'verify') =>
     events.testNumberUsed?.({ phone: maskPhone(phone), action })
 
-  // Counts the send against the prefix and the day, then sends. If a cap refuses or the provider
-  // fails, every count and the write are taken back, so the user is not charged a send. Once the
+  // Counts the send against the client, the prefix and the day, then sends. If a cap refuses or the
+  // provider refuses the SMS, every count and the write are taken back, so the user is not charged
+  // a send; if the provider may have sent it, the counts stay. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
-  async function deliver(sent: { id: string; digest: string; state: ChallengeState; context: ChallengeContext }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+  async function deliver(sent: { id: string; digest: string; state: ChallengeState; context: ChallengeContext }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend', client: string | undefined): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
     }
     const { delivery } = sent.context
-    const refund = await guard.take(phone, now(), delivery).catch(async (err: unknown) => {
+    // Known callers have a prefix budget of their own: a sweep of strangers through their block
+    // of numbers must not lock them out (SMS_PREFIX_KNOWN_MAX_SENDS).
+    const refund = await (async () => {
+      const known = policy.prefixKnownMaxSends > 0 && (await callers.get(phone)) !== undefined
+      return guard.take(phone, now(), client, known, delivery)
+    })().catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
@@ -143,8 +152,13 @@ export function createVerification(deps: VerificationDeps) {
       else await sms.send({ to: phone, body: pinMessage(locale, text) })
     } catch (err) {
       events.smsFailed?.(err)
+      // A definite refusal is taken back from every counter. When the provider may have accepted
+      // the SMS (a timeout once sent), it stays counted per number, prefix and day: otherwise a
+      // provider slower than SMS_TIMEOUT_MS would lift every cap. Either way the challenge is
+      // withdrawn, so a code that does arrive grants nothing.
+      const unknown = err instanceof SmsOutcomeUnknown
       emit('send_failed', sent.id, sent.context, sent.state)
-      await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
+      await Promise.all([unknown ? undefined : refund(), store.undoSend(undo, { keepCount: unknown }).catch(ignore)])
       throw new PinlineError(delivery === 'voice' ? 'VOICE_SEND_FAILED' : 'SMS_SEND_FAILED', { cause: err })
     }
     await store.markDelivered(sent.id, sent.digest).catch(ignore)
@@ -251,13 +265,13 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.issued?.(context.purpose)
           emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true, delivery)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
-          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.resent?.('redeliver')
           emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true, delivery)
@@ -265,7 +279,7 @@ export function createVerification(deps: VerificationDeps) {
     },
 
     /** A new PIN on the challenge; `channel` switches how it goes (say, a call after an SMS that did not arrive). */
-    async resend(id: string, opts: { channel?: Delivery | undefined } = {}): Promise<ChallengeView> {
+    async resend(id: string, client?: string, opts: { channel?: Delivery | undefined } = {}): Promise<ChallengeView> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       if (opts.channel === 'voice') voiceSender()
       const testPhone = testNumberOf(id)
@@ -289,7 +303,7 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver({ id, digest, state: outcome.state, context: outcome.context }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
+          await deliver({ id, digest, state: outcome.state, context: outcome.context }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend', client)
           events.resent?.('resend')
           emit('pending', id, outcome.context, outcome.state)
           return view(id, outcome.state, true, outcome.context.delivery)

@@ -29,14 +29,14 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     return success({ recordFound: 'True', authRequired: 'True', language: caller.language })
   }
 
-  async function sendPin(e: ContactFlowEvent): Promise<ConnectResult> {
+  async function sendPin(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
     const channel = e.Details.Parameters?.channel
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect', channel,
+      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect', channel, client,
     })
     // "Press 1 to get the code by a call instead": a resend may switch the channel (auto keeps it).
-    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, { channel: channel === 'auto' ? undefined : channel })
+    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, client, { channel: channel === 'auto' ? undefined : channel })
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
     return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds), channel: challenge.channel })
   }
@@ -68,10 +68,10 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
 
   return {
     /** Throws PinlineError for every failure; the caller maps it with errorMap(). */
-    async handle(e: ContactFlowEvent): Promise<ConnectResult> {
+    async handle(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
       const action = actionOf(e)
       if (!Object.hasOwn(actions, action)) throw new PinlineError('VALIDATION_FAILED', { message: 'Parameters.action must be lookup, sendPin or verifyPin' })
-      return actions[action](e)
+      return actions[action](e, client)
     },
   }
 }

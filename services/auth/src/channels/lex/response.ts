@@ -42,13 +42,14 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
   let session: OrderSession | undefined
   let assertion: string | undefined
 
-  // pinlineAssertion is signed, so a client cannot forge one; it is still kept only while the
-  // server session is verified (a session re-opened for another e-mail drops the old one).
+  // pinline alone writes auth, uuid and currentOrder: the client's own values are never echoed,
+  // with or without a server session. pinlineAssertion is signed, so a client cannot forge one;
+  // it is still kept only while the server session is verified (another e-mail drops it).
+  const { auth: _auth, uuid: _uuid, currentOrder: _order, [ASSERTION_ATTRIBUTE]: echoed, ...clientAttributes } = turn.attributes
   const attributes = (): Record<string, string> => {
-    const { [ASSERTION_ATTRIBUTE]: echoed, ...incoming } = turn.attributes
     const kept = assertion ?? (session?.authenticated ? echoed : undefined)
     return {
-      ...incoming,
+      ...clientAttributes,
       auth: session?.authenticated ? 'true' : 'false',
       ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
       ...(kept ? { [ASSERTION_ATTRIBUTE]: kept } : {}),

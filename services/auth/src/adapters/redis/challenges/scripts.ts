@@ -192,7 +192,10 @@ return cjson.encode({kind = 'resent', prevDigest = c.digest, prevLastSentAt = c.
 `,
 })
 
-/** Takes back a create or resend whose SMS was refused, if nothing has changed since. */
+/**
+ * Takes back a create or resend whose SMS was refused, if nothing has changed since. With
+ * keepCount (the SMS may have been sent: its outcome is unknown) the number's send count stays.
+ */
 export const undoSend = defineScript<{ undone: boolean }>()({
   name: 'plUndoSend',
   keys: ['challenge', 'sends'],
@@ -207,6 +210,8 @@ export const undoSend = defineScript<{ undone: boolean }>()({
     prevDelivered: 'string',
     /** the delivery to put back ('' = leave it) */
     prevDelivery: 'string',
+    /** 1: keep the number's send count */
+    keepCount: 'number',
   },
   prelude: challengeLua,
   lua: `
@@ -223,7 +228,7 @@ if redis.call('HGET', challenge, C.digest) == digest then
     redis.call('PEXPIREAT', challenge, prevExpiresAt)
   end
 end
-if tonumber(redis.call('GET', sends) or '0') > 0 then redis.call('DECR', sends) end
+if keepCount ~= 1 and tonumber(redis.call('GET', sends) or '0') > 0 then redis.call('DECR', sends) end
 return cjson.encode({undone = undone})
 `,
 })

@@ -10,8 +10,10 @@ import { giveBack, takeCapped } from './scripts.ts'
 export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounters {
   const name = (c: SpendCounter) => {
     switch (c.kind) {
+      case 'client':
+        return keys.clientSends(c.client)
       case 'prefix':
-        return keys.prefixSends(c.prefix)
+        return keys.prefixSends(c.prefix, c.known === true)
       case 'day':
         return keys.dailySends(c.day)
       case 'voice_day':
