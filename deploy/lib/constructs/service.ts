@@ -24,8 +24,8 @@ export interface ServiceProps {
   kmsKeyArn: string
 }
 
-/** Read by the service once Redis Cluster support lands (`standalone` | `cluster`); not in config.ts yet. */
-export const REDIS_MODE_VARIABLE = 'REDIS_MODE'
+/** How the service reaches Redis (`standalone` | `cluster`): set with the redisClusterMode switch. */
+export const REDIS_MODE_VARIABLE = 'REDIS_MODE' satisfies ConfigVariable
 
 // The service's own defaults, read from its config rather than retyped here.
 const serviceDefaults = loadConfig({})
@@ -74,12 +74,16 @@ export class PinlineService extends Construct {
       REDIS_URL: redis.url,
       KMS_KEY_ID: props.kmsKeyArn,
       AWS_REGION: stack.region,
+      // Every shard has a replica with automatic failover, in both modes: an approval is answered
+      // only once a replica holds it, so a failover cannot approve the same PIN twice (SECURITY.md).
+      REDIS_MIN_REPLICAS_ACK: '1',
     }
     if (props.redisClusterMode) environment[REDIS_MODE_VARIABLE] = 'cluster'
     const secretEnv: Partial<Record<ConfigVariable, ecs.Secret>> & Record<string, ecs.Secret> = {
       PIN_HMAC_SECRET: ecs.Secret.fromSecretsManager(secrets.pinHmac),
       KEY_HASH_SECRET: ecs.Secret.fromSecretsManager(secrets.keyHash),
       REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
+      ASSERTION_SIGNING_SEED: ecs.Secret.fromSecretsManager(secrets.assertionSeed),
     }
     for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[]) secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
 

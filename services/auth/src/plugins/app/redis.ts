@@ -37,7 +37,10 @@ export default fp(
     if (durable) await connectRedis(durable, config.redis.commandTimeoutMs).catch(() => undefined)
     const policy = await maxmemoryPolicy(redis)
     if (policy !== undefined && policy !== 'noeviction') {
-      fastify.log.warn({ maxmemoryPolicy: policy }, 'Redis maxmemory-policy is not noeviction: when memory runs out Redis may drop send caps, locks and failure streaks; set noeviction (SECURITY.md)')
+      fastify.log.warn(
+        { maxmemoryPolicy: policy },
+        'Redis maxmemory-policy is not noeviction: when memory runs out Redis may drop send caps, locks and failure streaks; set noeviction (SECURITY.md)',
+      )
     }
     fastify.addHook('onClose', async () => {
       await Promise.all([redis, durable].map((r) => r?.quit().catch(() => r.disconnect())))
