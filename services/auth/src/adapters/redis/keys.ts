@@ -63,13 +63,19 @@ export function createKeys(prefix: string, secret: string) {
     prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
     dailyCalls: (day: string) => `${tag(`v:${day}`)}:calls`,
-    /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
-    channelHits(dimension: string, id: string) {
-      // Memoised (bounded): a Connect contact or Lex conversation calls several times, the key always.
-      const input = `channel:${dimension}:${id}`
+    /**
+     * Channel request counters of one API key (its name): the key's own, and per conversation or
+     * caller number under it. All share the key's hash tag, so one script takes them together (one
+     * slot, one round trip); the Lambda shims use one channels key, so per conversation and per
+     * number under it is per conversation and per number. Memoised (bounded): a Connect contact or
+     * Lex conversation calls several times, the key always.
+     */
+    channelHits(keyName: string, dimension: 'key' | 'conversation' | 'number', id: string) {
+      const input = `${keyName}\n${dimension}:${id}`
       let key = channelKeys.get(input)
       if (key === undefined) {
-        key = `${prefix}rl:ch:${digest(input)}`
+        const tagged = `${prefix}rl:ch:{k:${digest(`channel-key:${keyName}`)}}`
+        key = dimension === 'key' ? tagged : `${tagged}:${digest(`channel:${dimension}:${id}`)}`
         if (channelKeys.size >= MEMO_SIZE) channelKeys.delete(channelKeys.keys().next().value as string)
         channelKeys.set(input, key)
       }

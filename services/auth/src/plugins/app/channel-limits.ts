@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { takeCapped } from '../../adapters/redis/counters/scripts.ts'
+import { takeChannelLimits } from '../../adapters/redis/counters/scripts.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { callerNumber, type ContactFlowEvent } from '../../channels/connect/event.ts'
 import { PinlineError } from '../../core/errors.ts'
@@ -13,29 +13,37 @@ declare module 'fastify' {
   }
 }
 
-type Dimension = 'key' | 'conversation' | 'number'
 
 /**
  * Limits for the channel routes, which the HTTP limits exempt (every Lambda call arrives from a
  * few addresses with one key): per API key, per Connect contact or Lex conversation, per caller
- * number. Each is a fixed-window counter of its own (one key, one slot), so a Lambda fleet lives
+ * number. Each is a fixed-window counter; the conversation's and the number's are kept under the
+API key, in its slot, and one script takes all three (one round trip), so a Lambda fleet lives
  * with them while a forged-event sweep (lookups over a number range, sendPins over many blocks)
  * is held to the per-key rate. Runs after the body is read: the contact and number are in it.
  */
 export default fp(async (fastify: FastifyInstance) => {
   const { config, keys, redis } = fastify
   const { windowSeconds, perKey, perConversation, perNumber } = config.channelRateLimit
-  const max: Record<Dimension, number> = { key: perKey, conversation: perConversation, number: perNumber }
+  const max = { key: perKey, conversation: perConversation, number: perNumber }
+  const windowMs = windowSeconds * 1000
   const counters = failClosed({
-    take: async (dimension: Dimension, id: string) => takeCapped(redis, { counter: keys.channelHits(dimension, id) }, { max: max[dimension], windowMs: windowSeconds * 1000 }),
+    take: async (keyName: string, conversation: string | undefined, number: string | undefined) => {
+      // An absent dimension is skipped (max 0); its key name is the key's own counter, in the slot.
+      const perKey = keys.channelHits(keyName, 'key', '')
+      return takeChannelLimits(redis, {
+        perKey,
+        perConversation: conversation === undefined ? perKey : keys.channelHits(keyName, 'conversation', conversation),
+        perNumber: number === undefined ? perKey : keys.channelHits(keyName, 'number', number),
+      }, { keyMax: max.key, conversationMax: conversation === undefined ? 0 : max.conversation, numberMax: number === undefined ? 0 : max.number, windowMs })
+    },
   })
 
-  // The counters are in different slots (one script each), sent together: one round trip. Like
-  // the HTTP limits, a request refused by one of them still counts against the others.
-  async function limit(checks: Array<[Dimension, string | undefined]>) {
-    const replies = await Promise.all(checks.filter(([, id]) => id).map(([dimension, id]) => counters.take(dimension, id!)))
-    const waits = replies.flatMap((r) => (r.taken ? [] : [r.retryAfterMs]))
-    if (waits.length > 0) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(Math.max(...waits) / 1000)) })
+  // The counters share the key's slot: one script, one round trip. Like the HTTP limits, a
+  // request refused by one of them still counts against the others.
+  async function limit(keyName: string | undefined, conversation: string | undefined, number?: string) {
+    const reply = await counters.take(keyName ?? '', conversation, number)
+    if (!reply.ok) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(reply.retryAfterMs / 1000)) })
   }
 
   const keyName = (req: FastifyRequest) => req.apiKey?.name
@@ -48,11 +56,11 @@ export default fp(async (fastify: FastifyInstance) => {
       } catch {
         number = undefined // no number: the action itself answers CALLER_NUMBER_UNAVAILABLE
       }
-      await limit([['key', keyName(req)], ['conversation', `connect:${e.Details.ContactData.ContactId}`], ['number', number]])
+      await limit(keyName(req), `connect:${e.Details.ContactData.ContactId}`, number)
     },
     async lex(req: FastifyRequest) {
       const sessionId = (req.body as { sessionId?: unknown } | null)?.sessionId
-      await limit([['key', keyName(req)], ['conversation', typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined]])
+      await limit(keyName(req), typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined)
     },
   })
 }, { name: 'channel-limits', dependencies: ['redis'] })

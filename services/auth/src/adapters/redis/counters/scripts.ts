@@ -54,3 +54,33 @@ if i > ipMax then wait = math.max(wait, redis.call('PTTL', perIp)) end
 return cjson.encode({ok = false, retryAfterMs = wait})
 `,
 })
+
+/**
+ * A channel request's limits in one call: the API key's counter and, when given (max > 0), its
+ * conversation's and caller number's under that key (one slot). Each is taken unless full, as
+ * takeCapped does, whether or not another refuses. The reply says how long the fullest one has left.
+ */
+export const takeChannelLimits = defineScript<{ ok: true } | { ok: false; retryAfterMs: number }>()({
+  name: 'plTakeChannelLimits',
+  keys: ['perKey', 'perConversation', 'perNumber'],
+  argv: { keyMax: 'number', conversationMax: 'number', numberMax: 'number', windowMs: 'number' },
+  lua: `
+local wait = -1
+local function take(counter, max)
+  if max <= 0 then return end
+  local n = tonumber(redis.call('GET', counter) or '0')
+  if n >= max then
+    wait = math.max(wait, redis.call('PTTL', counter))
+    return
+  end
+  n = redis.call('INCR', counter)
+  -- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+  if n == 1 or redis.call('PTTL', counter) < 0 then redis.call('PEXPIRE', counter, windowMs) end
+end
+take(perKey, keyMax)
+take(perConversation, conversationMax)
+take(perNumber, numberMax)
+if wait < 0 then return '{"ok":true}' end
+return cjson.encode({ok = false, retryAfterMs = wait})
+`,
+})
