@@ -8,6 +8,7 @@ import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
+import playground from './plugins/dev/playground.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
 import v1 from './routes/v1/index.ts'
@@ -28,6 +29,8 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
+  // The browser playground: development only, absent (404) in production.
+  if (opts.config.env !== 'production') await fastify.register(playground)
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })

@@ -1,0 +1,76 @@
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
+import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2'
+import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers'
+import type { ChatTransport } from './chat-transport.ts'
+
+/** config.json beside the page on S3, written from the stack outputs. */
+export interface AwsConfig {
+  mode: 'aws'
+  region: string
+  identityPoolId: string
+  botId: string
+  botAliasId: string
+  localeId: string
+  kmsKeyId: string
+  /** Optional endpoint overrides (the tests point them at local stand-ins). */
+  endpoints?: { cognitoIdentity?: string; lexRuntime?: string; kms?: string }
+}
+
+// The text sent with an encrypted PIN: a placeholder that is never a valid PIN (docs/lex.md).
+const PIN_PLACEHOLDER = '0'
+
+/**
+ * AWS mode, the seed's text modality: RecognizeText on the deployed bot with Cognito
+ * unauthenticated credentials; a PIN never leaves the page in clear, it is KMS-encrypted
+ * under EncryptionContext {challengeId} and sent as the encryptedPin session attribute.
+ */
+export function awsTransport(config: AwsConfig): ChatTransport {
+  const { region, endpoints = {} } = config
+  const credentials = fromCognitoIdentityPool({
+    identityPoolId: config.identityPoolId,
+    clientConfig: { region, ...(endpoints.cognitoIdentity ? { endpoint: endpoints.cognitoIdentity } : {}) },
+  })
+  const lex = new LexRuntimeV2Client({ region, credentials, ...(endpoints.lexRuntime ? { endpoint: endpoints.lexRuntime } : {}) })
+  const kms = new KMSClient({ region, credentials, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) })
+  let sessionId = crypto.randomUUID()
+  let attributes: Record<string, string> = {}
+
+  async function encryptPin(pin: string): Promise<string> {
+    const challengeId = attributes.uuid
+    if (!challengeId) throw new Error('the bot has not sent a challenge (uuid) to encrypt the PIN for')
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({
+      KeyId: config.kmsKeyId,
+      Plaintext: new TextEncoder().encode(pin),
+      EncryptionContext: { challengeId },
+    }))
+    if (!CiphertextBlob) throw new Error('KMS returned no ciphertext')
+    return btoa(String.fromCharCode(...CiphertextBlob))
+  }
+
+  return {
+    async send(text, { email, localeId, pin }) {
+      const sessionAttributes: Record<string, string> = { ...attributes, email }
+      if (pin) sessionAttributes.encryptedPin = await encryptPin(text)
+      const res = await lex.send(new RecognizeTextCommand({
+        botId: config.botId,
+        botAliasId: config.botAliasId,
+        localeId,
+        sessionId,
+        text: pin ? PIN_PLACEHOLDER : text,
+        sessionState: { sessionAttributes },
+      }))
+      const { encryptedPin: _sent, ...returned } = res.sessionState?.sessionAttributes ?? sessionAttributes
+      attributes = returned
+      const action = res.sessionState?.dialogAction
+      return {
+        messages: (res.messages ?? []).map((m) => m.content ?? '').filter(Boolean),
+        eliciting: action?.type === 'ElicitSlot' ? action.slotToElicit : undefined,
+        attributes,
+      }
+    },
+    reset() {
+      sessionId = crypto.randomUUID()
+      attributes = {}
+    },
+  }
+}

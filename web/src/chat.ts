@@ -1,0 +1,115 @@
+import type { ChatTransport } from './chat-transport.ts'
+import { byTestId, logLine, message } from './dom.ts'
+import type { Lang, Texts } from './i18n.ts'
+
+// The chat: the seed's ExampleBot page. The same UI drives the local code-hook path or the
+// deployed bot; quick replies cover the menu, the dishes and "that's all".
+
+type OrderLine = { name: string; quantity: number }
+
+export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; transport: ChatTransport; local: boolean }) {
+  const log = byTestId<HTMLOListElement>('chat-log')
+  const form = byTestId<HTMLFormElement>('chat-form')
+  const input = byTestId<HTMLInputElement>('chat-input')
+  const sendButton = byTestId<HTMLButtonElement>('chat-send')
+  const email = byTestId<HTMLInputElement>('chat-email')
+  const quick = byTestId<HTMLDivElement>('chat-quick')
+  let eliciting: string | undefined
+  let attributes: Record<string, string> = {}
+  let dishes: string[] = []
+  let busy = false
+
+  const askingPin = () => eliciting === 'Pin'
+  const placeholder = () => {
+    const t = ctx.t()
+    input.placeholder = askingPin() ? t.pinPlaceholder : t.textPlaceholder
+    input.inputMode = askingPin() ? 'numeric' : 'text'
+    input.autocomplete = askingPin() ? 'one-time-code' : 'off'
+  }
+
+  async function say(text: string) {
+    const t = ctx.t()
+    const words = text.trim()
+    if (!words || busy) return
+    if (!email.value.trim()) {
+      logLine(log, 'system', t.needEmail)
+      email.focus()
+      return
+    }
+    const pin = askingPin()
+    logLine(log, 'user', pin ? (ctx.local ? '•'.repeat(words.length) : t.encrypted(words.length)) : words)
+    busy = true
+    sendButton.disabled = true
+    log.dataset.state = 'waiting'
+    try {
+      const reply = await ctx.transport.send(words, { email: email.value.trim(), localeId: ctx.localeId(), pin })
+      for (const m of reply.messages) logLine(log, 'bot', m)
+      eliciting = reply.eliciting
+      attributes = reply.attributes
+    } catch (err) {
+      logLine(log, 'error', t.chatFailed(message(err)))
+    } finally {
+      busy = false
+      sendButton.disabled = false
+      log.dataset.state = 'idle'
+      placeholder()
+      input.focus()
+    }
+  }
+
+  /** "That's all": the order so far (the currentOrder attribute), and a fresh conversation. */
+  function finish() {
+    const t = ctx.t()
+    let lines: OrderLine[] = []
+    try {
+      lines = JSON.parse(attributes.currentOrder ?? '[]') as OrderLine[]
+    } catch {
+      lines = []
+    }
+    logLine(log, 'user', t.quickDone)
+    logLine(log, 'bot', lines.length ? t.orderDone(lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')) : t.orderEmpty)
+    ctx.transport.reset()
+    eliciting = undefined
+    attributes = {}
+    placeholder()
+  }
+
+  function renderQuickReplies() {
+    const t = ctx.t()
+    const button = (label: string, onClick: () => void) => {
+      const b = document.createElement('button')
+      b.type = 'button'
+      b.textContent = label
+      b.addEventListener('click', onClick)
+      return b
+    }
+    quick.replaceChildren(
+      button(t.quickMenu, () => void say(t.quickMenu)),
+      ...dishes.map((d) => button(d, () => void say(d))),
+      button(t.quickDone, finish),
+    )
+  }
+
+  async function loadDishes() {
+    if (!ctx.local) return
+    const res = await fetch(`api/menu?locale=${ctx.lang()}`)
+    if (res.ok) dishes = ((await res.json()) as { items: Array<{ name: string }> }).items.map((i) => i.name)
+    renderQuickReplies()
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const text = input.value
+    input.value = ''
+    void say(text)
+  })
+
+  return {
+    /** The UI language changed: words, placeholders and the dishes' names follow. */
+    async relabel() {
+      placeholder()
+      renderQuickReplies()
+      await loadDishes().catch((err: unknown) => logLine(log, 'error', message(err)))
+    },
+  }
+}
