@@ -50,7 +50,9 @@ export default async function playground(fastify: FastifyInstance) {
 
   const root = builtPage()
   if (root) {
-    await fastify.register(fastifyStatic, { root, prefix: '/playground/', redirect: true, index: 'index.html', schemaHide: true })
+    await fastify.register(fastifyStatic, { root, prefix: '/playground/', index: 'index.html', schemaHide: true })
+    // The page's relative URLs (app.js, api/...) need the trailing slash.
+    fastify.get('/playground', { schema: { hide: true } }, (_req, reply) => reply.redirect('/playground/'))
   } else {
     fastify.log.warn('the playground page is not built (run npm run build): /playground answers 404')
   }
