@@ -97,6 +97,26 @@ export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; t
     renderQuickReplies()
   }
 
+  // Local mode: the bot finds the phone by e-mail in the caller registry, so put one there.
+  if (ctx.local) {
+    const phone = byTestId<HTMLInputElement>('chat-phone')
+    byTestId<HTMLButtonElement>('chat-register').addEventListener('click', async () => {
+      const t = ctx.t()
+      try {
+        const res = await fetch('api/callers', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ phone: phone.value.trim(), email: email.value.trim(), language: ctx.lang() }),
+        })
+        const body = await res.json()
+        if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`)
+        logLine(log, 'system', t.registered(body.email, body.phone))
+      } catch (err) {
+        logLine(log, 'error', t.registerFailed(message(err)))
+      }
+    })
+  }
+
   form.addEventListener('submit', (e) => {
     e.preventDefault()
     const text = input.value
