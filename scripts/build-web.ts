@@ -1,7 +1,8 @@
 // Builds the browser playground (web/) into dist/web: index.html, app.css and one ES module,
 // app.js, with the contact flow (connect/pinline-caller-auth.json) and the AWS SDK clients in it.
 // `npm run build` runs it; the test setup runs it too, so the tests drive the page as it is now.
-import { copyFile, mkdir } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 
@@ -21,13 +22,23 @@ export async function buildWeb(opts: { quiet?: boolean } = {}): Promise<void> {
     sourcemap: 'linked',
     legalComments: 'linked',
     metafile: true,
+    write: false,
     // The package maps its entry to a browser build in its "browser" field with a key esbuild does
     // not match against "module"; without this the Node providers (fs, child_process) come along.
     alias: { '@aws-sdk/credential-providers': '@aws-sdk/credential-providers/dist-es/index.browser.js' },
     logLevel: opts.quiet ? 'error' : 'warning',
   })
-  await copyFile(web('index.html'), `${webOut}index.html`)
-  await copyFile(web('src/style.css'), `${webOut}app.css`)
+  // Each file replaced in one step: a server or a test reading dist/web never sees half of one.
+  const files = [
+    ...result.outputFiles.map((f) => ({ name: basename(f.path), contents: f.contents })),
+    { name: 'index.html', contents: await readFile(web('index.html')) },
+    { name: 'app.css', contents: await readFile(web('src/style.css')) },
+  ]
+  for (const { name, contents } of files) {
+    const tmp = `${webOut}.${name}.${process.pid}.tmp`
+    await writeFile(tmp, contents)
+    await rename(tmp, `${webOut}${name}`)
+  }
   if (!opts.quiet) {
     const bytes = Object.entries(result.metafile.outputs).find(([f]) => f.endsWith('app.js'))?.[1].bytes ?? 0
     process.stdout.write(`dist/web/app.js  ${(bytes / 1024).toFixed(0)} KiB\n`)

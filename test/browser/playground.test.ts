@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { buildWeb } from '../../scripts/build-web.ts'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { launchBrowser, type TestBrowser } from '../support/browser.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
@@ -17,7 +16,6 @@ let n = 0
 const nextPhone = () => `+8190${String(41000000 + n++ * 7919 + Math.floor(Math.random() * 1000)).slice(-8)}`
 
 beforeAll(async () => {
-  await buildWeb({ quiet: true })
   ;[service, browser] = await Promise.all([
     startService({
       NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,

@@ -7,7 +7,6 @@ import { loadConfig } from '../../services/auth/src/config.ts'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
 import { codeHookEvent } from '../../web/src/lex/dialog.ts'
-import { buildWeb } from '../../scripts/build-web.ts'
 import { inject } from 'vitest'
 import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/test-app.ts'
 
@@ -34,7 +33,6 @@ async function devApp(env: Record<string, string> = {}): Promise<FastifyInstance
 
 let app: FastifyInstance
 beforeAll(async () => {
-  await buildWeb({ quiet: true })
   app = await devApp()
 })
 afterAll(() => app.close())
