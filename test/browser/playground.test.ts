@@ -47,6 +47,17 @@ async function pinFromOutbox(page: Page, phone: string, count: number): Promise<
   return pin
 }
 
+/** `SCREENSHOTS=docs npx vitest run test/browser` refreshes the README's screenshots. */
+async function snap(page: Page, name: string) {
+  if (!process.env.SCREENSHOTS) return
+  // A tall phone: the whole conversation fits in the log, and the keypad's key flashes are over.
+  await page.setViewportSize({ width: 390, height: 2400 })
+  await page.waitForTimeout(300)
+  const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom) + 12)
+  await page.screenshot({ path: `${process.env.SCREENSHOTS}/${name}.png`, clip: { x: 0, y: 0, width: 390, height } })
+  await page.setViewportSize({ width: 390, height: 844 })
+}
+
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 const WORDS = {
@@ -79,6 +90,7 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
     expect(await log.textContent()).toContain('Thank you, you are verified.')
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    await snap(page, lang === 'en' ? 'playground-phone' : 'playground-phone-ja')
 
     // Calling again: recognised by the number, no SMS, no PIN.
     await page.getByTestId('phone-call').click()
@@ -126,6 +138,7 @@ describe('chat order (local mode)', () => {
 
     await quick.getByRole('button', { name: "That's all" }).click()
     expect(await bot.last().textContent()).toBe('Thank you! Your order: 1 × Pizza, 1 × Pasta')
+    await snap(page, 'playground-chat')
     expect(browser.errors).toEqual([])
   })
 })
