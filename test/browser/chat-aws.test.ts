@@ -4,7 +4,7 @@ import { extname } from 'node:path'
 import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { webOut } from '../../scripts/build-web.ts'
 import type { CodeHookResponse } from '../../web/src/lex/dialog.ts'
-import { launchBrowser, type TestBrowser } from '../support/browser.ts'
+import { sharedBrowser } from '../support/browser.ts'
 import { startCognitoIdentityStandIn, type CognitoIdentityStandIn } from '../support/cognito-identity-stand-in.ts'
 import { startHttpStandIn, type HttpStandIn } from '../support/http-stand-in.ts'
 import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
@@ -21,7 +21,7 @@ import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
 const REGION = 'ap-northeast-1'
 const KEY = randomUUID()
 let service: ServiceProcess
-let browser: TestBrowser
+const chromium = sharedBrowser()
 let kms: KmsStandIn
 let cognito: CognitoIdentityStandIn
 let lex: LexRuntimeStandIn
@@ -30,7 +30,8 @@ let site: HttpStandIn
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' }
 
 beforeAll(async () => {
-  ;[kms, cognito, browser] = await Promise.all([startKmsStandIn({ keyIds: [KEY], cors: true }), startCognitoIdentityStandIn({ region: REGION }), launchBrowser()])
+  chromium.warmUp()
+  ;[kms, cognito] = await Promise.all([startKmsStandIn({ keyIds: [KEY], cors: true }), startCognitoIdentityStandIn({ region: REGION })])
   service = await startService({
     NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
     PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
@@ -54,7 +55,7 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
-  await browser?.close()
+  await chromium.close()
   await Promise.all([site?.close(), lex?.close(), cognito?.close(), kms?.close()])
   await service?.stop()
 })
@@ -76,6 +77,7 @@ it('RecognizeText with Cognito guest credentials; the PIN goes KMS-encrypted und
   })
   expect(put.status).toBe(201)
 
+  const browser = await chromium.get()
   const page = await browser.page()
   await page.goto(`${site.url}/?lang=en`)
   await page.locator('body[data-ready="true"]').waitFor()

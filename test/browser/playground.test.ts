@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
-import { launchBrowser, type TestBrowser } from '../support/browser.ts'
+import { sharedBrowser } from '../support/browser.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
 import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
 
@@ -11,26 +11,24 @@ import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
 // and a chat order; the PINs come from the page's SMS outbox, as a newcomer would read them.
 
 let service: ServiceProcess
-let browser: TestBrowser
+const chromium = sharedBrowser()
 let n = 0
 const nextPhone = () => `+8190${String(41000000 + n++ * 7919 + Math.floor(Math.random() * 1000)).slice(-8)}`
 
 beforeAll(async () => {
-  ;[service, browser] = await Promise.all([
-    startService({
-      NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
-      PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
-    }),
-    launchBrowser(),
-  ])
+  chromium.warmUp()
+  service = await startService({
+    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
+  })
 })
 afterAll(async () => {
-  await browser?.close()
+  await chromium.close()
   await service?.stop()
 })
 
 async function open(lang: 'en' | 'ja', hash = ''): Promise<Page> {
-  const page = await browser.page()
+  const page = await (await chromium.get()).page()
   await page.goto(`${service.url}/playground/?lang=${lang}${hash}`)
   await page.locator('body[data-ready="true"]').waitFor()
   await page.locator('[data-testid="sms-outbox"][data-state="open"]').waitFor()
@@ -53,7 +51,8 @@ async function snap(page: Page, name: string) {
   // A tall phone: the whole conversation fits in the log, and the keypad's key flashes are over.
   await page.setViewportSize({ width: 390, height: 2400 })
   await page.waitForTimeout(300)
-  const height = await page.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom) + 12)
+  const body = await page.locator('body').boundingBox()
+  const height = Math.ceil((body?.y ?? 0) + (body?.height ?? 844)) + 12
   await page.screenshot({ path: `${process.env.SCREENSHOTS}/${name}.png`, clip: { x: 0, y: 0, width: 390, height } })
   await page.setViewportSize({ width: 390, height: 844 })
 }
@@ -98,7 +97,7 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
     expect(await log.locator('li.prompt').count()).toBe(0)
     expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
-    expect(browser.errors).toEqual([])
+    expect((await chromium.get()).errors).toEqual([])
   })
 })
 
@@ -139,6 +138,6 @@ describe('chat order (local mode)', () => {
     await quick.getByRole('button', { name: "That's all" }).click()
     expect(await bot.last().textContent()).toBe('Thank you! Your order: 1 × Pizza, 1 × Pasta')
     await snap(page, 'playground-chat')
-    expect(browser.errors).toEqual([])
+    expect((await chromium.get()).errors).toEqual([])
   })
 })

@@ -21,15 +21,15 @@ export interface TestBrowser {
 }
 
 /** One Chromium per test file, with a fresh profile (--user-data-dir) of its own. */
-export async function launchBrowser(): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need it. ` +
+export async function launchBrowser(executablePath = CHROMIUM): Promise<TestBrowser> {
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium is not installed at ${executablePath}: the browser tests need it. ` +
       'Install it with `apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.')
   }
   const profile = await mkdtemp(join(tmpdir(), 'pinline-chromium-'))
   const errors: string[] = []
   let context: BrowserContext | undefined = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, args: ARGS, headless: true,
+    executablePath, args: ARGS, headless: true,
     viewport: { width: 390, height: 844 }, hasTouch: true, locale: 'en-US',
   })
   for (const p of context.pages()) await p.close()
@@ -47,6 +47,24 @@ export async function launchBrowser(): Promise<TestBrowser> {
       await context?.close()
       context = undefined
       await rm(profile, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * One browser for a test file, launched on first use. Tests ask for it themselves, so without
+ * Chromium each of them fails with the install hint; none is skipped by a failed hook.
+ */
+export function sharedBrowser(executablePath = CHROMIUM) {
+  let launched: Promise<TestBrowser> | undefined
+  const get = () => (launched ??= launchBrowser(executablePath))
+  return {
+    get,
+    /** Starts the launch now (alongside other setup) without failing the hook. */
+    warmUp: () => void get().catch(() => undefined),
+    async close() {
+      const browser = await launched?.catch(() => undefined)
+      await browser?.close()
     },
   }
 }
