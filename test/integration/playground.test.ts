@@ -77,7 +77,7 @@ describe('outside production', () => {
     expect((await app.inject({ url: '/playground/api/menu?locale=ja', headers: page })).json().items[0].name).toBe('ピザ')
   })
 
-  it('refuses requests that are not from its own page on this machine: 403 PLAYGROUND_FORBIDDEN', async () => {
+  it('refuses requests that are not from its own page, or come under a DNS name: 403 PLAYGROUND_FORBIDDEN', async () => {
     const event = codeHookEvent({ bot, sessionId: randomUUID(), text: 'menu', state: { sessionAttributes: {} } })
     for (const headers of [
       { ...json, 'sec-fetch-site': 'cross-site' },
@@ -90,9 +90,11 @@ describe('outside production', () => {
       expect(res.json().code).toBe('PLAYGROUND_FORBIDDEN')
     }
     expect((await app.inject({ url: '/playground/api/sms', headers: { ...page, origin: 'https://evil.example' } })).statusCode).toBe(403)
-    // Its own page, with the Origin a browser sends: accepted.
-    const ok = await app.inject({ method: 'POST', url: '/playground/api/channels/lex', headers: { ...json, origin: 'http://127.0.0.1:3000' }, payload: event })
-    expect(ok.statusCode).toBe(200)
+    // Its own page, with the Origin a browser sends, at localhost or an address (a phone on the LAN): accepted.
+    for (const host of ['127.0.0.1:3000', 'localhost:3000', '[::1]:3000', '192.168.1.20:3000']) {
+      const ok = await app.inject({ method: 'POST', url: '/playground/api/channels/lex', headers: { ...json, host, origin: `http://${host}` }, payload: event })
+      expect(ok.statusCode, host).toBe(200)
+    }
   })
 
   it('with a real SMS provider, the keyless routes are off (the page stays)', async () => {

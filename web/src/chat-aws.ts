@@ -2,6 +2,7 @@ import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2'
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers'
 import type { ChatTransport } from './chat-transport.ts'
+import { randomId } from './lex/random-id.ts'
 
 /** config.json beside the page on S3, written from the stack outputs. */
 export interface AwsConfig {
@@ -32,7 +33,7 @@ export function awsTransport(config: AwsConfig): ChatTransport {
   })
   const lex = new LexRuntimeV2Client({ region, credentials, ...(endpoints.lexRuntime ? { endpoint: endpoints.lexRuntime } : {}) })
   const kms = new KMSClient({ region, credentials, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) })
-  let sessionId = crypto.randomUUID()
+  let sessionId = randomId()
   let attributes: Record<string, string> = {}
 
   async function encryptPin(pin: string): Promise<string> {
@@ -69,7 +70,7 @@ export function awsTransport(config: AwsConfig): ChatTransport {
       }
     },
     reset() {
-      sessionId = crypto.randomUUID()
+      sessionId = randomId()
       attributes = {}
     },
   }

@@ -1,4 +1,5 @@
 import { codeHookEvent, nextState, type BotRef, type CodeHookResponse, type DialogState } from './lex/dialog.ts'
+import { randomId } from './lex/random-id.ts'
 
 /** One bot turn as the chat shows it. */
 export interface BotReply {
@@ -21,7 +22,7 @@ export interface ChatTransport {
  * DialogCodeHook event to the service's Lex channel, as the Lambda shim would.
  */
 export function localTransport(): ChatTransport {
-  let sessionId = crypto.randomUUID()
+  let sessionId = randomId()
   let state: DialogState = { sessionAttributes: {} }
   return {
     async send(text, { email, localeId }) {
@@ -43,7 +44,7 @@ export function localTransport(): ChatTransport {
       }
     },
     reset() {
-      sessionId = crypto.randomUUID()
+      sessionId = randomId()
       state = { sessionAttributes: {} }
     },
   }

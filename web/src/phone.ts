@@ -3,6 +3,7 @@ import { contactFlowEvent } from './flow/contact-flow-event.ts'
 import { runContactFlow, type Flow, type FlowAction } from './flow/interpreter.ts'
 import { byTestId, logLine, message } from './dom.ts'
 import type { Lang, Texts } from './i18n.ts'
+import { randomId } from './lex/random-id.ts'
 
 // The phone playground: the shipped contact flow, run action by action in this page, with the
 // keypad as the caller's DTMF and the service's Connect channel as its Lambda.
@@ -93,7 +94,7 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     hangupButton.focus()
     const withheld = !/\d/.test(raw)
     logLine(log, 'status', withheld ? t.withheld : t.calling(raw))
-    const contact = { contactId: crypto.randomUUID(), phone: withheld ? null : raw, languageCode: LANGUAGE_CODES[ctx.lang()] }
+    const contact = { contactId: randomId(), phone: withheld ? null : raw, languageCode: LANGUAGE_CODES[ctx.lang()] }
     try {
       const result = await runContactFlow(flow, {
         phone: contact.phone,

@@ -7,6 +7,8 @@
 // Keyword matching, not NLU: enough to drive the real channel, not a model of Lex.
 // No DOM and no Node APIs here.
 
+import { randomId } from './random-id.ts'
+
 export const INTENT_MENU = 'GetFoodMenu'
 export const INTENT_ORDER = 'OrderFood'
 export const SLOT_FOOD = 'Food'
@@ -78,7 +80,7 @@ export function codeHookEvent(opts: { bot: BotRef; sessionId: string; text: stri
     sessionState: {
       intent: copy(),
       sessionAttributes: { ...opts.state.sessionAttributes },
-      originatingRequestId: opts.requestId ?? crypto.randomUUID(),
+      originatingRequestId: opts.requestId ?? randomId(),
     },
     messageVersion: '1.0',
     invocationSource: 'DialogCodeHook',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -21,12 +22,14 @@ import { PinlineError } from '../../core/errors.ts'
 // a deployed shim's does. What keeps these keyless routes safe:
 //   - they exist only with SMS_PROVIDER=log: no real SMS can be sent through them, and the PINs
 //     they lead to are the ones the service already writes to its own log;
-//   - they answer only requests from the page itself, opened at a loopback address: Host must be
-//     localhost, 127.0.0.1 or [::1] (a DNS-rebinding page has another name) and a browser's
+//   - they answer only requests from the page itself: Host must be localhost or an IP address
+//     (a DNS-rebinding page reaches the service under its own name) and a browser's
 //     Sec-Fetch-Site and Origin must say same-origin (another site cannot drive them, or read the
-//     outbox). Anything else is 403 PLAYGROUND_FORBIDDEN.
+//     outbox). Anything else is 403 PLAYGROUND_FORBIDDEN. An IP address lets a phone on the same
+//     network open the page; a development service there already answers the documented dev key.
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+/** localhost or an IP literal: names a rebinding attacker cannot use. */
+const directHost = (hostname: string) => hostname === 'localhost' || isIP(hostname.replace(/^\[|\]$/g, '')) !== 0
 const SSE_HEARTBEAT_MS = 15_000
 
 /** dist/web (the build's output): from the sources it is ../dist/web, from dist/ it is ./web. */
@@ -39,7 +42,7 @@ function builtPage(): string | undefined {
 function sameOriginOnly(req: FastifyRequest) {
   const site = req.headers['sec-fetch-site']
   const origin = req.headers.origin
-  const ok = LOOPBACK.has(req.hostname) &&
+  const ok = directHost(req.hostname) &&
     (site === undefined || site === 'same-origin' || site === 'none') &&
     (origin === undefined || origin === `${req.protocol}://${req.host}`)
   if (!ok) throw new PinlineError('PLAYGROUND_FORBIDDEN')
