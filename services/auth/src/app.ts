@@ -8,7 +8,6 @@ import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import services from './plugins/app/services.ts'
-import playground from './plugins/dev/playground.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
 import v1 from './routes/v1/index.ts'
@@ -29,8 +28,8 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
-  // The browser playground: development only, absent (404) in production.
-  if (opts.config.env !== 'production') await fastify.register(playground)
+  // The browser playground: development only; production never loads it (404).
+  if (opts.config.env !== 'production') await fastify.register((await import('./plugins/dev/playground.ts')).default)
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })

@@ -9,8 +9,8 @@ import { PinlineError } from '../../core/errors.ts'
 // Development only: app.ts registers this plugin only when NODE_ENV is not production, so in
 // production /playground and every route below do not exist (404).
 //
-// The page (web/, built by `npm run build` into dist/web) talks to the service through three
-// routes that need no API key, because a browser page must not hold one:
+// The page (web/, built by `npm run build` into dist/web) talks to the service through routes
+// that need no API key, because a browser page must not hold one:
 //   POST /playground/api/channels/{connect,lex}  an event, forwarded to /v1/channels/{connect,lex}
 //   GET  /playground/api/menu?locale=            forwarded to /v1/menu (the chat's quick replies)
 //   GET  /playground/api/sms                     Server-Sent Events: the SMS the log provider wrote
