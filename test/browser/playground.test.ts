@@ -101,6 +101,25 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
   })
 })
 
+describe('phone call: hanging up', () => {
+  it('ends the call while the flow waits for the PIN; the page can call again', async () => {
+    const page = await open('en')
+    const phone = nextPhone()
+    const log = page.getByTestId('phone-log')
+    expect(await page.getByTestId('phone-number').inputValue()).toMatch(/^\+81 90-\d{4}-\d{4}$/) // a number to start with
+    await page.getByTestId('phone-number').fill(phone)
+    await page.getByTestId('phone-call').click()
+    await log.locator('li.prompt', { hasText: 'Please enter the code' }).waitFor()
+    await page.getByTestId('phone-hangup').click()
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    expect(await log.locator('li').last().textContent()).toBe('You hung up.')
+    expect(await log.locator('li.connected').count()).toBe(0)
+    expect(await page.getByTestId('phone-call').isEnabled()).toBe(true)
+    expect(await page.getByTestId('phone-hangup').isDisabled()).toBe(true)
+    expect((await chromium.get()).errors).toEqual([])
+  })
+})
+
 describe('chat order (local mode)', () => {
   it('menu, a dish, the PIN from the outbox, added; a second dish without a PIN; that is all', async () => {
     const page = await open('en', '#chat')

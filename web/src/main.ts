@@ -46,6 +46,13 @@ async function start() {
   }
 
   // The deployed bot speaks the locale its config names; locally the UI language picks it.
+  // A Japanese mobile number to start with (the service sends PINs to JP numbers by default).
+  const demo = `+81 90-${String(Math.floor(Math.random() * 1e8)).padStart(8, '0').replace(/^(\d{4})/, '$1-')}`
+  for (const id of ['phone-number', 'chat-phone']) {
+    const field = byTestId<HTMLInputElement>(id)
+    if (!field.value) field.value = demo
+  }
+
   const localeId = () => (config.mode === 'aws' ? config.localeId : BOT_LOCALES[lang])
   const chat = setUpChat({ t, lang: () => lang, localeId, transport: local ? localTransport() : awsTransport(config as AwsConfig), local })
   const phone = local ? setUpPhone({ t, lang: () => lang }) : undefined
