@@ -120,9 +120,15 @@ describe('phone call: hanging up', () => {
   })
 })
 
-describe('chat order (local mode)', () => {
+const CHAT = {
+  en: { menu: 'Menu', first: 'Pizza', second: 'Pasta', done: "That's all", verified: /verified.*Pizza/s, menuText: /menu/i, end: 'Thank you! Your order: 1 × Pizza, 1 × Pasta' },
+  ja: { menu: 'メニュー', first: 'ピザ', second: 'パスタ', done: '以上です', verified: /認証が完了しました.*ピザ/s, menuText: /メニュー/, end: 'ありがとうございました。ご注文: 1 × ピザ, 1 × パスタ' },
+} as const
+
+describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
   it('menu, a dish, the PIN from the outbox, added; a second dish without a PIN; that is all', async () => {
-    const page = await open('en', '#chat')
+    const w = CHAT[lang]
+    const page = await open(lang, '#chat')
     const phone = nextPhone()
     const email = `chat-${randomUUID().slice(0, 8)}@example.com`
     const chatLog = page.getByTestId('chat-log')
@@ -133,11 +139,11 @@ describe('chat order (local mode)', () => {
     await chatLog.locator('li.system', { hasText: email }).waitFor()
 
     const quick = page.getByTestId('chat-quick')
-    await quick.getByRole('button', { name: 'Menu' }).click()
+    await quick.getByRole('button', { name: w.menu }).click()
     await expect.poll(() => bot.count()).toBe(1)
-    expect(await bot.last().textContent()).toMatch(/menu/i)
+    expect(await bot.last().textContent()).toMatch(w.menuText)
 
-    await quick.getByRole('button', { name: 'Pizza' }).click()
+    await quick.getByRole('button', { name: w.first, exact: true }).click()
     await expect.poll(() => bot.count()).toBe(2)
     expect(await bot.last().textContent()).toContain(phone.slice(-4))
     const pin = await pinFromOutbox(page, phone, 1)
@@ -145,18 +151,18 @@ describe('chat order (local mode)', () => {
     await page.getByTestId('chat-input').fill(pin)
     await page.getByTestId('chat-input').press('Enter')
     await expect.poll(() => bot.count()).toBe(3)
-    expect(await bot.last().textContent()).toMatch(/verified.*Pizza/s)
+    expect(await bot.last().textContent()).toMatch(w.verified)
     expect(await chatLog.textContent()).not.toContain(pin)
 
-    await quick.getByRole('button', { name: 'Pasta' }).click()
+    await quick.getByRole('button', { name: w.second, exact: true }).click()
     await expect.poll(() => bot.count()).toBe(4)
-    expect(await bot.last().textContent()).toMatch(/Pasta/)
+    expect(await bot.last().textContent()).toContain(w.second)
     expect(await bot.last().textContent()).not.toMatch(/PIN/)
     expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
 
-    await quick.getByRole('button', { name: "That's all" }).click()
-    expect(await bot.last().textContent()).toBe('Thank you! Your order: 1 × Pizza, 1 × Pasta')
-    await snap(page, 'playground-chat')
+    await quick.getByRole('button', { name: w.done }).click()
+    expect(await bot.last().textContent()).toBe(w.end)
+    if (lang === 'en') await snap(page, 'playground-chat')
     expect((await chromium.get()).errors).toEqual([])
   })
 })
