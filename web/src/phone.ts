@@ -124,6 +124,10 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
         const who = a.firstName ? `${a.firstName} ${a.lastName ?? ''} (${a.custLevel ?? ''})`.replace(/\s+\(/, ' (') : ctx.t().unverified
         logLine(log, 'connected', ctx.t().connected(who))
       }
+      // How the flow says the caller was verified: pinlineAuthMethod (PIN, CALLER_ID, NONE), else pinlineVerified.
+      const auth = ctx.t().auth
+      const method = a.pinlineAuthMethod ?? (a.pinlineVerified === 'True' ? 'verified' : 'NONE')
+      logLine(log, method === 'NONE' ? 'auth none' : 'auth', auth[method] ?? method)
       logLine(log, 'trace', Object.entries(a).map(([k, v]) => `${k}=${v}`).join(', '))
       logLine(log, 'status', ctx.t().disconnected)
     } catch (err) {
