@@ -77,8 +77,9 @@ describe('/v1/callers', () => {
   })
 
   it('keys do not contain phone numbers or e-mails', async () => {
+    // Past the test's random prefix (8 hex characters, all digits one run in 40).
     for (const key of await keysOf(t)) {
-      expect(key).not.toMatch(/\d{8,}|@/)
+      expect(key.slice(t.prefix.length)).not.toMatch(/\d{8,}|@/)
     }
   })
 })

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { connectEvent } from '../support/connect-events.ts'
-import { loadFlow, runFlow, type Flow } from '../support/flow-runner.ts'
+import { INTENTS, SESSION_ATTRIBUTES } from '../../services/auth/src/channels/lex/bot-names.ts'
+import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/flow-runner.ts'
 import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
 
 // connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
@@ -34,6 +35,65 @@ function dial(phone: string | null, keys: Array<string | (() => string)> = [], a
     },
   })
 }
+
+const targetsOf = (a: FlowAction) =>
+  [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)].filter((x): x is string => Boolean(x))
+const ENDS = new Set(['DisconnectParticipant', 'TransferContactToQueue'])
+
+// Every flow in connect/: the same structural lint, so a broken import is found here, not in the console.
+describe.each(FLOW_FILES)('connect/%s', (file) => {
+  const f = loadFlow(file)
+
+  it('is Flow language 2019-10-30: unique identifiers, every transition to an action it defines, every action reached', () => {
+    expect(f.Version).toBe('2019-10-30')
+    const ids = new Set(f.Actions.map((a) => a.Identifier))
+    expect(ids.size).toBe(f.Actions.length)
+    expect(ids).toContain(f.StartAction)
+    for (const a of f.Actions) {
+      expect(a.Identifier).not.toMatch(/[%:(\\/)=$,;[\]{}]/)
+      for (const target of targetsOf(a)) expect(ids, `${a.Identifier} -> ${target}`).toContain(target)
+    }
+    const reached = new Set([f.StartAction])
+    for (const id of reached) for (const next of targetsOf(f.Actions.find((a) => a.Identifier === id)!)) reached.add(next)
+    expect([...ids].filter((id) => !reached.has(id))).toEqual([])
+  })
+
+  it('never leaves a caller hanging: every action but the last ones goes somewhere, and every path can end the call', () => {
+    for (const a of f.Actions) {
+      if (ENDS.has(a.Type)) continue
+      expect(targetsOf(a).length, a.Identifier).toBeGreaterThan(0)
+    }
+    expect(f.Actions.some((a) => a.Type === 'DisconnectParticipant')).toBe(true)
+  })
+})
+
+describe('connect/pinline-lex-order.json: the call handed to the Lex bot', () => {
+  const f = loadFlow('pinline-lex-order.json')
+  const bots = f.Actions.filter((a) => a.Type === 'ConnectParticipantWithLexBot')
+
+  it('hands the call to one Lex V2 bot alias, whose ARN the deploy app fills in', () => {
+    expect(bots).toHaveLength(1)
+    expect(bots[0]!.Parameters.LexV2Bot.AliasArn).toMatch(/^arn:aws:lex:REGION:ACCOUNT_ID:bot-alias\/BOT_ID\/ALIAS_ID$/)
+    expect(bots[0]!.Parameters.Text).toMatch(/./)
+    expect(f.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')).toEqual([])
+  })
+
+  it("passes the caller's number in the session attribute the channel reads, and nothing pinline writes", () => {
+    const attributes = bots[0]!.Parameters.LexSessionAttributes as Record<string, string>
+    expect(attributes[SESSION_ATTRIBUTES.callerPhone]).toBe('$.CustomerEndpoint.Address')
+    for (const owned of [SESSION_ATTRIBUTES.auth, SESSION_ATTRIBUTES.uuid, SESSION_ATTRIBUTES.currentOrder, SESSION_ATTRIBUTES.encryptedPin, SESSION_ATTRIBUTES.email]) {
+      expect(attributes).not.toHaveProperty(owned)
+    }
+  })
+
+  it("branches on the bot's own intents, and handles the bot failing and an unmatched end", () => {
+    const intents: string[] = Object.values(INTENTS)
+    for (const c of bots[0]!.Transitions.Conditions ?? []) for (const op of c.Condition.Operands) expect(intents).toContain(op)
+    expect(bots[0]!.Transitions.Errors?.map((e) => e.ErrorType).sort()).toEqual(['NoMatchingCondition', 'NoMatchingError'])
+    const onError = f.Actions.find((a) => a.Identifier === bots[0]!.Transitions.Errors!.find((e) => e.ErrorType === 'NoMatchingError')!.NextAction)!
+    expect(onError.Parameters.Text).toMatch(/Nothing was ordered/)
+  })
+})
 
 describe('the flow file', () => {
   it('is Flow language 2019-10-30 whose every transition leads to an action it defines', () => {

@@ -6,8 +6,11 @@ import { runContactFlow, type CallRecord as FlowCall, type Flow } from '../../we
 
 export type { Flow, FlowAction } from '../../web/src/flow/interpreter.ts'
 
-export function loadFlow(): Flow {
-  return JSON.parse(readFileSync(new URL('../../connect/pinline-caller-auth.json', import.meta.url), 'utf8'))
+/** The contact flows in connect/, by file name. */
+export const FLOW_FILES = ['pinline-caller-auth.json', 'pinline-lex-order.json'] as const
+
+export function loadFlow(file: (typeof FLOW_FILES)[number] = 'pinline-caller-auth.json'): Flow {
+  return JSON.parse(readFileSync(new URL(`../../connect/${file}`, import.meta.url), 'utf8'))
 }
 
 export interface CallScript {

@@ -1,7 +1,9 @@
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { expect } from 'vitest'
+import { XMLValidator } from 'fast-xml-parser'
 import { botTexts } from '../../services/auth/src/channels/lex/messages.ts'
+import { message } from '../../services/auth/src/channels/lex/response.ts'
 import { fullWidth, mostly, oddString, shimRequests, sixDigits } from './event-mutations.ts'
 import { lexEvent, slot, type Json, type LexFixture } from './lex-events.ts'
 import type { InjectResponse } from './no-fault-property.ts'
@@ -83,7 +85,26 @@ export function lexRequests(targets: LexTargets): fc.Arbitrary<InjectOptions> {
 }
 
 // What the bot says when a turn failed on our side: with Redis and KMS up, input caused it.
-const OUR_FAULT = new Set(Object.values(botTexts).map((t) => t.unavailable))
+const OUR_FAULT = new Set(Object.values(botTexts).flatMap((t) => [message(t.unavailable, false).content, message(t.unavailable, true).content]))
+
+/**
+ * A voice turn's message is SSML that parses as XML inside one <speak>; a text turn's is plain
+ * text with no markup. ElicitIntent ("anything else?") is only ever said on a voice turn.
+ */
+export function expectLexMessage(r: Json): void {
+  expect(r.messages).toHaveLength(1)
+  const { contentType, content } = r.messages[0]
+  expect(content.length).toBeGreaterThan(0)
+  expect(content.length).toBeLessThanOrEqual(1024)
+  if (contentType === 'SSML') {
+    expect(XMLValidator.validate(content), content).toBe(true)
+    expect(content).toMatch(/^<speak>[^]*<\/speak>$/)
+  } else {
+    expect(contentType).toBe('PlainText')
+    expect(content).not.toMatch(/<speak|<say-as|[\u{E000}-\u{E004}]/u)
+    expect(r.sessionState.dialogAction.type).not.toBe('ElicitIntent')
+  }
+}
 
 /**
  * Lex's contract: once the JSON is readable and the key right, 200 with a well-formed V2
@@ -103,16 +124,14 @@ export function expectLexShape(res: InjectResponse): void {
   expect(sessionAttributes).not.toHaveProperty('encryptedPin')
   expect(['true', 'false']).toContain(sessionAttributes.auth)
   if (dialogAction.type === 'ElicitSlot') expect(['Food', 'Pin']).toContain(dialogAction.slotToElicit)
+  else if (dialogAction.type === 'ElicitIntent') expect(dialogAction).toEqual({ type: 'ElicitIntent' })
   else expect(dialogAction).toEqual({ type: 'Close' })
   expect(intent.name).toMatch(/./)
   expect(['Fulfilled', 'Failed', 'InProgress']).toContain(intent.state)
   expect(intent.confirmationState).toBeTypeOf('string')
   expect(intent.slots).toBeTypeOf('object')
   expect(Array.isArray(intent.slots)).toBe(false)
-  expect(r.messages).toHaveLength(1)
-  expect(r.messages[0].contentType).toBe('PlainText')
-  expect(r.messages[0].content.length).toBeGreaterThan(0)
-  expect(r.messages[0].content.length).toBeLessThanOrEqual(1024)
+  expectLexMessage(r)
   expect(OUR_FAULT.has(r.messages[0].content), r.messages[0].content).toBe(false)
 }
 

@@ -60,3 +60,42 @@ export function lexEvent(spec: TurnSpec): Json {
   }
   return e
 }
+
+export interface CallTurnSpec {
+  intent: string
+  /** The Amazon Connect contact id: Connect uses it as the Lex sessionId. */
+  contactId: string
+  /** What the contact flow put in callerPhone ($.CustomerEndpoint.Address); omitted = not set. */
+  callerPhone?: string | undefined
+  /** Attributes Lex holds from the previous answer (the flow's callerPhone is added to them). */
+  attributes?: Record<string, string>
+  localeId?: 'en_US' | 'ja_JP'
+  inputMode?: 'Speech' | 'DTMF'
+  /** What the caller said or keyed (inputTranscript and the top transcription). */
+  said: string
+  slots?: Record<string, Json>
+  botId?: string
+}
+
+/**
+ * A turn of a phone call as Connect hands it to Lex and Lex to the code hook: Speech (or
+ * DTMF), audio response, the transcript as heard, slots as Lex filled them from those words,
+ * and the session attributes the contact flow set, with no e-mail.
+ */
+export function callTurn(spec: CallTurnSpec): Json {
+  const attributes = { ...(spec.attributes ?? {}), ...(spec.callerPhone === undefined ? {} : { callerPhone: spec.callerPhone }) }
+  const e = lexEvent({
+    intent: spec.intent, sessionId: spec.contactId, localeId: spec.localeId ?? 'en_US', botId: spec.botId,
+    inputMode: spec.inputMode ?? 'Speech', transcript: spec.said, sessionAttributes: attributes, slots: spec.slots,
+  })
+  e.transcriptions[0].transcriptionConfidence = 0.91
+  return e
+}
+
+/** How a caller reads digits out, one by one, in each language. */
+export function sayDigits(digits: string, language: 'en' | 'ja'): string {
+  const words = language === 'ja'
+    ? ['ゼロ', 'いち', 'に', 'さん', 'よん', 'ご', 'ろく', 'なな', 'はち', 'きゅう']
+    : ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
+  return digits.split('').map((d) => words[Number(d)]).join(language === 'ja' ? '' : ' ')
+}

@@ -24,6 +24,14 @@ describe('Redis keys', () => {
     for (const k of [...all, keys.email('aiko@example.com')]) expect(k).not.toMatch(/9087654321|aiko|example/)
   })
 
+  it("keep a conversation's turn lock and last answer in its session's hash slot (one slot per turn script)", () => {
+    const keys = createKeys('pl:', 'a'.repeat(32))
+    const { lock, last } = keys.forTurn('S'.repeat(22))
+    const tags = new Set([keys.session('S'.repeat(22)), lock, last].map((k) => k.match(/\{([^}]+)\}/)![1]))
+    expect(tags).toEqual(new Set(['s:' + 'S'.repeat(22)]))
+    expect(new Set([keys.session('S'.repeat(22)), lock, last]).size).toBe(3)
+  })
+
   it('KEY_HASH_SECRET defaults to PIN_HMAC_SECRET and can be set apart, so PIN secrets can rotate alone', () => {
     const pin = 'p'.repeat(32)
     expect(loadConfig({ PIN_HMAC_SECRET: pin }).redis.keySecret).toBe(pin)

@@ -48,19 +48,33 @@ export type AddItemOutcome =
   | { kind: 'not_authenticated' }
   | { kind: 'limit' }
 
+/** A conversation turn about to run: the answer to an identical turn just given, or the turn's lock, or neither yet. */
+export type TurnStart =
+  | { kind: 'replay'; answer: string }
+  | { kind: 'go' }
+  | { kind: 'busy' }
+
 /** Every method refreshes the session's TTL; undefined = missing, expired or another incarnation. */
 export interface SessionStore {
   isSessionId(id: string): boolean
   /** Creates a new session; undefined if the id is taken. */
   create(session: NewSession, t: SessionTiming): Promise<OrderSession | undefined>
-  /** For channels: the session under `id` if it belongs to `email`, else a fresh one replacing it. */
-  openForEmail(session: NewSession & { email: string }, t: SessionTiming): Promise<OrderSession>
+  /** For channels: the session under `id` if it belongs to the same `email` and `phone`, else a fresh one replacing it. */
+  openForContact(session: NewSession, t: SessionTiming): Promise<OrderSession>
   get(id: string, t: SessionTiming): Promise<OrderSession | undefined>
   /** Binds a challenge if `generation` is still current (else returns the session unchanged). */
   bindChallenge(id: string, nonce: string, generation: number, challengeId: string, sentTo: string, t: SessionTiming): Promise<OrderSession | undefined>
   /** Marks the session authenticated (and forgets the spent challenge) if it is still `nonce`. */
   authenticate(id: string, nonce: string, t: SessionTiming): Promise<OrderSession | undefined>
   addItem(id: string, item: string, quantity: number, limits: { maxQuantity: number; maxLines: number }, t: SessionTiming): Promise<AddItemOutcome>
+  /**
+   * One turn of a conversation at a time (`id` is its session id, whether or not the session
+   * exists yet): the kept answer if the last turn had this `fingerprint`, else the lock under
+   * `token` for `lockMs`, else busy.
+   */
+  beginTurn(id: string, fingerprint: string, token: string, lockMs: number): Promise<TurnStart>
+  /** Releases the lock if it is still `token`'s, keeping `answer` for an identical turn for `keepMs` (undefined: keep nothing). */
+  endTurn(id: string, token: string, fingerprint: string, answer: string | undefined, keepMs: number): Promise<void>
 }
 
 export type DecryptOutcome =

@@ -41,6 +41,21 @@ const PENDING = ['RESEND_COOLDOWN', 'MAX_SENDS_REACHED', 'PHONE_SEND_LIMIT'] as 
 export type PendingReason = (typeof PENDING)[number]
 const isPending = (code: ErrorCode): code is PendingReason => (PENDING as readonly string[]).includes(code)
 
+// One turn of a conversation at a time. The lock outlives the slowest turn (an SMS send at its
+// full retry budget, a KMS call); a turn that finds it held waits for it, or for the answer to
+// an identical turn (a retried Lambda, a double tap), which it is then given: Lex carries no id
+// that tells a retry from a repeat, but a real repeat follows an answer and so carries its new
+// session attributes. A holder that takes longer than TURN_WAIT_MS is waiting on the SMS
+// provider: the waiter then runs unlocked, as every turn did before, where the core's own
+// idempotency answers (a PIN request in flight is SMS_SEND_IN_PROGRESS), and keeps nothing.
+const TURN_LOCK_MS = 15_000
+const TURN_WAIT_MS = 2_000
+const TURN_POLL_MS = 25
+const TURN_KEEP_MS = 10_000
+
+/** How a conversation turn ran: alone, answered from an identical turn, or unlocked after waiting out a slow one. */
+export type TurnResult = { kind: 'ran' | 'replayed' | 'unlocked'; answer: string }
+
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
 
 export function normaliseEmail(input: string): string {
@@ -94,10 +109,49 @@ export function createOrderSessions(deps: SessionDeps) {
 
     get: load,
 
-    /** Channels: the session for this conversation, re-created if it belonged to another e-mail. */
-    async openChannel(channel: string, parts: readonly string[], req: { email: string; locale: Locale }): Promise<OrderSession> {
+    /**
+     * Channels: the session for this conversation, re-created if it belonged to someone else.
+     * Identified by an e-mail (the PIN goes to its registered phone when asked for) or by a
+     * caller's number, which must itself be registered: CONTACT_NOT_FOUND before anything is
+     * written otherwise, so an unknown number costs no session and no SMS.
+     */
+    async openChannel(channel: string, parts: readonly string[], req: { email?: string | undefined; phone?: string | undefined; locale: Locale }): Promise<OrderSession> {
       const id = channelSessionId(channel, parts)
-      return store.openForEmail({ id, nonce: randomToken(), email: normaliseEmail(req.email), phone: undefined, locale: req.locale }, timing())
+      if (req.phone !== undefined) {
+        const caller = await callers.get(verification.phone(req.phone))
+        if (!caller) throw new PinlineError('CONTACT_NOT_FOUND')
+        return store.openForContact({ id, nonce: randomToken(), email: undefined, phone: caller.phone, locale: req.locale }, timing())
+      }
+      if (req.email === undefined) throw new PinlineError('INVALID_EMAIL')
+      return store.openForContact({ id, nonce: randomToken(), email: normaliseEmail(req.email), phone: undefined, locale: req.locale }, timing())
+    },
+
+    /**
+     * Channels: runs one turn of a conversation while no other turn of it runs. `run` returns
+     * the answer and whether an identical turn may be given it (not a failure, which a retry
+     * should retry). Throws what `run` throws.
+     */
+    async channelTurn(channel: string, parts: readonly string[], fingerprint: string, run: () => Promise<{ answer: string; keep: boolean }>): Promise<TurnResult> {
+      const id = channelSessionId(channel, parts)
+      const token = randomToken()
+      const deadline = Date.now() + TURN_WAIT_MS // real time, whatever clock sessions are given
+      for (;;) {
+        const start = await store.beginTurn(id, fingerprint, token, TURN_LOCK_MS)
+        if (start.kind === 'replay') return { kind: 'replayed', answer: start.answer }
+        if (start.kind === 'go') break
+        if (Date.now() >= deadline) return { kind: 'unlocked', answer: (await run()).answer }
+        await new Promise((resolve) => setTimeout(resolve, TURN_POLL_MS))
+      }
+      let out: { answer: string; keep: boolean }
+      try {
+        out = await run()
+      } catch (err) {
+        await store.endTurn(id, token, fingerprint, undefined, TURN_KEEP_MS).catch(() => {})
+        throw err
+      }
+      // The turn happened: its answer stands even if the lock cannot be released (it expires).
+      await store.endTurn(id, token, fingerprint, out.keep ? out.answer : undefined, TURN_KEEP_MS).catch(() => {})
+      return { kind: 'ran', answer: out.answer }
     },
 
     /** Channels: the conversation's session if there is one (creates nothing). */

@@ -44,6 +44,8 @@ export function createKeys(prefix: string, secret: string) {
     email: (email: string) => `${tag(`e:${digest(`email:${email}`)}`)}:email`,
     /** An order session is one hash in a slot of its own. */
     session: (sessionId: string) => `${tag(`s:${sessionId}`)}:session`,
+    /** A conversation's turn lock and the answer to its last turn: the session's slot. */
+    forTurn: (sessionId: string) => ({ lock: `${tag(`s:${sessionId}`)}:turn-lock`, last: `${tag(`s:${sessionId}`)}:last-turn` }),
     isSessionId: (id: string) => SESSION_ID.test(id),
     /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
     isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),

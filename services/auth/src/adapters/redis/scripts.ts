@@ -253,14 +253,15 @@ local now, idle, max_age = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3
 
 const sessionOpen = `${sessionLib}
 -- KEYS[1] session
--- ARGV[1] now ms, [2] idle ttl ms, [3] max age ms, [4] mode 'create'|'email', [5] nonce,
+-- ARGV[1] now ms, [2] idle ttl ms, [3] max age ms, [4] mode 'create'|'contact', [5] nonce,
 --     [6] e-mail ('' none), [7] phone ('' none), [8] locale
 -- create: a new session unless the id exists -> {'exists'}.
--- email: the live session if it belongs to ARGV[6], else a new one in its place.
+-- contact: the live session if it belongs to ARGV[6] and ARGV[7], else a new one in its place.
 local ttl = live(KEYS[1], now, idle, max_age)
 if ttl then
   if ARGV[4] == 'create' then return {'exists'} end
-  if redis.call('HGET', KEYS[1], 'em') == ARGV[6] then return reply('ok', KEYS[1], ttl) end
+  local who = redis.call('HMGET', KEYS[1], 'em', 'ph')
+  if who[1] == ARGV[6] and who[2] == ARGV[7] then return reply('ok', KEYS[1], ttl) end
   redis.call('DEL', KEYS[1])
 end
 redis.call('HSET', KEYS[1], 'n', ARGV[5], 'em', ARGV[6], 'ph', ARGV[7], 'to', '', 'lo', ARGV[8],
@@ -318,6 +319,31 @@ redis.call('HSET', KEYS[1], 'it', cjson.encode(lines))
 return reply('added', KEYS[1], ttl)
 `
 
+// One turn of a conversation at a time, and an identical turn (a retry, a double tap) answered
+// with the first one's answer instead of being run again.
+const turnBegin = `
+-- KEYS[1] turn lock, KEYS[2] last turn (hash: h fingerprint, a answer)
+-- ARGV[1] fingerprint, [2] token, [3] lock ms -> {'replay', answer} | {'go'} | {'busy'}
+local last = redis.call('HMGET', KEYS[2], 'h', 'a')
+if last[1] == ARGV[1] and last[2] then return {'replay', last[2]} end
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'go'} end
+return {'busy'}
+`
+
+const turnEnd = `
+-- KEYS[1] turn lock, KEYS[2] last turn; ARGV[1] token, [2] fingerprint, [3] answer ('' none),
+--     [4] keep ms -> 1 released | 0 the lock was no longer ours (nothing written)
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('HSET', KEYS[2], 'h', ARGV[2], 'a', ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+redis.call('DEL', KEYS[1])
+return 1
+`
+
 const takeCapped = `
 -- Counts one more on a capped counter (SMS per number prefix, SMS per day), unless it is full.
 -- KEYS[1] counter; ARGV[1] max, [2] window ms, applied when the counter is created
@@ -354,6 +380,8 @@ export interface PinlineScripts {
   plSessionBind(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionAuthenticate(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
   plSessionAddItem(k1: string, ...argv: Array<string | number>): Promise<ScriptReply>
+  plTurnBegin(lock: string, last: string, fingerprint: string, token: string, lockMs: number): Promise<ScriptReply>
+  plTurnEnd(lock: string, last: string, token: string, fingerprint: string, answer: string, keepMs: number): Promise<number>
   plTakeCapped(k1: string, max: number, windowMs: number): Promise<[number, number]>
   plGiveBack(k1: string): Promise<number>
 }
@@ -375,6 +403,8 @@ const scripts = {
   plSessionBind: { numberOfKeys: 1, lua: sessionBind },
   plSessionAuthenticate: { numberOfKeys: 1, lua: sessionAuthenticate },
   plSessionAddItem: { numberOfKeys: 1, lua: sessionAddItem },
+  plTurnBegin: { numberOfKeys: 2, lua: turnBegin },
+  plTurnEnd: { numberOfKeys: 2, lua: turnEnd },
   plTakeCapped: { numberOfKeys: 1, lua: takeCapped },
   plGiveBack: { numberOfKeys: 1, lua: giveBack },
 }

@@ -34,7 +34,7 @@ function fromReply(id: string, r: ScriptReply, now: number, ok: string): OrderSe
 
 /** SessionStore on Redis: one hash per session, every change one Lua script that also slides the TTL. */
 export function createSessionStore(redis: ScriptedRedis, keys: Keys): SessionStore {
-  const open = async (mode: 'create' | 'email', s: NewSession, t: SessionTiming) =>
+  const open = async (mode: 'create' | 'contact', s: NewSession, t: SessionTiming) =>
     fromReply(s.id, await redis.plSessionOpen(keys.session(s.id), ...timingArgs(t), mode, s.nonce, s.email ?? '', s.phone ?? '', s.locale), t.now, 'ok')
 
   return {
@@ -42,8 +42,8 @@ export function createSessionStore(redis: ScriptedRedis, keys: Keys): SessionSto
 
     create: (s, t) => open('create', s, t),
 
-    async openForEmail(s, t) {
-      const session = await open('email', s, t)
+    async openForContact(s, t) {
+      const session = await open('contact', s, t)
       if (!session) throw new Error('session open script replied without a session')
       return session
     },
@@ -67,6 +67,18 @@ export function createSessionStore(redis: ScriptedRedis, keys: Keys): SessionSto
       if (session) return { kind: 'added', session }
       if (r[0] === 'not_found' || r[0] === 'not_authenticated' || r[0] === 'limit') return { kind: r[0] }
       throw new Error(`unexpected reply from add-item script: ${String(r[0])}`)
+    },
+
+    async beginTurn(id, fingerprint, token, lockMs) {
+      const { lock, last } = keys.forTurn(id)
+      const r = await redis.plTurnBegin(lock, last, fingerprint, token, lockMs)
+      if (r[0] === 'replay') return { kind: 'replay', answer: String(r[1]) }
+      return { kind: r[0] === 'go' ? 'go' : 'busy' }
+    },
+
+    async endTurn(id, token, fingerprint, answer, keepMs) {
+      const { lock, last } = keys.forTurn(id)
+      await redis.plTurnEnd(lock, last, token, fingerprint, answer ?? '', keepMs)
     },
   }
 }

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto'
+import { configure } from 'safe-stable-stringify'
 import { isPinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import type { Locale } from '../../core/ports.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
 import type { OrderSessions, PinInput } from '../../core/sessions.ts'
+import { saysDone, saysYes } from './answers.ts'
 import { parseLexEvent, slotPin, slotReadings, type LexTurn } from './event.ts'
 import { INTENTS, SLOTS } from './bot-names.ts'
 import { botTexts, type BotTexts } from './messages.ts'
@@ -23,6 +26,31 @@ type Responder = ReturnType<typeof lexResponder>
 
 /** Why the turn ended as it did: for logs and metrics (never a PIN, e-mail or number). */
 export type LexOutcome = { response: LexResponse; outcome: string }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const stableJson = configure({ maximumDepth: 16, maximumBreadth: 200 })
+
+/**
+ * What makes two turns the same turn: the conversation, what was said and the state Lex sent
+ * with it. A retry or a double tap repeats all of it; a real repeat ("pizza" again) comes after
+ * an answer, so it carries that answer's attributes (currentOrder, uuid) and differs.
+ */
+function fingerprint(raw: unknown): string {
+  const e = isObject(raw) ? raw : {}
+  const bot = isObject(e.bot) ? e.bot : {}
+  const state = isObject(e.sessionState) ? e.sessionState : {}
+  const top = Array.isArray(e.interpretations) && isObject(e.interpretations[0]) ? e.interpretations[0].intent : undefined
+  const said = [bot.id, bot.aliasId, bot.localeId, e.sessionId, e.inputMode, e.inputTranscript, e.invocationSource, state.intent, top, state.sessionAttributes, state.activeContexts]
+  return createHash('sha256').update(stableJson(said) ?? '').digest('base64url')
+}
+
+/**
+ * Whether an identical turn may be given this answer: not a failure (a retry should try again,
+ * see answer()), not "a PIN is on its way" (asking again is how a caller gets one sent once the
+ * first send has failed), and not a turn that found nobody to identify (it wrote nothing).
+ */
+const UNIDENTIFIED = new Set(['unknown_number', 'no_caller_number', 'no_email', 'malformed'])
+const keepable = (outcome: string) => !outcome.endsWith(':pin_in_progress') && !UNIDENTIFIED.has(outcome)
 
 /**
  * The Lex V2 channel: maps a code-hook event to order-session calls and the result to a
@@ -64,14 +92,39 @@ export function createLexChannel(deps: LexChannelDeps) {
     return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 
+  const byPhone = (turn: LexTurn) => turn.voice && turn.callerPhone !== undefined
+
+  /**
+   * Who is ordering. On a call (a Speech or DTMF turn), the number the contact flow passed
+   * wins; on a text turn only the e-mail counts. Either is only a claim: it picks whose
+   * registered phone gets the PIN, and the PIN proves it (docs/lex.md).
+   */
+  async function open(turn: LexTurn & { conversation: [string, string, string] }, r: Responder, t: BotTexts): Promise<OrderSession | LexOutcome> {
+    if (byPhone(turn)) {
+      try {
+        return await sessions.openChannel('lex', turn.conversation, { phone: turn.callerPhone!, locale: turn.locale })
+      } catch (err) {
+        const code = isPinlineError(err) ? err.code : undefined
+        if (code === 'CONTACT_NOT_FOUND') return { response: r.close('Failed', t.unknownNumber), outcome: 'unknown_number' }
+        if (code === 'INVALID_PHONE') return { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
+        throw err
+      }
+    }
+    if (!turn.email) return turn.voice
+      ? { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
+      : { response: r.close('Failed', t.noEmail), outcome: 'no_email' }
+    return sessions.openChannel('lex', turn.conversation, { email: turn.email, locale: turn.locale })
+  }
+
   async function orderFood(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
     if (!turn.conversation) return { response: r.close('Failed', t.malformed), outcome: 'malformed' }
-    if (!turn.email) return { response: r.close('Failed', t.noEmail), outcome: 'no_email' }
-    let s = await sessions.openChannel('lex', turn.conversation, { email: turn.email, locale: turn.locale })
+    const opened = await open({ ...turn, conversation: turn.conversation }, r, t)
+    if ('response' in opened) return opened
+    let s = opened
     r.use(s)
     let lead = ''
     if (!s.authenticated) {
-      const pin = slotPin(turn.intent?.slots[SLOTS.pin])
+      const pin = slotPin(turn.intent?.slots[SLOTS.pin], turn)
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
       let check
@@ -103,11 +156,31 @@ export function createLexChannel(deps: LexChannelDeps) {
     const { session } = await sessions.addItem(s.id, item.id, 1)
     r.use(session)
     const text = lead + t.added(menu.nameOf(item.id, turn.locale), orderLines(session, turn.locale))
-    return { response: r.close('Fulfilled', text), outcome: 'added' }
+    // "Anything else?": a caller answers it, so a call stays open; a chat closes the intent as before.
+    return { response: turn.voice ? r.elicitIntent(text, 'Fulfilled') : r.close('Fulfilled', text), outcome: 'added' }
+  }
+
+  /** "That's all": the order as it stands, and the conversation ends. */
+  async function finish(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
+    const s = turn.conversation ? await sessions.peekChannel('lex', turn.conversation) : undefined
+    if (s) r.use(s)
+    if (!s?.authenticated || s.items.length === 0) return { response: r.close('Failed', t.nothingOrdered), outcome: 'finished_empty' }
+    return { response: r.close('Fulfilled', t.summary(orderLines(s, turn.locale))), outcome: 'finished' }
+  }
+
+  /** An utterance the bot matched to no intent of ours: "no" and "yes" after "anything else?" are read here. */
+  async function other(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
+    if (turn.intent?.name === INTENTS.fallback && saysDone(turn.transcript, turn.locale)) return finish(turn, r, t)
+    if (turn.intent?.name === INTENTS.fallback && saysYes(turn.transcript, turn.locale)) {
+      return { response: r.elicitOrder(SLOTS.food, t.askFood(dishNames(turn.locale))), outcome: 'ask_food' }
+    }
+    if (!turn.intent) return { response: r.close('Failed', t.malformed), outcome: 'malformed' }
+    // On a call, Close would hang up on the caller: ask again instead.
+    return { response: turn.voice ? r.elicitIntent(t.unknownIntent, 'Failed') : r.close('Failed', t.unknownIntent), outcome: 'unknown_intent' }
   }
 
   /** What to tell the user when a call refused or failed; the outcome names the error code. */
-  function failure(err: unknown, t: BotTexts): { text: string; outcome: string; ours: boolean } {
+  function failure(err: unknown, t: BotTexts, turn: LexTurn): { text: string; outcome: string; ours: boolean } {
     if (!isPinlineError(err)) return { text: t.unavailable, outcome: 'error', ours: true }
     const text = ({
       CONTACT_NOT_FOUND: t.noContact,
@@ -116,7 +189,7 @@ export function createLexChannel(deps: LexChannelDeps) {
       MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
       PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
       PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
-      DESTINATION_NOT_ALLOWED: t.destinationNotAllowed,
+      DESTINATION_NOT_ALLOWED: byPhone(turn) ? t.callerNumberNotAllowed : t.destinationNotAllowed,
       SMS_SEND_FAILED: t.smsFailed,
       SMS_BUDGET_EXCEEDED: t.smsFailed,
       INVALID_EMAIL: t.noEmail,
@@ -125,6 +198,27 @@ export function createLexChannel(deps: LexChannelDeps) {
     } as Partial<Record<string, string>>)[err.code]
     return { text: text ?? t.unavailable, outcome: err.code, ours: err.statusCode >= 500 }
   }
+
+  async function answer(turn: LexTurn, r: Responder, t: BotTexts, log: Log): Promise<LexOutcome & { keep: boolean }> {
+    try {
+      let out: LexOutcome
+      switch (turn.intent?.name) {
+        case INTENTS.menu: out = await showMenu(turn, r, t, log); break
+        case INTENTS.order: out = await orderFood(turn, r, t); break
+        case INTENTS.finish: out = await finish(turn, r, t); break
+        default: out = await other(turn, r, t)
+      }
+      return { ...out, keep: keepable(out.outcome) }
+    } catch (err) {
+      const f = failure(err, t, turn)
+      if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')
+      return { response: r.close('Failed', f.text), outcome: f.outcome, keep: false }
+    }
+  }
+
+  /** Turns that change the order (or end it) run one at a time per conversation; see channelTurn. */
+  const serialised = (turn: LexTurn) => turn.intent?.name === INTENTS.order || turn.intent?.name === INTENTS.finish
+    || (turn.intent?.name === INTENTS.fallback && saysDone(turn.transcript, turn.locale))
 
   return {
     async handle(raw: unknown, log: Log): Promise<LexOutcome> {
@@ -138,16 +232,19 @@ export function createLexChannel(deps: LexChannelDeps) {
       }
       const t = botTexts[turn.locale]
       const r = lexResponder(turn, (s) => JSON.stringify(orderLines(s, turn.locale).map(({ id, name, quantity }) => ({ id, name, quantity }))))
+      if (!turn.conversation || !serialised(turn)) {
+        const { response, outcome } = await answer(turn, r, t, log)
+        return { response, outcome }
+      }
       try {
-        switch (turn.intent?.name) {
-          case INTENTS.menu: return await showMenu(turn, r, t, log)
-          case INTENTS.order: return await orderFood(turn, r, t)
-          default: return turn.intent
-            ? { response: r.close('Failed', t.unknownIntent), outcome: 'unknown_intent' }
-            : { response: r.close('Failed', t.malformed), outcome: 'malformed' }
-        }
+        const result = await sessions.channelTurn('lex', turn.conversation, fingerprint(raw), async () => {
+          const out = await answer(turn, r, t, log)
+          return { answer: JSON.stringify({ response: out.response, outcome: out.outcome }), keep: out.keep }
+        })
+        const kept = JSON.parse(result.answer) as LexOutcome
+        return result.kind === 'ran' ? kept : { response: kept.response, outcome: `${kept.outcome}:${result.kind}` }
       } catch (err) {
-        const f = failure(err, t)
+        const f = failure(err, t, turn)
         if (f.ours) log.error({ err, outcome: f.outcome }, 'lex: turn failed')
         return { response: r.close('Failed', f.text), outcome: f.outcome }
       }

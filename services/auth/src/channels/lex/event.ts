@@ -1,5 +1,7 @@
 import { toLocale } from '../../core/messages.ts'
 import type { Locale } from '../../core/ports.ts'
+import { SESSION_ATTRIBUTES } from './bot-names.ts'
+import { pinFromSpeech } from './spoken-digits.ts'
 
 // What pinline reads from a Lex V2 code-hook event. Lex may add fields without a new
 // messageVersion, and samples differ (sessionAttributes missing or {}, slots null or
@@ -23,6 +25,8 @@ export interface LexIntent {
   slots: LexSlots
 }
 
+export type InputMode = 'Text' | 'Speech' | 'DTMF'
+
 export interface LexTurn {
   /** [bot id, alias id, Lex sessionId]: which conversation this is; undefined if the event lacks them. */
   conversation: [string, string, string] | undefined
@@ -31,8 +35,15 @@ export interface LexTurn {
   /** Incoming session attributes as strings, minus encryptedPin (a one-shot value, never echoed). */
   attributes: Record<string, string>
   email: string | undefined
+  /** The caller's number as the contact flow passed it (callerPhone); trusted on voice turns only. */
+  callerPhone: string | undefined
   encryptedPin: string | undefined
   activeContexts: unknown[] | undefined
+  /** How the user spoke: Text (typed), or Speech and DTMF (a phone call): voice turns answer in SSML. */
+  inputMode: InputMode
+  voice: boolean
+  /** What Lex heard or was sent, as the user said it (inputTranscript). */
+  transcript: string | undefined
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -65,6 +76,7 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
   const { encryptedPin, ...attributes } = readAttributes(state.sessionAttributes)
   const sessionId = str(e.sessionId)
   const botId = str(bot.id)
+  const inputMode: InputMode = e.inputMode === 'Speech' || e.inputMode === 'DTMF' ? e.inputMode : 'Text'
   return {
     conversation: sessionId && SESSION_ID.test(sessionId) && botId && BOT_ID.test(botId)
       ? [botId, str(bot.aliasId) ?? '', sessionId] : undefined,
@@ -72,9 +84,13 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
     // The intent Lex is working on; the top interpretation only if sessionState lacks one.
     intent: readIntent(state.intent) ?? readIntent(top),
     attributes,
-    email: str(attributes.email?.trim()),
+    email: str(attributes[SESSION_ATTRIBUTES.email]?.trim()),
+    callerPhone: str(attributes[SESSION_ATTRIBUTES.callerPhone]?.trim()),
     encryptedPin: str(encryptedPin?.trim()),
     activeContexts: Array.isArray(state.activeContexts) ? state.activeContexts : undefined,
+    inputMode,
+    voice: inputMode !== 'Text',
+    transcript: str(e.inputTranscript),
   }
 }
 
@@ -95,13 +111,13 @@ export function slotReadings(slot: LexSlot | null | undefined): string[] {
 }
 
 /**
- * The PIN from an AMAZON.Number slot. AMAZON.Number reads "0 4 2 7 1 9" as 42719, losing the
- * leading zero, so the raw words win when they are ASCII digits once spaces and dashes are
- * gone; otherwise Lex's interpretation. Either way the core checks the format.
+ * The PIN of a turn whose Pin slot Lex filled: read from the words heard (see spoken-digits.ts),
+ * so a spoken or keyed PIN keeps its leading zeros whatever the slot type made of it. The
+ * whole utterance is read too, since on that turn it is the answer to "please say your PIN".
+ * Either way the core checks the format.
  */
-export function slotPin(slot: LexSlot | null | undefined): string | undefined {
+export function slotPin(slot: LexSlot | null | undefined, turn: Pick<LexTurn, 'locale' | 'transcript'> = { locale: 'en', transcript: undefined }): string | undefined {
   const v = scalar(slot)
-  const raw = str(v?.originalValue)?.replace(/[\s-]/g, '')
-  if (raw && /^[0-9]+$/.test(raw)) return raw
-  return str(v?.interpretedValue) ?? str(v?.originalValue)
+  if (!v) return undefined
+  return pinFromSpeech({ originalValue: str(v.originalValue), transcript: turn.transcript, interpretedValue: str(v.interpretedValue) }, turn.locale)
 }

@@ -1,19 +1,21 @@
 import type { OrderSession } from '../../core/session-ports.ts'
 import { INTENTS, SLOTS, type SlotName } from './bot-names.ts'
 import type { LexSlots, LexTurn } from './event.ts'
+import { toPlainText, toSsml } from './speech.ts'
 
 // Lex V2 code-hook responses (CONTRACTS.md section 2.2): sessionState is always present,
 // Close and ElicitSlot name the intent, session attributes are a string map that replaces
 // Lex's copy (so the incoming ones are echoed), and a message is 1 to 1024 characters.
+// A voice turn (Speech, DTMF: a phone call) is answered in SSML, a text turn in plain text.
 
 export interface LexResponse {
   sessionState: {
     sessionAttributes: Record<string, string>
-    dialogAction: { type: 'Close' } | { type: 'ElicitSlot'; slotToElicit: string }
+    dialogAction: { type: 'Close' } | { type: 'ElicitIntent' } | { type: 'ElicitSlot'; slotToElicit: string }
     intent: { name: string; state: 'Fulfilled' | 'Failed' | 'InProgress'; confirmationState: string; slots: LexSlots }
     activeContexts?: unknown[]
   }
-  messages: Array<{ contentType: 'PlainText'; content: string }>
+  messages: Array<{ contentType: 'PlainText' | 'SSML'; content: string }>
 }
 
 const MAX_CONTENT = 1000 // code points; Lex allows 1024 characters
@@ -21,6 +23,17 @@ const MAX_CONTENT = 1000 // code points; Lex allows 1024 characters
 function clip(text: string): string {
   const chars = [...text]
   return chars.length <= MAX_CONTENT ? text : `${chars.slice(0, MAX_CONTENT - 1).join('')}…`
+}
+
+/** The message for the turn's mode; SSML too long for Lex is spoken from the clipped plain text. */
+export function message(text: string, voice: boolean): LexResponse['messages'][number] {
+  if (!voice) return { contentType: 'PlainText', content: clip(toPlainText(text)) }
+  let ssml = toSsml(text)
+  // Escaping can lengthen the text: shorten the plain words until the SSML fits.
+  for (let chars = [...toPlainText(text)], keep = MAX_CONTENT; [...ssml].length > MAX_CONTENT; keep -= 50) {
+    ssml = toSsml(`${chars.slice(0, keep - 1).join('')}…`)
+  }
+  return { contentType: 'SSML', content: ssml }
 }
 
 /**
@@ -45,7 +58,7 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
       intent,
       ...(turn.activeContexts ? { activeContexts: turn.activeContexts } : {}),
     },
-    messages: [{ contentType: 'PlainText', content: clip(content) }],
+    messages: [message(content, turn.voice)],
   })
 
   /** The turn's slots with Pin emptied: a PIN never stays in Lex's state to be sent again. */
@@ -68,6 +81,21 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
       return respond(
         { type: 'ElicitSlot', slotToElicit },
         { name: INTENTS.order, state: 'InProgress', confirmationState: continuing ? turn.intent!.confirmationState : 'None', slots: { ...own, [SLOTS.food]: food, [SLOTS.pin]: null } },
+        content,
+      )
+    },
+
+    /**
+     * The intent is done but the conversation is not: "anything else?". On a call, Close would
+     * mean no answer is expected; ElicitIntent lets the caller say the next dish, or "that's all".
+     */
+    elicitIntent(content: string, state: 'Fulfilled' | 'Failed'): LexResponse {
+      const intent = turn.intent
+      const own = slots()
+      for (const k of Object.keys(own)) own[k] = null
+      return respond(
+        { type: 'ElicitIntent' },
+        { name: intent?.name ?? INTENTS.order, state, confirmationState: intent?.confirmationState ?? 'None', slots: own },
         content,
       )
     },

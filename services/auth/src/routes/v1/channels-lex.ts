@@ -10,7 +10,7 @@ const LexEvent = Type.Unknown({ description: 'An Amazon Lex V2 code-hook event (
 const LexResponse = Type.Object({
   sessionState: Type.Object({
     sessionAttributes: Type.Record(Type.String(), Type.String(), { description: 'The incoming attributes, with auth, uuid and currentOrder from the server session' }),
-    dialogAction: Type.Object({ type: Type.String({ description: 'Close or ElicitSlot' }), slotToElicit: Type.Optional(Type.String()) }),
+    dialogAction: Type.Object({ type: Type.String({ description: 'Close, ElicitSlot, or ElicitIntent (a voice turn after an item is added: "anything else?")' }), slotToElicit: Type.Optional(Type.String()) }),
     intent: Type.Object({
       name: Type.String(),
       state: Type.String({ description: 'Fulfilled, Failed or InProgress' }),
@@ -19,7 +19,10 @@ const LexResponse = Type.Object({
     }),
     activeContexts: Type.Optional(Type.Array(Type.Unknown())),
   }),
-  messages: Type.Array(Type.Object({ contentType: Type.Literal('PlainText'), content: Type.String() })),
+  messages: Type.Array(Type.Object({
+    contentType: Type.Union([Type.Literal('PlainText'), Type.Literal('SSML')], { description: 'SSML (<speak>…</speak>) on voice turns (inputMode Speech or DTMF), PlainText on text turns' }),
+    content: Type.String(),
+  })),
 }, { title: 'LexV2Response' })
 
 /** The Lex V2 channel: the Lambda shim forwards each code-hook event here and returns the answer to Lex. */
@@ -31,7 +34,7 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
     // HTTP limits would throttle a busy bot. The PIN send and attempt caps still apply inside.
     config: { rateLimit: false },
     schema: {
-      tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood)',
+      tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood, FinishOrder)',
       description: 'Always answers 200 with a Lex V2 response once authorised, even when the event is unusable or a dependency fails: the message then says what happened.',
       body: LexEvent, response: { 200: LexResponse, ...commonErrors },
     },
