@@ -128,6 +128,10 @@ export async function runContactFlow(flow: Flow, host: FlowHost): Promise<CallRe
         stored = await host.input(String(p.Text ?? ''), a)
         id = a.Transitions.NextAction
         break
+      case 'UpdateContactTextToSpeechVoice':
+        // The voice the prompts are spoken in: a screen shows them as text.
+        id = a.Transitions.NextAction
+        break
       case 'UpdateContactTargetQueue':
         call.queue = p.QueueId
         id = a.Transitions.NextAction
