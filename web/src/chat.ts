@@ -27,15 +27,21 @@ export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; t
     input.autocomplete = askingPin() ? 'one-time-code' : 'off'
   }
 
-  async function say(text: string) {
+  /** Sends a turn; false when it cannot be sent now (nothing typed, a turn in flight, no e-mail). */
+  function say(text: string): boolean {
     const t = ctx.t()
     const words = text.trim()
-    if (!words || busy) return
+    if (!words || busy) return false
     if (!email.value.trim()) {
       logLine(log, 'system', t.needEmail)
       email.focus()
-      return
+      return false
     }
+    void turn(words, t)
+    return true
+  }
+
+  async function turn(words: string, t: Texts) {
     const pin = askingPin()
     logLine(log, 'user', pin ? (ctx.local ? '•'.repeat(words.length) : t.encrypted(words.length)) : words)
     busy = true
@@ -84,8 +90,8 @@ export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; t
       return b
     }
     quick.replaceChildren(
-      button(t.quickMenu, () => void say(t.quickMenu)),
-      ...dishes.map((d) => button(d, () => void say(d))),
+      button(t.quickMenu, () => say(t.quickMenu)),
+      ...dishes.map((d) => button(d, () => say(d))),
       button(t.quickDone, finish),
     )
   }
@@ -119,9 +125,8 @@ export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; t
 
   form.addEventListener('submit', (e) => {
     e.preventDefault()
-    const text = input.value
-    input.value = ''
-    void say(text)
+    // What was typed stays in the field unless it was sent.
+    if (say(input.value)) input.value = ''
   })
 
   return {
