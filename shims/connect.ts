@@ -5,6 +5,7 @@
 // {lambdaResult: "Error", errorCode: "SERVICE_UNAVAILABLE"}, which it can branch on.
 import type { ErrorCode } from '../services/auth/src/core/errors.ts'
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
+import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 type StringMap = Record<string, string>
 
@@ -35,7 +36,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
 
 function loadConfig(): ForwardConfig | undefined {
   try {
-    return readForwardConfig('/v1/channels/connect', 2500)
+    return readForwardConfig('/v1/channels/connect', DEFAULT_TIMEOUT_MS.connect)
   } catch (err) {
     log({ reason: 'config', message: (err as Error).message })
     return undefined

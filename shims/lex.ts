@@ -4,6 +4,7 @@
 // attributes, so the user hears "try again" instead of Lex's generic failure. It never
 // throws and never invents a success.
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
+import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 // Read once at load. A missing or bad variable is logged by name and every turn then answers
 // the fallback at once: a Lambda that throws at init would reach the user as Lex's generic failure.
@@ -13,7 +14,7 @@ const LAMBDA_MARGIN_MS = 300
 
 function loadConfig(): ForwardConfig | undefined {
   try {
-    return readForwardConfig('/v1/channels/lex', 3000)
+    return readForwardConfig('/v1/channels/lex', DEFAULT_TIMEOUT_MS.lex)
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', msg: 'lex shim misconfigured; every turn answers Close/Failed', reason: (err as Error).message }))
     return undefined

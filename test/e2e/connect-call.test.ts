@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { connectEvent } from '../support/connect-events.ts'
+import { loadFlow, runFlow } from '../support/flow-runner.ts'
 import { startHttpStandIn } from '../support/http-stand-in.ts'
 import { startRedisServer } from '../support/redis-server.ts'
 import { startService, type ServiceProcess } from '../support/service-process.ts'
@@ -86,6 +87,22 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(logs).toContain('/v1/channels/connect')
     expect(logs).not.toMatch(new RegExp(`(?<![0-9])${pin}(?![0-9])`))
     expect(logs).not.toContain(phone.slice(1))
+  })
+
+  it('the contact flow file itself, through the bundled shim: PIN approved -> pinlineVerified True (PIN); the next call recognised by number only -> False (CALLER_ID)', async () => {
+    sns.reset()
+    const phone = '+819011118888'
+    const call = (keys: Array<() => string>) => {
+      const contactId = randomUUID()
+      return runFlow(loadFlow(), { phone, keys, invoke: (parameters, attributes) => shim(connectEvent({ phone, contactId, parameters, attributes })) })
+    }
+    const first = await call([() => `${pinIn(sns.publishes.at(-1)!.message)}#`])
+    expect(first.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    expect(first).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'New' } })
+    const second = await call([])
+    expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
+    expect(second).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'CALLER_ID', firstName: 'New' } })
+    expect(sns.publishes).toHaveLength(1)
   })
 
   it('SNS failing: SMS_SEND_FAILED reaches the flow, and the retry sends exactly one SMS', async () => {

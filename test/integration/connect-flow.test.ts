@@ -107,6 +107,21 @@ describe('the flow file', () => {
     }
   })
 
+  it('sets pinlineVerified True only together with pinlineAuthMethod PIN, and only after verifyPin', () => {
+    const setters = flow.Actions.filter((a) => a.Type === 'UpdateContactAttributes')
+    for (const a of setters) {
+      const { pinlineVerified, pinlineAuthMethod } = a.Parameters.Attributes
+      expect(['PIN', 'CALLER_ID', 'NONE'], a.Identifier).toContain(pinlineAuthMethod)
+      expect(pinlineVerified === 'True', a.Identifier).toBe(pinlineAuthMethod === 'PIN')
+    }
+    // Every way into the PIN setter passes a verify-pin that answered pinVerified = True.
+    const into = (id: string) => flow.Actions.filter((a) => [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)].includes(id))
+    const pinSetter = setters.find((a) => a.Parameters.Attributes.pinlineAuthMethod === 'PIN')!
+    expect(into(pinSetter.Identifier).map((a) => a.Identifier)).toEqual(['say-verified'])
+    expect(into('say-verified').map((a) => a.Identifier)).toEqual(['check-pin-verified'])
+    expect(flow.Actions.find((a) => a.Identifier === 'check-pin-verified')!.Transitions.Conditions).toContainEqual({ NextAction: 'say-verified', Condition: { Operator: 'Equals', Operands: ['True'] } })
+  })
+
   it('invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel\'s actions only', () => {
     const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
     expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
@@ -131,14 +146,16 @@ describe('calls through the flow', () => {
     const phone = nextPhone()
     const first = await dial(phone, [() => `${t.sms.lastPin(phone)}#`])
     expect(first.said).toEqual([expect.stringContaining('sending a code'), 'Thank you, you are verified.'])
-    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
+    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
     expect(first).toMatchObject({ transferred: true, queue: expect.stringContaining('/queue/') })
     expect(t.sms.sent).toHaveLength(1)
 
     const second = await dial(phone)
     expect(second.said).toEqual([])
     expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
-    expect(second.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'New' })
+    // Recognised by caller ID alone (CALLER_ID_AUTH=trust): routed with the profile, but not
+    // verified, so the agent can tell a spoofable number from a PIN approved on this contact.
+    expect(second.attributes).toMatchObject({ pinlineVerified: 'False', pinlineAuthMethod: 'CALLER_ID', firstName: 'New' })
     expect(t.sms.sent).toHaveLength(1)
   })
 
@@ -146,7 +163,7 @@ describe('calls through the flow', () => {
     const phone = nextPhone()
     const call = await dial(phone, ['Timeout', () => wrong(t.sms.lastPin(phone)), () => t.sms.lastPin(phone)])
     expect(call.said.slice(1)).toEqual(['We did not receive a code.', 'That code is not right.', 'Thank you, you are verified.'])
-    expect(call.attributes.pinlineVerified).toBe('True')
+    expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN' })
   })
 
   it('three wrong codes: not verified, handed to an agent as unverified, nobody enrolled', async () => {
@@ -154,14 +171,14 @@ describe('calls through the flow', () => {
     const bad = () => wrong(t.sms.lastPin(phone))
     const call = await dial(phone, [bad, bad, bad])
     expect(call.said.at(-1)).toBe('We could not verify you. An agent will help you.')
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
     expect((await dial(phone)).invocations.map((p) => p.action)).toContain('sendPin')
   })
 
   it('a withheld number: no SMS, an agent, unverified', async () => {
     const call = await dial('anonymous')
     expect(call.said).toEqual(['We cannot verify callers right now. An agent will help you.'])
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False' } })
+    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
     expect(t.sms.sent).toHaveLength(0)
   })
 
@@ -172,7 +189,7 @@ describe('calls through the flow', () => {
       await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
       const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
       expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
-      expect(call.attributes).toMatchObject({ pinlineVerified: 'True', firstName: 'Taro', custLevel: 'Gold' })
+      expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'Taro', custLevel: 'Gold' })
     } finally {
       await strict.app.close()
     }

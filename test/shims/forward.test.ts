@@ -20,5 +20,8 @@ describe('readForwardConfig', () => {
     expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_URL: 'pinline.internal' })).toThrow(/AUTH_SERVICE_URL/)
     expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_API_KEY: '' })).toThrow(/AUTH_SERVICE_API_KEY/)
     expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_TIMEOUT_MS: 'soon' })).toThrow(/AUTH_SERVICE_TIMEOUT_MS/)
+    const fromSecret = { AUTH_SERVICE_URL: env.AUTH_SERVICE_URL, AUTH_SERVICE_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k' }
+    expect(readForwardConfig('/x', 2500, fromSecret).url).toBe('https://pinline.internal/x')
+    expect(() => readForwardConfig('/x', 2500, { ...fromSecret, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: 'twenty' })).toThrow(/PARAMETERS_SECRETS_EXTENSION_HTTP_PORT/)
   })
 })

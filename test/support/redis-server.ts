@@ -8,7 +8,7 @@ import { freePort } from './free-port.ts'
 import { sweepLeftovers, TEMP_PREFIX } from './redis-leftovers.ts'
 import { pingRedis } from './redis-ping.ts'
 
-export type RedisServerOptions = { appendonly?: boolean; dir?: string; port?: number }
+export type RedisServerOptions = { appendonly?: boolean; dir?: string; port?: number; /** AUTH password (`--requirepass`); `url` stays without it. */ requirepass?: string }
 
 export type RedisProcess = {
   url: string
@@ -45,6 +45,8 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     : ['--appendonly', 'no', '--save', '']
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no']
   args.push('--pidfile', join(dir, 'redis.pid'), ...persistence)
+  if (opts.requirepass !== undefined) args.push('--requirepass', opts.requirepass)
+  const pingUrl = opts.requirepass === undefined ? url : `redis://:${encodeURIComponent(opts.requirepass)}@127.0.0.1:${port}`
 
   let child: ChildProcess | undefined
 
@@ -69,7 +71,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       if (spawnError) throw new Error(`could not run redis-server: ${spawnError.message}`)
       if (exited) throw new Error(`redis-server exited before answering PING on port ${port}:\n${output}`)
       try {
-        await pingRedis(url, 500)
+        await pingRedis(pingUrl, 500)
         return
       } catch {
         if (Date.now() > deadline) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../../services/auth/src/config.ts'
+import { loadConfig, readApiKeyVariables } from '../../services/auth/src/config.ts'
 
 const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32) }
 
@@ -42,5 +42,42 @@ describe('loadConfig', () => {
 
   it('reads API_KEYS as a comma-separated list', () => {
     expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789'])
+  })
+})
+
+describe('API_KEY_<NAME>: one key per variable, as a secret store injects them', () => {
+  const channelKey = 'c'.repeat(40)
+  const opsKey = 'o'.repeat(40)
+  const env = {
+    API_KEY_CONNECT_SHIM: JSON.stringify({ key: channelKey, scopes: 'channels' }),
+    API_KEY_OPS: JSON.stringify({ key: opsKey, scopes: 'admin+verify' }),
+  }
+
+  it('reads each with its name and scopes, and serves them beside API_KEYS (production needs no API_KEYS then)', () => {
+    expect(readApiKeyVariables(env)).toEqual([
+      { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
+      { name: 'ops', key: opsKey, scopes: ['admin', 'verify'] },
+    ])
+    expect(loadConfig({ ...env, API_KEYS: 'first-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', channelKey, opsKey])
+    expect(loadConfig({ ...prod, API_KEYS: undefined, ...env }).apiKeys).toEqual([channelKey, opsKey])
+  })
+
+  it('refuses a bad value naming the variable, never echoing the value', () => {
+    const bad = (value: string) => () => loadConfig({ API_KEY_LEX_SHIM: value })
+    for (const value of ['not json s3cr3t-value-0123456789', JSON.stringify({ key: 'short', scopes: 'channels' }), JSON.stringify({ key: 's3cr3t-value-0123456789', scopes: 'everything' }), JSON.stringify({ key: 's3cr3t-value-0123456789' }), JSON.stringify({ key: 's3cr3t:value-0123456789', scopes: 'verify' })]) {
+      expect(bad(value)).toThrow(/API_KEY_LEX_SHIM/)
+      expect(bad(value)).not.toThrow(/s3cr3t/)
+    }
+  })
+
+  it('ignores variables that only look alike (API_KEYS itself, lower case)', () => {
+    expect(readApiKeyVariables({ API_KEYS: 'first-key-0123456789', api_key_x: 'y', API_KEY_: '{}' })).toEqual([])
+  })
+})
+
+describe('REDIS_PASSWORD', () => {
+  it('is read apart from REDIS_URL, for a secret store to inject', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://primary.example:6379', REDIS_PASSWORD: 'p'.repeat(32) }).redis).toMatchObject({ url: 'rediss://primary.example:6379', password: 'p'.repeat(32) })
+    expect(loadConfig({}).redis.password).toBeUndefined()
   })
 })

@@ -15,6 +15,8 @@ const Env = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  // Kept out of REDIS_URL so a secret store can inject it alone (ElastiCache AUTH token).
+  REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -62,6 +64,10 @@ const Env = Type.Object({
 })
 type EnvValues = Static<typeof Env>
 
+/** The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only these. */
+export type ConfigVariable = keyof EnvValues
+export const CONFIG_VARIABLES = Object.keys(Env.properties) as ConfigVariable[]
+
 export interface Config {
   env: EnvValues['NODE_ENV']
   host: string
@@ -71,7 +77,7 @@ export interface Config {
   bodyLimit: number
   apiKeys: string[]
   /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
+  redis: { url: string; password: string | undefined; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
   pin: {
     secret: string
     length: number
@@ -131,9 +137,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
   const production = e.NODE_ENV === 'production'
-  const apiKeys = (e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+  const apiKeys = [...(e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean), ...readApiKeyVariables(source).map((k) => k.key)]
   if (apiKeys.some((k) => k.length < 16)) throw new ConfigError('Invalid configuration: API_KEYS: every key must be at least 16 characters')
-  if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production')
+  if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production (or API_KEY_<NAME> variables)')
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
@@ -160,7 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     bodyLimit: e.BODY_LIMIT_BYTES,
     // Outside production a fixed development key keeps the first run to one command.
     apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
+    redis: { url: e.REDIS_URL, password: e.REDIS_PASSWORD, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
     pin: {
       secret: pinSecret,
       length: e.PIN_LENGTH,
@@ -228,4 +234,50 @@ function parseTestNumbers(value: string | undefined, pinLength: number, defaultC
     numbers.set(phone.e164, code)
   }
   return numbers
+}
+
+/** What a key may do; a key from API_KEYS without scopes may do everything. */
+export const API_KEY_SCOPES = ['channels', 'verify', 'admin'] as const
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
+
+/** One key read from an API_KEY_<NAME> variable. */
+export interface NamedApiKey {
+  /** <NAME> lower-cased, `_` as `-`: API_KEY_CONNECT_SHIM is "connect-shim". */
+  name: string
+  key: string
+  scopes: ApiKeyScope[]
+}
+
+/** The variables readApiKeyVariables reads: API_KEY_ and an upper-case name. */
+export const API_KEY_VARIABLE = /^API_KEY_([A-Z0-9]+(?:_[A-Z0-9]+)*)$/
+
+/**
+ * Keys given one per variable, `API_KEY_<NAME>={"key":"…","scopes":"channels+verify"}`, besides
+ * API_KEYS. A secret store injects a whole secret into one variable but cannot join several
+ * into API_KEYS: the deploy app generates one such JSON secret per client (Secrets Manager's
+ * GenerateSecretString fills in `key`) and the task definition maps each to its variable.
+ * A bad value throws naming the variable, never showing the value.
+ */
+export function readApiKeyVariables(source: Record<string, string | undefined>): NamedApiKey[] {
+  const keys: NamedApiKey[] = []
+  for (const variable of Object.keys(source).sort()) {
+    const match = API_KEY_VARIABLE.exec(variable)
+    const value = source[variable]
+    if (!match || value === undefined) continue
+    const invalid = (why: string) => new ConfigError(`Invalid configuration: ${variable}: ${why}`)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw invalid('must be JSON {"key": "…", "scopes": "channels+verify+admin"}')
+    }
+    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { key?: unknown; scopes?: unknown }
+    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key)) throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
+    if (typeof scopes !== 'string') throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    const list = scopes.split('+')
+    const unknown = list.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope))
+    if (unknown !== undefined) throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
+  }
+  return keys
 }

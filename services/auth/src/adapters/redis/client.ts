@@ -3,6 +3,8 @@ import { defineScripts, type ScriptedRedis } from './scripts.ts'
 
 export interface RedisOptions {
   url: string
+  /** AUTH password (an ElastiCache AUTH token); overrides one in the URL. */
+  password?: string | undefined
   commandTimeoutMs: number
 }
 
@@ -16,6 +18,7 @@ export interface RedisOptions {
  */
 export function createRedis(opts: RedisOptions): ScriptedRedis {
   const redis = new Redis(opts.url, {
+    ...(opts.password === undefined ? {} : { password: opts.password }),
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
     maxRetriesPerRequest: 1,

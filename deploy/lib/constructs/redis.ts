@@ -1,0 +1,58 @@
+import { Fn } from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache'
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager'
+import { Construct } from 'constructs'
+import type { Settings } from '../settings.ts'
+
+export interface RedisProps {
+  vpc: ec2.IVpc
+  settings: Settings['redis']
+  authToken: ISecret
+}
+
+/**
+ * ElastiCache (Valkey, Redis OSS compatible) replication group: Multi-AZ with automatic failover,
+ * TLS in transit, encrypted at rest, AUTH token from Secrets Manager. Cluster mode off by default
+ * (one shard, the service's standalone client); `redisClusterMode` turns it on with
+ * `redisNumNodeGroups` shards, and the service is told REDIS_MODE=cluster.
+ */
+export class Redis extends Construct {
+  readonly securityGroup: ec2.SecurityGroup
+  readonly replicationGroup: CfnReplicationGroup
+  /** rediss://host:port: the primary endpoint, or the configuration endpoint in cluster mode. */
+  readonly url: string
+  readonly port = 6379
+
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    super(scope, id)
+    const { vpc, settings } = props
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'pinline Redis: only the service may connect', allowAllOutbound: false })
+    const subnets = new CfnSubnetGroup(this, 'Subnets', {
+      description: 'pinline Redis: private subnets',
+      subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+    })
+    this.replicationGroup = new CfnReplicationGroup(this, 'ReplicationGroup', {
+      replicationGroupDescription: 'pinline: challenges, callers, sessions, counters',
+      engine: 'valkey',
+      engineVersion: '8.0',
+      cacheNodeType: settings.nodeType,
+      port: this.port,
+      cacheSubnetGroupName: subnets.ref,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      multiAzEnabled: true,
+      automaticFailoverEnabled: true,
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      // A dynamic reference ({{resolve:secretsmanager:…}}): CloudFormation reads the token at deploy.
+      authToken: props.authToken.secretValue.unsafeUnwrap(),
+      snapshotRetentionLimit: 1,
+      autoMinorVersionUpgrade: true,
+      ...(settings.clusterMode
+        ? { clusterMode: 'enabled', cacheParameterGroupName: 'default.valkey8.cluster.on', numNodeGroups: settings.numNodeGroups, replicasPerNodeGroup: settings.replicasPerNodeGroup }
+        : { clusterMode: 'disabled', cacheParameterGroupName: 'default.valkey8', numCacheClusters: 1 + settings.replicasPerNodeGroup }),
+    })
+    const host = settings.clusterMode ? this.replicationGroup.attrConfigurationEndPointAddress : this.replicationGroup.attrPrimaryEndPointAddress
+    this.url = Fn.join('', ['rediss://', host, `:${this.port}`])
+  }
+}

@@ -1,0 +1,148 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets'
+import * as ecs from 'aws-cdk-lib/aws-ecs'
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import { Construct } from 'constructs'
+import type { ConfigVariable } from '../../../services/auth/src/config.ts'
+import { loadConfig } from '../../../services/auth/src/config.ts'
+import { API_KEY_CLIENTS, apiKeyVariable, type ApiKeyClient, type ServiceSecrets } from './secrets.ts'
+import type { Redis } from './redis.ts'
+import type { Settings } from '../settings.ts'
+
+export interface ServiceProps {
+  vpc: ec2.IVpc
+  redis: Redis
+  redisClusterMode: boolean
+  secrets: ServiceSecrets
+  /** The repository root: the Dockerfile's build context. */
+  repoRoot: string
+  settings: Settings['service']
+  logRetentionDays: number
+  kmsKeyArn: string
+}
+
+/** Read by the service once Redis Cluster support lands (`standalone` | `cluster`); not in config.ts yet. */
+export const REDIS_MODE_VARIABLE = 'REDIS_MODE'
+
+// The service's own defaults, read from its config rather than retyped here.
+const serviceDefaults = loadConfig({})
+export const HEALTH_CHECK_PATH = '/readyz'
+
+/**
+ * pinline on ECS Fargate (arm64), from the repository's Dockerfile, behind an internal
+ * Application Load Balancer that checks /readyz: at least two tasks across AZs, CPU autoscaling,
+ * logs to CloudWatch with a retention, secrets injected by ECS from Secrets Manager.
+ */
+export class PinlineService extends Construct {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer
+  readonly url: string
+  readonly taskRole: iam.Role
+  readonly service: ecs.FargateService
+  readonly taskDefinition: ecs.FargateTaskDefinition
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id)
+    const { vpc, redis, secrets, settings } = props
+    const stack = Stack.of(this)
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED })
+
+    this.taskRole = new iam.Role(this, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'pinline service: SMS through SNS, decrypt PINs under the PIN key' })
+    // SMS goes to a phone number (PhoneNumber), not to a topic: there is no resource ARN to name,
+    // and IAM has no condition key for the destination number, so Publish cannot be scoped to a
+    // resource. The service's own send caps and country allow-list bound what it sends.
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }))
+
+    const taskDefinition = this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: settings.cpu,
+      memoryLimitMiB: settings.memoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      taskRole: this.taskRole,
+    })
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY })
+
+    const port = serviceDefaults.port
+    const environment: Partial<Record<ConfigVariable, string>> & Record<string, string> = {
+      ...settings.environment,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      TRUST_PROXY: 'true', // behind the load balancer
+      REDIS_URL: redis.url,
+      KMS_KEY_ID: props.kmsKeyArn,
+      AWS_REGION: stack.region,
+    }
+    if (props.redisClusterMode) environment[REDIS_MODE_VARIABLE] = 'cluster'
+    const secretEnv: Partial<Record<ConfigVariable, ecs.Secret>> & Record<string, ecs.Secret> = {
+      PIN_HMAC_SECRET: ecs.Secret.fromSecretsManager(secrets.pinHmac),
+      KEY_HASH_SECRET: ecs.Secret.fromSecretsManager(secrets.keyHash),
+      REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
+    }
+    for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[]) secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
+
+    taskDefinition.addContainer('pinline', {
+      image: ecs.ContainerImage.fromAsset(props.repoRoot, { file: 'Dockerfile', platform: Platform.LINUX_ARM64 }),
+      environment,
+      secrets: secretEnv,
+      portMappings: [{ containerPort: port }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'pinline' }),
+      readonlyRootFilesystem: true,
+      user: 'node',
+      stopTimeout: Duration.seconds(30),
+    })
+
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'pinline internal load balancer', allowAllOutbound: false })
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      internetFacing: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: lbSecurityGroup,
+      dropInvalidHeaderFields: true,
+    })
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', { vpc, description: 'pinline tasks' })
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition,
+      desiredCount: settings.desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [serviceSecurityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      // Fargate spreads tasks across the subnets' AZs.
+      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
+    })
+    // Redis lets the tasks in. The rule lives here, beside the tasks, not in the data stack,
+    // which the app stack depends on.
+    new ec2.CfnSecurityGroupIngress(this, 'RedisFromTasks', {
+      groupId: redis.securityGroup.securityGroupId,
+      sourceSecurityGroupId: serviceSecurityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: redis.port,
+      toPort: redis.port,
+      description: 'pinline tasks',
+    })
+
+    const listener = this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false })
+    listener.addTargets('Tasks', {
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      deregistrationDelay: Duration.seconds(15),
+      healthCheck: { path: HEALTH_CHECK_PATH, interval: Duration.seconds(10), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
+    })
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: settings.desiredCount, maxCapacity: settings.maxCount })
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) })
+
+    for (const cidr of settings.operatorCidrs) this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), 'operators')
+    this.url = `http://${this.loadBalancer.loadBalancerDnsName}`
+    new CfnOutput(stack, 'ServiceUrl', { value: this.url, description: 'pinline inside the VPC (internal load balancer); shims and operators call it' })
+  }
+
+  /** Lets `peer` (a shim, an operator's bastion) reach the load balancer. */
+  allowFrom(peer: ec2.IConnectable, description: string): void {
+    this.loadBalancer.connections.allowFrom(peer, ec2.Port.tcp(80), description)
+  }
+}

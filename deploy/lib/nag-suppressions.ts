@@ -1,0 +1,42 @@
+import { Validations } from 'aws-cdk-lib'
+import type { IConstruct } from 'constructs'
+import type { AppStack } from './app-stack.ts'
+import type { DataStack } from './data-stack.ts'
+
+/** One accepted cdk-nag finding: the rule (with its finding, if granular) and why it is accepted. */
+export interface ReviewedFinding {
+  rule: string
+  reason: string
+}
+
+const accept = (scope: IConstruct, ...findings: ReviewedFinding[]) => {
+  for (const { rule, reason } of findings) Validations.of(scope).acknowledge({ id: `AwsSolutions::${rule}`, reason })
+}
+
+// The Lambda execution roles CDK makes for a function in a VPC.
+const LAMBDA_MANAGED_POLICIES: ReviewedFinding[] = [
+  { rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'Writes the function\'s own logs; the AWS policy is the standard one for that and grants nothing else.' },
+  { rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]', reason: 'Creates and deletes the function\'s network interfaces in the VPC; EC2 network-interface actions cannot be scoped to resources that do not exist yet.' },
+]
+
+/**
+ * Findings reviewed and accepted, each on the construct it concerns, each with its reason.
+ * The tests fail on any other cdk-nag error (synthesis itself fails on one).
+ */
+export function suppressReviewedFindings(data: DataStack, app: AppStack): void {
+  const secrets = data.secrets
+  accept(secrets.pinHmac, { rule: 'AwsSolutions-SMG4', reason: 'PIN_HMAC_SECRET keys the HMAC of PINs that live at most PIN_TTL_SECONDS; rotating it is a redeploy with a new value (pending PINs then fail once), not a Lambda rotation.' })
+  accept(secrets.keyHash, { rule: 'AwsSolutions-SMG4', reason: 'KEY_HASH_SECRET keys the Redis key of every enrolled caller: rotating it orphans the caller registry, so it must never rotate on a schedule.' })
+  accept(secrets.redisAuth, { rule: 'AwsSolutions-SMG4', reason: 'The ElastiCache AUTH token changes through ModifyReplicationGroup with a ROTATE strategy and a task restart; docs/deploy.md describes it. A scheduled Lambda rotation would break running tasks.' })
+  for (const secret of Object.values(secrets.apiKeys)) {
+    accept(secret, { rule: 'AwsSolutions-SMG4', reason: 'API keys are rotated by operators (new secret value, then a service redeploy); the shims re-read theirs on cold start. docs/deploy.md describes it.' })
+  }
+  accept(app.clientAccess.identityPool, { rule: 'AwsSolutions-COG7', reason: 'By design (the seed\'s text modality): web guests get unauthenticated credentials that may only kms:Encrypt under the PIN key for a challenge and lex:RecognizeText on the bot alias.' })
+  const service = app.service
+  accept(service.taskDefinition, { rule: 'AwsSolutions-ECS2', reason: 'The plain variables are non-secret settings (NODE_ENV, REDIS_URL, KMS_KEY_ID, limits); every secret (PIN_HMAC_SECRET, KEY_HASH_SECRET, REDIS_PASSWORD, API keys) is injected from Secrets Manager.' })
+  accept(service.loadBalancer, { rule: 'AwsSolutions-ELB2', reason: 'Internal load balancer reached only by the shims and operators in the VPC; the service logs every request (request id, route, status, latency) to CloudWatch, which is what operators read.' })
+  accept(service.taskRole, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'sns:Publish to a phone number (SMS) has no resource ARN to name and no condition key for the number.' })
+  accept(service.taskDefinition, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'The execution role\'s ecr:GetAuthorizationToken, which IAM only grants on "*", to pull the image.' })
+  accept(app.channels.bot, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'polly:SynthesizeSpeech for the bot\'s voice: Polly voices have no ARNs.' })
+  for (const shim of [app.channels.connectShim, app.channels.lexShim]) accept(shim, ...LAMBDA_MANAGED_POLICIES)
+}

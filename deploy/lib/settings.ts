@@ -1,0 +1,174 @@
+// The deploy app's settings: CDK context values (cdk.json, -c key=value, or a JSON file named by
+// the `config` context key), typed and checked before any resource is made. A bad value fails
+// the synth with a message naming the key.
+import { API_KEY_VARIABLE, CONFIG_VARIABLES, loadConfig, type ConfigVariable } from '../../services/auth/src/config.ts'
+
+export interface Settings {
+  /** Target account and region: explicit, so synth needs no credentials and makes no lookups. */
+  account: string
+  region: string
+  /** Prefix of the stack names (two apps in one account need different ones). */
+  stackPrefix: string
+  /** Use this VPC (looked up at synth, which then needs credentials) instead of creating one. */
+  vpcId: string | undefined
+  /** Availability zones the created VPC spans (2 or 3): named, so synth looks nothing up. */
+  availabilityZones: string[] | undefined
+  redis: {
+    /** Redis Cluster (cluster mode enabled, sharded); the service then runs with REDIS_MODE=cluster. */
+    clusterMode: boolean
+    /** Shards when clusterMode is on. */
+    numNodeGroups: number
+    /** Replicas per primary (at least 1: Multi-AZ with automatic failover needs one). */
+    replicasPerNodeGroup: number
+    nodeType: string
+  }
+  service: {
+    desiredCount: number
+    maxCount: number
+    /** Fargate task size (CPU units, MiB). */
+    cpu: number
+    memoryMiB: number
+    /** Service settings (README's configuration table) besides those the app sets itself. */
+    environment: Partial<Record<ConfigVariable, string>>
+    /** Networks (bastion, VPN) allowed to reach the internal load balancer, besides the shims. */
+    operatorCidrs: string[]
+  }
+  logRetentionDays: number
+  /** Amazon Connect: the instance to wire the shim and the contact flow into, and the flow's queue. */
+  connect: { instanceArn: string; queueArn: string } | undefined
+}
+
+/** Variables the app sets itself (from its own resources and secrets): not overridable. */
+export const APP_SET_VARIABLES = [
+  'NODE_ENV', 'PORT', 'TRUST_PROXY', 'REDIS_URL', 'REDIS_PASSWORD', 'PIN_HMAC_SECRET', 'KEY_HASH_SECRET', 'KMS_KEY_ID', 'API_KEYS',
+  // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
+  'MENU_FILE',
+] as const satisfies readonly ConfigVariable[]
+
+const DEFAULTS = {
+  stackPrefix: 'Pinline',
+  redisClusterMode: false,
+  redisNumNodeGroups: 2,
+  redisReplicasPerNodeGroup: 1,
+  redisNodeType: 'cache.t4g.small',
+  serviceDesiredCount: 2,
+  serviceMaxCount: 6,
+  serviceCpu: 512,
+  serviceMemoryMiB: 1024,
+  logRetentionDays: 30,
+}
+
+/** The context keys, as documented in docs/deploy.md. */
+export const CONTEXT_KEYS = [
+  'account', 'region', 'stackPrefix', 'vpcId', 'availabilityZones', 'redisClusterMode', 'redisNumNodeGroups', 'redisReplicasPerNodeGroup',
+  'redisNodeType', 'serviceDesiredCount', 'serviceMaxCount', 'serviceCpu', 'serviceMemoryMiB', 'serviceEnvironment',
+  'operatorCidrs', 'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
+] as const
+
+/** Keys of a context file that are not settings (a typo would otherwise be ignored silently). */
+export function unknownContextKeys(file: Record<string, unknown>): string[] {
+  return Object.keys(file).filter((key) => !(CONTEXT_KEYS as readonly string[]).includes(key))
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError'
+}
+
+/** Reads the settings from context values (as `app.node.tryGetContext` returns them: strings from -c, or JSON values). */
+export function readSettings(get: (key: string) => unknown): Settings {
+  const bad = (key: string, why: string) => new SettingsError(`context ${key}: ${why}`)
+  const str = (key: string, pattern: RegExp, fallback?: string): string => {
+    const v = get(key) ?? fallback
+    if (typeof v !== 'string' || !pattern.test(v)) throw bad(key, `must match ${pattern}`)
+    return v
+  }
+  const optional = (key: string, pattern: RegExp): string | undefined => (get(key) === undefined || get(key) === '' ? undefined : str(key, pattern))
+  const int = (key: string, min: number, max: number, fallback: number): number => {
+    const raw = get(key) ?? fallback
+    const v = typeof raw === 'string' ? Number(raw) : raw
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(key, `must be an integer from ${min} to ${max}`)
+    return v
+  }
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = get(key) ?? fallback
+    if (v === true || v === 'true') return true
+    if (v === false || v === 'false') return false
+    throw bad(key, 'must be true or false')
+  }
+
+  const account = str('account', /^[0-9]{12}$/)
+  const region = str('region', /^[a-z]{2}(-[a-z]+)+-[0-9]$/)
+  const instanceArn = optional('connectInstanceArn', /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}$/)
+  const queueArn = optional('connectQueueArn', /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
+  if (instanceArn && !queueArn) throw bad('connectQueueArn', 'is required with connectInstanceArn (the queue the contact flow transfers to)')
+  if (queueArn && instanceArn && !queueArn.startsWith(`${instanceArn}/`)) throw bad('connectQueueArn', 'must be a queue of connectInstanceArn')
+  if (instanceArn && !instanceArn.includes(`:${region}:${account}:`)) throw bad('connectInstanceArn', 'must be in the account and region deployed to')
+
+  const clusterMode = bool('redisClusterMode', DEFAULTS.redisClusterMode)
+  const desiredCount = int('serviceDesiredCount', 2, 100, DEFAULTS.serviceDesiredCount)
+  const settings: Settings = {
+    account,
+    region,
+    stackPrefix: str('stackPrefix', /^[A-Z][A-Za-z0-9]{0,30}$/, DEFAULTS.stackPrefix),
+    vpcId: optional('vpcId', /^vpc-[0-9a-f]{8,17}$/),
+    availabilityZones: zones(get('availabilityZones'), region),
+    redis: {
+      clusterMode,
+      numNodeGroups: clusterMode ? int('redisNumNodeGroups', 1, 90, DEFAULTS.redisNumNodeGroups) : 1,
+      replicasPerNodeGroup: int('redisReplicasPerNodeGroup', 1, 5, DEFAULTS.redisReplicasPerNodeGroup),
+      nodeType: str('redisNodeType', /^cache\.[a-z0-9]+\.[a-z0-9]+$/, DEFAULTS.redisNodeType),
+    },
+    service: {
+      desiredCount,
+      maxCount: int('serviceMaxCount', desiredCount, 100, Math.max(desiredCount, DEFAULTS.serviceMaxCount)),
+      cpu: int('serviceCpu', 256, 16384, DEFAULTS.serviceCpu),
+      memoryMiB: int('serviceMemoryMiB', 512, 122880, DEFAULTS.serviceMemoryMiB),
+      environment: serviceEnvironment(get('serviceEnvironment')),
+      operatorCidrs: cidrs(get('operatorCidrs')),
+    },
+    logRetentionDays: int('logRetentionDays', 1, 3653, DEFAULTS.logRetentionDays),
+    connect: instanceArn && queueArn ? { instanceArn, queueArn } : undefined,
+  }
+  return settings
+}
+
+/** operatorCidrs: IPv4 networks, e.g. ["10.0.0.0/16"]; never the whole internet. */
+function cidrs(raw: unknown): string[] {
+  if (raw === undefined) return []
+  const list = typeof raw === 'string' ? raw.split(',').map((c) => c.trim()).filter(Boolean) : raw
+  const ok = (c: unknown) => typeof c === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && !c.endsWith('/0')
+  if (!Array.isArray(list) || !list.every(ok)) throw new SettingsError('context operatorCidrs: must be IPv4 networks such as ["10.0.0.0/16"] (not /0: the load balancer is internal)')
+  return list as string[]
+}
+
+/** availabilityZones: two or three zones of the region; unset = looked up at synth (needs credentials). */
+function zones(raw: unknown, region: string): string[] | undefined {
+  if (raw === undefined) return undefined
+  const list = typeof raw === 'string' ? raw.split(',').map((z) => z.trim()) : raw
+  if (!Array.isArray(list) || list.length < 2 || list.length > 3 || !list.every((z) => typeof z === 'string' && new RegExp(`^${region}[a-z]$`).test(z)) || new Set(list).size !== list.length) {
+    throw new SettingsError(`context availabilityZones: must be 2 or 3 different zones of ${region}, e.g. ["${region}a", "${region}c"]`)
+  }
+  return list as string[]
+}
+
+/**
+ * serviceEnvironment: extra service variables. Each must be one the service reads, not one the
+ * app sets, and together they must pass the service's own validation (as in production).
+ */
+function serviceEnvironment(raw: unknown): Partial<Record<ConfigVariable, string>> {
+  const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : (raw ?? {})
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SettingsError('context serviceEnvironment: must be an object of variable: value')
+  const env: Partial<Record<ConfigVariable, string>> = {}
+  for (const [name, v] of Object.entries(value)) {
+    if (!(CONFIG_VARIABLES as string[]).includes(name) || API_KEY_VARIABLE.test(name)) throw new SettingsError(`context serviceEnvironment: ${name} is not a variable the service reads`)
+    if ((APP_SET_VARIABLES as readonly string[]).includes(name)) throw new SettingsError(`context serviceEnvironment: ${name} is set by the deploy app`)
+    if (typeof v !== 'string') throw new SettingsError(`context serviceEnvironment: ${name} must be a string`)
+    env[name as ConfigVariable] = v
+  }
+  try {
+    loadConfig({ ...env, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000' })
+  } catch (err) {
+    throw new SettingsError(`context serviceEnvironment: ${(err as Error).message}`)
+  }
+  return env
+}

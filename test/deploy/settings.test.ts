@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { App, Stack } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
+import { describe, expect, it } from 'vitest'
+import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
+import { Redis } from '../../deploy/lib/constructs/redis.ts'
+import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
+import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
+import { exampleContext } from './support.ts'
+
+// The deploy app's pieces that need no whole synth: context checking, the flow loader, and
+// Redis in cluster mode.
+
+const settingsOf = (overrides: Record<string, unknown>) => {
+  const context: Record<string, unknown> = { ...exampleContext(), ...overrides }
+  return readSettings((key) => context[key])
+}
+
+describe('context values', () => {
+  it('the example context gives the documented defaults', () => {
+    expect(settingsOf({})).toMatchObject({
+      account: '111122223333', region: 'ap-northeast-1', stackPrefix: 'Pinline', availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+      redis: { clusterMode: false, numNodeGroups: 1, replicasPerNodeGroup: 1, nodeType: 'cache.t4g.small' },
+      service: { desiredCount: 2, maxCount: 6, cpu: 512, memoryMiB: 1024, operatorCidrs: [] },
+      logRetentionDays: 30,
+      connect: { instanceArn: expect.stringMatching(/:instance\//), queueArn: expect.stringMatching(/\/queue\//) },
+    })
+  })
+
+  it('values from -c arrive as strings and are read as numbers and booleans', () => {
+    expect(settingsOf({ redisClusterMode: 'true', redisNumNodeGroups: '3', serviceDesiredCount: '3', operatorCidrs: '10.1.0.0/16, 192.168.0.0/24' }))
+      .toMatchObject({ redis: { clusterMode: true, numNodeGroups: 3 }, service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] } })
+  })
+
+  it('the example file has only known keys; a misspelt key is named', () => {
+    expect(unknownContextKeys(exampleContext())).toEqual([])
+    expect(unknownContextKeys({ ...exampleContext(), conectInstanceArn: 'x' })).toEqual(['conectInstanceArn'])
+  })
+
+  it('Connect is optional: without an instance, no Connect resources are asked for', () => {
+    expect(settingsOf({ connectInstanceArn: undefined, connectQueueArn: undefined }).connect).toBeUndefined()
+  })
+
+  it.each([
+    ['account', { account: '1234' }],
+    ['region', { region: 'Tokyo' }],
+    ['connectQueueArn', { connectQueueArn: undefined }],
+    ['connectQueueArn', { connectQueueArn: 'arn:aws:connect:ap-northeast-1:111122223333:instance/22222222-2222-4222-8222-222222222222/queue/11111111-1111-4111-8111-111111111111' }],
+    ['connectInstanceArn', { account: '444455556666' }],
+    ['serviceDesiredCount', { serviceDesiredCount: 1 }],
+    ['redisReplicasPerNodeGroup', { redisReplicasPerNodeGroup: 0 }],
+    ['redisClusterMode', { redisClusterMode: 'yes' }],
+    ['availabilityZones', { availabilityZones: ['ap-northeast-1a'] }],
+    ['availabilityZones', { availabilityZones: ['us-east-1a', 'us-east-1b'] }],
+    ['operatorCidrs', { operatorCidrs: ['0.0.0.0/0'] }],
+    ['operatorCidrs', { operatorCidrs: 'bastion' }],
+  ])('a bad %s stops the synth, naming the key', (key, overrides) => {
+    expect(() => settingsOf(overrides)).toThrow(new RegExp(`context ${key}:`))
+  })
+
+  it('serviceEnvironment: only variables the service reads, not ones the app sets, valid as the service checks them', () => {
+    expect(settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' } }).service.environment).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' })
+    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'maybe' } })).toThrow(/serviceEnvironment: .*CALLER_ID_AUTH/)
+    expect(() => settingsOf({ serviceEnvironment: { SMS_PROVIDER: 'log' } })).toThrow(/serviceEnvironment: .*SMS_PROVIDER=log/)
+    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTHS: 'verify' } })).toThrow(/CALLER_ID_AUTHS is not a variable the service reads/)
+    for (const name of ['PIN_HMAC_SECRET', 'REDIS_URL', 'API_KEYS', 'KMS_KEY_ID', 'MENU_FILE']) {
+      expect(() => settingsOf({ serviceEnvironment: { [name]: 'x'.repeat(40) } })).toThrow(new RegExp(`${name} is set by the deploy app`))
+    }
+    expect(() => settingsOf({ serviceEnvironment: { API_KEY_EXTRA: '{}' } })).toThrow(/API_KEY_EXTRA is not a variable/)
+  })
+})
+
+describe('ContactFlowFile', () => {
+  const flow = {
+    Version: '2019-10-30', StartAction: 'invoke',
+    Actions: [
+      { Identifier: 'invoke', Type: 'InvokeLambdaFunction', Parameters: { LambdaFunctionARN: 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x', Text: 'pinlineAuthMethod CALLER_ID' }, Transitions: { NextAction: 'bot' } },
+      { Identifier: 'bot', Type: 'ConnectParticipantWithLexBot', Parameters: { LexV2Bot: { AliasArn: 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID' } }, Transitions: {} },
+    ],
+  }
+  const subs = { 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x': 'arn:aws:lambda:ap-northeast-1:111122223333:function:real', 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': 'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A' }
+
+  it('replaces whole string values; words like CALLER_ID outside ARNs are values, not placeholders', () => {
+    const out = substituteFlow(flow, subs) as typeof flow
+    expect(out.Actions[0]!.Parameters).toEqual({ LambdaFunctionARN: 'arn:aws:lambda:ap-northeast-1:111122223333:function:real', Text: 'pinlineAuthMethod CALLER_ID' })
+    expect((out.Actions[1]!.Parameters as { LexV2Bot: { AliasArn: string } }).LexV2Bot.AliasArn).toBe('arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A')
+  })
+
+  it('fails when a placeholder is left, or when a substitution is never used (the file and the app drifted)', () => {
+    const { ['arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID']: _lex, ...withoutLex } = subs
+    expect(() => substituteFlow(flow, withoutLex, 'f.json')).toThrow(/f\.json: placeholder REGION left at \$\.Actions\[1\]\.Parameters\.LexV2Bot\.AliasArn/)
+    expect(() => substituteFlow(flow, { ...subs, 'arn:aws:connect:REGION:ACCOUNT_ID:instance/INSTANCE_ID/queue/QUEUE_ID': 'q' })).toThrow(/never used: arn:aws:connect/)
+    expect(() => substituteFlow({ Text: 'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/BOT_ID/live' }, {})).toThrow(/placeholder BOT_ID/)
+  })
+
+  it('deploys a flow file as AWS::Connect::ContactFlow with tokens in it, and fails synth on a leftover', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinline-flow-'))
+    try {
+      const file = join(dir, 'flow.json')
+      writeFileSync(file, JSON.stringify(flow))
+      const stack = new Stack(new App(), 'Flows', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+      const alias = new Secret(stack, 'StandsForAnyResource')
+      new ContactFlowFile(stack, 'Order', { instanceArn: 'arn:aws:connect:ap-northeast-1:111122223333:instance/i', file, name: 'order', substitutions: { ...subs, 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': alias.secretArn } })
+      const content = Template.fromStack(stack).findResources('AWS::Connect::ContactFlow')
+      const json = JSON.stringify(Object.values(content)[0])
+      expect(json).toMatch(/"Ref":"StandsForAnyResource/)
+      expect(() => new ContactFlowFile(stack, 'Broken', { instanceArn: 'i', file, name: 'broken', substitutions: withoutOne() })).toThrow(/placeholder/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    function withoutOne() {
+      const { ['arn:aws:lambda:REGION:ACCOUNT_ID:function:x']: _l, ...rest } = subs
+      return rest
+    }
+  })
+})
+
+describe('Redis cluster mode (the redisClusterMode switch)', () => {
+  it('a sharded, cluster-mode-enabled replication group, reached at its configuration endpoint', () => {
+    const stack = new Stack(new App(), 'Data', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'], natGateways: 1 })
+    const redis = new Redis(stack, 'Redis', { vpc, settings: settingsOf({ redisClusterMode: true, redisNumNodeGroups: 3 }).redis, authToken: new Secret(stack, 'Token') })
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      ClusterMode: 'enabled', NumNodeGroups: 3, ReplicasPerNodeGroup: 1, CacheParameterGroupName: 'default.valkey8.cluster.on',
+      MultiAZEnabled: true, AutomaticFailoverEnabled: true, TransitEncryptionEnabled: true, AtRestEncryptionEnabled: true,
+    })
+    expect(stack.resolve(redis.url)).toEqual({ 'Fn::Join': ['', ['rediss://', { 'Fn::GetAtt': [expect.stringMatching(/^RedisReplicationGroup/), 'ConfigurationEndPoint.Address'] }, ':6379']] })
+    expect(REDIS_MODE_VARIABLE).toBe('REDIS_MODE')
+  })
+})
