@@ -1,40 +1,11 @@
-// Scenarios for the channels and order sessions (issues 3 and 4): the Connect and Lex
-// code hooks and adding to an order. Each takes its routes; the shim probes below
-// time whichever bundles dist/shims holds.
+// Scenarios for the channels and order sessions: the Connect and Lex code hooks and adding
+// to an order. Each takes its routes.
 import { pinDigest } from '../services/auth/src/core/pin.ts'
 import { PIN, benchCaller, seedCallers, type BenchContext } from './lib/fixtures.ts'
 import { measureMemory, type MemoryFigure } from './lib/memory.ts'
-import type { Scenario } from './scenarios.ts'
-
-/** A Connect ContactFlowEvent asking `lookup` for a caller (envelope as Connect sends it). */
-export function connectLookupEvent(phone: string, contactId = '4a573372-1f28-4e26-b97b-000000000000') {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {}, Channel: 'VOICE', ContactId: contactId, InitialContactId: contactId, InitiationMethod: 'INBOUND',
-        CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
-        SystemEndpoint: { Address: '+815012345678', Type: 'TELEPHONE_NUMBER' },
-        InstanceARN: 'arn:aws:connect:ap-northeast-1:123456789012:instance/00000000-0000-0000-0000-000000000000',
-        Queue: null, PreviousContactId: contactId,
-      },
-      Parameters: { action: 'lookup' },
-    },
-  }
-}
-
-/** A Lex V2 DialogCodeHook turn for GetFoodMenu, text, with the front end's `email` attribute. */
-export function lexMenuEvent(email: string, sessionId = 'bench-session') {
-  const intent = { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' }
-  return {
-    messageVersion: '1.0', invocationSource: 'DialogCodeHook', inputMode: 'Text',
-    responseContentType: 'text/plain; charset=utf-8', sessionId, inputTranscript: 'What is on the menu?',
-    bot: { id: 'BENCHBOT01', name: 'pinline', aliasId: 'TSTALIASID', aliasName: 'TestBotAlias', localeId: 'en_US', version: 'DRAFT' },
-    interpretations: [{ intent, nluConfidence: 1 }],
-    sessionState: { intent, sessionAttributes: { email } },
-    transcriptions: [{ transcription: 'What is on the menu?', transcriptionConfidence: 1, resolvedContext: { intent: 'GetFoodMenu' }, resolvedSlots: {} }],
-  }
-}
+import { connectLookupEvent, lexMenuEvent } from './lib/channel-events.ts'
+import type { Scenario } from './lib/scenario.ts'
+import { CHALLENGE } from '../services/auth/src/adapters/redis/challenges/fields.ts'
 
 /** Connect `lookup` for an enrolled caller: what every inbound call costs. */
 export const connectLookup = (route = '/v1/channels/connect'): Scenario => ({
@@ -70,7 +41,7 @@ export async function authenticatedSessions(ctx: BenchContext, emails: string[],
     const sessionId = String(created.body.sessionId)
     const sent = await ctx.api('POST', `${sessions}/${sessionId}/pin`, {})
     const challengeId = String(sent.body.challengeId)
-    await ctx.redis.hset(ctx.keys.challenge(challengeId), 'h', pinDigest(ctx.secret, challengeId, PIN))
+    await ctx.redis.hset(ctx.keys.challenge(challengeId), CHALLENGE.digest, pinDigest(ctx.secret, challengeId, PIN))
     const verified = await ctx.api('POST', `${sessions}/${sessionId}/pin/verify`, { pin: PIN })
     if (verified.body.authenticated !== true) throw new Error(`session ${i} did not authenticate: ${JSON.stringify(verified.body)}`)
     ids[i] = sessionId
@@ -115,16 +86,4 @@ export async function perOrderSession(ctx: BenchContext, keysOf: (sessionId: str
     await Promise.all(ids.map((id) => ctx.api('POST', `${routes.sessions}/${id}/items`, { item })))
     first = ids[0] ?? ''
   }, () => ({ own: keysOf(first) }))
-}
-
-/** How each shim's added latency is measured: the route it forwards to and an event it can send. */
-export interface ShimProbe {
-  path: string
-  event: (ctx: { phone: string; email: string }) => unknown
-}
-
-/** Keyed by bundle name (dist/shims/<name>.mjs). Side-effect-free events, so they can repeat. */
-export const shimProbes: Record<string, ShimProbe> = {
-  connect: { path: '/v1/channels/connect', event: ({ phone }) => connectLookupEvent(phone) },
-  lex: { path: '/v1/channels/lex', event: ({ email }) => lexMenuEvent(email) },
 }

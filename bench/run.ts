@@ -12,9 +12,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { createKeys } from '../services/auth/src/adapters/redis/keys.ts'
-import { defineScripts } from '../services/auth/src/adapters/redis/scripts.ts'
-import { freePort } from '../test/support/free-port.ts'
-import { startRedisServer } from '../test/support/redis-server.ts'
+import { freePort } from '../test/support/app/free-port.ts'
+import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { perOrderSession } from './channels.ts'
 import { benchCaller, phoneAt, type BenchContext } from './lib/fixtures.ts'
 import { slice, Tally, type Target } from './lib/load.ts'
@@ -22,7 +21,8 @@ import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
 import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
 import { measureShims } from './lib/shims.ts'
-import { floor, scenarios, serviceWarmUp, type NextRequest, type Scenario } from './scenarios.ts'
+import type { NextRequest, Scenario } from './lib/scenario.ts'
+import { floor, scenarios, serviceWarmUp } from './scenarios.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -36,7 +36,7 @@ const PREFIX = 'pl:'
 
 const redisServer = await startRedisServer()
 // Auto-pipelining: seeding sends thousands of scripts at once, in a few writes instead of one each.
-const redis = defineScripts(new Redis(redisServer.url, { enableAutoPipelining: true }))
+const redis = new Redis(redisServer.url, { enableAutoPipelining: true })
 const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1])
 const logDir = join(tmpdir(), `pinline-bench-${process.pid}`)
 mkdirSync(logDir, { recursive: true })

@@ -3,7 +3,7 @@
 // as Lambda does, alternating so drift hits both alike; prints JSON.
 import { createHistogram } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
-import { shimProbes } from './channels.ts'
+import { shimProbes } from './lib/channel-events.ts'
 
 const env = (name: string) => process.env[name] ?? ''
 const probe = shimProbes[env('BENCH_PROBE')]

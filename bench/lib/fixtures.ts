@@ -1,13 +1,13 @@
-import { createCallerRegistry } from '../../services/auth/src/adapters/redis/caller-store.ts'
-import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenge-store.ts'
+import type { Redis } from 'ioredis'
+import { createCallerRegistry } from '../../services/auth/src/adapters/redis/callers/registry.ts'
+import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import type { Keys } from '../../services/auth/src/adapters/redis/keys.ts'
-import type { ScriptedRedis } from '../../services/auth/src/adapters/redis/scripts.ts'
 import { pinDigest, randomToken } from '../../services/auth/src/core/pin.ts'
 import type { Caller, Limits } from '../../services/auth/src/core/ports.ts'
 
 /** What a scenario's setup gets: Redis through the service's own adapters, and its budget. */
 export interface BenchContext {
-  redis: ScriptedRedis
+  redis: Redis
   keys: Keys
   /** The service's PIN_HMAC_SECRET, so seeded digests match what it computes. */
   secret: string

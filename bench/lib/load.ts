@@ -1,7 +1,7 @@
 import autocannon from 'autocannon'
 import { statSync } from 'node:fs'
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
-import type { NextRequest } from '../scenarios.ts'
+import type { NextRequest } from './scenario.ts'
 import { procStats } from './processes.ts'
 
 export interface Target {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import type { Scenario } from '../scenarios.ts'
+import type { Scenario } from './scenario.ts'
 import type { Tally } from './load.ts'
 import type { MemoryFigure } from './memory.ts'
 import type { CpuLayout } from './processes.ts'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
-import { shimProbes } from '../channels.ts'
+import { shimProbes } from './channel-events.ts'
 
 const run = promisify(execFile)
 const PROBE = fileURLToPath(new URL('../shim-probe.ts', import.meta.url))

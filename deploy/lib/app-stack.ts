@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { Stack, type StackProps } from 'aws-cdk-lib'
-import { Construct } from 'constructs'
+import type { Construct } from 'constructs'
 import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { Channels } from './constructs/channels.ts'
@@ -52,15 +52,15 @@ export class AppStack extends Stack {
       secrets: data.secrets,
       // The menu file the service serves: the bot's dishes come from it.
       menu: loadMenu(undefined),
-      idleSessionTtlSeconds: serviceConfig.sessions.ttlSeconds,
-      pinLength: serviceConfig.pin.length,
+      idleSessionTtlSeconds: serviceConfig.sessions.idleTtlMs / 1000,
+      pinLength: serviceConfig.verification.pinLength,
       bundleDir: props.shimBundleDir,
       logRetentionDays: settings.logRetentionDays,
       connect: settings.connect,
     })
     this.clientAccess.allowRecognizeText(this.channels.bot.aliasArn)
     // The chat speaks the service's default language.
-    const localeId = Object.entries(BOT_LOCALES).find(([, locale]) => locale === serviceConfig.defaultLocale)![0]
+    const localeId = Object.entries(BOT_LOCALES).find(([, locale]) => locale === serviceConfig.sessions.defaultLocale)![0]
     this.web = new WebClient(this, 'Web', {
       pageDir: join(props.repoRoot, 'dist', 'web'),
       config: {

@@ -1,6 +1,6 @@
 import { Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
-import { Construct } from 'constructs'
+import type { Construct } from 'constructs'
 import { Redis } from './constructs/redis.ts'
 import { ServiceSecrets } from './constructs/secrets.ts'
 import type { Settings } from './settings.ts'

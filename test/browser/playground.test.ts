@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
-import { sharedBrowser } from '../support/browser.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { sharedBrowser } from '../support/app/browser.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // The local playground in Chromium, against the real server process (development settings, the
 // log SMS provider): a phone call through the shipped contact flow, in English and Japanese,

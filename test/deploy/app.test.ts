@@ -11,8 +11,8 @@ import { DEFAULT_TIMEOUT_MS } from '../../shims/lib/timeouts.ts'
 import { CONNECT_ACTION_TYPES, lintFlow } from './flow-lint.ts'
 import { joined, resources, statements, synthesize, type Json, type Synthesized } from './support.ts'
 import { BOT_LOCALES, FINISH_UTTERANCES, INTENTS, PIN_SLOT_TYPE, SLOTS } from '../../services/auth/src/channels/lex/bot-names.ts'
-import { lexEvent } from '../support/lex-events.ts'
-import { auth, buildTestApp } from '../support/test-app.ts'
+import { lexEvent } from '../support/events/lex-events.ts'
+import { auth, useTestApp } from '../support/app/test-app.ts'
 
 // The whole CDK app, synthesised once in-process with the checked-in example context (Connect
 // included), as `npm run synth` does: every resource the deployment depends on, with the
@@ -114,18 +114,14 @@ describe('service: Fargate behind an internal load balancer', () => {
   it('internal load balancer, health checks on /readyz, to the service port', () => {
     expect(one(app, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties).toMatchObject({ Scheme: 'internal' })
     expect(one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties).toMatchObject({
-      HealthCheckPath: '/readyz', Port: loadConfig({}).port, Protocol: 'HTTP', TargetType: 'ip', Matcher: { HttpCode: '200' },
+      HealthCheckPath: '/readyz', Port: loadConfig({}).http.port, Protocol: 'HTTP', TargetType: 'ip', Matcher: { HttpCode: '200' },
     })
     expect(container().PortMappings).toEqual([{ ContainerPort: 3000, Protocol: 'tcp' }])
   })
 
   it('the health-check path is the service\'s readiness route: 200 with Redis up, no key needed', async () => {
-    const t = await buildTestApp()
-    try {
-      expect((await t.app.inject({ method: 'GET', url: one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath })).json()).toEqual({ status: 'ok' })
-    } finally {
-      await t.app.close()
-    }
+    const t = await useTestApp()
+    expect((await t.app.inject({ method: 'GET', url: one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath })).json()).toEqual({ status: 'ok' })
   })
 
   it('logs to CloudWatch with the retention from the context', () => {
@@ -273,7 +269,7 @@ describe('the Lex V2 bot', () => {
   it('en_US and ja_JP, built on deploy, forgetting an idle conversation no later than the service (SESSION_TTL_SECONDS)', () => {
     expect(bot().BotLocales.map((l: Json) => l.LocaleId)).toEqual(Object.keys(BOT_LOCALES))
     expect(bot()).toMatchObject({ AutoBuildBotLocales: true, DataPrivacy: { ChildDirected: false } })
-    expect(bot().IdleSessionTTLInSeconds).toBeLessThanOrEqual(loadConfig({}).sessions.ttlSeconds)
+    expect(bot().IdleSessionTTLInSeconds).toBeLessThanOrEqual(loadConfig({}).sessions.idleTtlMs / 1000)
   })
 
   it.each(Object.keys(BOT_LOCALES) as Array<keyof typeof BOT_LOCALES>)('%s: GetFoodMenu, OrderFood (Food, Pin), FinishOrder and FallbackIntent, with utterances, the code hooks on, Pin obfuscated', (id) => {
@@ -302,7 +298,7 @@ describe('the Lex V2 bot', () => {
       ValueSelectionSetting: { ResolutionStrategy: 'ORIGINAL_VALUE', RegexFilter: { Pattern: '[0-9]{6}' } },
     })
     // The example context keeps the service's default PIN_LENGTH, which the pattern follows.
-    expect(PIN_SLOT_TYPE.regex(loadConfig({ ...s.settings.service.environment }).pin.length)).toBe('[0-9]{6}')
+    expect(PIN_SLOT_TYPE.regex(loadConfig({ ...s.settings.service.environment }).verification.pinLength)).toBe('[0-9]{6}')
     expect(pinSlot('ja_JP')).toBe('AMAZON.AlphaNumeric')
     expect(locale('ja_JP').SlotTypes.map((t: Json) => t.Name)).toEqual(['FoodItem'])
   })
@@ -324,37 +320,33 @@ describe('the Lex V2 bot', () => {
   })
 
   it('agrees with the channel: the service handles every intent but the fallback, and its menu is the bot\'s dishes', async () => {
-    const t = await buildTestApp({}, { logs: true })
-    try {
-      const served = (await t.app.inject({ method: 'GET', url: '/v1/menu?locale=en', headers: auth })).json()
-      for (const id of Object.keys(BOT_LOCALES)) {
-        const foods = locale(id).SlotTypes.find((x: Json) => x.Name === 'FoodItem')
-        expect(foods.SlotTypeValues.map((v: Json) => v.SampleValue.Value)).toEqual(served.items.map((i: Json) => i.id))
-        for (const [i, item] of t.config.menu.entries()) {
-          // Every word the service matches for a dish reaches the bot as that dish (Lex ignores case).
-          const words = [foods.SlotTypeValues[i].SampleValue.Value, ...foods.SlotTypeValues[i].Synonyms.map((v: Json) => v.Value)].map((w: string) => w.toLowerCase())
-          expect(new Set(words).size, item.id).toBe(words.length)
-          for (const word of [...Object.values(item.names), ...(item.aliases ?? [])]) expect(words, item.id).toContain(word.toLowerCase())
-        }
+    const t = await useTestApp({}, { logs: true })
+    const served = (await t.app.inject({ method: 'GET', url: '/v1/menu?locale=en', headers: auth })).json()
+    for (const id of Object.keys(BOT_LOCALES)) {
+      const foods = locale(id).SlotTypes.find((x: Json) => x.Name === 'FoodItem')
+      expect(foods.SlotTypeValues.map((v: Json) => v.SampleValue.Value)).toEqual(served.items.map((i: Json) => i.id))
+      for (const [i, item] of t.config.menu.entries()) {
+        // Every word the service matches for a dish reaches the bot as that dish (Lex ignores case).
+        const words = [foods.SlotTypeValues[i].SampleValue.Value, ...foods.SlotTypeValues[i].Synonyms.map((v: Json) => v.Value)].map((w: string) => w.toLowerCase())
+        expect(new Set(words).size, item.id).toBe(words.length)
+        for (const word of [...Object.values(item.names), ...(item.aliases ?? [])]) expect(words, item.id).toContain(word.toLowerCase())
       }
-      const intents = locale('en_US').Intents.map((i: Json) => i.Name)
-      for (const intent of intents) {
-        const event = lexEvent({ intent, sessionId: randomUUID(), transcript: 'book a hotel', sessionAttributes: { email: 'nobody@example.com' } })
-        const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: event })
-        expect(res.statusCode).toBe(200)
-      }
-      const outcomes = t.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === 'lex turn').map((l) => l.lex.outcome)
-      expect(outcomes).toHaveLength(intents.length)
-      // Every intent of the bot reaches a handler of the channel; only the fallback is "not understood".
-      expect(Object.fromEntries(intents.map((intent: string, i: number) => [intent, outcomes[i]]))).toEqual({
-        GetFoodMenu: 'menu',
-        OrderFood: expect.not.stringMatching(/unknown_intent|malformed/),
-        FinishOrder: 'finished_empty',
-        FallbackIntent: 'unknown_intent',
-      })
-    } finally {
-      await t.app.close()
     }
+    const intents = locale('en_US').Intents.map((i: Json) => i.Name)
+    for (const intent of intents) {
+      const event = lexEvent({ intent, sessionId: randomUUID(), transcript: 'book a hotel', sessionAttributes: { email: 'nobody@example.com' } })
+      const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: event })
+      expect(res.statusCode).toBe(200)
+    }
+    const outcomes = t.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === 'lex turn').map((l) => l.lex.outcome)
+    expect(outcomes).toHaveLength(intents.length)
+    // Every intent of the bot reaches a handler of the channel; only the fallback is "not understood".
+    expect(Object.fromEntries(intents.map((intent: string, i: number) => [intent, outcomes[i]]))).toEqual({
+      GetFoodMenu: 'menu',
+      OrderFood: expect.not.stringMatching(/unknown_intent|malformed/),
+      FinishOrder: 'finished_empty',
+      FallbackIntent: 'unknown_intent',
+    })
   })
 })
 

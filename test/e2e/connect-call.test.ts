@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { loadFlow, runFlow } from '../support/flow-runner.ts'
-import { startHttpStandIn } from '../support/http-stand-in.ts'
-import { startRedisServer } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/shim-bundle.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { loadFlow, runFlow } from '../support/events/flow-runner.ts'
+import { startHttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { startRedisServer } from '../support/redis/redis-server.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { stopAll } from '../support/processes.ts'
 
 // A whole call as Amazon Connect would make it: the bundled shim (dist/shims/connect.mjs as
 // `npm run build` makes it) -> the real server process (NODE_ENV=production) -> Redis, with
@@ -39,12 +40,8 @@ beforeAll(async () => {
   ;[service, bundle] = await Promise.all([startService(serviceEnv(inject('redisUrl'), sns)), bundleShim('connect')])
   shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler
 })
-afterAll(async () => {
-  vi.restoreAllMocks()
-  await service?.stop()
-  await sns?.close()
-  bundle?.remove()
-})
+afterAll(() => stopAll(service, sns, bundle))
+afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
 
 const pinIn = (message: string) => message.match(/\b(\d{6})\b/)![1]!
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { expectLexMessage } from '../support/lex-arbitraries.ts'
-import { callTurn, sayDigits, slot, type Json } from '../support/lex-events.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call as rest } from '../support/service-env.ts'
-import { bundleShim, type ShimBundle } from '../support/shim-bundle.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { expectLexMessage } from '../support/property/lex-arbitraries.ts'
+import { callTurn, sayDigits, slot, type Json } from '../support/events/lex-events.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { call as rest } from '../support/app/service-env.ts'
+import { bundleShim, type ShimBundle } from '../support/app/shim-bundle.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { stopAll } from '../support/processes.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // A whole phone order as Amazon Connect and Lex would run it: each turn shaped as Connect
 // hands it to Lex (Speech, the caller's number in callerPhone as connect/pinline-lex-order.json
@@ -35,12 +36,8 @@ beforeAll(async () => {
   ])
   shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler as unknown as LexHandler
 })
-afterAll(async () => {
-  vi.restoreAllMocks()
-  await service?.stop()
-  await sns?.close()
-  bundle?.remove()
-})
+afterAll(() => stopAll(service, sns, bundle))
+afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
 
 const spoken = (r: Json): string => r.messages[0].content.replace(/<[^>]+>/g, '').replace(/&apos;/g, "'")
 const order = (r: Json) => JSON.parse(r.sessionState.sessionAttributes.currentOrder)

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { stopAll } from '../support/processes.ts'
 
 const KEY = 'e2e-key-0123456789abcdef'
 let sns: SnsStandIn
@@ -27,10 +28,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SNS: sns.url,
   })
 })
-afterAll(async () => {
-  await svc?.stop()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
 
 // Response bodies are asserted field by field, so they are typed loosely.

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, serviceEnv } from '../support/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { call, serviceEnv } from '../support/app/service-env.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
+import { stopAll } from '../support/processes.ts'
 
 // Whole flows through the real process at the most verbose log level, in production mode, with
 // SMS through SNS (never the log provider). Then: no PIN, no code, no full phone number, no
@@ -59,10 +60,7 @@ beforeAll(async () => {
   // Up to the rate limit.
   for (let i = 0; i < 30; i++) await call(svc.url, 'GET', `/v1/callers/${known}`)
 })
-afterAll(async () => {
-  await svc?.stop()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, sns))
 
 describe('logs of whole flows (LOG_LEVEL=trace, production)', () => {
   it('the flows really ran: SMS were sent, requests were refused, the log is not empty', () => {

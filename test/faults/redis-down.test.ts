@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, eventually, serviceEnv } from '../support/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStandIn, serviceEnv, startRedisServer, startService, startSnsStandIn } from '../support/processes.ts'
 
 // Real processes: redis-server (AOF, so a challenge outlives the outage), the service, the SNS
 // stand-in. Redis is stopped under the running service, then started again.

@@ -1,8 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, eventually, serviceEnv } from '../support/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStandIn, serviceEnv, startRedisServer, startService, startSnsStandIn } from '../support/processes.ts'
 
 // Redis is killed (SIGKILL: a crash, nothing flushed beyond what appendfsync always wrote) and
 // started again on the same port and dir, under a running service.
@@ -26,7 +23,7 @@ async function start(appendonly: boolean) {
 const pinOf = (phone: string) => sns!.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
 
 /** Before the crash: one imported caller, one enrolled by PIN, and one number with 3 failures on a live challenge. */
-async function before(base: string) {
+async function beforeCrash(base: string) {
   const imported = '+819012320001', enrolled = '+819012320002', attacked = '+819012320003'
   const put = await call(base, 'PUT', `/v1/callers/${imported}`, { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
   expect(put.status).toBe(201)
@@ -48,7 +45,7 @@ async function crashAndRestart(r: RedisProcess, base: string) {
 describe('Redis restarted mid-flow', () => {
   it('with AOF (appendonly yes): callers, the challenge and the failure counters all survive', async () => {
     const { redis: r, svc: s } = await start(true)
-    const b = await before(s.url)
+    const b = await beforeCrash(s.url)
     await crashAndRestart(r, s.url)
 
     expect((await call(s.url, 'GET', `/v1/callers/${b.imported}`)).body).toMatchObject({ firstName: 'Hanako', trustedUntil: null })
@@ -63,7 +60,7 @@ describe('Redis restarted mid-flow', () => {
 
   it('without persistence (documented in SECURITY.md): everything is lost, and nothing is granted', async () => {
     const { redis: r, svc: s } = await start(false)
-    const b = await before(s.url)
+    const b = await beforeCrash(s.url)
     await crashAndRestart(r, s.url)
 
     // The registry is gone: known callers look unknown (they will be asked for a PIN again).

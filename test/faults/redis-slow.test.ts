@@ -3,13 +3,14 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createKeys } from '../../services/auth/src/adapters/redis/keys.ts'
 import { keyedToken } from '../../services/auth/src/core/pin.ts'
-import { connectEvent } from '../support/connect-events.ts'
-import { startLatencyProxy, type LatencyProxy } from '../support/latency-proxy.ts'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, eventually, serviceEnv } from '../support/service-env.ts'
-import { TEST_SECRET } from '../support/test-app.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { startLatencyProxy, type LatencyProxy } from '../support/stand-ins/latency-proxy.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { call, eventually, serviceEnv } from '../support/app/service-env.ts'
+import { TEST_SECRET } from '../support/app/test-app.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { CHALLENGE } from '../../services/auth/src/adapters/redis/challenges/fields.ts'
 
 // The service reaches Redis through a TCP proxy that holds traffic back or cuts it. Its
 // REDIS_COMMAND_TIMEOUT_MS is 300 ms: the deadline every Redis step must meet.
@@ -48,7 +49,7 @@ async function challenge(phone: string) {
 }
 /** Attempts recorded on the challenge; undefined once it is gone. */
 const attemptsInRedis = async (id: string) => {
-  const a = await direct.hget(keys.challenge(id), 'a')
+  const a = await direct.hget(keys.challenge(id), CHALLENGE.attempts)
   return a === null ? undefined : Number(a)
 }
 

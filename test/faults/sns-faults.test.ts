@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { startService, type ServiceProcess } from '../support/service-process.ts'
-import { call, serviceEnv } from '../support/service-env.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { call, serviceEnv } from '../support/app/service-env.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
+import { phoneSequence } from '../support/app/phones.ts'
+import { stopAll } from '../support/processes.ts'
 
 // The real service process sends through the real @aws-sdk/client-sns to the SNS stand-in, with
 // SMS_TIMEOUT_MS=300 and SMS_MAX_ATTEMPTS=3 (the SDK's retries with backoff, for answers that say
@@ -10,8 +12,7 @@ import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
 
 let sns: SnsStandIn
 let svc: ServiceProcess
-let n = 0
-const nextPhone = () => `+8190${String(20000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 20000000)
 
 beforeAll(async () => {
   sns = await startSnsStandIn()
@@ -21,10 +22,7 @@ beforeAll(async () => {
     PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
   }))
 })
-afterAll(async () => {
-  await svc?.stop()
-  await sns?.close()
-})
+afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
 
 const issue = (phone: string) => call(svc.url, 'POST', '/v1/pins', { phone })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createSnsSender, snsSendDeadlineMs } from '../../services/auth/src/adapters/sms/sns-sender.ts'
-import { freePort } from '../support/free-port.ts'
-import { startSnsStandIn, type SnsStandIn } from '../support/sns-stand-in.ts'
+import { freePort } from '../support/app/free-port.ts'
+import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
 // The SNS sender's retry policy on the wire, with the real SDK: retry only what cannot have
 // reached SNS (throttling and 5xx answers, connections that never opened), never a request that

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { startService } from '../support/service-process.ts'
+import { startService } from '../support/app/service-process.ts'
 
 const production = {
   NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789abcdef', PIN_HMAC_SECRET: 'prod-secret-0123456789-0123456789-0123',

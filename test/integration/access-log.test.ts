@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'v
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { loggerOptions } from '../../services/auth/src/logging.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, recordingSms } from '../support/test-app.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, recordingSms } from '../support/app/test-app.ts'
 
 let app: FastifyInstance
 const lines: Array<Record<string, unknown>> = []

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 
 // security.md: "Bad input gets a clear 4xx with a stable error code and nothing is written".
 // Each row is one input that list names; every one must leave Redis and the SMS outbox untouched.

@@ -1,29 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, type TestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
+import { CALLER } from '../../services/auth/src/adapters/redis/callers/fields.ts'
 
 // Enrolment (a PIN approved with enrol: true) only ever extends a caller's trust, and the
 // e-mail -> phone index never outlives, nor dies before, the caller it names.
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8190${String(80000000 + n++ * 7919).slice(-8)}`
-const nextEmail = () => `trust-${n++}-${Math.random().toString(36).slice(2, 8)}@example.com`
+const nextPhone = phoneSequence('90', 80000000)
+let emails = 0
+const nextEmail = () => `trust-${emails++}-${Math.random().toString(36).slice(2, 8)}@example.com`
 const DAY = 86_400_000
 const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
 const get = async (phone: string) => (await t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })).json()
 const ttl = (phone: string) => t.app.redis.pttl(t.app.keys.caller(phone))
-const emailOf = (phone: string) => t.app.redis.hget(t.app.keys.caller(phone), 'email')
+const emailOf = (phone: string) => t.app.redis.hget(t.app.keys.caller(phone), CALLER.email)
 
 /** A PIN with enrol: true, approved. */
 async function enrolByPin(phone: string) {

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
+shareTestApp({}, (app) => (t = app))
 
 const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
 const get = (phone: string) => t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })

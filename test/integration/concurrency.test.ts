@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 // Races beyond those in pins.test.ts: every cap holds when the requests arrive together.
 
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
-async function app(env: Record<string, string> = {}) {
-  const t = await buildTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
-  apps.push(t)
-  return t
-}
+const app = (env: Record<string, string> = {}) => useTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
 const post = (t: TestApp, url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectEvent, expectStringMap, loadConnectEvent, type Json } from '../support/connect-events.ts'
-import { freePort } from '../support/free-port.ts'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
+import { loadEvent } from '../support/events/load.ts'
+import { freePort } from '../support/app/free-port.ts'
+import { auth, buildTestApp, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
-let n = 0
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
-const nextPhone = () => `+8170${String(20000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('70', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 /** POSTs an event as the shim does; every answer must be a 200 STRING_MAP. */
@@ -17,38 +18,28 @@ async function call(event: unknown, app: TestApp = t) {
   return expectStringMap(res.json())
 }
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 describe('the shared Connect fixtures, as they are', () => {
   it('Developer Guide event: its +1234567890 is not a valid number, so INVALID_PHONE and nothing written', async () => {
-    const event = loadConnectEvent('connect-lambda-devguide-example')
+    const event = loadEvent('connect', 'connect-lambda-devguide-example')
     expect(await call(event)).toEqual({ lambdaResult: 'Error', errorCode: 'INVALID_PHONE' })
     expect(await call({ ...event, Details: { ...event.Details, Parameters: { action: 'sendPin' } } })).toEqual({ lambdaResult: 'Error', errorCode: 'INVALID_PHONE' })
     expect(t.sms.sent).toHaveLength(0)
   })
 
   it('Powertools event with null CustomerEndpoint, Queue and SystemEndpoint: CALLER_NUMBER_UNAVAILABLE for every action', async () => {
-    const fresh = await buildTestApp()
-    try {
-      const event = loadConnectEvent('connect-powertools-min-nulls')
-      for (const parameters of [{}, { action: 'lookup' }, { action: 'sendPin' }, { action: 'verifyPin', pin: '123456' }]) {
-        expect(await call({ ...event, Details: { ...event.Details, Parameters: parameters } }, fresh)).toEqual({ lambdaResult: 'Error', errorCode: 'CALLER_NUMBER_UNAVAILABLE' })
-      }
-      expect(fresh.sms.sent).toHaveLength(0)
-      expect(await keysOf(fresh)).toEqual([])
-    } finally {
-      await fresh.app.close()
+    const fresh = await useTestApp()
+    const event = loadEvent('connect', 'connect-powertools-min-nulls')
+    for (const parameters of [{}, { action: 'lookup' }, { action: 'sendPin' }, { action: 'verifyPin', pin: '123456' }]) {
+      expect(await call({ ...event, Details: { ...event.Details, Parameters: parameters } }, fresh)).toEqual({ lambdaResult: 'Error', errorCode: 'CALLER_NUMBER_UNAVAILABLE' })
     }
+    expect(fresh.sms.sent).toHaveLength(0)
+    expect(await keysOf(fresh)).toEqual([])
   })
 
   it('Powertools event with the seed flow\'s CallerID parameter works despite the null endpoint', async () => {
-    const event = loadConnectEvent('connect-powertools-min-nulls')
+    const event = loadEvent('connect', 'connect-powertools-min-nulls')
     event.Details.Parameters = { CallerID: nextPhone() }
     expect(await call(event)).toEqual({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' })
   })
@@ -94,22 +85,18 @@ describe('lookup', () => {
   })
 
   it('CALLER_ID_AUTH=verify: a known number needs a PIN, and its profile is withheld until then', async () => {
-    const strict = await buildTestApp({ CALLER_ID_AUTH: 'verify' })
-    try {
-      const phone = nextPhone()
-      await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
-      const contactId = randomUUID()
-      expect(await call(connectEvent({ phone, contactId }), strict)).toEqual({ lambdaResult: 'Success', recordFound: 'True', authRequired: 'True', language: 'ja' })
-      // The PIN goes to the enrolled number, in its language; approval keeps the imported profile.
-      expect((await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }), strict)).lambdaResult).toBe('Success')
-      expect(strict.sms.sent[0]!.body).toContain('認証コード')
-      const verified = await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: `${strict.sms.lastPin(phone)}#` } }), strict)
-      expect(verified).toMatchObject({ pinVerified: 'True', firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold' })
-      // Caller ID stays a claim: the next call needs a PIN again.
-      expect((await call(connectEvent({ phone }), strict)).authRequired).toBe('True')
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
+    const phone = nextPhone()
+    await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
+    const contactId = randomUUID()
+    expect(await call(connectEvent({ phone, contactId }), strict)).toEqual({ lambdaResult: 'Success', recordFound: 'True', authRequired: 'True', language: 'ja' })
+    // The PIN goes to the enrolled number, in its language; approval keeps the imported profile.
+    expect((await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }), strict)).lambdaResult).toBe('Success')
+    expect(strict.sms.sent[0]!.body).toContain('認証コード')
+    const verified = await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: `${strict.sms.lastPin(phone)}#` } }), strict)
+    expect(verified).toMatchObject({ pinVerified: 'True', firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold' })
+    // Caller ID stays a claim: the next call needs a PIN again.
+    expect((await call(connectEvent({ phone }), strict)).authRequired).toBe('True')
   })
 })
 
@@ -166,23 +153,19 @@ describe('sendPin', () => {
   })
 
   it('resend "true" after the cooldown sends a new PIN on the same challenge; the old PIN no longer works', async () => {
-    const quick = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0' })
-    try {
-      const phone = nextPhone()
-      const contactId = randomUUID()
-      const first = await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }), quick)
-      const oldPin = quick.sms.lastPin(phone)
-      const again = await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin', resend: 'True' } }), quick)
-      expect(again.challengeId).toBe(first.challengeId)
-      expect(quick.sms.sent).toHaveLength(2)
-      const newPin = quick.sms.lastPin(phone)
-      if (newPin !== oldPin) {
-        expect((await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: oldPin } }), quick)).pinVerified).toBe('False')
-      }
-      expect((await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: newPin } }), quick)).pinVerified).toBe('True')
-    } finally {
-      await quick.app.close()
+    const quick = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0' })
+    const phone = nextPhone()
+    const contactId = randomUUID()
+    const first = await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }), quick)
+    const oldPin = quick.sms.lastPin(phone)
+    const again = await call(connectEvent({ phone, contactId, parameters: { action: 'sendPin', resend: 'True' } }), quick)
+    expect(again.challengeId).toBe(first.challengeId)
+    expect(quick.sms.sent).toHaveLength(2)
+    const newPin = quick.sms.lastPin(phone)
+    if (newPin !== oldPin) {
+      expect((await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: oldPin } }), quick)).pinVerified).toBe('False')
     }
+    expect((await call(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: newPin } }), quick)).pinVerified).toBe('True')
   })
 
   it('the SMS provider failing: SMS_SEND_FAILED, nothing counted, and the retry sends', async () => {
@@ -195,16 +178,12 @@ describe('sendPin', () => {
   })
 
   it('the per-number send cap: PHONE_SEND_LIMIT with retryAfterSeconds', async () => {
-    const capped = await buildTestApp({ PHONE_MAX_SENDS: '2' })
-    try {
-      const phone = nextPhone()
-      for (let i = 0; i < 2; i++) await call(connectEvent({ phone, parameters: { action: 'sendPin' } }), capped)
-      const res = await call(connectEvent({ phone, parameters: { action: 'sendPin' } }), capped)
-      expect(res).toEqual({ lambdaResult: 'Error', errorCode: 'PHONE_SEND_LIMIT', retryAfterSeconds: expect.stringMatching(/^\d+$/) })
-      expect(capped.sms.sent).toHaveLength(2)
-    } finally {
-      await capped.app.close()
-    }
+    const capped = await useTestApp({ PHONE_MAX_SENDS: '2' })
+    const phone = nextPhone()
+    for (let i = 0; i < 2; i++) await call(connectEvent({ phone, parameters: { action: 'sendPin' } }), capped)
+    const res = await call(connectEvent({ phone, parameters: { action: 'sendPin' } }), capped)
+    expect(res).toEqual({ lambdaResult: 'Error', errorCode: 'PHONE_SEND_LIMIT', retryAfterSeconds: expect.stringMatching(/^\d+$/) })
+    expect(capped.sms.sent).toHaveLength(2)
   })
 })
 
@@ -348,16 +327,12 @@ describe('malformed events get an error map, never a 500, and write nothing', ()
 
 describe('Redis unreachable', () => {
   it('every action answers DEPENDENCY_UNAVAILABLE: nothing granted, no SMS sent', async () => {
-    const down = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '200' })
-    try {
-      const phone = nextPhone()
-      const actions: Array<Record<string, string>> = [{}, { action: 'sendPin' }, { action: 'verifyPin', pin: '123456' }]
-      for (const parameters of actions) {
-        expect(await call(connectEvent({ phone, parameters }), down)).toEqual({ lambdaResult: 'Error', errorCode: 'DEPENDENCY_UNAVAILABLE' })
-      }
-      expect(down.sms.sent).toHaveLength(0)
-    } finally {
-      await down.app.close()
+    const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '200' })
+    const phone = nextPhone()
+    const actions: Array<Record<string, string>> = [{}, { action: 'sendPin' }, { action: 'verifyPin', pin: '123456' }]
+    for (const parameters of actions) {
+      expect(await call(connectEvent({ phone, parameters }), down)).toEqual({ lambdaResult: 'Error', errorCode: 'DEPENDENCY_UNAVAILABLE' })
     }
+    expect(down.sms.sent).toHaveLength(0)
   })
 })

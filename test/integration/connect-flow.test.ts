@@ -1,27 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
+import { describe, expect, it } from 'vitest'
 import { INTENTS, SESSION_ATTRIBUTES } from '../../services/auth/src/channels/lex/bot-names.ts'
-import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/flow-runner.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/events/flow-runner.ts'
+import { auth, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
 // its structure, and whole calls through it against the real channel.
 
 const flow: Flow = loadFlow()
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8180${String(30000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 /** One call from `phone`: the flow's Lambda is the channel, reached as the shim reaches it. */
 function dial(phone: string | null, keys: Array<string | (() => string)> = [], app: TestApp = t) {
@@ -183,15 +177,11 @@ describe('calls through the flow', () => {
   })
 
   it('CALLER_ID_AUTH=verify: a known caller is asked for a code too', async () => {
-    const strict = await buildTestApp({ CALLER_ID_AUTH: 'verify' })
-    try {
-      const phone = nextPhone()
-      await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
-      const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
-      expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
-      expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'Taro', custLevel: 'Gold' })
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
+    const phone = nextPhone()
+    await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
+    const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
+    expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'Taro', custLevel: 'Gold' })
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // No enumeration: asking a PIN for an enrolled caller and for a number nobody knows must look the
 // same from outside: the same status, the same body shape and headers, and timing within noise.

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
+shareTestApp({}, (app) => (t = app))
 
 const json = { ...auth, 'content-type': 'application/json' }
 
@@ -77,20 +74,16 @@ describe('bad input: a 4xx with a stable code, nothing written, nothing sent', (
 
 describe('observability', () => {
   it('request logs name the route, not the URL: no number, session or challenge id in them', async () => {
-    const logged = await buildTestApp({ DEFAULT_COUNTRY: 'JP' }, { logs: true })
-    try {
-      for (const url of ['/v1/callers/090-8765-4321', '/v1/callers/(090)8765.4321', '/v1/callers/+81%2090%208765%204321']) {
-        expect((await logged.app.inject({ url, headers: auth })).statusCode).toBe(404)
-      }
-      await logged.app.inject({ method: 'POST', url: `/v1/pins/${'Z'.repeat(38)}/verify`, headers: auth, payload: { pin: '123456' } })
-      await logged.app.inject({ url: '/nowhere/090-8765-4321' })
-      const logs = logged.logs()
-      expect(logs).toContain('"url":"/v1/callers/:phone"')
-      expect(logs).toContain('"url":"/v1/pins/:challengeId/verify"')
-      expect(logs).not.toMatch(/8765|Z{38}/)
-    } finally {
-      await logged.app.close()
+    const logged = await useTestApp({ DEFAULT_COUNTRY: 'JP' }, { logs: true })
+    for (const url of ['/v1/callers/090-8765-4321', '/v1/callers/(090)8765.4321', '/v1/callers/+81%2090%208765%204321']) {
+      expect((await logged.app.inject({ url, headers: auth })).statusCode).toBe(404)
     }
+    await logged.app.inject({ method: 'POST', url: `/v1/pins/${'Z'.repeat(38)}/verify`, headers: auth, payload: { pin: '123456' } })
+    await logged.app.inject({ url: '/nowhere/090-8765-4321' })
+    const logs = logged.logs()
+    expect(logs).toContain('"url":"/v1/callers/:phone"')
+    expect(logs).toContain('"url":"/v1/pins/:challengeId/verify"')
+    expect(logs).not.toMatch(/8765|Z{38}/)
   })
 
   it('every response carries a request id, and an incoming x-request-id is kept', async () => {

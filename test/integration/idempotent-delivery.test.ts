@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenge-store.ts'
-import { keyedToken, pinDigest } from '../../services/auth/src/core/pin.ts'
-import { connectEvent, expectStringMap } from '../support/connect-events.ts'
-import { lexEvent, slot } from '../support/lex-events.ts'
-import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
+import { pinDigest } from '../../services/auth/src/core/pin.ts'
+import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
+import { lexEvent, slot } from '../support/events/lex-events.ts'
+import { auth, TEST_SECRET, type TestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
+import { CHALLENGE } from '../../services/auth/src/adapters/redis/challenges/fields.ts'
+import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
 // An idempotent issue (Connect's sendPin keyed by the contact, an order session's PIN keyed by
 // its generation) must never answer "sent" for a challenge whose SMS was not delivered:
@@ -12,16 +15,9 @@ import { auth, buildTestApp, TEST_SECRET, type TestApp } from '../support/test-a
 // (b) the first request is still waiting on the SMS provider when the retry arrives.
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8170${String(60000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('70', 60000000)
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 const grace = () => t.app.verification.policy.deliveryGraceMs
 
@@ -48,7 +44,17 @@ async function connect(event: unknown) {
   return expectStringMap(res.json())
 }
 
-const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), 's'))
+const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), CHALLENGE.sends))
+
+/** A sendPin whose SMS the provider holds: `first` is its pending answer, once the send has started. */
+async function sendPinHeld() {
+  const phone = nextPhone()
+  const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
+  const hold = t.sms.holdNext()
+  const first = connect(event)
+  await hold.reached
+  return { phone, event, hold, first }
+}
 
 describe('Connect sendPin (idempotent per contact)', () => {
   it('(a) the challenge exists but its SMS never went out: a retry is SMS_SEND_IN_PROGRESS with retryAfterSeconds, not Success', async () => {
@@ -78,11 +84,7 @@ describe('Connect sendPin (idempotent per contact)', () => {
   })
 
   it('(b) a retry while the first sendPin waits on the provider is SMS_SEND_IN_PROGRESS; the provider then fails, and the next retry sends a PIN that verifies', async () => {
-    const phone = nextPhone()
-    const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
-    const hold = t.sms.holdNext()
-    const first = connect(event)
-    await hold.reached
+    const { phone, event, hold, first } = await sendPinHeld()
     const retry = await connect(event)
     expect(retry).toMatchObject({ lambdaResult: 'Error', errorCode: 'SMS_SEND_IN_PROGRESS' })
     hold.fail()
@@ -95,11 +97,7 @@ describe('Connect sendPin (idempotent per contact)', () => {
   })
 
   it('(b) the provider then accepts: the retry after delivery answers Success with the same challenge and sends nothing more', async () => {
-    const phone = nextPhone()
-    const event = connectEvent({ phone, parameters: { action: 'sendPin' } })
-    const hold = t.sms.holdNext()
-    const first = connect(event)
-    await hold.reached
+    const { event, hold, first } = await sendPinHeld()
     expect((await connect(event)).errorCode).toBe('SMS_SEND_IN_PROGRESS')
     hold.accept()
     const sent = await first
@@ -115,7 +113,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
 
   async function session(phone: string) {
     const { sessionId } = (await post('/v1/sessions', { phone })).json()
-    const nonce = await t.app.redis.hget(t.app.keys.session(sessionId), 'n')
+    const nonce = await t.app.redis.hget(t.app.keys.session(sessionId), SESSION.nonce)
     return { sessionId: sessionId as string, key: ['session', sessionId, nonce, 0].join('\0') }
   }
 
@@ -129,7 +127,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
     expect(Number(early.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(grace() / 1000))
     expect(t.sms.sent).toHaveLength(0)
     // The same challenge, stale: as if the grace had passed.
-    await t.app.redis.hset(t.app.keys.challenge(id), 't', String(Date.now() - grace() - 1000))
+    await t.app.redis.hset(t.app.keys.challenge(id), CHALLENGE.lastSentAt, String(Date.now() - grace() - 1000))
     const late = await post(`/v1/sessions/${s.sessionId}/pin`)
     expect(late.statusCode).toBe(201)
     expect(late.json().challengeId).toBe(id)
@@ -160,7 +158,7 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
 describe('Lex OrderFood', () => {
   it('a PIN still on its way: the bot asks for it, saying it is on its way, and sends nothing more', async () => {
     const phone = nextPhone()
-    const email = `d${n}-${randomUUID().slice(0, 6)}@example.com`
+    const email = `d-${randomUUID().slice(0, 6)}@example.com`
     await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email } })
     const turn = { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email }, slots: { Food: slot('pizza') } }
     const say = async () => {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { freePort } from '../support/free-port.ts'
-import { lexEvent, slot, type Json, type TurnSpec } from '../support/lex-events.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { freePort } from '../support/app/free-port.ts'
+import { lexEvent, slot, type Json, type TurnSpec } from '../support/events/lex-events.ts'
+import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8190${String(20000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 async function say(app: TestApp, spec: TurnSpec): Promise<Json> {
@@ -18,7 +18,7 @@ async function say(app: TestApp, spec: TurnSpec): Promise<Json> {
 /** A known caller with an e-mail, and a fresh Lex conversation for them. */
 async function customer(app: TestApp, language = 'en') {
   const phone = nextPhone()
-  const email = `c${n}-${randomUUID().slice(0, 6)}@example.com`
+  const email = `c-${randomUUID().slice(0, 6)}@example.com`
   const put = await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language, email } })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
@@ -223,61 +223,49 @@ describe('OrderFood: voice and DTMF', () => {
 
 describe('OrderFood: caps, cooldown and locks', () => {
   it('a wrong PIN inside the resend cooldown asks again, says when a new PIN can come, and sends nothing', async () => {
-    const slow = await buildTestApp()
-    try {
-      const c = await customer(slow)
-      const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
-      await say(slow, spec)
-      const r = await say(slow, { ...spec, slots: { Pin: slot(wrong(slow.sms.lastPin(c.phone))) } })
-      expect(r.sessionState.dialogAction.slotToElicit).toBe('Pin')
-      expect(message(r)).toMatch(new RegExp(`^That PIN is not correct\\. Please enter the PIN we sent to your number ending in ${c.phone.slice(-4)}\\. A new PIN can be sent in about (2\\d|30) seconds\\.$`))
-      expect(slow.sms.sent).toHaveLength(1)
-      // Asking again without a PIN does not send another one either.
-      expect(message(await say(slow, spec))).toMatch(/^Please enter the PIN we sent/)
-      expect(slow.sms.sent).toHaveLength(1)
-    } finally {
-      await slow.app.close()
-    }
+    const slow = await useTestApp()
+    const c = await customer(slow)
+    const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
+    await say(slow, spec)
+    const r = await say(slow, { ...spec, slots: { Pin: slot(wrong(slow.sms.lastPin(c.phone))) } })
+    expect(r.sessionState.dialogAction.slotToElicit).toBe('Pin')
+    expect(message(r)).toMatch(new RegExp(`^That PIN is not correct\\. Please enter the PIN we sent to your number ending in ${c.phone.slice(-4)}\\. A new PIN can be sent in about (2\\d|30) seconds\\.$`))
+    expect(slow.sms.sent).toHaveLength(1)
+    // Asking again without a PIN does not send another one either.
+    expect(message(await say(slow, spec))).toMatch(/^Please enter the PIN we sent/)
+    expect(slow.sms.sent).toHaveLength(1)
   })
 
   it('when no more PINs may be sent, a wrong PIN re-asks for the last one, which still works', async () => {
-    const capped = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '2' })
-    try {
-      const c = await customer(capped)
-      const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs(), slots: { Food: slot('salad') } }
-      await say(capped, spec)
-      await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(capped.sms.lastPin(c.phone))) } })
-      const last = capped.sms.lastPin(c.phone)
-      const r = await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(last)) } })
-      expect(message(r)).toMatch(/^That PIN is not correct\. Please enter the most recent PIN/)
-      expect(capped.sms.sent).toHaveLength(2)
-      expect((await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(last) } })).sessionState.intent.state).toBe('Fulfilled')
-    } finally {
-      await capped.app.close()
-    }
+    const capped = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '2' })
+    const c = await customer(capped)
+    const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs(), slots: { Food: slot('salad') } }
+    await say(capped, spec)
+    await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(capped.sms.lastPin(c.phone))) } })
+    const last = capped.sms.lastPin(c.phone)
+    const r = await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(last)) } })
+    expect(message(r)).toMatch(/^That PIN is not correct\. Please enter the most recent PIN/)
+    expect(capped.sms.sent).toHaveLength(2)
+    expect((await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(last) } })).sessionState.intent.state).toBe('Fulfilled')
   })
 
   it('locks after PIN_MAX_ATTEMPTS wrong PINs: Close/Failed saying when to try again, and it stays locked', async () => {
-    const strict = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_ATTEMPTS: '2' })
-    try {
-      const c = await customer(strict)
-      const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
-      await say(strict, spec)
-      await say(strict, { ...spec, slots: { Pin: slot(wrong(strict.sms.lastPin(c.phone))) } })
-      const pin = strict.sms.lastPin(c.phone)
-      const locked = await say(strict, { ...spec, slots: { Pin: slot(wrong(pin)) } })
-      expectLexShape(locked)
-      expect(locked.sessionState.dialogAction).toEqual({ type: 'Close' })
-      expect(locked.sessionState.intent.state).toBe('Failed')
-      expect(message(locked)).toMatch(/^Too many incorrect PINs\. For your security, please try again in [1-5] minute\(s\)\.$/)
-      // The right PIN no longer helps, and no new PIN is sent while the lock lasts.
-      const after = await say(strict, { ...spec, slots: { Pin: slot(pin) } })
-      expect(after.sessionState.intent.state).toBe('Failed')
-      expect(message(await say(strict, spec))).toMatch(/^Too many incorrect PINs/)
-      expect(strict.sms.sent).toHaveLength(2)
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_ATTEMPTS: '2' })
+    const c = await customer(strict)
+    const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
+    await say(strict, spec)
+    await say(strict, { ...spec, slots: { Pin: slot(wrong(strict.sms.lastPin(c.phone))) } })
+    const pin = strict.sms.lastPin(c.phone)
+    const locked = await say(strict, { ...spec, slots: { Pin: slot(wrong(pin)) } })
+    expectLexShape(locked)
+    expect(locked.sessionState.dialogAction).toEqual({ type: 'Close' })
+    expect(locked.sessionState.intent.state).toBe('Failed')
+    expect(message(locked)).toMatch(/^Too many incorrect PINs\. For your security, please try again in [1-5] minute\(s\)\.$/)
+    // The right PIN no longer helps, and no new PIN is sent while the lock lasts.
+    const after = await say(strict, { ...spec, slots: { Pin: slot(pin) } })
+    expect(after.sessionState.intent.state).toBe('Failed')
+    expect(message(await say(strict, spec))).toMatch(/^Too many incorrect PINs/)
+    expect(strict.sms.sent).toHaveLength(2)
   })
 })
 
@@ -356,18 +344,14 @@ describe('OrderFood: what cannot be done is said clearly', () => {
 
 describe('OrderFood: dependencies failing', () => {
   it('Redis down: Close/Failed "something went wrong, nothing was ordered"; the menu still works', async () => {
-    const down = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    try {
-      const r = await say(down, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email: 'a@example.com' }, slots: { Food: slot('pizza') } })
-      expectLexShape(r)
-      expect(r.sessionState.intent.state).toBe('Failed')
-      expect(message(r)).toBe('Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.')
-      const menu = await say(down, { intent: 'GetFoodMenu', sessionId: randomUUID() })
-      expect(message(menu)).toMatch(/^Here is our menu/)
-      expect(down.sms.sent).toHaveLength(0)
-    } finally {
-      await down.app.close()
-    }
+    const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
+    const r = await say(down, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email: 'a@example.com' }, slots: { Food: slot('pizza') } })
+    expectLexShape(r)
+    expect(r.sessionState.intent.state).toBe('Failed')
+    expect(message(r)).toBe('Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.')
+    const menu = await say(down, { intent: 'GetFoodMenu', sessionId: randomUUID() })
+    expect(message(menu)).toMatch(/^Here is our menu/)
+    expect(down.sms.sent).toHaveLength(0)
   })
 
   it('SMS provider refuses: Close/Failed saying so; nothing counted, the next try sends the PIN', async () => {

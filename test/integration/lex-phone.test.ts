@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { XMLParser } from 'fast-xml-parser'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectLexMessage } from '../support/lex-arbitraries.ts'
-import { callTurn, lexEvent, sayDigits, slot, type CallTurnSpec, type Json } from '../support/lex-events.ts'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { expectLexMessage } from '../support/property/lex-arbitraries.ts'
+import { callTurn, lexEvent, sayDigits, slot, type CallTurnSpec, type Json } from '../support/events/lex-events.ts'
+import { auth, keysOf, shareTestApp, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // The Lex bot on a phone line: Amazon Connect hands the call to the bot with the caller's
 // number in the callerPhone session attribute, turns arrive as Speech or DTMF, and answers
 // are SSML. (test/e2e/lex-phone-order.test.ts runs whole calls through the bundled shim.)
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8170${String(50000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('70', 50000000)
 
 async function say(event: Json, app = t): Promise<Json> {
   const res = await app.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: event })
@@ -45,13 +45,7 @@ function call(phone: string | undefined, base: Partial<CallTurnSpec> = {}) {
   }
 }
 
-beforeAll(async () => {
-  t = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50', SMS_PREFIX_MAX_SENDS: '1000' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50', SMS_PREFIX_MAX_SENDS: '1000' }, (app) => (t = app))
 
 describe('a call identified by its number', () => {
   it('order -> PIN by SMS to the registered number -> spoken PIN -> added, "anything else?" keeps the call -> second item -> "no, that\'s all" -> summary', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
 import { createMenu } from '../../services/auth/src/core/menu.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
 const dir = mkdtempSync(join(tmpdir(), 'pinline-menu-'))
@@ -45,16 +45,12 @@ describe('GET /v1/menu', () => {
       { id: 'tacos', price: 9.5, currency: 'USD', names: { en: 'Tacos' }, aliases: ['taco'] },
       { id: 'mochi', price: 4, currency: 'USD', names: { en: 'Mochi', ja: '餅' } },
     ] })
-    const custom = await buildTestApp({ MENU_FILE: path })
-    try {
-      const res = await custom.app.inject({ url: '/v1/menu?locale=ja', headers: auth })
-      expect(res.json().items).toEqual([
-        { id: 'tacos', name: 'Tacos', price: 9.5, currency: 'USD' },
-        { id: 'mochi', name: '餅', price: 4, currency: 'USD' },
-      ])
-    } finally {
-      await custom.app.close()
-    }
+    const custom = await useTestApp({ MENU_FILE: path })
+    const res = await custom.app.inject({ url: '/v1/menu?locale=ja', headers: auth })
+    expect(res.json().items).toEqual([
+      { id: 'tacos', name: 'Tacos', price: 9.5, currency: 'USD' },
+      { id: 'mochi', name: '餅', price: 4, currency: 'USD' },
+    ])
   })
 })
 

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
-let n = 0
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
-const nextPhone = () => `+8190${String(10000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 10000000)
 
-beforeAll(async () => {
-  t = await buildTestApp()
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({}, (app) => (t = app))
 
 async function issue(body: Record<string, unknown>) {
   return t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: body })
@@ -146,19 +140,15 @@ describe('POST /v1/pins/{id}/verify', () => {
   })
 
   it('an expired challenge is not found', async () => {
-    const short = await buildTestApp({ PIN_TTL_SECONDS: '30' })
-    try {
-      const phone = nextPhone()
-      const { challengeId } = (await short.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })).json()
-      // Expire it the way Redis would at the TTL, without waiting 30 s.
-      await short.app.redis.pexpire(short.app.keys.challenge(challengeId), 1)
-      await new Promise((r) => setTimeout(r, 20))
-      const res = await short.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin: short.sms.lastPin(phone) } })
-      expect(res.statusCode).toBe(404)
-      expect(res.json().code).toBe('CHALLENGE_NOT_FOUND')
-    } finally {
-      await short.app.close()
-    }
+    const short = await useTestApp({ PIN_TTL_SECONDS: '30' })
+    const phone = nextPhone()
+    const { challengeId } = (await short.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })).json()
+    // Expire it the way Redis would at the TTL, without waiting 30 s.
+    await short.app.redis.pexpire(short.app.keys.challenge(challengeId), 1)
+    await new Promise((r) => setTimeout(r, 20))
+    const res = await short.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin: short.sms.lastPin(phone) } })
+    expect(res.statusCode).toBe(404)
+    expect(res.json().code).toBe('CHALLENGE_NOT_FOUND')
   })
 
   it('unknown and malformed challenge ids are 404 CHALLENGE_NOT_FOUND', async () => {
@@ -182,30 +172,26 @@ describe('POST /v1/pins/{id}/resend', () => {
   })
 
   it('sends a new PIN (the old one stops working), keeps attempts used, and stops at PIN_MAX_SENDS', async () => {
-    const fast = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '3', PHONE_MAX_SENDS: '10' })
-    try {
-      const phone = nextPhone()
-      const call = (url: string, payload?: object) => fast.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
-      const { challengeId } = (await call('/v1/pins', { phone })).json()
-      const first = fast.sms.lastPin(phone)
-      expect((await call(`/v1/pins/${challengeId}/verify`, { pin: wrong(first) })).json().attemptsLeft).toBe(4)
-      const resent = await call(`/v1/pins/${challengeId}/resend`)
-      expect(resent.statusCode).toBe(200)
-      expect(resent.json()).toMatchObject({ challengeId, sendsLeft: 1 })
-      const second = fast.sms.lastPin(phone)
-      if (second !== first) {
-        expect((await call(`/v1/pins/${challengeId}/verify`, { pin: first })).json()).toMatchObject({ status: 'rejected', attemptsLeft: 3 })
-      }
-      expect((await call(`/v1/pins/${challengeId}/resend`)).statusCode).toBe(200)
-      const capped = await call(`/v1/pins/${challengeId}/resend`)
-      expect(capped.statusCode).toBe(429)
-      expect(capped.json().code).toBe('MAX_SENDS_REACHED')
-      expect(capped.headers['retry-after']).toBeDefined()
-      expect(fast.sms.sent).toHaveLength(3)
-      expect((await call(`/v1/pins/${challengeId}/verify`, { pin: fast.sms.lastPin(phone) })).json().status).toBe('approved')
-    } finally {
-      await fast.app.close()
+    const fast = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '3', PHONE_MAX_SENDS: '10' })
+    const phone = nextPhone()
+    const call = (url: string, payload?: object) => fast.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+    const { challengeId } = (await call('/v1/pins', { phone })).json()
+    const first = fast.sms.lastPin(phone)
+    expect((await call(`/v1/pins/${challengeId}/verify`, { pin: wrong(first) })).json().attemptsLeft).toBe(4)
+    const resent = await call(`/v1/pins/${challengeId}/resend`)
+    expect(resent.statusCode).toBe(200)
+    expect(resent.json()).toMatchObject({ challengeId, sendsLeft: 1 })
+    const second = fast.sms.lastPin(phone)
+    if (second !== first) {
+      expect((await call(`/v1/pins/${challengeId}/verify`, { pin: first })).json()).toMatchObject({ status: 'rejected', attemptsLeft: 3 })
     }
+    expect((await call(`/v1/pins/${challengeId}/resend`)).statusCode).toBe(200)
+    const capped = await call(`/v1/pins/${challengeId}/resend`)
+    expect(capped.statusCode).toBe(429)
+    expect(capped.json().code).toBe('MAX_SENDS_REACHED')
+    expect(capped.headers['retry-after']).toBeDefined()
+    expect(fast.sms.sent).toHaveLength(3)
+    expect((await call(`/v1/pins/${challengeId}/verify`, { pin: fast.sms.lastPin(phone) })).json().status).toBe('approved')
   })
 })
 
@@ -221,25 +207,21 @@ describe('per-phone limits', () => {
   })
 
   it('counts failures per number across challenges; new challenges do not reset them', async () => {
-    const app = await buildTestApp({ PHONE_MAX_FAILURES: '6', PHONE_MAX_SENDS: '10' })
-    try {
-      const phone = nextPhone()
-      const call = (url: string, payload: object) => app.app.inject({ method: 'POST', url, headers: auth, payload })
-      const a = (await call('/v1/pins', { phone })).json().challengeId
-      for (let i = 0; i < 4; i++) await call(`/v1/pins/${a}/verify`, { pin: wrong(app.sms.lastPin(phone)) })
-      const b = (await call('/v1/pins', { phone })).json().challengeId
-      const pinB = app.sms.lastPin(phone)
-      expect((await call(`/v1/pins/${b}/verify`, { pin: wrong(pinB) })).json().status).toBe('rejected')
-      // The sixth failure for this number locks it, though challenge b has attempts left.
-      expect((await call(`/v1/pins/${b}/verify`, { pin: wrong(pinB) })).json().status).toBe('locked')
-      expect((await call(`/v1/pins/${b}/verify`, { pin: pinB })).json().status).toBe('locked')
-      const more = await call('/v1/pins', { phone })
-      expect(more.statusCode).toBe(429)
-      expect(more.json().code).toBe('PHONE_LOCKED')
-      expect(Number(more.headers['retry-after'])).toBeGreaterThan(3000)
-    } finally {
-      await app.app.close()
-    }
+    const app = await useTestApp({ PHONE_MAX_FAILURES: '6', PHONE_MAX_SENDS: '10' })
+    const phone = nextPhone()
+    const call = (url: string, payload: object) => app.app.inject({ method: 'POST', url, headers: auth, payload })
+    const a = (await call('/v1/pins', { phone })).json().challengeId
+    for (let i = 0; i < 4; i++) await call(`/v1/pins/${a}/verify`, { pin: wrong(app.sms.lastPin(phone)) })
+    const b = (await call('/v1/pins', { phone })).json().challengeId
+    const pinB = app.sms.lastPin(phone)
+    expect((await call(`/v1/pins/${b}/verify`, { pin: wrong(pinB) })).json().status).toBe('rejected')
+    // The sixth failure for this number locks it, though challenge b has attempts left.
+    expect((await call(`/v1/pins/${b}/verify`, { pin: wrong(pinB) })).json().status).toBe('locked')
+    expect((await call(`/v1/pins/${b}/verify`, { pin: pinB })).json().status).toBe('locked')
+    const more = await call('/v1/pins', { phone })
+    expect(more.statusCode).toBe(429)
+    expect(more.json().code).toBe('PHONE_LOCKED')
+    expect(Number(more.headers['retry-after'])).toBeGreaterThan(3000)
   })
 })
 

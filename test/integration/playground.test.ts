@@ -8,7 +8,7 @@ import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
 import { codeHookEvent } from '../../web/src/lex/dialog.ts'
 import { inject } from 'vitest'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/test-app.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/app/test-app.ts'
 
 // The playground's routes: there outside production (the page, keyless forwarding to the
 // channels, the SMS outbox), answering only their own page on this machine; absent in production.

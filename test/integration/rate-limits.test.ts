@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { buildTestApp, keysOf, rateLimitKeysOf, TEST_API_KEY, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { keysOf, rateLimitKeysOf, TEST_API_KEY, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 const OTHER_KEY = 'other-key-0123456789abcdef'
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
-async function app(env: Record<string, string>) {
-  const t = await buildTestApp({ API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`, ...env })
-  apps.push(t)
-  return t
-}
+const app = (env: Record<string, string>) => useTestApp({ API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`, ...env })
 
 const lookup = (t: TestApp, opts: { key?: string; ip?: string } = {}) =>
   t.app.inject({

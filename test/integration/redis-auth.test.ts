@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../services/auth/src/app.ts'
-import { loadConfig } from '../../services/auth/src/config.ts'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { TEST_API_KEY, TEST_SECRET, recordingSms } from '../support/test-app.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { useTestApp } from '../support/app/test-app.ts'
 
 // A Redis that demands AUTH, as ElastiCache does with an AUTH token: the deploy app injects the
 // token as REDIS_PASSWORD from Secrets Manager, apart from REDIS_URL (rediss://host:port).
@@ -16,13 +14,8 @@ beforeAll(async () => {
 afterAll(() => redis?.stop())
 
 async function readyz(env: Record<string, string>): Promise<number> {
-  const config = loadConfig({ NODE_ENV: 'test', API_KEYS: TEST_API_KEY, PIN_HMAC_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '300', ...env })
-  const app = await buildApp({ config, sms: recordingSms(), logger: false })
-  try {
-    return (await app.inject({ method: 'GET', url: '/readyz' })).statusCode
-  } finally {
-    await app.close()
-  }
+  const t = await useTestApp({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '300', ...env })
+  return (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode
 }
 
 describe('REDIS_PASSWORD', () => {

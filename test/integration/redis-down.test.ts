@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisProcess } from '../support/redis-server.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Redis of its own, so stopping it touches no other test.
 let redis: RedisProcess

@@ -1,40 +1,26 @@
 import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
-import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFinished } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { loggerOptions } from '../../services/auth/src/logging.ts'
-import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp } from '../support/test-app.ts'
+import { encryptPin, OTHER_KEY, PIN_KEY, tamper, useKmsStandIn } from '../support/stand-ins/kms-client.ts'
+import type { KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
-// The seed's text modality: the client encrypts the PIN with KMS (EncryptionContext
+// The Lex bot's text modality: the client encrypts the PIN with KMS (EncryptionContext
 // {challengeId}) and sends the ciphertext. Real @aws-sdk/client-kms on both sides, against
 // the wire-level KMS stand-in (real AES-GCM, so tampering and wrong contexts really fail).
 
-const KEY = 'pinline-pins'
-const OTHER_KEY = 'someone-elses-key'
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+const KEY = PIN_KEY
 let kms: KmsStandIn
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8180${String(30000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('80', 30000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
-const savedEnv = { ...process.env }
 
-/** What the browser does with its encrypt-only Cognito credentials. */
-async function encrypt(plaintext: string, challengeId: string, keyId = KEY): Promise<string> {
-  const client = new KMSClient({ region: 'us-east-1', endpoint: kms.url, credentials })
-  const out = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext), EncryptionContext: { challengeId } }))
-  return Buffer.from(out.CiphertextBlob!).toString('base64')
-}
-
-function tamper(b64: string): string {
-  const blob = Buffer.from(b64, 'base64')
-  blob[blob.length - 1]! ^= 0x01
-  return blob.toString('base64')
-}
+const encrypt = (plaintext: string, challengeId: string, keyId = KEY) => encryptPin(kms, plaintext, challengeId, keyId)
 
 /** A phone session with a PIN sent: its id, challenge id and the PIN. */
 async function pinnedSession(app: TestApp) {
@@ -49,17 +35,11 @@ const verify = (app: TestApp, sessionId: string, payload: object) =>
   app.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/pin/verify`, headers: auth, payload })
 const attempts = async (app: TestApp, challengeId: string) => (await app.app.verification.status(challengeId))?.attempts
 
+useKmsStandIn((stand) => (kms = stand))
 beforeAll(async () => {
-  kms = await startKmsStandIn({ keyIds: [KEY, OTHER_KEY] })
-  // The service's KMS client takes its endpoint, region and credentials from the SDK's chain.
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })
   t = await buildTestApp({ KMS_KEY_ID: KEY, KMS_TIMEOUT_MS: '300', PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50' })
 })
-afterAll(async () => {
-  await t.app.close()
-  await kms.close()
-  process.env = savedEnv
-})
+afterAll(() => t.app.close())
 beforeEach(() => kms.setDown(false))
 
 describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
@@ -93,18 +73,14 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
   })
 
   it('unreadable ciphertexts lock the challenge like wrong PINs do', async () => {
-    const strict = await buildTestApp({ KMS_KEY_ID: KEY, PIN_MAX_ATTEMPTS: '2' })
-    try {
-      const s = await pinnedSession(strict)
-      expect((await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode).toBe(400)
-      const last = await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })
-      expect(last.json().message).toMatch(/the challenge is now locked/)
-      const right = await verify(strict, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
-      expect(right.json()).toMatchObject({ status: 'locked', authenticated: false })
-      expect(Number(right.headers['retry-after'])).toBeGreaterThan(0)
-    } finally {
-      await strict.app.close()
-    }
+    const strict = await useTestApp({ KMS_KEY_ID: KEY, PIN_MAX_ATTEMPTS: '2' })
+    const s = await pinnedSession(strict)
+    expect((await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode).toBe(400)
+    const last = await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })
+    expect(last.json().message).toMatch(/the challenge is now locked/)
+    const right = await verify(strict, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
+    expect(right.json()).toMatchObject({ status: 'locked', authenticated: false })
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0)
   })
 
   it('input that is not a ciphertext at all: 400 INVALID_CIPHERTEXT, KMS not asked, nothing counted', async () => {
@@ -154,16 +130,12 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
   })
 
   it('without KMS_KEY_ID: 400 ENCRYPTION_NOT_CONFIGURED saying so, nothing counted', async () => {
-    const plain = await buildTestApp()
-    try {
-      const s = await pinnedSession(plain)
-      const res = await verify(plain, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
-      expect(res.statusCode).toBe(400)
-      expect(res.json()).toEqual({ code: 'ENCRYPTION_NOT_CONFIGURED', message: expect.stringMatching(/KMS_KEY_ID is not set/) })
-      expect(await attempts(plain, s.challengeId)).toBe(0)
-    } finally {
-      await plain.app.close()
-    }
+    const plain = await useTestApp()
+    const s = await pinnedSession(plain)
+    const res = await verify(plain, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ code: 'ENCRYPTION_NOT_CONFIGURED', message: expect.stringMatching(/KMS_KEY_ID is not set/) })
+    expect(await attempts(plain, s.challengeId)).toBe(0)
   })
 
   it('exactly one of pin and encryptedPin', async () => {
@@ -180,7 +152,7 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
 describe('Lex text modality: encryptedPin session attribute', () => {
   async function lexCustomer(app: TestApp) {
     const phone = nextPhone()
-    const email = `k${n}-${randomUUID().slice(0, 6)}@example.com`
+    const email = `k-${randomUUID().slice(0, 6)}@example.com`
     await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email } })
     const sessionId = randomUUID()
     const say = async (attrs: Record<string, string> = {}, slots: Record<string, Json> = { Food: slot('pizza') }): Promise<Json> => {
@@ -221,15 +193,11 @@ describe('Lex text modality: encryptedPin session attribute', () => {
   })
 
   it('without KMS_KEY_ID: Close/Failed saying encrypted PINs are not accepted', async () => {
-    const plain = await buildTestApp()
-    try {
-      const c = await lexCustomer(plain)
-      const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
-      expect(r.sessionState.intent.state).toBe('Failed')
-      expect(r.messages[0].content).toMatch(/can't accept encrypted PINs/)
-    } finally {
-      await plain.app.close()
-    }
+    const plain = await useTestApp()
+    const c = await lexCustomer(plain)
+    const r = await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })
+    expect(r.sessionState.intent.state).toBe('Failed')
+    expect(r.messages[0].content).toMatch(/can't accept encrypted PINs/)
   })
 })
 
@@ -243,33 +211,30 @@ describe('logs', () => {
     })
     const sms = recordingSms()
     const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
+    onTestFinished(() => app.close())
     const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix, logs: () => logs }
-    try {
-      const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
-      await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
-      const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
-        app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
-      const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
-      const first = sms.lastPin(c.phone)
-      await event({}, { Pin: slot(wrong(first)) })
-      const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
-      await event({ encryptedPin: tampered })
-      const encrypted = await encrypt(sms.lastPin(c.phone), challengeId)
-      kms.setDown(true)
-      await event({ encryptedPin: encrypted })
-      kms.setDown(false)
-      expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
-      const s = await pinnedSession(logged)
-      expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
+    const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
+    await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
+    const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
+      app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
+    const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
+    const first = sms.lastPin(c.phone)
+    await event({}, { Pin: slot(wrong(first)) })
+    const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
+    await event({ encryptedPin: tampered })
+    const encrypted = await encrypt(sms.lastPin(c.phone), challengeId)
+    kms.setDown(true)
+    await event({ encryptedPin: encrypted })
+    kms.setDown(false)
+    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
+    const s = await pinnedSession(logged)
+    expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
 
-      // The paths ran and were logged (the KMS outage at error level), without the secrets.
-      expect(logs).toContain('lex turn')
-      expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
-      for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
-        expect(logs).not.toContain(secret)
-      }
-    } finally {
-      await app.close()
+    // The paths ran and were logged (the KMS outage at error level), without the secrets.
+    expect(logs).toContain('lex turn')
+    expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
+    for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
+      expect(logs).not.toContain(secret)
     }
   })
 })

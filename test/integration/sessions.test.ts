@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { freePort } from '../support/free-port.ts'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { freePort } from '../support/app/free-port.ts'
+import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
+import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8170${String(40000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('70', 40000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 const call = (app: TestApp, method: 'GET' | 'POST', url: string, payload?: object) =>
@@ -22,13 +23,7 @@ async function verifiedSession(app = t) {
   return sessionId as string
 }
 
-beforeAll(async () => {
-  t = await buildTestApp({ PHONE_MAX_SENDS: '50' })
-})
-afterAll(() => t.app.close())
-beforeEach(() => {
-  t.sms.sent.length = 0
-})
+shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
 describe('POST /v1/sessions', () => {
   it('creates an unverified, empty session that expires SESSION_TTL_SECONDS (900) from now', async () => {
@@ -42,26 +37,22 @@ describe('POST /v1/sessions', () => {
   })
 
   it('refuses bad input with a clear 4xx and writes nothing', async () => {
-    const fresh = await buildTestApp()
-    try {
-      const cases: Array<[object, number, string]> = [
-        [{}, 400, 'VALIDATION_FAILED'],
-        [{ email: 'a@example.com', phone: '+819012345678' }, 400, 'VALIDATION_FAILED'],
-        [{ email: 'not-an-email' }, 400, 'INVALID_EMAIL'],
-        [{ phone: '12' }, 400, 'INVALID_PHONE'],
-        [{ phone: '+８１９０１２３４５６７８' }, 400, 'INVALID_PHONE'],
-        [{ email: 'a@example.com', locale: 'fr' }, 400, 'VALIDATION_FAILED'],
-        [{ email: 'a@example.com', admin: true }, 400, 'VALIDATION_FAILED'],
-        [{ email: 42 }, 400, 'INVALID_EMAIL'],
-      ]
-      for (const [payload, status, code] of cases) {
-        const res = await create(payload, fresh)
-        expect([res.statusCode, res.json().code]).toEqual([status, code])
-      }
-      expect(await keysOf(fresh)).toEqual([])
-    } finally {
-      await fresh.app.close()
+    const fresh = await useTestApp()
+    const cases: Array<[object, number, string]> = [
+      [{}, 400, 'VALIDATION_FAILED'],
+      [{ email: 'a@example.com', phone: '+819012345678' }, 400, 'VALIDATION_FAILED'],
+      [{ email: 'not-an-email' }, 400, 'INVALID_EMAIL'],
+      [{ phone: '12' }, 400, 'INVALID_PHONE'],
+      [{ phone: '+８１９０１２３４５６７８' }, 400, 'INVALID_PHONE'],
+      [{ email: 'a@example.com', locale: 'fr' }, 400, 'VALIDATION_FAILED'],
+      [{ email: 'a@example.com', admin: true }, 400, 'VALIDATION_FAILED'],
+      [{ email: 42 }, 400, 'INVALID_EMAIL'],
+    ]
+    for (const [payload, status, code] of cases) {
+      const res = await create(payload, fresh)
+      expect([res.statusCode, res.json().code]).toEqual([status, code])
     }
+    expect(await keysOf(fresh)).toEqual([])
   })
 })
 
@@ -81,21 +72,17 @@ describe('GET /v1/sessions/{id}', () => {
   })
 
   it('but never past SESSION_MAX_AGE_SECONDS from creation', async () => {
-    const short = await buildTestApp({ SESSION_TTL_SECONDS: '600', SESSION_MAX_AGE_SECONDS: '900' })
-    try {
-      const { sessionId } = (await create({ phone: nextPhone() }, short)).json()
-      const key = short.app.keys.session(sessionId)
-      // As if it had been created 14 minutes ago: one minute of its life is left.
-      await short.app.redis.hset(key, 'c', String(Date.now() - 14 * 60_000))
-      const res = await call(short, 'GET', `/v1/sessions/${sessionId}`)
-      expect(Date.parse(res.json().expiresAt) - Date.now()).toBeLessThanOrEqual(60_000)
-      expect(await short.app.redis.pttl(key)).toBeLessThanOrEqual(60_000)
-      await short.app.redis.hset(key, 'c', String(Date.now() - 16 * 60_000))
-      expect((await call(short, 'GET', `/v1/sessions/${sessionId}`)).statusCode).toBe(404)
-      expect(await short.app.redis.exists(key)).toBe(0)
-    } finally {
-      await short.app.close()
-    }
+    const short = await useTestApp({ SESSION_TTL_SECONDS: '600', SESSION_MAX_AGE_SECONDS: '900' })
+    const { sessionId } = (await create({ phone: nextPhone() }, short)).json()
+    const key = short.app.keys.session(sessionId)
+    // As if it had been created 14 minutes ago: one minute of its life is left.
+    await short.app.redis.hset(key, SESSION.createdAt, String(Date.now() - 14 * 60_000))
+    const res = await call(short, 'GET', `/v1/sessions/${sessionId}`)
+    expect(Date.parse(res.json().expiresAt) - Date.now()).toBeLessThanOrEqual(60_000)
+    expect(await short.app.redis.pttl(key)).toBeLessThanOrEqual(60_000)
+    await short.app.redis.hset(key, SESSION.createdAt, String(Date.now() - 16 * 60_000))
+    expect((await call(short, 'GET', `/v1/sessions/${sessionId}`)).statusCode).toBe(404)
+    expect(await short.app.redis.exists(key)).toBe(0)
   })
 })
 
@@ -190,7 +177,7 @@ describe('POST /v1/sessions/{id}/pin/verify', () => {
     const { sessionId } = (await create({ phone })).json()
     await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     const pin = t.sms.lastPin(phone)
-    let last
+    let last: Awaited<ReturnType<typeof call>> | undefined
     for (let i = 0; i < 5; i++) last = await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })
     expect(last!.json()).toMatchObject({ status: 'locked', attemptsLeft: 0, authenticated: false })
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0)
@@ -256,15 +243,11 @@ describe('POST /v1/sessions/{id}/items', () => {
 
 describe('Redis down', () => {
   it('503 DEPENDENCY_UNAVAILABLE; nothing sent', async () => {
-    const down = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    try {
-      const created = await create({ phone: nextPhone() }, down)
-      expect([created.statusCode, created.json().code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE'])
-      const read = await call(down, 'GET', `/v1/sessions/${'A'.repeat(22)}`)
-      expect(read.statusCode).toBe(503)
-      expect(down.sms.sent).toHaveLength(0)
-    } finally {
-      await down.app.close()
-    }
+    const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
+    const created = await create({ phone: nextPhone() }, down)
+    expect([created.statusCode, created.json().code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE'])
+    const read = await call(down, 'GET', `/v1/sessions/${'A'.repeat(22)}`)
+    expect(read.statusCode).toBe(503)
+    expect(down.sms.sent).toHaveLength(0)
   })
 })

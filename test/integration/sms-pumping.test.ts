@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 // SMS pumping: fraudsters make us text premium or foreign numbers they are paid for. The guards,
 // in the order a request meets them: country allow-list, per-phone caps, prefix velocity, daily budget.
 
-const apps: TestApp[] = []
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.app.close()))
-})
-async function app(env: Record<string, string> = {}) {
-  const t = await buildTestApp(env)
-  apps.push(t)
-  return t
-}
+const app = useTestApp
 
 const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const today = () => new Date().toISOString().slice(0, 10)

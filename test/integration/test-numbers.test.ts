@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 
 // QA and app-store review log in with a fixed code: no SMS is sent, and every use is logged.
 const TEST_PHONE = '+819099990001'

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectEvent, type Json } from '../support/connect-events.ts'
-import { connectRequests, expectConnectShape, forgedChallengeId, isConnectGrant, type ConnectTargets } from '../support/connect-arbitraries.ts'
-import { fullWidth } from '../support/event-mutations.ts'
-import { assertNoFaultNoGrant } from '../support/no-fault-property.ts'
-import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts'
+import { connectEvent, type Json } from '../support/events/connect-events.ts'
+import { connectRequests, expectConnectShape, forgedChallengeId, isConnectGrant, type ConnectTargets } from '../support/property/connect-arbitraries.ts'
+import { fullWidth } from '../support/events/event-mutations.ts'
+import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // Property-based: whatever a contact flow (or someone forging its events) sends to
 // POST /v1/channels/connect, the answer is Connect's flat map, no failure is ours, and nothing
@@ -14,8 +15,7 @@ import { auth, buildTestApp, keysOf, type TestApp } from '../support/test-app.ts
 // The property is about inputs: the caps stay out of the way (their own tests cover them), and
 // the REST calls that set the scene are not rate limited.
 const ROOMY = { RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_IP: '1000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '1000000', PHONE_MAX_SENDS: '100', PIN_MAX_ATTEMPTS: '10', PHONE_MAX_FAILURES: '100' }
-let n = 0
-const nextPhone = () => `+8190${String(30000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 30000000)
 
 const post = (t: TestApp, event: unknown) =>
   t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(event) })

@@ -1,48 +1,37 @@
 import { randomUUID } from 'node:crypto'
-import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fullWidth } from '../support/event-mutations.ts'
-import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.ts'
-import { expectLexShape, isLexGrant, lexRequests, type LexTargets } from '../support/lex-arbitraries.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { assertNoFaultNoGrant } from '../support/no-fault-property.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { fullWidth } from '../support/events/event-mutations.ts'
+import { encryptPin, OTHER_KEY, PIN_KEY, tamper, useKmsStandIn } from '../support/stand-ins/kms-client.ts'
+import type { KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
+import { expectLexShape, isLexGrant, lexRequests, type LexTargets } from '../support/property/lex-arbitraries.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 
 // Property-based: whatever reaches POST /v1/channels/lex (Lex events with client-set session
 // attributes, broken at any depth, or any JSON at all), the answer is a well-formed Lex V2
 // response, no failure is ours, and nothing is verified or ordered without the right PIN.
 // Live challenges and real KMS ciphertexts (the wire-level stand-in) make a grant possible.
 
-const KEY = 'pinline-pins'
-const OTHER_KEY = 'someone-elses-key'
+const KEY = PIN_KEY
 const BOT = 'CCGFLGVZMD' // the bookhotel sample's bot
 const ALIAS = 'TSTALIASID'
 const ROOMY = { RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_IP: '1000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '1000000', PHONE_MAX_SENDS: '100', PIN_MAX_ATTEMPTS: '10', PHONE_MAX_FAILURES: '100' }
-const savedEnv = { ...process.env }
 let kms: KmsStandIn
 let t: TestApp
-let n = 0
-const nextPhone = () => `+8190${String(40000000 + n++ * 7919).slice(-8)}`
+const nextPhone = phoneSequence('90', 40000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-async function encrypt(plaintext: string, challengeId: string, keyId = KEY): Promise<string> {
-  const client = new KMSClient({ region: 'us-east-1', endpoint: kms.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
-  const out = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext), EncryptionContext: { challengeId } }))
-  return Buffer.from(out.CiphertextBlob!).toString('base64')
-}
-const tamper = (b64: string) => {
-  const blob = Buffer.from(b64, 'base64')
-  blob[blob.length - 1]! ^= 0x01
-  return blob.toString('base64')
-}
+const encrypt = (plaintext: string, challengeId: string, keyId = KEY) => encryptPin(kms, plaintext, challengeId, keyId)
 
 const say = (event: unknown) => t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(event) })
 
 /** A known caller with an e-mail, a fresh conversation on BOT, and the PIN its first order turn sent. */
 async function customer() {
   const phone = nextPhone()
-  const email = `p${n}-${randomUUID().slice(0, 6)}@example.com`
+  const email = `p-${randomUUID().slice(0, 6)}@example.com`
   const put = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'S', custLevel: 'Gold', language: 'en', email } })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
@@ -50,16 +39,11 @@ async function customer() {
   return { email, sessionId, challengeId: asked.sessionState.sessionAttributes.uuid as string, pin: t.sms.lastPin(phone) }
 }
 
+useKmsStandIn((stand) => (kms = stand))
 beforeAll(async () => {
-  kms = await startKmsStandIn({ keyIds: [KEY, OTHER_KEY] })
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kms.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })
   t = await buildTestApp({ ...ROOMY, KMS_KEY_ID: KEY })
 })
-afterAll(async () => {
-  await t.app.close()
-  await kms.close()
-  process.env = savedEnv
-})
+afterAll(() => t.app.close())
 
 describe('Lex events (fast-check)', () => {
   const targets: LexTargets = { emails: [], conversations: [], challengeIds: [], pins: [], ciphertexts: [] }

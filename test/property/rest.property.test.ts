@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertNoFaultNoGrant } from '../support/no-fault-property.ts'
-import { isRestGrant, restRequests, type KnownChallenge } from '../support/rest-arbitraries.ts'
-import { auth, buildTestApp, type TestApp } from '../support/test-app.ts'
+import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { isRestGrant, restRequests, type KnownChallenge } from '../support/property/rest-arbitraries.ts'
+import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Property-based: whatever arrives at the REST surface, there is no 5xx, no stack trace, no
 // unshaped error and no approval. Challenges exist for real, so wrong PINs meet real state.

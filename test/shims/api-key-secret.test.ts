@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { readBody, startHttpStandIn, type HttpStandIn } from '../support/http-stand-in.ts'
-import { lexEvent } from '../support/lex-events.ts'
-import { bundleShim, type ShimBundle } from '../support/shim-bundle.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { readBody, startHttpStandIn, type HttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { lexEvent } from '../support/events/lex-events.ts'
+import { bundleShim, type ShimBundle } from '../support/app/shim-bundle.ts'
 
 // The shims as the deploy app runs them: no key in the environment, only the ARN of its
 // Secrets Manager secret, read through the AWS Parameters and Secrets Lambda Extension

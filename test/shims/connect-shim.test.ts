@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { connectEvent } from '../support/connect-events.ts'
-import { freePort } from '../support/free-port.ts'
-import { readBody, startHttpStandIn, type HttpStandIn } from '../support/http-stand-in.ts'
-import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/shim-bundle.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { freePort } from '../support/app/free-port.ts'
+import { readBody, startHttpStandIn, type HttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
 
 // The bundled shim (as `npm run build` makes it) against a stand-in for the service,
 // so that every way the service can fail is on the table.

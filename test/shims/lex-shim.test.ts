@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { freePort } from '../support/free-port.ts'
-import { readBody, startHttpStandIn, type HttpStandIn } from '../support/http-stand-in.ts'
-import { lexEvent, slot, type Json } from '../support/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/test-app.ts'
+import { freePort } from '../support/app/free-port.ts'
+import { readBody, startHttpStandIn, type HttpStandIn } from '../support/stand-ins/http-stand-in.ts'
+import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // The Lambda shim against a real pinline process (node services/auth/src/server.ts, real Redis,
 // SMS_PROVIDER=log so the PIN can be read from its log), and against servers that hang or die.

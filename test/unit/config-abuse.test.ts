@@ -6,14 +6,14 @@ const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PI
 describe('SMS spend and rate-limit settings', () => {
   it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1200/min per key, 600/min per IP', () => {
     const c = loadConfig({})
-    expect(c.smsSpend).toEqual({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixWindowSeconds: 3600, dailyLimit: 10000 })
-    expect(c.rateLimit).toEqual({ windowSeconds: 60, perApiKey: 1200, perIp: 600 })
-    expect(c.testNumbers.size).toBe(0)
+    expect(c.verification).toMatchObject({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixWindowSeconds: 3600, dailyLimit: 10000 })
+    expect(c.rateLimit).toEqual({ windowMs: 60_000, perApiKey: 1200, perIp: 600 })
+    expect(c.verification.testNumbers.size).toBe(0)
   })
 
   it('SMS_ALLOWED_COUNTRIES takes a list of ISO codes or *', () => {
-    expect(loadConfig({ SMS_ALLOWED_COUNTRIES: 'JP, GB,JP' }).smsSpend.allowedCountries).toEqual(['JP', 'GB'])
-    expect(loadConfig({ SMS_ALLOWED_COUNTRIES: '*' }).smsSpend.allowedCountries).toBe('*')
+    expect(loadConfig({ SMS_ALLOWED_COUNTRIES: 'JP, GB,JP' }).verification.allowedCountries).toEqual(['JP', 'GB'])
+    expect(loadConfig({ SMS_ALLOWED_COUNTRIES: '*' }).verification.allowedCountries).toBe('*')
   })
 
   it.each(['jp', 'JPN', 'JP;GB', '', 'XX', 'JP,ZZ'])('SMS_ALLOWED_COUNTRIES=%j is refused, naming the variable', (value) => {
@@ -31,7 +31,7 @@ describe('SMS spend and rate-limit settings', () => {
 describe('TEST_NUMBERS', () => {
   it('parses number:code pairs, normalising the numbers to E.164', () => {
     const c = loadConfig({ TEST_NUMBERS: '+819099990001:123456, +81 90-9999-0002 : 654321' })
-    expect([...c.testNumbers]).toEqual([['+819099990001', '123456'], ['+819099990002', '654321']])
+    expect([...c.verification.testNumbers]).toEqual([['+819099990001', '123456'], ['+819099990002', '654321']])
   })
 
   it.each([
@@ -56,7 +56,7 @@ describe('TEST_NUMBERS', () => {
   it('is refused at start in production unless ALLOW_TEST_NUMBERS=true', () => {
     const env = { ...production, TEST_NUMBERS: '+819099990001:123456' }
     expect(() => loadConfig(env)).toThrow(/TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true/)
-    expect(loadConfig({ ...env, ALLOW_TEST_NUMBERS: 'true' }).testNumbers.size).toBe(1)
-    expect(loadConfig(production).testNumbers.size).toBe(0)
+    expect(loadConfig({ ...env, ALLOW_TEST_NUMBERS: 'true' }).verification.testNumbers.size).toBe(1)
+    expect(loadConfig(production).verification.testNumbers.size).toBe(0)
   })
 })

@@ -6,11 +6,12 @@ const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({})
-    expect(c.pin).toMatchObject({ length: 6, ttlSeconds: 300, maxAttempts: 5, maxSends: 5, resendCooldownSeconds: 30 })
-    expect(c.phone).toEqual({
-      maxFailures: 10, failureWindowSeconds: 3600, maxConsecutiveFailures: 100, consecutiveWindowSeconds: 30 * 86400, maxSends: 5, sendWindowSeconds: 900,
+    expect(c.verification).toMatchObject({ pinLength: 6, ttlMs: 300_000, maxAttempts: 5, maxSendsPerChallenge: 5, resendCooldownMs: 30_000 })
+    expect(c.verification).toMatchObject({
+      phoneMaxFailures: 10, phoneFailureWindowSeconds: 3600, phoneMaxConsecutiveFailures: 100, phoneConsecutiveWindowSeconds: 30 * 86400,
+      phoneMaxSends: 5, phoneSendWindowSeconds: 900,
     })
-    expect(c.trustTtlSeconds).toBe(90 * 86400)
+    expect(c.verification.trustTtlSeconds).toBe(90 * 86400)
     expect(c.sms.provider).toBe('log')
     expect(loadConfig(prod).sms.provider).toBe('sns')
   })
@@ -26,8 +27,8 @@ describe('loadConfig', () => {
   })
 
   it('NIST SP 800-63B: at most 100 consecutive failures per number; lower is allowed, higher is refused', () => {
-    expect(loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '20', PHONE_CONSECUTIVE_WINDOW_DAYS: '7' }).phone)
-      .toMatchObject({ maxConsecutiveFailures: 20, consecutiveWindowSeconds: 7 * 86400 })
+    expect(loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '20', PHONE_CONSECUTIVE_WINDOW_DAYS: '7' }).verification)
+      .toMatchObject({ phoneMaxConsecutiveFailures: 20, phoneConsecutiveWindowSeconds: 7 * 86400 })
     expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '101' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
     expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '0' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
     expect(() => loadConfig({ PHONE_CONSECUTIVE_WINDOW_DAYS: '0' })).toThrow(/PHONE_CONSECUTIVE_WINDOW_DAYS/)

@@ -28,7 +28,7 @@ describe('Redis keys', () => {
     const keys = createKeys('pl:', 'a'.repeat(32))
     const { lock, last } = keys.forTurn('S'.repeat(22))
     const tags = new Set([keys.session('S'.repeat(22)), lock, last].map((k) => k.match(/\{([^}]+)\}/)![1]))
-    expect(tags).toEqual(new Set(['s:' + 'S'.repeat(22)]))
+    expect(tags).toEqual(new Set([`s:${'S'.repeat(22)}`]))
     expect(new Set([keys.session('S'.repeat(22)), lock, last]).size).toBe(3)
   })
 

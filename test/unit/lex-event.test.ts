@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { parseLexEvent, slotPin, slotReadings } from '../../services/auth/src/channels/lex/event.ts'
-import { loadLexFixture, slot } from '../support/lex-events.ts'
+import { slot } from '../support/events/lex-events.ts'
+import { loadEvent } from '../support/events/load.ts'
 
 describe('parseLexEvent on the AWS samples, unmodified', () => {
   it('FulfillmentCodeHook (BankingBot): conversation, locale, intent and its filled slots', () => {
-    const turn = parseLexEvent(loadLexFixture('lexv2-fulfillmentcodehook-text-bankingbot'), 'ja')
+    const turn = parseLexEvent(loadEvent('lex', 'lexv2-fulfillmentcodehook-text-bankingbot'), 'ja')
     expect(turn.conversation).toEqual(['J866BA0UQC', 'TSTALIASID', '254688924456798'])
     expect(turn.locale).toBe('en')
     expect(turn.intent).toMatchObject({ name: 'CheckBalance', confirmationState: 'None' })
@@ -14,7 +15,7 @@ describe('parseLexEvent on the AWS samples, unmodified', () => {
   })
 
   it('DialogCodeHook (BookHotel): no sessionAttributes at all, every slot null', () => {
-    const turn = parseLexEvent(loadLexFixture('lexv2-dialogcodehook-text-bookhotel'), 'en')
+    const turn = parseLexEvent(loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel'), 'en')
     expect(turn.intent).toEqual({ name: 'BookHotel', confirmationState: 'None', slots: { RoomType: null, CheckInDate: null, Nights: null, Location: null } })
     expect(turn.attributes).toEqual({})
     expect(slotReadings(turn.intent!.slots.Location)).toEqual([])
@@ -23,7 +24,7 @@ describe('parseLexEvent on the AWS samples, unmodified', () => {
 
 describe('parseLexEvent leniency', () => {
   it('falls back to the top interpretation, stringifies odd attributes, and keeps encryptedPin out of the echo', () => {
-    const e = loadLexFixture('lexv2-dialogcodehook-text-bookhotel')
+    const e = loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel')
     delete e.sessionState.intent
     e.sessionState.sessionAttributes = { email: ' A@Example.com ', n: 7, o: { a: 1 }, gone: null, encryptedPin: ' AQID ' }
     const turn = parseLexEvent(e, 'en')
@@ -34,7 +35,7 @@ describe('parseLexEvent leniency', () => {
   })
 
   it('no conversation without a valid sessionId and bot id; unknown locales use the default', () => {
-    const e = loadLexFixture('lexv2-dialogcodehook-text-bookhotel')
+    const e = loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel')
     e.sessionId = 'has spaces'
     e.bot.localeId = 'fr_FR'
     expect(parseLexEvent(e, 'ja')).toMatchObject({ conversation: undefined, locale: 'ja' })

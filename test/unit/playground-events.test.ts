@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseLexEvent } from '../../services/auth/src/channels/lex/event.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
 import { codeHookEvent, nextState, recognize } from '../../web/src/lex/dialog.ts'
-import { loadConnectEvent } from '../support/connect-events.ts'
-import { loadLexFixture } from '../support/lex-events.ts'
+import { loadEvent } from '../support/events/load.ts'
 
 // The playground builds the events Connect and Lex would send (web/src/flow, web/src/lex): they
 // must keep the shape of the real ones (test/events/, copied from AWS), or the page would test a
@@ -21,7 +20,7 @@ const bot = { id: 'PLAYGROUND', aliasId: 'TSTALIASID', name: 'pinline-food', ali
 describe('ContactFlowEvent', () => {
   it('has every field of the Connect guide\'s example, with the contact\'s number, attributes and the block\'s parameters', () => {
     const event = contactFlowEvent({ contactId: 'c-1', phone: '+819012345678', languageCode: 'ja-JP' }, { action: 'lookup' }, { CallerID: '+819012345678' })
-    const real = loadConnectEvent('connect-lambda-devguide-example')
+    const real = loadEvent('connect', 'connect-lambda-devguide-example')
     // Queue is null before the flow sets one (as in the Powertools sample); its sub-keys go with it.
     const expected = paths(real).filter((p) => !p.startsWith('.Details.ContactData.Queue.') && !p.startsWith('.Details.Parameters.'))
     expect(paths(event)).toEqual(expect.arrayContaining(expected))
@@ -33,7 +32,7 @@ describe('ContactFlowEvent', () => {
 describe('Lex V2 DialogCodeHook event', () => {
   it('has every field of AWS\'s sample text event, and the channel reads the turn from it', () => {
     const event = codeHookEvent({ bot, sessionId: 'session-1', text: 'ピザを注文したいのですが', state: { sessionAttributes: { email: 'a@example.com' } } })
-    const real = loadLexFixture('lexv2-dialogcodehook-text-bookhotel')
+    const real = loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel')
     // Slots and the proposed next state are the bot's own (BookHotel's); the envelope must match.
     const envelope = (p: string) => !p.includes('.slots.') && !p.startsWith('.proposedNextState')
     expect(paths(event)).toEqual(expect.arrayContaining(paths(real).filter(envelope)))

@@ -20,7 +20,7 @@ async function start() {
   let lang: Lang = initialLang()
   const t = () => texts[lang]
 
-  document.querySelectorAll<HTMLElement>('.local-only').forEach((el) => (el.hidden = !local))
+  for (const el of document.querySelectorAll<HTMLElement>('.local-only')) el.hidden = !local
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role="tab"]')]
   const select = (tab: HTMLButtonElement) => {
     for (const other of tabs) {
@@ -73,15 +73,17 @@ async function start() {
       const w = words[el.dataset.i18nLabel!]
       if (typeof w === 'string') el.setAttribute('aria-label', w)
     })
-    document.querySelectorAll<HTMLButtonElement>('[data-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === lang)))
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang))
     byTestId('mode').textContent = local ? t().modeLocal : t().modeAws
     outbox?.relabel()
     await chat.relabel()
   }
-  document.querySelectorAll<HTMLButtonElement>('[data-lang]').forEach((b) => b.addEventListener('click', () => {
-    lang = b.dataset.lang as Lang
-    void relabel()
-  }))
+  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {
+    b.addEventListener('click', () => {
+      lang = b.dataset.lang as Lang
+      void relabel()
+    })
+  }
   await relabel()
   document.body.dataset.ready = 'true'
 }

@@ -152,7 +152,7 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     pending?.fail(new HungUp())
     pending = undefined
   })
-  document.querySelectorAll<HTMLButtonElement>('.keypad [data-key]').forEach((b) => b.addEventListener('click', () => press(b.dataset.key!)))
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.keypad [data-key]')) b.addEventListener('click', () => press(b.dataset.key!))
 
   return {
     /** Keyboard digits, * and # reach the keypad unless the focus is in a text field. */

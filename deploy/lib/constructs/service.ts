@@ -63,7 +63,7 @@ export class PinlineService extends Construct {
     })
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY })
 
-    const port = serviceDefaults.port
+    const port = serviceDefaults.http.port
     const environment: Partial<Record<ConfigVariable, string>> & Record<string, string> = {
       ...settings.environment,
       NODE_ENV: 'production',

@@ -7,10 +7,17 @@ import { AccessLog, loggerOptions } from './logging.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
-import services from './plugins/app/services.ts'
+import redis from './plugins/app/redis.ts'
+import verification from './plugins/app/verification.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
 import v1 from './routes/v1/index.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
 
 export interface AppOptions {
   config: Config
@@ -21,10 +28,12 @@ export interface AppOptions {
 export async function app(fastify: FastifyInstance, opts: AppOptions) {
   // JSON only: any other content type is a 415, not a body to guess at.
   fastify.removeContentTypeParser(['text/plain'])
+  fastify.decorate('config', opts.config)
   await fastify.register(errorHandler)
   await fastify.register(swagger)
   await fastify.register(metrics)
-  await fastify.register(services, { config: opts.config, ...(opts.sms ? { sms: opts.sms } : {}) })
+  await fastify.register(redis)
+  await fastify.register(verification, opts.sms ? { sms: opts.sms } : {})
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(v1)
@@ -35,12 +44,12 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.logLevel)): FastifyServerOptions {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyServerOptions {
   return {
     logger,
     logController: new AccessLog(),
-    bodyLimit: config.bodyLimit,
-    trustProxy: config.trustProxy,
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Bad input is refused, never repaired: no type coercion, no silently dropped keys.

@@ -2,15 +2,21 @@ import envSchema from 'env-schema'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
+import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
+import { LOCALES } from './core/messages.ts'
 import { normalisePhone } from './core/phone.ts'
+import type { SessionPolicy } from './core/sessions.ts'
+import type { VerificationPolicy } from './core/verification.ts'
+import { OneOf } from './schemas/common.ts'
 
-// Every setting pinline reads, with its default and bounds. The README's table mirrors this.
+// Every setting pinline reads, with its default and bounds. The README's table lists the same
+// variables (test/unit/config-docs.test.ts fails when they differ).
 const Env = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
@@ -34,7 +40,7 @@ const Env = Type.Object({
   PHONE_MAX_SENDS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   PHONE_SEND_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 86400 }),
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
-  DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en' }),
+  DEFAULT_LOCALE: OneOf(LOCALES, { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
   SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
@@ -64,72 +70,25 @@ const Env = Type.Object({
 })
 type EnvValues = Static<typeof Env>
 
-/** The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only these. */
+/** The settings, grouped by what they configure and in the units of the code that uses them. */
+export type Config = ReturnType<typeof loadConfig>
+
+/**
+ * The name of every variable loadConfig reads (besides API_KEY_<NAME>): the deploy app sets only
+ * these, and the README's configuration table lists the same.
+ */
 export type ConfigVariable = keyof EnvValues
 export const CONFIG_VARIABLES = Object.keys(Env.properties) as ConfigVariable[]
 
-export interface Config {
-  env: EnvValues['NODE_ENV']
-  host: string
-  port: number
-  logLevel: EnvValues['LOG_LEVEL']
-  trustProxy: boolean
-  bodyLimit: number
-  apiKeys: string[]
-  /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
-  redis: { url: string; password: string | undefined; keyPrefix: string; commandTimeoutMs: number; keySecret: string }
-  pin: {
-    secret: string
-    length: number
-    ttlSeconds: number
-    maxAttempts: number
-    maxSends: number
-    resendCooldownSeconds: number
-  }
-  phone: {
-    maxFailures: number
-    failureWindowSeconds: number
-    maxConsecutiveFailures: number
-    consecutiveWindowSeconds: number
-    maxSends: number
-    sendWindowSeconds: number
-  }
-  trustTtlSeconds: number
-  defaultLocale: 'en' | 'ja'
-  defaultCountry: string | undefined
-  sms: {
-    provider: 'sns' | 'log'
-    brand: string
-    senderId: string | undefined
-    originationNumber: string | undefined
-    timeoutMs: number
-    maxAttempts: number
-  }
-  /** trust: a known caller ID authenticates (the seed's behaviour); verify: known callers also need a PIN. */
-  callerIdAuth: 'trust' | 'verify'
-  menu: MenuItem[]
-  sessions: { ttlSeconds: number; maxAgeSeconds: number }
-  kms: { keyId: string | undefined; timeoutMs: number; maxAttempts: number }
-  smsSpend: {
-    allowedCountries: '*' | string[]
-    prefixDropDigits: number
-    prefixMaxSends: number
-    prefixWindowSeconds: number
-    dailyLimit: number
-  }
-  rateLimit: { windowSeconds: number; perApiKey: number; perIp: number }
-  /** E.164 -> fixed code; empty unless TEST_NUMBERS is set. */
-  testNumbers: ReadonlyMap<string, string>
-}
-
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production'
+const DAY = 86_400 // seconds
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
 /** Reads and validates the environment once; a bad value throws naming the variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(source: Record<string, string | undefined> = process.env) {
   let e: EnvValues
   try {
     e = envSchema<EnvValues>({ schema: Env as object, data: { ...source } })
@@ -156,57 +115,72 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
   }
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
-  const pinSecret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
-  return {
-    env: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY,
-    bodyLimit: e.BODY_LIMIT_BYTES,
-    // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
-    redis: { url: e.REDIS_URL, password: e.REDIS_PASSWORD, keyPrefix: e.REDIS_KEY_PREFIX, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS, keySecret: e.KEY_HASH_SECRET ?? pinSecret },
-    pin: {
-      secret: pinSecret,
-      length: e.PIN_LENGTH,
-      ttlSeconds: e.PIN_TTL_SECONDS,
-      maxAttempts: e.PIN_MAX_ATTEMPTS,
-      maxSends: e.PIN_MAX_SENDS,
-      resendCooldownSeconds: e.PIN_RESEND_COOLDOWN_SECONDS,
-    },
-    phone: {
-      maxFailures: e.PHONE_MAX_FAILURES,
-      failureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
-      maxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
-      consecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * 86400,
-      maxSends: e.PHONE_MAX_SENDS,
-      sendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
-    },
-    trustTtlSeconds: e.TRUST_TTL_DAYS * 86400,
+  const secret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
+  const sms = {
+    provider,
+    senderId: e.SMS_SENDER_ID,
+    originationNumber: e.SMS_ORIGINATION_NUMBER,
+    timeoutMs: e.SMS_TIMEOUT_MS,
+    maxAttempts: e.SMS_MAX_ATTEMPTS,
+  }
+  const verification: VerificationPolicy = {
+    secret,
+    pinLength: e.PIN_LENGTH,
+    ttlMs: e.PIN_TTL_SECONDS * 1000,
+    maxAttempts: e.PIN_MAX_ATTEMPTS,
+    maxSendsPerChallenge: e.PIN_MAX_SENDS,
+    resendCooldownMs: e.PIN_RESEND_COOLDOWN_SECONDS * 1000,
+    phoneMaxFailures: e.PHONE_MAX_FAILURES,
+    phoneFailureWindowSeconds: e.PHONE_FAILURE_WINDOW_SECONDS,
+    phoneMaxConsecutiveFailures: e.PHONE_MAX_CONSECUTIVE_FAILURES,
+    phoneConsecutiveWindowSeconds: e.PHONE_CONSECUTIVE_WINDOW_DAYS * DAY,
+    phoneMaxSends: e.PHONE_MAX_SENDS,
+    phoneSendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
+    trustTtlSeconds: e.TRUST_TTL_DAYS * DAY,
+    // From the create script to the delivery record: two spend-counter steps, the SMS (its
+    // whole deadline), the record itself; plus a second for clocks and event-loop delays.
+    deliveryGraceMs: snsSendDeadlineMs(sms) + 3 * e.REDIS_COMMAND_TIMEOUT_MS + 1000,
+    brand: e.SMS_BRAND,
     defaultLocale: e.DEFAULT_LOCALE,
     defaultCountry: e.DEFAULT_COUNTRY,
-    sms: {
-      provider,
-      brand: e.SMS_BRAND,
-      senderId: e.SMS_SENDER_ID,
-      originationNumber: e.SMS_ORIGINATION_NUMBER,
-      timeoutMs: e.SMS_TIMEOUT_MS,
-      maxAttempts: e.SMS_MAX_ATTEMPTS,
+    enrolDefaults: { firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' },
+    allowedCountries,
+    prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
+    prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+    prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
+    dailyLimit: e.SMS_DAILY_LIMIT,
+    testNumbers,
+  }
+  const sessions: SessionPolicy = {
+    secret,
+    idleTtlMs: e.SESSION_TTL_SECONDS * 1000,
+    maxAgeMs: e.SESSION_MAX_AGE_SECONDS * 1000,
+    // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
+    maxQuantity: 99,
+    maxLines: 50,
+    defaultLocale: e.DEFAULT_LOCALE,
+  }
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, logLevel: e.LOG_LEVEL, trustProxy: e.TRUST_PROXY, bodyLimit: e.BODY_LIMIT_BYTES },
+    // Outside production a fixed development key keeps the first run to one command.
+    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
+    /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
+    redis: {
+      url: e.REDIS_URL,
+      password: e.REDIS_PASSWORD,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      keySecret: e.KEY_HASH_SECRET ?? secret,
     },
+    verification,
+    sessions,
+    sms,
+    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
-    sessions: { ttlSeconds: e.SESSION_TTL_SECONDS, maxAgeSeconds: e.SESSION_MAX_AGE_SECONDS },
-    kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
-    smsSpend: {
-      allowedCountries,
-      prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
-      prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
-      prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
-      dailyLimit: e.SMS_DAILY_LIMIT,
-    },
-    rateLimit: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
-    testNumbers,
   }
 }
 

@@ -1,10 +1,10 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
 
 // Reads the config (a bad value exits naming the variable), listens, and closes
 // gracefully: in-flight requests finish, then Redis is closed.
-let config
+let config: Config
 try {
   config = loadConfig()
 } catch (err) {
@@ -25,4 +25,4 @@ closeWithGrace({ delay: GRACE_MS }, async ({ signal, err }) => {
   await app.close()
 })
 
-await app.listen({ host: config.host, port: config.port })
+await app.listen({ host: config.http.host, port: config.http.port })

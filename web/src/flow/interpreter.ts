@@ -9,6 +9,7 @@ export type Flow = { Version?: string; StartAction: string; Actions: FlowAction[
 export type FlowAction = {
   Identifier: string
   Type: string
+  // biome-ignore lint/suspicious/noExplicitAny: each action type has its own parameters; the flow file is their contract
   Parameters: Record<string, any>
   Transitions: {
     NextAction?: string

@@ -6,7 +6,7 @@ import type { Verification } from './verification.ts'
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /**
- * The PIN inside a client-encrypted `encryptedPin` (the seed's text modality), decrypted for
+ * The PIN inside a client-encrypted `encryptedPin` (the Lex bot's text modality), decrypted for
  * `challengeId` only: the client encrypted it with EncryptionContext {challengeId}.
  * - not configured: 400 ENCRYPTION_NOT_CONFIGURED; not base64: 400 INVALID_CIPHERTEXT (not counted);
  * - tampered, or for another challenge or key: 400 INVALID_CIPHERTEXT, counted as a wrong PIN;

@@ -42,7 +42,7 @@ export const ErrorCodes = {
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
   SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },
-  // Order sessions, the menu and encrypted PINs (issue 3)
+  // Order sessions, the menu and encrypted PINs
   SESSION_NOT_FOUND: { status: 404, message: 'The session does not exist or has expired; start a new one' },
   SESSION_NOT_AUTHENTICATED: { status: 401, message: 'Verify the session with a PIN before ordering' },
   SESSION_ALREADY_AUTHENTICATED: { status: 409, message: 'The session is already verified; no PIN is needed' },

@@ -1,6 +1,6 @@
-import type { Locale } from './ports.ts'
-
-export const LOCALES: readonly Locale[] = ['en', 'ja']
+/** The languages pinline speaks (SMS texts, bot texts); the one list of them. */
+export const LOCALES = ['en', 'ja'] as const
+export type Locale = (typeof LOCALES)[number]
 
 /** Picks a supported locale from a tag like `ja`, `ja_JP` or `en-US`. */
 export function toLocale(tag: string | undefined | null): Locale | undefined {

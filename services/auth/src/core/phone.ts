@@ -18,7 +18,7 @@ const PHONE_CHARS = /^\+?[0-9 ().-]{4,32}$/
 export function normalisePhone(input: string, defaultCountry?: string): Phone | undefined {
   if (!PHONE_CHARS.test(input)) return undefined
   const parsed = parsePhoneNumberFromString(input, defaultCountry as CountryCode | undefined)
-  if (!parsed || !parsed.isValid()) return undefined
+  if (!parsed?.isValid()) return undefined
   return { e164: parsed.number, country: parsed.country }
 }
 

@@ -1,7 +1,8 @@
 // The small interfaces the core needs from the outside world. Adapters (Redis, SNS,
 // the log) implement them; the core never imports a driver or SDK.
+import type { Locale } from './messages.ts'
 
-export type Locale = 'en' | 'ja'
+export type { Locale } from './messages.ts'
 export type ChallengeStatus = 'pending' | 'locked'
 
 export interface Caller {
@@ -60,7 +61,7 @@ export interface Limits {
   deliveryGraceMs: number
 }
 
-/** What a new caller looks like when a PIN enrols them (the seed's New / Customer / Welcome). */
+/** What a new caller looks like when a PIN enrols them (New / Customer / Welcome). */
 export interface EnrolDefaults {
   firstName: string
   lastName: string

@@ -1,6 +1,7 @@
 import { decryptPin } from './encrypted-pin.ts'
 import { PinlineError, isPinlineError, type ErrorCode } from './errors.ts'
 import type { Menu, MenuItem } from './menu.ts'
+import { normaliseEmail } from './email.ts'
 import { toLocale } from './messages.ts'
 import { keyedToken, randomToken } from './pin.ts'
 import type { CallerRegistry, Locale } from './ports.ts'
@@ -56,13 +57,6 @@ const TURN_KEEP_MS = 10_000
 /** How a conversation turn ran: alone, answered from an identical turn, or unlocked after waiting out a slow one. */
 export type TurnResult = { kind: 'ran' | 'replayed' | 'unlocked'; answer: string }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/
-
-export function normaliseEmail(input: string): string {
-  const email = input.trim().toLowerCase()
-  if (email.length > 254 || !EMAIL.test(email)) throw new PinlineError('INVALID_EMAIL')
-  return email
-}
 
 export type OrderSessions = ReturnType<typeof createOrderSessions>
 

@@ -1,4 +1,5 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TLiteral, type TSchemaOptions, type TUnion } from 'typebox'
+import { LOCALES } from '../core/messages.ts'
 
 export const ErrorBody = Type.Object({
   code: Type.String({ description: 'Stable machine-readable code, e.g. INVALID_PHONE' }),
@@ -13,7 +14,13 @@ export const commonErrors = {
 // Loose on purpose: libphonenumber decides validity, so the answer is INVALID_PHONE, not a schema error.
 export const PhoneString = Type.String({ minLength: 1, maxLength: 32, description: 'E.164, e.g. +819012345678', examples: ['+819012345678'] })
 
-export const Locale = Type.Union([Type.Literal('en'), Type.Literal('ja')], { description: 'Language of the SMS' })
+/** A union of string literals from a const list, typed as such (the list stays the one source). */
+export function OneOf<const T extends readonly string[]>(values: T, options?: TSchemaOptions) {
+  type Literals = { -readonly [K in keyof T]: TLiteral<T[K]> }
+  return Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<Literals>
+}
+
+export const Locale = OneOf(LOCALES, { description: 'Language of the SMS' })
 
 export const Caller = Type.Object({
   phone: Type.String({ description: 'E.164' }),

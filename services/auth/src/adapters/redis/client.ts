@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis'
-import { defineScripts, type ScriptedRedis } from './scripts.ts'
 
 export interface RedisOptions {
   url: string
@@ -12,12 +11,13 @@ export interface RedisOptions {
  * One connection per process. Fail fast rather than queue: with the offline queue
  * off and one retry per request, a Redis outage becomes a prompt 503 instead of a
  * pile of hanging requests, and ioredis keeps reconnecting in the background.
+ * The Lua scripts are registered on first use (see script.ts).
  * Commands in flight when a connection drops are never sent again: our scripts are not
  * idempotent, and the client was already answered 503 (a resend would count a verify
  * twice, or approve it behind the client's back).
  */
-export function createRedis(opts: RedisOptions): ScriptedRedis {
-  const redis = new Redis(opts.url, {
+export function createRedis(opts: RedisOptions): Redis {
+  return new Redis(opts.url, {
     ...(opts.password === undefined ? {} : { password: opts.password }),
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(1000, opts.commandTimeoutMs),
@@ -27,5 +27,4 @@ export function createRedis(opts: RedisOptions): ScriptedRedis {
     lazyConnect: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
   })
-  return defineScripts(redis)
 }

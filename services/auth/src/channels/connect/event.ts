@@ -1,45 +1,23 @@
 import { PinlineError } from '../../core/errors.ts'
 import { toLocale } from '../../core/messages.ts'
+import type { ConnectParameters, ContactFlowEvent } from '../../schemas/connect.ts'
 
-// The parts of an Amazon Connect ContactFlowEvent this channel reads. Connect adds
-// fields over time and fills many with null (see test/events/connect); anything not
-// named here is ignored, never refused.
-export interface ContactFlowEvent {
-  Name?: string | undefined
-  Details: {
-    ContactData: {
-      ContactId: string
-      Channel?: string | null | undefined
-      CustomerEndpoint?: { Address?: string | null | undefined; Type?: string | null | undefined } | null | undefined
-      Attributes?: Record<string, unknown> | null | undefined
-      LanguageCode?: string | null | undefined
-    }
-    Parameters?: ConnectParameters | null | undefined
-  }
-}
-
-/** What a flow passes in the Invoke AWS Lambda function block (all strings in Connect). */
-export interface ConnectParameters {
-  action?: 'lookup' | 'sendPin' | 'verifyPin' | undefined
-  CallerID?: string | undefined
-  language?: string | undefined
-  pin?: string | undefined
-  challengeId?: string | undefined
-  resend?: string | undefined
-}
+// Reads an Amazon Connect ContactFlowEvent (its schema: schemas/connect.ts). Anything not
+// named there is ignored, never refused.
+export type { ContactFlowEvent }
 
 export type ConnectAction = NonNullable<ConnectParameters['action']>
 
 const params = (e: ContactFlowEvent): ConnectParameters => e.Details.Parameters ?? {}
 
-/** The seed's first Lambda had no action parameter: absent means lookup. */
+/** A flow that passes no action parameter asks for a lookup. */
 export function actionOf(e: ContactFlowEvent): ConnectAction {
   return params(e).action ?? 'lookup'
 }
 
 /**
- * The caller's number as Connect gave it: the flow's CallerID parameter (the seed sets
- * it), else the customer endpoint. Only voice contacts have one; a number without a
+ * The caller's number as Connect gave it: the flow's CallerID parameter (the sample
+ * flow in connect/ sets it), else the customer endpoint. Only voice contacts have one; a number without a
  * single digit is a withheld one ("anonymous" and the like), not a typo.
  */
 export function callerNumber(e: ContactFlowEvent): string {

@@ -7,7 +7,7 @@ import type { Caller } from '../../core/ports.ts'
 export type StringMap = Record<string, string>
 export type ConnectResult = StringMap & { lambdaResult: 'Success' | 'Error' }
 
-/** Connect flows compare against the literal strings "True" and "False", as the seed's did. */
+/** Connect flows compare against the literal strings "True" and "False". */
 export const flag = (value: boolean): 'True' | 'False' => (value ? 'True' : 'False')
 
 export function success(attributes: StringMap): ConnectResult {
@@ -23,7 +23,7 @@ export function errorMap(err: PinlineError): ConnectResult {
   }
 }
 
-/** The seed's profile attributes; its callerPIN is gone for good. */
+/** The profile attributes a flow reads (never a PIN). */
 export function profile(caller: Caller): StringMap {
   return { firstName: caller.firstName, lastName: caller.lastName, custLevel: caller.custLevel, language: caller.language }
 }

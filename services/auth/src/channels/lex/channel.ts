@@ -4,7 +4,7 @@ import { isPinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import type { Locale } from '../../core/ports.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
-import type { OrderSessions, PinInput } from '../../core/sessions.ts'
+import type { OrderSessions, PinCheck, PinInput, PinRequest } from '../../core/sessions.ts'
 import { saysDone, saysYes } from './answers.ts'
 import { parseLexEvent, slotPin, slotReadings, type LexTurn } from './event.ts'
 import { INTENTS, SLOTS } from './bot-names.ts'
@@ -78,7 +78,7 @@ export function createLexChannel(deps: LexChannelDeps) {
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
-    let p
+    let p: PinRequest
     try {
       p = await sessions.requestPin(s.id)
     } catch (err) {
@@ -127,12 +127,12 @@ export function createLexChannel(deps: LexChannelDeps) {
       const pin = slotPin(turn.intent?.slots[SLOTS.pin], turn)
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
-      let check
+      let check: PinCheck
       try {
         check = await sessions.verifyPin(s.id, input)
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
-        // Counted as a wrong PIN: like the seed, a fresh PIN follows (within the caps).
+        // Counted as a wrong PIN: a fresh PIN follows (within the caps).
         if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable')
         if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired')
         // Not counted and nothing sent: just ask again.

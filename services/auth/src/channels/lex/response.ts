@@ -1,22 +1,15 @@
 import type { OrderSession } from '../../core/session-ports.ts'
+import type { LexResponse } from '../../schemas/lex.ts'
 import { INTENTS, SLOTS, type SlotName } from './bot-names.ts'
 import type { LexSlots, LexTurn } from './event.ts'
 import { toPlainText, toSsml } from './speech.ts'
 
-// Lex V2 code-hook responses (CONTRACTS.md section 2.2): sessionState is always present,
-// Close and ElicitSlot name the intent, session attributes are a string map that replaces
-// Lex's copy (so the incoming ones are echoed), and a message is 1 to 1024 characters.
-// A voice turn (Speech, DTMF: a phone call) is answered in SSML, a text turn in plain text.
+// Builds Lex V2 code-hook responses (their schema and type: schemas/lex.ts). A voice turn
+// (Speech, DTMF: a phone call) is answered in SSML, a text turn in plain text.
+export type { LexResponse }
 
-export interface LexResponse {
-  sessionState: {
-    sessionAttributes: Record<string, string>
-    dialogAction: { type: 'Close' } | { type: 'ElicitIntent' } | { type: 'ElicitSlot'; slotToElicit: string }
-    intent: { name: string; state: 'Fulfilled' | 'Failed' | 'InProgress'; confirmationState: string; slots: LexSlots }
-    activeContexts?: unknown[]
-  }
-  messages: Array<{ contentType: 'PlainText' | 'SSML'; content: string }>
-}
+type DialogAction = { type: 'Close' } | { type: 'ElicitIntent' } | { type: 'ElicitSlot'; slotToElicit: string }
+type Intent = { name: string; state: 'Fulfilled' | 'Failed' | 'InProgress'; confirmationState: string; slots: LexSlots }
 
 const MAX_CONTENT = 1000 // code points; Lex allows 1024 characters
 
@@ -38,7 +31,7 @@ export function message(text: string, voice: boolean): LexResponse['messages'][n
 
 /**
  * Builds the responses for one turn. Once the turn's server session is known (`use`), the
- * seed's attributes are written from it: `auth`, `uuid` (the challenge id, the client's
+ * session attributes the client reads are written from it: `auth`, `uuid` (the challenge id, the client's
  * EncryptionContext) and `currentOrder`. Until then `auth` is "false": the client's own
  * value is never repeated as if it were ours.
  */
@@ -51,7 +44,7 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
     ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
   })
 
-  const respond = (dialogAction: LexResponse['sessionState']['dialogAction'], intent: LexResponse['sessionState']['intent'], content: string): LexResponse => ({
+  const respond = (dialogAction: DialogAction, intent: Intent, content: string): LexResponse => ({
     sessionState: {
       sessionAttributes: attributes(),
       dialogAction,

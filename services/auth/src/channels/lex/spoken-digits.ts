@@ -59,7 +59,7 @@ const toHiragana = (s: string) => s.replace(/[\u30a1-\u30f6]/g, (c) => String.fr
  * cuts read differently (a long vowel could belong to either word), the text is not a PIN.
  */
 function readJapanese(text: string): string | undefined {
-  const s = toHiragana(text).replace(/[\s\u3000、。・,.\-]+/g, '')
+  const s = toHiragana(text).replace(/[\s\u3000、。・,.-]+/g, '')
   if (!s) return undefined
   // readings[i]: the distinct digit strings s.slice(i) reads as (at most two are kept).
   const readings: Array<string[]> = new Array(s.length + 1)

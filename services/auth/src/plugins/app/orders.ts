@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { createKmsPinDecryptor } from '../../adapters/kms/pin-decryptor.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
-import { createSessionStore } from '../../adapters/redis/session-store.ts'
+import { createSessionStore } from '../../adapters/redis/sessions/store.ts'
 import { createMenu, type Menu } from '../../core/menu.ts'
 import { createOrderSessions, type OrderSessions } from '../../core/sessions.ts'
 
@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/** The menu and order sessions, on the Redis connection and verification core that services.ts set up. */
+/** The menu and order sessions, on the Redis connection and verification core that redis.ts and verification.ts set up. */
 export default fp(async (fastify) => {
   const { config } = fastify
   const menu = createMenu(config.menu)
@@ -24,14 +24,6 @@ export default fp(async (fastify) => {
     callers: fastify.callers,
     menu,
     decryptor: kms.keyId ? createKmsPinDecryptor({ keyId: kms.keyId, timeoutMs: kms.timeoutMs, maxAttempts: kms.maxAttempts }) : undefined,
-    policy: {
-      secret: config.pin.secret,
-      idleTtlMs: config.sessions.ttlSeconds * 1000,
-      maxAgeMs: config.sessions.maxAgeSeconds * 1000,
-      // Enough for any real order, small enough that the Lex currentOrder attribute stays far below 12 KB.
-      maxQuantity: 99,
-      maxLines: 50,
-      defaultLocale: config.defaultLocale,
-    },
+    policy: config.sessions,
   }))
-}, { name: 'orders', dependencies: ['services'] })
+}, { name: 'orders', dependencies: ['verification'] })

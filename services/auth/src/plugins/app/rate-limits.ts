@@ -19,11 +19,11 @@ export default fp(async (fastify: FastifyInstance) => {
     hook: 'onRequest', // before the body is read: a refused request costs no parsing
     redis: rateLimitClient(fastify.redis),
     nameSpace: keys.rateLimit.namespace,
-    timeWindow: config.rateLimit.windowSeconds * 1000,
+    timeWindow: config.rateLimit.windowMs,
     skipOnError: false, // fail closed: Redis down is a 503, not a free pass
     errorResponseBuilder: (_req, ctx) => new PinlineError('RATE_LIMITED', { retryAfter: ctx.ttl / 1000 }),
   }
   await fastify.register(rateLimit, { ...common, max: config.rateLimit.perApiKey, keyGenerator: (req) => keys.rateLimit.apiKey(bearer(req)) })
   // TRUST_PROXY decides whether req.ip is the socket or X-Forwarded-For; IPv6 counts per /64.
   await fastify.register(rateLimit, { ...common, max: config.rateLimit.perIp, keyGenerator: (req) => keys.rateLimit.ip(normalizeIP(req.ip)) })
-}, { name: 'rate-limits', dependencies: ['services'] })
+}, { name: 'rate-limits', dependencies: ['redis'] })

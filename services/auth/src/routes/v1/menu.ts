@@ -19,7 +19,7 @@ const menu: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Type.Object({ locale: Locale, items: Type.Array(MenuEntry) }), ...commonErrors },
     },
   }, async (req) => {
-    const locale = req.query.locale ?? fastify.config.defaultLocale
+    const locale = req.query.locale ?? fastify.config.verification.defaultLocale
     return { locale, items: fastify.menu.list(locale) }
   })
 }

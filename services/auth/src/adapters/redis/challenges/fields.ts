@@ -1,0 +1,32 @@
+import { luaTable } from '../script.ts'
+
+/**
+ * The fields of a challenge hash, declared once (short: there is one hash per pending PIN).
+ * `delivered` is '1' once the provider accepted the SMS of the digest held now, '0' while it is
+ * being sent, and absent on challenges written before it was recorded: those count as delivered.
+ */
+export const CHALLENGE = {
+  phone: 'p',
+  digest: 'h',
+  attempts: 'a',
+  sends: 's',
+  lastSentAt: 't',
+  expiresAt: 'e',
+  locale: 'l',
+  purpose: 'u',
+  enrol: 'n',
+  /** 'pending' | 'locked' */
+  status: 'st',
+  delivered: 'd',
+} as const
+
+/** `read(key, 'attempts', 'sends')` -> {attempts = ..., sends = ...} (false when absent). */
+export const challengeLua = `${luaTable('C', CHALLENGE)}
+local function read(key, ...)
+  local names, fields, out = {...}, {}, {}
+  for i, n in ipairs(names) do fields[i] = C[n] end
+  local values = redis.call('HMGET', key, unpack(fields))
+  for i, n in ipairs(names) do out[n] = values[i] end
+  return out
+end
+`

@@ -1,0 +1,298 @@
+import type { ChallengeStatus } from '../../../core/ports.ts'
+import { CALLER } from '../callers/fields.ts'
+import { defineScript, luaHash, luaTable } from '../script.ts'
+import { challengeLua } from './fields.ts'
+
+// The challenge scripts. A challenge's keys (the challenge, and its number's counters and
+// caller) share the number's hash tag, so each script runs in one Cluster slot. Times are
+// passed in (ms since epoch) so a whole fleet agrees with its own clock.
+
+// A number is locked by failures while its window counter (`maxFailures` per failure window) or
+// its streak of consecutive failures (NIST's at most 100 in a row, reset only by an approval)
+// is at its cap, for as long as the longer of the two lasts.
+const phoneLock = `
+local function phone_lock_ms(failures, streak, max_failures, max_streak)
+  local ms = nil
+  if tonumber(redis.call('GET', failures) or '0') >= max_failures then ms = redis.call('PTTL', failures) end
+  if tonumber(redis.call('GET', streak) or '0') >= max_streak then
+    ms = math.max(ms or 0, redis.call('PTTL', streak))
+  end
+  return ms
+end
+`
+
+// Both sends (create and resend) pass the same per-number gate: refused while the number is
+// locked by failures or at its send cap, else the send is counted.
+const phoneSendGate = `${phoneLock}
+local function take_phone_send(failures, sends, streak, max_failures, max_sends, window, max_streak)
+  local locked = phone_lock_ms(failures, streak, max_failures, max_streak)
+  if locked then return {kind = 'phone_locked', retryAfterMs = locked} end
+  if tonumber(redis.call('GET', sends) or '0') >= max_sends then
+    return {kind = 'phone_send_limit', retryAfterMs = redis.call('PTTL', sends)}
+  end
+  if redis.call('INCR', sends) == 1 then redis.call('EXPIRE', sends, window) end
+  return nil
+end
+`
+
+const sendKeys = ['challenge', 'failures', 'sends', 'streak'] as const
+const phoneSendArgs = {
+  phoneMaxFailures: 'number',
+  phoneMaxSends: 'number',
+  phoneSendWindowSeconds: 'number',
+  phoneMaxConsecutiveFailures: 'number',
+} as const
+
+type Wait<K extends string> = { kind: K; retryAfterMs: number }
+type PhoneRefusal = Wait<'phone_locked'> | Wait<'phone_send_limit'>
+
+export type CreateReply =
+  | { kind: 'created' }
+  | {
+      kind: 'existing'
+      attempts: number
+      sends: number
+      lastSentAt: number
+      expiresAt: number
+      status: ChallengeStatus
+    }
+  /** Undelivered past the grace: the new digest replaced the previous one, counted as a send. */
+  | {
+      kind: 'redeliver'
+      prevDigest: string
+      prevLastSentAt: string
+      prevExpiresAt: string
+      attempts: number
+      sends: number
+    }
+  | Wait<'in_progress'>
+  | Wait<'max_sends'>
+  | PhoneRefusal
+
+/** Creates a challenge, or reports the one with this id and whether its SMS was delivered. */
+export const createChallenge = defineScript<CreateReply>()({
+  name: 'plCreateChallenge',
+  keys: sendKeys,
+  argv: {
+    digest: 'string',
+    phone: 'string',
+    now: 'number',
+    ttlMs: 'number',
+    locale: 'string',
+    purpose: 'string',
+    enrol: 'string',
+    expiresAt: 'number',
+    deliveryGraceMs: 'number',
+    maxSendsPerChallenge: 'number',
+    ...phoneSendArgs,
+  },
+  prelude: challengeLua + phoneSendGate,
+  lua: `
+local c = read(challenge, 'attempts', 'sends', 'lastSentAt', 'expiresAt', 'status', 'delivered', 'digest')
+if c.attempts then
+  if c.status == 'locked' or c.delivered ~= '0' then
+    return cjson.encode({kind = 'existing', attempts = tonumber(c.attempts), sends = tonumber(c.sends),
+      lastSentAt = tonumber(c.lastSentAt), expiresAt = tonumber(c.expiresAt), status = c.status})
+  end
+  -- Its SMS may still be on its way.
+  local wait = tonumber(c.lastSentAt) + deliveryGraceMs - now
+  if wait > 0 then return cjson.encode({kind = 'in_progress', retryAfterMs = wait}) end
+  -- Whoever was sending it has given up (or its reply was lost): a fresh PIN goes now.
+  if tonumber(c.sends) >= maxSendsPerChallenge then
+    return cjson.encode({kind = 'max_sends', retryAfterMs = redis.call('PTTL', challenge)})
+  end
+  local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
+    phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+  if refused then return cjson.encode(refused) end
+  local count = tonumber(c.sends) + 1
+  redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt)
+  redis.call('PEXPIRE', challenge, ttlMs)
+  return cjson.encode({kind = 'redeliver', prevDigest = c.digest, prevLastSentAt = c.lastSentAt,
+    prevExpiresAt = c.expiresAt, attempts = tonumber(c.attempts), sends = count})
+end
+local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
+  phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+if refused then return cjson.encode(refused) end
+redis.call('HSET', challenge, C.phone, phone, C.digest, digest, C.attempts, '0', C.sends, '1', C.lastSentAt, now,
+  C.expiresAt, expiresAt, C.locale, locale, C.purpose, purpose, C.enrol, enrol, C.status, 'pending', C.delivered, '0')
+redis.call('PEXPIRE', challenge, ttlMs)
+return cjson.encode({kind = 'created'})
+`,
+})
+
+export type ResendReply =
+  | {
+      kind: 'resent'
+      prevDigest: string
+      prevLastSentAt: string
+      prevExpiresAt: string
+      /** '1' or '0': put back if the resend is taken back */
+      prevDelivered: string
+      attempts: number
+      sends: number
+      phone: string
+      locale: string
+    }
+  | { kind: 'not_found' }
+  | Wait<'locked'>
+  | Wait<'cooldown'>
+  | Wait<'max_sends'>
+  | PhoneRefusal
+
+/** Checks cooldown and caps, swaps in the new digest, and says where to send it. */
+export const resendChallenge = defineScript<ResendReply>()({
+  name: 'plResendChallenge',
+  keys: sendKeys,
+  argv: {
+    digest: 'string',
+    now: 'number',
+    ttlMs: 'number',
+    resendCooldownMs: 'number',
+    maxSendsPerChallenge: 'number',
+    expiresAt: 'number',
+    ...phoneSendArgs,
+  },
+  prelude: challengeLua + phoneSendGate,
+  lua: `
+local c = read(challenge, 'digest', 'sends', 'lastSentAt', 'expiresAt', 'status', 'attempts', 'phone', 'locale',
+  'delivered')
+if not c.digest then return cjson.encode({kind = 'not_found'}) end
+if c.status == 'locked' then return cjson.encode({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}) end
+local wait = tonumber(c.lastSentAt) + resendCooldownMs - now
+if wait > 0 then return cjson.encode({kind = 'cooldown', retryAfterMs = wait}) end
+if tonumber(c.sends) >= maxSendsPerChallenge then
+  return cjson.encode({kind = 'max_sends', retryAfterMs = redis.call('PTTL', challenge)})
+end
+local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
+  phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+if refused then return cjson.encode(refused) end
+local count = tonumber(c.sends) + 1
+redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt,
+  C.delivered, '0')
+redis.call('PEXPIRE', challenge, ttlMs)
+return cjson.encode({kind = 'resent', prevDigest = c.digest, prevLastSentAt = c.lastSentAt,
+  prevExpiresAt = c.expiresAt, prevDelivered = c.delivered or '1', attempts = tonumber(c.attempts), sends = count,
+  phone = c.phone, locale = c.locale})
+`,
+})
+
+/** Takes back a create or resend whose SMS was refused, if nothing has changed since. */
+export const undoSend = defineScript<{ undone: boolean }>()({
+  name: 'plUndoSend',
+  keys: ['challenge', 'sends'],
+  argv: {
+    /** the digest that was written */
+    digest: 'string',
+    mode: 'string',
+    prevDigest: 'string',
+    prevLastSentAt: 'string',
+    prevExpiresAt: 'string',
+    now: 'number',
+    prevDelivered: 'string',
+  },
+  prelude: challengeLua,
+  lua: `
+local undone = false
+if redis.call('HGET', challenge, C.digest) == digest then
+  undone = true
+  if mode == 'create' or tonumber(prevExpiresAt) <= now then
+    redis.call('DEL', challenge)
+  else
+    redis.call('HSET', challenge, C.digest, prevDigest, C.lastSentAt, prevLastSentAt, C.expiresAt, prevExpiresAt,
+      C.delivered, prevDelivered)
+    redis.call('HINCRBY', challenge, C.sends, -1)
+    redis.call('PEXPIREAT', challenge, prevExpiresAt)
+  end
+end
+if tonumber(redis.call('GET', sends) or '0') > 0 then redis.call('DECR', sends) end
+return cjson.encode({undone = undone})
+`,
+})
+
+/** Records that the provider accepted the SMS, if the challenge still holds the digest it carried. */
+export const markDelivered = defineScript<{ recorded: boolean }>()({
+  name: 'plMarkDelivered',
+  keys: ['challenge'],
+  argv: { digest: 'string' },
+  prelude: challengeLua,
+  lua: `
+if redis.call('HGET', challenge, C.digest) ~= digest then return cjson.encode({recorded = false}) end
+redis.call('HSET', challenge, C.delivered, '1')
+return cjson.encode({recorded = true})
+`,
+})
+
+export type VerifyReply =
+  /** `caller` is the caller hash after an enrolling approval ({} when it has none). */
+  | { kind: 'approved'; attemptsLeft: number; caller?: Record<string, string> }
+  | { kind: 'rejected'; attemptsLeft: number }
+  | Wait<'locked'>
+  | Wait<'phone_locked'>
+  | { kind: 'not_found' }
+
+/** Look up, count the attempt, compare, consume, enrol: one atomic step. */
+export const verifyChallenge = defineScript<VerifyReply>()({
+  name: 'plVerifyChallenge',
+  keys: ['challenge', 'failures', 'caller', 'streak'],
+  argv: {
+    digest: 'string',
+    now: 'number',
+    maxAttempts: 'number',
+    phoneMaxFailures: 'number',
+    phoneFailureWindowSeconds: 'number',
+    /** 0 = no expiry */
+    trustTtlSeconds: 'number',
+    firstName: 'string',
+    lastName: 'string',
+    custLevel: 'string',
+    phoneMaxConsecutiveFailures: 'number',
+    /** the streak is forgotten this long after its latest failure */
+    phoneConsecutiveWindowSeconds: 'number',
+  },
+  prelude: challengeLua + luaHash + phoneLock + luaTable('CALLER', CALLER),
+  lua: `
+local c = read(challenge, 'digest', 'attempts', 'status', 'enrol', 'phone', 'locale')
+if not c.digest then return cjson.encode({kind = 'not_found'}) end
+if c.status == 'locked' then return cjson.encode({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}) end
+local phone_locked = phone_lock_ms(failures, streak, phoneMaxFailures, phoneMaxConsecutiveFailures)
+if phone_locked then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
+local attempts = tonumber(c.attempts) + 1
+if c.digest == digest then
+  -- Approved once: the challenge is gone, and the run of failures (window and streak) ends.
+  redis.call('DEL', challenge, failures, streak)
+  if c.enrol ~= '1' then return cjson.encode({kind = 'approved', attemptsLeft = maxAttempts - attempts}) end
+  local existed = redis.call('EXISTS', caller) == 1
+  if not existed then
+    redis.call('HSET', caller, CALLER.phone, c.phone, CALLER.firstName, firstName, CALLER.lastName, lastName,
+      CALLER.custLevel, custLevel, CALLER.language, c.locale, CALLER.enrolledAt, now)
+  end
+  -- Trust only ever grows: a caller without expiry keeps none, and a later expiry (an admin's)
+  -- is kept; otherwise the caller is trusted for the trust TTL from now.
+  if trustTtlSeconds > 0 then
+    local trusted_until = now + trustTtlSeconds * 1000
+    local pttl = redis.call('PTTL', caller)
+    if not existed or (pttl >= 0 and now + pttl < trusted_until) then
+      redis.call('HSET', caller, CALLER.trustedUntil, tostring(trusted_until))
+      redis.call('PEXPIREAT', caller, trusted_until)
+    end
+  end
+  return cjson.encode({kind = 'approved', attemptsLeft = maxAttempts - attempts, caller = hash(caller)})
+end
+-- Wrong: count it here and per number. Never delete: a wrong guess must not wipe a victim's PIN.
+redis.call('HSET', challenge, C.attempts, attempts)
+if redis.call('INCR', failures) == 1 then redis.call('EXPIRE', failures, phoneFailureWindowSeconds) end
+-- The streak only ends with an approval, or after a whole window without a failure.
+redis.call('INCR', streak)
+redis.call('EXPIRE', streak, phoneConsecutiveWindowSeconds)
+phone_locked = phone_lock_ms(failures, streak, phoneMaxFailures, phoneMaxConsecutiveFailures)
+if attempts >= maxAttempts then
+  redis.call('HSET', challenge, C.status, 'locked')
+  -- Locked twice over: no new PIN helps until the number's lock ends too.
+  local ms = redis.call('PTTL', challenge)
+  if phone_locked and phone_locked > ms then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
+  return cjson.encode({kind = 'locked', retryAfterMs = ms})
+end
+if phone_locked then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
+return cjson.encode({kind = 'rejected', attemptsLeft = maxAttempts - attempts})
+`,
+})
