@@ -1,10 +1,12 @@
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2'
-import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers'
+import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity'
+import { fromCognitoIdentityPool, fromWebToken } from '@aws-sdk/credential-providers'
 import { FetchHttpHandler } from '@smithy/fetch-http-handler'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CodeHookResponse } from '../../web/src/lex/dialog.ts'
 import { startCognitoIdentityStandIn, type CognitoIdentityStandIn } from '../support/stand-ins/cognito-identity-stand-in.ts'
 import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand-ins/lex-runtime-stand-in.ts'
+import { startStsStandIn, type StsStandIn } from '../support/stand-ins/sts-stand-in.ts'
 
 // The stand-ins the AWS-mode chat test runs against, checked with the real SDK clients in Node:
 // what they answer is what the SDK parses, errors included.
@@ -12,10 +14,13 @@ import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand
 const region = 'ap-northeast-1'
 let cognito: CognitoIdentityStandIn
 let lex: LexRuntimeStandIn
+let sts: StsStandIn
+const ROLE = 'arn:aws:iam::111122223333:role/guest'
 const hooked: any[] = []
 
 beforeAll(async () => {
   cognito = await startCognitoIdentityStandIn({ region })
+  sts = await startStsStandIn({ roleArn: ROLE, issuedBy: (token) => cognito.tokenIdentity(token) })
   lex = await startLexRuntimeStandIn(async (event) => {
     hooked.push(event)
     // A code hook that asks for the Food slot, then closes.
@@ -31,7 +36,7 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
-  await Promise.all([cognito?.close(), lex?.close()])
+  await Promise.all([cognito?.close(), lex?.close(), sts?.close()])
 })
 
 describe('Cognito identity stand-in with fromCognitoIdentityPool', () => {
@@ -45,6 +50,19 @@ describe('Cognito identity stand-in with fromCognitoIdentityPool', () => {
   it('another pool does not exist: ResourceNotFoundException', async () => {
     const provider = fromCognitoIdentityPool({ identityPoolId: `${region}:00000000-0000-4000-8000-000000000000`, clientConfig: { region, endpoint: cognito.url } })
     await expect(provider()).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
+  })
+})
+
+describe('the basic flow: GetOpenIdToken, then the STS stand-in with fromWebToken', () => {
+  it('exchanges a token Cognito issued for the guest role\'s credentials; any other token is refused (InvalidIdentityToken)', async () => {
+    const client = new CognitoIdentityClient({ region, endpoint: cognito.url })
+    const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: cognito.identityPoolId }))
+    const { Token } = await client.send(new GetOpenIdTokenCommand({ IdentityId }))
+    const web = (token: string) => fromWebToken({ roleArn: ROLE, webIdentityToken: token, roleSessionName: 'guest', clientConfig: { region, endpoint: sts.url } })()
+    const credentials = await web(Token!)
+    expect(credentials).toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/), sessionToken: expect.any(String) })
+    expect(sts.issuedKeys).toEqual([credentials.accessKeyId])
+    await expect(web('not-a-token')).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' }) // the SDK's modelled error for the wire code
   })
 })
 

@@ -1,6 +1,7 @@
+import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity'
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2'
-import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers'
+import { fromCognitoIdentityPool, fromWebToken } from '@aws-sdk/credential-providers'
 import type { ChatTransport } from './chat-transport.ts'
 import { randomId } from './lex/random-id.ts'
 
@@ -13,8 +14,33 @@ export interface AwsConfig {
   botAliasId: string
   localeId: string
   kmsKeyId: string
+  /**
+   * The pool's guest role: when set, guests take Cognito's basic flow (GetOpenIdToken, then STS
+   * AssumeRoleWithWebIdentity on this role), whose credentials carry the role's own permissions.
+   * Without it, the enhanced flow (fromCognitoIdentityPool), which Cognito scopes down to a list
+   * of services that may leave out KMS.
+   */
+  guestRoleArn?: string
   /** Optional endpoint overrides (the tests point them at local stand-ins). */
-  endpoints?: { cognitoIdentity?: string; lexRuntime?: string; kms?: string }
+  endpoints?: { cognitoIdentity?: string; lexRuntime?: string; kms?: string; sts?: string }
+}
+
+type Credentials = ReturnType<typeof fromWebToken>
+
+/** Guest credentials through Cognito's basic flow: an OpenID token for the identity, exchanged with STS for the role's. */
+function basicFlow(config: AwsConfig, roleArn: string): Credentials {
+  const { region, endpoints = {} } = config
+  const cognito = new CognitoIdentityClient({ region, ...(endpoints.cognitoIdentity ? { endpoint: endpoints.cognitoIdentity } : {}) })
+  let identityId: string | undefined
+  return async (args) => {
+    identityId ??= (await cognito.send(new GetIdCommand({ IdentityPoolId: config.identityPoolId }))).IdentityId
+    const { Token } = await cognito.send(new GetOpenIdTokenCommand({ IdentityId: identityId }))
+    if (!Token) throw new Error('Cognito returned no OpenID token')
+    return fromWebToken({
+      roleArn, webIdentityToken: Token, roleSessionName: 'pinline-web-guest',
+      clientConfig: { region, ...(endpoints.sts ? { endpoint: endpoints.sts } : {}) },
+    })(args)
+  }
 }
 
 // The text sent with an encrypted PIN: a placeholder that is never a valid PIN (docs/lex.md).
@@ -27,10 +53,12 @@ const PIN_PLACEHOLDER = '0'
  */
 export function awsTransport(config: AwsConfig): ChatTransport {
   const { region, endpoints = {} } = config
-  const credentials = fromCognitoIdentityPool({
-    identityPoolId: config.identityPoolId,
-    clientConfig: { region, ...(endpoints.cognitoIdentity ? { endpoint: endpoints.cognitoIdentity } : {}) },
-  })
+  const credentials = config.guestRoleArn
+    ? basicFlow(config, config.guestRoleArn)
+    : fromCognitoIdentityPool({
+      identityPoolId: config.identityPoolId,
+      clientConfig: { region, ...(endpoints.cognitoIdentity ? { endpoint: endpoints.cognitoIdentity } : {}) },
+    })
   const lex = new LexRuntimeV2Client({ region, credentials, ...(endpoints.lexRuntime ? { endpoint: endpoints.lexRuntime } : {}) })
   const kms = new KMSClient({ region, credentials, ...(endpoints.kms ? { endpoint: endpoints.kms } : {}) })
   let sessionId = randomId()

@@ -3,16 +3,19 @@ import type { ServerResponse } from 'node:http'
 import { readBody, startHttpStandIn } from './http-stand-in.ts'
 
 /**
- * Wire-level stand-in for Amazon Cognito identity pools, the two calls
- * @aws-sdk/credential-providers fromCognitoIdentityPool makes for a guest: awsJson1_1 POSTs with
- * `X-Amz-Target: AWSCognitoIdentityService.GetId` / `.GetCredentialsForIdentity`, unsigned, as in
- * AWS. Only the pool it was started with exists. It answers CORS, for the SDK in a browser page.
+ * Wire-level stand-in for Amazon Cognito identity pools, the calls a guest makes: awsJson1_1
+ * POSTs with `X-Amz-Target: AWSCognitoIdentityService.<Op>`, unsigned, as in AWS. GetId and
+ * GetCredentialsForIdentity (the enhanced flow, fromCognitoIdentityPool), GetOpenIdToken (the
+ * basic flow: the token then goes to STS). Only the pool it was started with exists. It answers
+ * CORS, for the SDK in a browser page.
  */
 export type CognitoIdentityStandIn = {
   url: string
   identityPoolId: string
   /** The access key ids it has handed out (a signed request with one of them came from a guest). */
   issuedKeys: string[]
+  /** The identity an OpenID token from GetOpenIdToken was issued to (what STS checks). */
+  tokenIdentity(token: string): string | undefined
   close(): Promise<void>
 }
 
@@ -21,6 +24,7 @@ export async function startCognitoIdentityStandIn(opts: { region?: string } = {}
   const identityPoolId = `${region}:${randomUUID()}`
   const identities = new Set<string>()
   const issuedKeys: string[] = []
+  const tokens = new Map<string, string>()
 
   const operations: Record<string, (b: Record<string, unknown>) => unknown> = {
     GetId(b) {
@@ -28,6 +32,13 @@ export async function startCognitoIdentityStandIn(opts: { region?: string } = {}
       const id = `${region}:${randomUUID()}`
       identities.add(id)
       return { IdentityId: id }
+    },
+    GetOpenIdToken(b) {
+      const id = String(b.IdentityId)
+      if (!identities.has(id)) throw new CognitoError('ResourceNotFoundException', 'Identity not found.')
+      const token = randomBytes(32).toString('base64url')
+      tokens.set(token, id)
+      return { IdentityId: id, Token: token }
     },
     GetCredentialsForIdentity(b) {
       const id = String(b.IdentityId)
@@ -55,7 +66,7 @@ export async function startCognitoIdentityStandIn(opts: { region?: string } = {}
     }
   }, { cors: true })
 
-  return { url: http.url, identityPoolId, issuedKeys, close: http.close }
+  return { url: http.url, identityPoolId, issuedKeys, tokenIdentity: (token) => tokens.get(token), close: http.close }
 }
 
 class CognitoError extends Error {
