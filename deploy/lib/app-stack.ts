@@ -70,6 +70,8 @@ export class AppStack extends Stack {
         botAliasId: this.channels.bot.alias.attrBotAliasId,
         localeId,
         kmsKeyId: this.clientAccess.key.keyArn,
+        // The basic flow: the enhanced flow's scope-down for guests may leave out kms:Encrypt.
+        guestRoleArn: this.clientAccess.unauthenticatedRole.roleArn,
       },
     })
   }

@@ -452,6 +452,8 @@ describe('web chat: the page on S3 behind CloudFront, config.json from the stack
       botId: expect.stringMatching(/^<ChannelsBot[0-9A-F]+\.Id>$/),
       botAliasId: expect.stringMatching(/^<ChannelsBotAlias\w+\.BotAliasId>$/),
       kmsKeyId: expect.stringMatching(/^<ClientAccessPinKey\w+\.Arn>$/),
+      // The basic flow, on the one role that trusts the pool's guests.
+      guestRoleArn: expect.stringMatching(/^<ClientAccessUnauthenticatedRole\w+\.Arn>$/),
     })
     // Every field the page reads in AWS mode (web/src/chat-aws.ts AwsConfig) is there.
     for (const field of ['region', 'identityPoolId', 'botId', 'botAliasId', 'localeId', 'kmsKeyId']) expect(config[field], field).toBeTruthy()

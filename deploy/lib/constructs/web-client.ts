@@ -15,6 +15,8 @@ export interface WebClientConfig {
   botAliasId: string
   localeId: string
   kmsKeyId: string
+  /** The pool's guest role: the page then takes Cognito's basic flow, whose credentials are the role's own. */
+  guestRoleArn?: string
 }
 
 export interface WebClientProps {
