@@ -1,6 +1,7 @@
 // Builds the browser playground (web/) into dist/web: index.html, app.css and one ES module,
 // app.js, with the contact flow (connect/pinline-caller-auth.json) and the AWS SDK clients in it.
 // `npm run build` runs it; the test setup runs it too, so the tests drive the page as it is now.
+import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,7 +36,7 @@ export async function buildWeb(opts: { quiet?: boolean } = {}): Promise<void> {
     { name: 'app.css', contents: await readFile(web('src/style.css')) },
   ]
   for (const { name, contents } of files) {
-    const tmp = `${webOut}.${name}.${process.pid}.tmp`
+    const tmp = `${webOut}.${name}.${randomUUID()}.tmp`
     await writeFile(tmp, contents)
     await rename(tmp, `${webOut}${name}`)
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../services/auth/src/adapters/redis/client.ts'
 import { createCallerRegistry } from '../../services/auth/src/adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import type { Keys } from '../../services/auth/src/adapters/redis/keys.ts'
@@ -7,7 +7,7 @@ import type { Caller, Limits } from '../../services/auth/src/core/ports.ts'
 
 /** What a scenario's setup gets: Redis through the service's own adapters, and its budget. */
 export interface BenchContext {
-  redis: Redis
+  redis: RedisClient
   keys: Keys
   /** The service's PIN_HMAC_SECRET, so seeded digests match what it computes. */
   secret: string

@@ -11,7 +11,7 @@ const lines: Array<Record<string, unknown>> = []
 
 beforeAll(async () => {
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: 'tlog:', PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'info',
+    NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_MODE: inject('redisMode'), REDIS_KEY_PREFIX: 'tlog:', PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'info',
   })
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
+import { auth, keysMatching, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 let t: TestApp
@@ -233,7 +233,7 @@ describe('SMS provider failure', () => {
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('SMS_SEND_FAILED')
     expect(await t.app.redis.get(`${t.prefix}{${t.app.keys.phoneId(phone)}}:sends`)).toBe('0')
-    expect((await t.app.redis.keys(`${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`))).toEqual([])
+    expect((await keysMatching(t, `${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`))).toEqual([])
     for (let i = 0; i < 5; i++) expect((await issue({ phone })).statusCode).toBe(201)
   })
 })

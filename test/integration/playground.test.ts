@@ -25,7 +25,9 @@ const DEV_ROUTES = [
 /** A development app with the log SMS provider (the playground's outbox needs it). */
 async function devApp(env: Record<string, string> = {}): Promise<FastifyInstance> {
   const config = loadConfig({
-    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_MODE: inject('redisMode'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    // As buildTestApp does on a cluster: a replica on a busy machine may be slow to acknowledge.
+    ...(inject('redisMode') === 'cluster' ? { REDIS_COMMAND_TIMEOUT_MS: '2000', REDIS_REPLICA_ACK_TIMEOUT_MS: '1000' } : {}),
     PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'silent', SMS_PROVIDER: 'log', ...env,
   })
   return buildApp({ config, logger: false })

@@ -206,7 +206,7 @@ describe('logs', () => {
     let logs = ''
     const stream = new Writable({ write(chunk, _enc, done) { logs += String(chunk); done() } })
     const config = loadConfig({
-      NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
+      NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_MODE: inject('redisMode'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
       API_KEYS: TEST_API_KEY, KMS_KEY_ID: KEY, PIN_RESEND_COOLDOWN_SECONDS: '0',
     })
     const sms = recordingSms()

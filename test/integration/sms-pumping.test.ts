@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { auth, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { auth, keysMatching, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 // SMS pumping: fraudsters make us text premium or foreign numbers they are paid for. The guards,
 // in the order a request meets them: country allow-list, per-phone caps, prefix velocity, daily budget.
@@ -13,7 +13,7 @@ const counters = async (t: TestApp, phone: string) => ({
   day: Number((await t.app.redis.get(t.app.keys.dailySends(today()))) ?? 0),
   phone: Number((await t.app.redis.get(`${t.prefix}{${t.app.keys.phoneId(phone)}}:sends`)) ?? 0),
 })
-const challengesOf = (t: TestApp, phone: string) => t.app.redis.keys(`${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`)
+const challengesOf = (t: TestApp, phone: string) => keysMatching(t, `${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`)
 const secondsToMidnightUtc = () => (86_400_000 - (Date.now() % 86_400_000)) / 1000
 
 describe('destination country allow-list (SMS_ALLOWED_COUNTRIES)', () => {

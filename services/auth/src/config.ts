@@ -20,9 +20,14 @@ const Env = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_MODE: Type.Union([Type.Literal('standalone'), Type.Literal('cluster')], { default: 'standalone' }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  REDIS_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
   // Kept out of REDIS_URL so a secret store can inject it alone (ElastiCache AUTH token).
   REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  // Replicas that must acknowledge a verify (and a send count) before it is answered; see SECURITY.md.
+  REDIS_MIN_REPLICAS_ACK: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })),
+  REDIS_REPLICA_ACK_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 10000 })),
   REDIS_KEY_PREFIX: Type.String({ default: 'pl:', pattern: '^[A-Za-z0-9:_-]{0,32}$' }),
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 30000 }),
   PIN_HMAC_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -109,6 +114,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   } catch (err) {
     throw new ConfigError(`Invalid configuration: MENU_FILE: ${(err as Error).message}`)
   }
+  if (e.REDIS_MODE === 'cluster') parseSeedUrls(e.REDIS_URL)
+  // WAIT answers within its own timeout, which must leave the command time to reply.
+  const replicaAckTimeoutMs = e.REDIS_REPLICA_ACK_TIMEOUT_MS ?? Math.min(250, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))
+  if (replicaAckTimeoutMs >= e.REDIS_COMMAND_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: REDIS_REPLICA_ACK_TIMEOUT_MS must be below REDIS_COMMAND_TIMEOUT_MS')
+  }
   const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
   const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
@@ -167,11 +178,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
     /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
     redis: {
+      /** standalone: one node (url); cluster: url is a comma-separated list of seed nodes. */
+      mode: e.REDIS_MODE,
       url: e.REDIS_URL,
+      /** ACL user and AUTH password; they override the URL's. */
+      username: e.REDIS_USERNAME,
       password: e.REDIS_PASSWORD,
       keyPrefix: e.REDIS_KEY_PREFIX,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       keySecret: e.KEY_HASH_SECRET ?? secret,
+      /** Replicas that must acknowledge (WAIT) a verify or a send count before it is answered; 0 = none. */
+      // A cluster fails over on its own: by default an approval waits for one replica (SECURITY.md).
+      minReplicasAck: e.REDIS_MIN_REPLICAS_ACK ?? (e.REDIS_MODE === 'cluster' ? 1 : 0),
+      replicaAckTimeoutMs,
     },
     verification,
     sessions,
@@ -182,6 +201,46 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
   }
+}
+
+export interface SeedNode {
+  host: string
+  port: number
+  tls: boolean
+  username: string | undefined
+  password: string | undefined
+}
+
+/** REDIS_URL in cluster mode: `redis://` or `rediss://` seed nodes, comma-separated, all of one scheme. */
+export function parseSeedUrls(value: string): SeedNode[] {
+  const seeds = value.split(',').map((u) => u.trim()).filter(Boolean).map((raw, i) => {
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      // Named by position, not by content: the URL may hold a password.
+      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} is not a URL`)
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} must start with redis:// or rediss://`)
+    }
+    if (!url.hostname) throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} has no host`)
+    if (url.pathname.length > 1 && url.pathname !== '/0') {
+      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} names a database; a cluster has only database 0`)
+    }
+    return {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : 6379,
+      tls: url.protocol === 'rediss:',
+      username: url.username ? decodeURIComponent(url.username) : undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+    }
+  })
+  if (seeds.length === 0) throw new ConfigError('Invalid configuration: REDIS_URL: no seed node given')
+  if (new Set(seeds.map((s) => s.tls)).size > 1) {
+    throw new ConfigError('Invalid configuration: REDIS_URL: seeds mix redis:// and rediss://')
+  }
+  return seeds
 }
 
 function parseCountries(value: string): '*' | string[] {

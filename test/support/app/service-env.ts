@@ -4,15 +4,17 @@ import { TEST_API_KEY, TEST_SECRET } from './test-app.ts'
  * The environment of a real service process in fault tests: SMS through the real SNS client to
  * the stand-in at `snsUrl`, Redis at `redisUrl`, short timeouts so faults show quickly.
  */
-export function serviceEnv(opts: { redisUrl: string; snsUrl: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(opts: { redisUrl: string; snsUrl: string; redisMode?: 'standalone' | 'cluster' }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     API_KEYS: TEST_API_KEY,
     PIN_HMAC_SECRET: TEST_SECRET,
+    REDIS_MODE: opts.redisMode ?? 'standalone',
     REDIS_URL: opts.redisUrl,
     REDIS_KEY_PREFIX: 'pl:',
     REDIS_COMMAND_TIMEOUT_MS: '300',
+    REDIS_REPLICA_ACK_TIMEOUT_MS: '150',
     SMS_PROVIDER: 'sns',
     SMS_TIMEOUT_MS: '300',
     SMS_MAX_ATTEMPTS: '3',

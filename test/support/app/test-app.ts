@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, inject, onTestFinished } from 'vitest'
 import { buildApp } from '../../../services/auth/src/app.ts'
 import { loadConfig, type Config } from '../../../services/auth/src/config.ts'
@@ -82,6 +83,13 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   const config = loadConfig({
     NODE_ENV: 'test',
     REDIS_URL: inject('redisUrl'),
+    // A test that brings its own Redis (REDIS_URL) brings a single node unless it says otherwise.
+    REDIS_MODE: env.REDIS_URL === undefined ? inject('redisMode') : 'standalone',
+    // On a cluster, approvals wait for a replica: on a busy CI machine a replica process can be
+    // off the CPU for longer than the production default allows, which would be a 503 here.
+    ...(inject('redisMode') === 'cluster' && env.REDIS_URL === undefined && env.REDIS_COMMAND_TIMEOUT_MS === undefined
+      ? { REDIS_COMMAND_TIMEOUT_MS: '2000', REDIS_REPLICA_ACK_TIMEOUT_MS: '1000' }
+      : {}),
     REDIS_KEY_PREFIX: prefix,
     PIN_HMAC_SECRET: TEST_SECRET,
     API_KEYS: TEST_API_KEY,
@@ -124,10 +132,17 @@ export function shareTestApp(env: Record<string, string>, use: (t: TestApp) => v
  */
 export async function keysOf(t: TestApp): Promise<string[]> {
   const counters = t.app.keys.rateLimit.namespace
-  return (await t.app.redis.keys(`${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
+  return (await keysMatching(t, `${t.prefix}*`)).filter((k) => !k.startsWith(counters)).sort()
 }
 
 /** The rate-limit counters this app wrote. */
 export async function rateLimitKeysOf(t: TestApp): Promise<string[]> {
-  return (await t.app.redis.keys(`${t.app.keys.rateLimit.namespace}*`)).sort()
+  return (await keysMatching(t, `${t.app.keys.rateLimit.namespace}*`)).sort()
+}
+
+/** KEYS on every primary of a cluster (a test-only look at the whole keyspace), or on the one node. */
+export async function keysMatching(t: TestApp, pattern: string): Promise<string[]> {
+  const redis = t.app.redis
+  if (!(redis instanceof Cluster)) return redis.keys(pattern)
+  return (await Promise.all(redis.nodes('master').map((node) => node.keys(pattern)))).flat()
 }

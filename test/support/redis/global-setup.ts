@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestProject } from 'vitest/node'
 import { buildWeb } from '../../../scripts/build-web.ts'
+import { startRedisCluster } from './redis-cluster.ts'
 import { pingRedis } from './redis-ping.ts'
 import { startRedisServer } from './redis-server.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string
+    /** How services under test connect to redisUrl (REDIS_MODE). */
+    redisMode: 'standalone' | 'cluster'
   }
 }
 
@@ -24,10 +27,34 @@ const DOCKER_PROBE_MS = 3_000
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The playground page (dist/web) as the sources are now: the browser tests drive it.
   await buildWeb({ quiet: true })
+  if (process.env.TEST_REDIS_TOPOLOGY === 'cluster') return setupCluster(project)
   const source = await resolveRedis()
   console.log(`[global-setup] Redis for tests: ${source.name} at ${source.url}`)
   project.provide('redisUrl', source.url)
+  project.provide('redisMode', 'standalone')
   return () => source.teardown()
+}
+
+/**
+ * The same tests against a Redis Cluster (TEST_REDIS_TOPOLOGY=cluster, or the `cluster` project of
+ * vitest.config.ts): REDIS_CLUSTER_URL (comma-separated seeds) if set, else a local cluster of
+ * 3 primaries and 3 replicas from the redis-server binary.
+ */
+export async function setupCluster(project: TestProject): Promise<() => Promise<void>> {
+  const fromEnv = process.env.REDIS_CLUSTER_URL
+  if (fromEnv) {
+    project.provide('redisUrl', fromEnv)
+    project.provide('redisMode', 'cluster')
+    return async () => {}
+  }
+  if (!hasRedisServerBinary()) {
+    throw new Error('The cluster tests need the redis-server and redis-cli binaries on PATH (apt-get install redis-server), or REDIS_CLUSTER_URL=redis://host:port,... pointing at a running Redis Cluster.')
+  }
+  const cluster = await startRedisCluster()
+  console.log(`[global-setup] Redis for tests: local Redis Cluster (3 primaries, 3 replicas) at ${cluster.url}`)
+  project.provide('redisUrl', cluster.url)
+  project.provide('redisMode', 'cluster')
+  return () => cluster.stop()
 }
 
 async function resolveRedis(): Promise<RedisSource> {

@@ -8,7 +8,15 @@ import { freePort } from '../app/free-port.ts'
 import { sweepLeftovers, TEMP_PREFIX } from './redis-leftovers.ts'
 import { pingRedis } from './redis-ping.ts'
 
-export type RedisServerOptions = { appendonly?: boolean; dir?: string; port?: number; /** AUTH password (`--requirepass`); `url` stays without it. */ requirepass?: string }
+export type RedisServerOptions = {
+  appendonly?: boolean
+  dir?: string
+  port?: number
+  /** AUTH password (`--requirepass`); `url` stays without it. */
+  requirepass?: string
+  /** More redis-server arguments (e.g. cluster mode, replicaof). */
+  extraArgs?: string[]
+}
 
 export type RedisProcess = {
   url: string
@@ -20,6 +28,9 @@ export type RedisProcess = {
   kill(): Promise<void>
   /** Starts again on the same port and dir (stopping first if still running), e.g. to test AOF persistence. */
   restart(): Promise<void>
+  /** SIGSTOP / SIGCONT: a process that is alive but answers nothing (a stalled replica). */
+  pause(): void
+  resume(): void
 }
 
 const READY_TIMEOUT_MS = 10_000
@@ -44,7 +55,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--appendonly', 'no', '--save', '']
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no']
-  args.push('--pidfile', join(dir, 'redis.pid'), ...persistence)
+  args.push('--pidfile', join(dir, 'redis.pid'), ...persistence, ...(opts.extraArgs ?? []))
   if (opts.requirepass !== undefined) args.push('--requirepass', opts.requirepass)
   const pingUrl = opts.requirepass === undefined ? url : `redis://:${encodeURIComponent(opts.requirepass)}@127.0.0.1:${port}`
 
@@ -103,5 +114,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       await terminate('SIGTERM')
       await launch()
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
   }
 }

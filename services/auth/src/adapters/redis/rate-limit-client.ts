@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { PinlineError } from '../../core/errors.ts'
 
 type Callback = (err: Error | null, result?: unknown) => void
@@ -12,7 +12,7 @@ const STORE_COMMANDS = new Set<string | symbol>(['rateLimit', 'rateLimitRead'])
  * DEPENDENCY_UNAVAILABLE (503), not as a bare Error (500). The store defines its scripts on the
  * real client (defineCommand is forwarded), so this view adds no connection of its own.
  */
-export function rateLimitClient(redis: Redis): Redis {
+export function rateLimitClient<R extends Redis | Cluster>(redis: R): R {
   return new Proxy(redis, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target)

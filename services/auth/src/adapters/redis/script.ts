@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './client.ts'
 
 // One Lua script and the one typed function that runs it. The names of its KEYS and ARGV are
 // listed once, here: they fix the positions, and they open the Lua as locals
@@ -26,7 +26,7 @@ export interface ScriptSpec<K extends string, A extends Record<string, ArgType>>
 }
 
 export type Script<K extends string, A extends Record<string, ArgType>, R> = (
-  redis: Redis,
+  redis: RedisClient,
   keys: Record<K, string>,
   args: ArgValues<A>,
 ) => Promise<R>

@@ -1,16 +1,19 @@
-import type { Redis } from 'ioredis'
 import fp from 'fastify-plugin'
-import { createRedis } from '../../adapters/redis/client.ts'
+import { Counter } from 'prom-client'
+import { connectRedis, createRedis, type RedisClient } from '../../adapters/redis/client.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
+import { noReplicaAck, replicaAck, type ReplicaAck } from '../../adapters/redis/replica-ack.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    redis: Redis
+    redis: RedisClient
     keys: Keys
+    /** How writes that matter wait for replicas (REDIS_MIN_REPLICAS_ACK); see replica-ack.ts. */
+    replicaAck: ReplicaAck
   }
 }
 
-/** The one Redis connection and the key builder, closed with the app. */
+/** The Redis client (one node or a cluster) and the key builder, closed with the app. */
 export default fp(
   async (fastify) => {
     const { config } = fastify
@@ -27,12 +30,27 @@ export default fp(
     })
     // Wait for the first connection, but start anyway if Redis is down: until it
     // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-    await redis.connect().catch(() => undefined)
+    await connectRedis(redis, config.redis.commandTimeoutMs).catch(() => undefined)
+    // Writes that wait for replicas (WAIT blocks its connection) get a client of their own.
+    const durable = config.redis.minReplicasAck > 0 ? createRedis(config.redis) : undefined
+    durable?.on('error', () => undefined) // the main client reports outages
+    if (durable) await connectRedis(durable, config.redis.commandTimeoutMs).catch(() => undefined)
     fastify.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect())
+      await Promise.all([redis, durable].map((r) => r?.quit().catch(() => r.disconnect())))
     })
-    fastify.decorate('redis', redis)
+    // A shard without a replica in sync answers 503 to verifies and sends: worth an alert.
+    const ackMissing = new Counter({
+      name: 'pinline_redis_replica_ack_missing_total',
+      help: 'Writes fewer replicas acknowledged than REDIS_MIN_REPLICAS_ACK (answered 503)',
+      registers: [fastify.metrics.registry],
+    })
+    const { minReplicasAck, replicaAckTimeoutMs } = config.redis
+    fastify.decorate<RedisClient>('redis', redis)
     fastify.decorate('keys', createKeys(config.redis.keyPrefix, config.redis.keySecret))
+    fastify.decorate(
+      'replicaAck',
+      durable ? replicaAck(durable, minReplicasAck, replicaAckTimeoutMs, () => ackMissing.inc()) : noReplicaAck(redis),
+    )
   },
-  { name: 'redis' },
+  { name: 'redis', dependencies: ['metrics'] },
 )

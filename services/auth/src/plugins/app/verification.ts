@@ -32,7 +32,7 @@ export default fp<VerificationOptions>(async (fastify, { sms }) => {
 
   fastify.decorate('callers', callers)
   fastify.decorate('verification', createVerification({
-    store: failClosed(createChallengeStore(redis, keys)),
+    store: failClosed(createChallengeStore(redis, keys, fastify.replicaAck)),
     callers,
     sms: sender,
     spend: failClosed(createSpendCounters(redis, keys)),

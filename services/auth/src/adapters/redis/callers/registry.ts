@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import { canonicalEmail } from '../../../core/email.ts'
 import { PinlineError } from '../../../core/errors.ts'
 import { randomToken } from '../../../core/pin.ts'
@@ -30,7 +30,7 @@ const ownerOf = (entry: string) => (entry.startsWith('-') ? entry.slice(1, entry
  * the e-mail and restores the entry) or after it (then it turns the mark back into the owner, or
  * finds the entry gone or another's, and backs off). A put that loses such a race answers 409.
  */
-export function createCallerRegistry(redis: Redis, keys: Keys): CallerRegistry {
+export function createCallerRegistry(redis: RedisClient, keys: Keys): CallerRegistry {
   async function get(phone: string): Promise<Caller | undefined> {
     const caller = callerFromHash(await redis.hgetall(keys.caller(phone)))
     return caller?.phone === phone ? caller : undefined

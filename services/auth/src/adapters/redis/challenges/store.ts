@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import type {
   ChallengeState,
   ChallengeStatus,
@@ -11,6 +11,7 @@ import type {
 } from '../../../core/ports.ts'
 import { callerFromHash } from '../callers/fields.ts'
 import type { Keys } from '../keys.ts'
+import { noReplicaAck, notAcknowledged, type ReplicaAck } from '../replica-ack.ts'
 import { CHALLENGE } from './fields.ts'
 import { createChallenge, markDelivered, resendChallenge, undoSend, verifyChallenge } from './scripts.ts'
 
@@ -31,8 +32,24 @@ const unexpected = (script: string, kind: never): never => {
   throw new Error(`unexpected reply from ${script} script: ${String(kind)}`)
 }
 
-/** ChallengeStore on Redis: every state change is one Lua script on one slot. */
-export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
+/**
+ * ChallengeStore on Redis: every state change is one Lua script on one slot.
+ * With `ack` requiring replicas (REDIS_MIN_REPLICAS_ACK), a verify that wrote (an approval, a
+ * failed attempt) and a counted send are answered only once that many replicas hold them; else
+ * 503, and a send is taken back before any SMS goes. See SECURITY.md, "Redis failover".
+ */
+export function createChallengeStore(
+  redis: RedisClient,
+  keys: Keys,
+  ack: ReplicaAck = noReplicaAck(redis),
+): ChallengeStore {
+  /** A send Redis counted but no replica confirmed: taken back (best effort), then 503, no SMS. */
+  async function refuseUnacknowledged(handle: Undo): Promise<never> {
+    const { challenge, sends, ...args } = handle
+    await undoSend(redis, { challenge, sends }, { ...args, now: Date.now() }).catch(() => undefined)
+    throw notAcknowledged(ack.minReplicas)
+  }
+
   return {
     challengeId: keys.challengeId,
     isChallengeId: keys.isChallengeId,
@@ -42,7 +59,7 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
       const k = keys.forChallenge(c.id)
       // The limits go in whole: each script takes the ones it names (a new limit: its script only).
       const { digest, phone, now, locale, purpose, expiresAt } = c
-      const r = await createChallenge(redis, k, {
+      const { reply: r, acknowledged } = await ack.run(createChallenge, k, {
         ...l,
         digest,
         phone,
@@ -55,36 +72,38 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
       const undo = { challenge: k.challenge, sends: k.sends, digest: c.digest }
       const sent = { id: c.id, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' } as const
       switch (r.kind) {
-        case 'created':
-          return {
-            kind: 'created',
-            state: { ...sent, attempts: 0, sends: 1 },
-            undo: toUndo({
-              ...undo,
-              mode: 'create',
-              prevDigest: '',
-              prevLastSentAt: '',
-              prevExpiresAt: '',
-              prevDelivered: '',
-            }),
+        case 'created': {
+          const created: Undo = {
+            ...undo,
+            mode: 'create',
+            prevDigest: '',
+            prevLastSentAt: '',
+            prevExpiresAt: '',
+            prevDelivered: '',
           }
+          if (!acknowledged) return refuseUnacknowledged(created)
+          return { kind: 'created', state: { ...sent, attempts: 0, sends: 1 }, undo: toUndo(created) }
+        }
         case 'existing': {
           const { attempts, sends, lastSentAt, expiresAt, status } = r
           return { kind: 'existing', state: { id: c.id, attempts, sends, lastSentAt, expiresAt, status } }
         }
-        case 'redeliver':
+        case 'redeliver': {
+          const redelivered: Undo = {
+            ...undo,
+            mode: 'resend',
+            prevDigest: r.prevDigest,
+            prevLastSentAt: r.prevLastSentAt,
+            prevExpiresAt: r.prevExpiresAt,
+            prevDelivered: '0',
+          }
+          if (!acknowledged) return refuseUnacknowledged(redelivered)
           return {
             kind: 'redeliver',
             state: { ...sent, attempts: r.attempts, sends: r.sends },
-            undo: toUndo({
-              ...undo,
-              mode: 'resend',
-              prevDigest: r.prevDigest,
-              prevLastSentAt: r.prevLastSentAt,
-              prevExpiresAt: r.prevExpiresAt,
-              prevDelivered: '0',
-            }),
+            undo: toUndo(redelivered),
           }
+        }
         case 'in_progress':
         case 'max_sends':
         case 'phone_locked':
@@ -98,25 +117,28 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
     async resend(id, digest, now, l): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
-      const r = await resendChallenge(redis, k, { ...l, digest, now, expiresAt })
+      const { reply: r, acknowledged } = await ack.run(resendChallenge, k, { ...l, digest, now, expiresAt })
       switch (r.kind) {
-        case 'resent':
+        case 'resent': {
+          const resent: Undo = {
+            challenge: k.challenge,
+            sends: k.sends,
+            digest,
+            mode: 'resend',
+            prevDigest: r.prevDigest,
+            prevLastSentAt: r.prevLastSentAt,
+            prevExpiresAt: r.prevExpiresAt,
+            prevDelivered: r.prevDelivered,
+          }
+          if (!acknowledged) return refuseUnacknowledged(resent)
           return {
             kind: 'resent',
             state: { id, attempts: r.attempts, sends: r.sends, lastSentAt: now, expiresAt, status: 'pending' },
             phone: r.phone,
             locale: r.locale as Locale,
-            undo: toUndo({
-              challenge: k.challenge,
-              sends: k.sends,
-              digest,
-              mode: 'resend',
-              prevDigest: r.prevDigest,
-              prevLastSentAt: r.prevLastSentAt,
-              prevExpiresAt: r.prevExpiresAt,
-              prevDelivered: r.prevDelivered,
-            }),
+            undo: toUndo(resent),
           }
+        }
         case 'not_found':
         case 'locked':
         case 'cooldown':
@@ -144,7 +166,16 @@ export function createChallengeStore(redis: Redis, keys: Keys): ChallengeStore {
     },
 
     async verify(id, digest, now, l, enrol): Promise<VerifyOutcome> {
-      const r = await verifyChallenge(redis, keys.forChallenge(id), { ...l, ...enrol, digest, now })
+      const { reply: r, acknowledged } = await ack.run(verifyChallenge, keys.forChallenge(id), {
+        ...l,
+        ...enrol,
+        digest,
+        now,
+      })
+      // An approval (the challenge consumed, the caller enrolled) or a counted failure is answered
+      // only once it would survive a failover: never an approval a new primary could repeat, never
+      // a "rejected" whose attempt a new primary has forgotten.
+      if (!acknowledged && r.kind !== 'not_found') throw notAcknowledged(ack.minReplicas)
       switch (r.kind) {
         case 'approved':
           return { kind: 'approved', attemptsLeft: r.attemptsLeft, caller: r.caller && callerFromHash(r.caller) }

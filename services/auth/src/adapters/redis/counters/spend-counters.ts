@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import type { SpendCounter, SpendCounters } from '../../../core/ports.ts'
 import type { Keys } from '../keys.ts'
 import { giveBack, takeCapped } from './scripts.ts'
@@ -7,7 +7,7 @@ import { giveBack, takeCapped } from './scripts.ts'
  * SpendCounters on Redis. A prefix or a day is shared by many numbers, so it cannot live in a
  * phone's slot: each counter is one key, changed by single-key scripts (Cluster-safe).
  */
-export function createSpendCounters(redis: Redis, keys: Keys): SpendCounters {
+export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounters {
   const key = (c: SpendCounter) => ({
     counter: c.kind === 'prefix' ? keys.prefixSends(c.prefix) : keys.dailySends(c.day),
   })

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../client.ts'
 import type { Locale } from '../../../core/ports.ts'
 import type {
   AddItemOutcome,
@@ -49,7 +49,7 @@ const fromReply = (id: string, r: SessionReply<string, string>, now: number, ok:
   r.status === ok && 'session' in r ? toSession(id, r.session, r.ttlMs, now) : undefined
 
 /** SessionStore on Redis: one hash per session, every change one Lua script that also slides the TTL. */
-export function createSessionStore(redis: Redis, keys: Keys): SessionStore {
+export function createSessionStore(redis: RedisClient, keys: Keys): SessionStore {
   const key = (id: string) => ({ session: keys.session(id) })
   const timing = (t: SessionTiming) => ({ now: t.now, idleTtlMs: t.idleTtlMs, maxAgeMs: t.maxAgeMs })
   const open = async (mode: 'create' | 'contact', s: NewSession, t: SessionTiming) => {
