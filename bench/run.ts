@@ -56,6 +56,8 @@ const service = await startNode(join(root, serviceEntry), {
     // numbers in a few prefixes: the HTTP rate limits and SMS spend guards are lifted out
     // of the way, but their checks still run on every request, as in production.
     RATE_LIMIT_PER_KEY: '100000000', RATE_LIMIT_PER_IP: '100000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '100000000',
+    CHANNEL_RATE_LIMIT_PER_KEY: '100000000', CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000000', CHANNEL_RATE_LIMIT_PER_NUMBER: '100000000',
+    SMS_KEY_MAX_SENDS: '100000000', SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
   },
   logFile: join(logDir, 'service.log'), readyPath: '/readyz',
   nodeArgs: process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],

@@ -133,7 +133,7 @@ describe('service: Fargate behind an internal load balancer', () => {
     const env: Record<string, Json> = Object.fromEntries(container().Environment.map((e: Json) => [e.Name, e.Value]))
     const secrets: Record<string, Json> = Object.fromEntries(container().Secrets.map((e: Json) => [e.Name, e.ValueFrom]))
     for (const name of Object.keys(env)) {
-      // AWS_REGION is the SDK's; REDIS_MODE waits for Redis Cluster support (set only with redisClusterMode).
+      // AWS_REGION is the SDK's; REDIS_MODE is set only with redisClusterMode.
       if (name !== 'AWS_REGION') expect(CONFIG_VARIABLES, name).toContain(name)
     }
     expect(env).not.toHaveProperty(REDIS_MODE_VARIABLE)
@@ -142,7 +142,7 @@ describe('service: Fargate behind an internal load balancer', () => {
     expect(exportedRef(secrets.KEY_HASH_SECRET)).toMatch(/^SecretsKeyHashSecret/)
     expect(exportedRef(secrets.REDIS_PASSWORD)).toMatch(/^SecretsRedisAuthToken/)
     for (const client of Object.keys(API_KEY_CLIENTS) as Array<keyof typeof API_KEY_CLIENTS>) expect(exportedRef(secrets[apiKeyVariable(client)])).toBe(secretId(client))
-    expect(env).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: 'true', SMS_ALLOWED_COUNTRIES: 'JP' })
+    expect(env).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: '1', SMS_ALLOWED_COUNTRIES: 'JP', REDIS_MIN_REPLICAS_ACK: '1' })
     expect(joined(env.REDIS_URL, () => 'primary.example')).toBe('rediss://primary.example:6379')
     expect(ref(env.KMS_KEY_ID)).toMatch(/^ClientAccessPinKey/)
 

@@ -7,7 +7,7 @@ import { phoneSequence } from '../support/app/phones.ts'
 import { stopAll } from '../support/processes.ts'
 
 // The real service process sends through the real @aws-sdk/client-sns to the SNS stand-in, with
-// SMS_TIMEOUT_MS=300 and SMS_MAX_ATTEMPTS=3 (the SDK's retries with backoff, for answers that say
+// SMS_TIMEOUT_MS=1000 and SMS_MAX_ATTEMPTS=3 (the SDK's retries with backoff, for answers that say
 // nothing was sent: throttling and 5xx; never for a request that timed out once sent).
 
 let sns: SnsStandIn
@@ -20,6 +20,9 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: `sns${randomUUID().slice(0, 8)}:`,
     REDIS_COMMAND_TIMEOUT_MS: '1000',
     PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
+    // Long enough that a stand-in answering on a loaded machine is not taken for a timeout (a
+    // send that timed out stays counted, which would use the number's only send).
+    SMS_TIMEOUT_MS: '1000',
   }))
 })
 afterAll(() => stopAll(svc, sns))
@@ -45,7 +48,6 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
   it.each([
     ['throttling', 'throttle', 3],
     ['5xx', 'server-error', 3],
-    ['a hung request is not retried (SNS may have accepted it)', 'hang', 1],
     ['a client fault (InvalidParameter) is not retried', 'invalid-parameter', 1],
   ] as const)('%s', async (_name, kind, requests) => {
     sns.failNext(3, kind)
@@ -53,7 +55,7 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
     const res = await issue(phone)
     expect(res.status).toBe(503)
     expect(res.body).toEqual({ code: 'SMS_SEND_FAILED', message: expect.any(String) })
-    expect(res.ms).toBeLessThan(6_000) // 3 attempts of 300 ms plus the SDK's backoff
+    expect(res.ms).toBeLessThan(6_000) // 3 answered attempts plus the SDK's backoff (1 s, 2 s at most)
     expect(sns.requestCount()).toBe(requests)
     expect(sns.publishes).toEqual([])
     sns.reset()
@@ -64,8 +66,33 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
 })
 
 describe('SNS slower than SMS_TIMEOUT_MS (accepted, answered late)', () => {
+  it('a hung request is not retried, and stays counted (SNS may have accepted it): the number\'s only send is used', async () => {
+    sns.failNext(3, 'hang')
+    const phone = nextPhone()
+    const res = await issue(phone)
+    expect(res.status).toBe(503)
+    expect(res.body.code).toBe('SMS_SEND_FAILED')
+    expect(sns.requestCount()).toBe(1)
+    sns.reset()
+    const again = await issue(phone)
+    expect(again.status).toBe(429)
+    expect(again.body.code).toBe('PHONE_SEND_LIMIT')
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(sns.requestCount()).toBe(0)
+  })
+
+  it('the per-number cap holds when every send times out after SNS accepted it: 10 requests, 1 SMS (PHONE_MAX_SENDS=1)', async () => {
+    sns.setLatency(1500)
+    const phone = nextPhone()
+    const codes: string[] = []
+    for (let i = 0; i < 10; i++) codes.push(String((await issue(phone)).body.code))
+    expect(codes).toEqual(['SMS_SEND_FAILED', ...Array(9).fill('PHONE_SEND_LIMIT')])
+    await new Promise((r) => setTimeout(r, 1600)) // the stand-in records a publish before its delay
+    expect(sns.publishes.map((p) => p.phoneNumber)).toEqual([phone])
+  })
+
   it('503 SMS_SEND_FAILED inside the deadline, after exactly one request: at most one message, never copies', async () => {
-    sns.setLatency(600)
+    sns.setLatency(1500)
     const res = await issue(nextPhone())
     expect(res.status).toBe(503)
     expect(res.body.code).toBe('SMS_SEND_FAILED')

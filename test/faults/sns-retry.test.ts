@@ -18,17 +18,20 @@ const options = { timeoutMs: 300, maxAttempts: 3 }
 const client = (endpoint: string) => ({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
 const message = { to: '+819012345678', body: 'pinline: your code is 123456' }
 
-async function failure(send: Promise<void>): Promise<{ name: string; attempts: number | undefined }> {
-  const err = await send.then(() => undefined, (e: unknown) => e as { name: string; $metadata?: { attempts?: number } })
+type SdkError = { name: string; $metadata?: { attempts?: number }; cause?: SdkError }
+async function failure(send: Promise<void>): Promise<{ name: string; attempts: number | undefined; cause?: string }> {
+  const err = await send.then(() => undefined, (e: unknown) => e as SdkError)
   if (!err) throw new Error('the send succeeded')
-  return { name: err.name, attempts: err.$metadata?.attempts }
+  // An outcome that is unknown is reported as such, with the SDK's error as its cause.
+  const sdk = err.name === 'SmsOutcomeUnknown' ? err.cause! : err
+  return { name: err.name, attempts: sdk.$metadata?.attempts, ...(err.cause ? { cause: err.cause.name } : {}) }
 }
 
 describe('SNS retry policy', () => {
   it('a request that timed out after it was sent is not retried: one request, one attempt', async () => {
     sns.failNext(3, 'hang')
     const err = await failure(createSnsSender(options, client(sns.url)).send(message))
-    expect(err).toEqual({ name: 'TimeoutError', attempts: 1 })
+    expect(err).toEqual({ name: 'SmsOutcomeUnknown', cause: 'TimeoutError', attempts: 1 })
     expect(sns.requestCount()).toBe(1)
   })
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 
 let t: TestApp
-shareTestApp({}, (app) => (t = app))
+shareTestApp({ METRICS_PURPOSES: 'login' }, (app) => (t = app))
 
 const json = { ...auth, 'content-type': 'application/json' }
 

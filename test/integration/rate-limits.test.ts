@@ -30,6 +30,16 @@ describe('HTTP rate limits (@fastify/rate-limit on Redis)', () => {
     expect((await lookup(t, { key: OTHER_KEY })).statusCode).toBe(404)
   })
 
+  it('per key identity, not per header: whitespace variants of one key (non-breaking spaces, tabs) share its allowance', async () => {
+    const t = await app({ RATE_LIMIT_PER_KEY: '3', RATE_LIMIT_PER_IP: '1000', RATE_LIMIT_WINDOW_SECONDS: '30' })
+    const variants = ['', ' ', '\t', '\u00a0', ' \u00a0', '\u00a0\u00a0', '\u00a0\t\u00a0', '  \u00a0  ']
+    const codes = await times(variants.length, async () => {
+      const suffix = variants.shift()!
+      return (await t.app.inject({ url: '/v1/callers/+819012345678', headers: { authorization: `Bearer ${TEST_API_KEY}${suffix}` } })).statusCode
+    })
+    expect(codes).toEqual([404, 404, 404, 429, 429, 429, 429, 429])
+  })
+
   it('per IP: past RATE_LIMIT_PER_IP one address is refused while another, on the same key, is served', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '1000', RATE_LIMIT_PER_IP: '2' })
     expect((await times(3, () => lookup(t, { ip: '10.0.0.9' }))).map((r) => r.statusCode)).toEqual([404, 404, 429])

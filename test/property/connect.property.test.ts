@@ -14,7 +14,7 @@ import { phoneSequence } from '../support/app/phones.ts'
 
 // The property is about inputs: the caps stay out of the way (their own tests cover them), and
 // the REST calls that set the scene are not rate limited.
-const ROOMY = { RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_IP: '1000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '1000000', PHONE_MAX_SENDS: '100', PIN_MAX_ATTEMPTS: '10', PHONE_MAX_FAILURES: '100' }
+const ROOMY = { RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_IP: '1000000', CHANNEL_RATE_LIMIT_PER_KEY: '1000000', CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000', CHANNEL_RATE_LIMIT_PER_NUMBER: '100000', SMS_KEY_MAX_SENDS: '1000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_PREFIX_KNOWN_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '1000000', PHONE_MAX_SENDS: '100', PIN_MAX_ATTEMPTS: '10', PHONE_MAX_FAILURES: '100' }
 const nextPhone = phoneSequence('90', 30000000)
 
 const post = (t: TestApp, event: unknown) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig, readApiKeyVariables } from '../../services/auth/src/config.ts'
+import { loadConfig, parseApiKeys, readApiKeyVariables } from '../../services/auth/src/config.ts'
 
 const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32) }
 
@@ -38,11 +38,38 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...prod, API_KEYS: undefined })).toThrow(/API_KEYS is required/)
     expect(() => loadConfig({ ...prod, PIN_HMAC_SECRET: undefined })).toThrow(/PIN_HMAC_SECRET is required/)
     expect(() => loadConfig({ ...prod, SMS_PROVIDER: 'log' })).toThrow(/SMS_PROVIDER=log/)
-    expect(loadConfig(prod).apiKeys).toEqual(['k'.repeat(20)])
+    expect(loadConfig(prod).apiKeys.map((k) => k.key)).toEqual(['k'.repeat(20)])
   })
 
   it('reads API_KEYS as a comma-separated list', () => {
-    expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', 'second-key-0123456789'])
+    expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys.map((k) => k.key)).toEqual(['first-key-0123456789', 'second-key-0123456789'])
+  })
+})
+
+describe('parseApiKeys (API_KEYS)', () => {
+  it('reads name:key:scope+scope entries, and bare keys as every scope', () => {
+    const keys = parseApiKeys(' connect-shim:aaaaaaaaaaaaaaaa1:channels, crm:bbbbbbbbbbbbbbbb2:verify,ops:cccccccccccccccc3:admin+verify,dddddddddddddddd4')
+    expect(keys.map((k) => ({ ...k, scopes: [...k.scopes].sort() }))).toEqual([
+      { name: 'connect-shim', key: 'aaaaaaaaaaaaaaaa1', scopes: ['channels'], bare: false },
+      { name: 'crm', key: 'bbbbbbbbbbbbbbbb2', scopes: ['verify'], bare: false },
+      { name: 'ops', key: 'cccccccccccccccc3', scopes: ['admin', 'verify'], bare: false },
+      { name: 'key-4', key: 'dddddddddddddddd4', scopes: ['admin', 'channels', 'verify'], bare: true },
+    ])
+    expect(parseApiKeys('')).toEqual([])
+  })
+
+  it.each([
+    ['short', /entry 1 .*at least 16/],
+    ['a:aaaaaaaaaaaaaaaa1', /entry 1 must be name:key:scope/],
+    ['a:aaaaaaaaaaaaaaaa1:verify:x', /entry 1 must be name:key:scope/],
+    ['a:aaaaaaaaaaaaaaaa1:root', /unknown scope "root"/],
+    ['a:aaaaaaaaaaaaaaaa1:', /unknown scope/],
+    ['a b:aaaaaaaaaaaaaaaa1:verify', /entry 1: the name/],
+    ['a:aaaaaaaaaaaaaaaa1:verify,a:bbbbbbbbbbbbbbbb2:verify', /entry 2: the name a is used twice/],
+    ['a:aaaaaaaaaaaaaaaa1:verify,b:aaaaaaaaaaaaaaaa1:admin', /entry 2 \(b\): repeats another entry's key/],
+  ])('%j is refused, naming the entry (never the key)', (value, message) => {
+    expect(() => parseApiKeys(value)).toThrow(message)
+    try { parseApiKeys(value) } catch (err) { expect((err as Error).message).not.toContain('aaaaaaaaaaaaaaaa1') }
   })
 })
 
@@ -59,8 +86,18 @@ describe('API_KEY_<NAME>: one key per variable, as a secret store injects them',
       { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
       { name: 'ops', key: opsKey, scopes: ['admin', 'verify'] },
     ])
-    expect(loadConfig({ ...env, API_KEYS: 'first-key-0123456789' }).apiKeys).toEqual(['first-key-0123456789', channelKey, opsKey])
-    expect(loadConfig({ ...prod, API_KEYS: undefined, ...env }).apiKeys).toEqual([channelKey, opsKey])
+    const summary = (keys: ReturnType<typeof loadConfig>['apiKeys']) => keys.map((k) => ({ name: k.name, key: k.key, scopes: [...k.scopes].sort() }))
+    expect(summary(loadConfig({ ...env, API_KEYS: 'first-key-0123456789' }).apiKeys)).toEqual([
+      { name: 'key-1', key: 'first-key-0123456789', scopes: ['admin', 'channels', 'verify'] },
+      { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
+      { name: 'ops', key: opsKey, scopes: ['admin', 'verify'] },
+    ])
+    expect(loadConfig({ ...prod, API_KEYS: undefined, ...env }).apiKeys.map((k) => k.key)).toEqual([channelKey, opsKey])
+  })
+
+  it('a name or a key in both API_KEYS and a variable is refused, naming the variable', () => {
+    expect(() => loadConfig({ ...env, API_KEYS: `ops:${'x'.repeat(20)}:verify` })).toThrow(/API_KEY_OPS: the name ops is also used in API_KEYS/)
+    expect(() => loadConfig({ ...env, API_KEYS: `crm:${opsKey}:verify` })).toThrow(/API_KEY_OPS: repeats another key/)
   })
 
   it('refuses a bad value naming the variable, never echoing the value', () => {

@@ -24,8 +24,8 @@ export interface ServiceProps {
   kmsKeyArn: string
 }
 
-/** Read by the service once Redis Cluster support lands (`standalone` | `cluster`); not in config.ts yet. */
-export const REDIS_MODE_VARIABLE = 'REDIS_MODE'
+/** How the service reaches Redis (`standalone` | `cluster`): set with the redisClusterMode switch. */
+export const REDIS_MODE_VARIABLE = 'REDIS_MODE' satisfies ConfigVariable
 
 // The service's own defaults, read from its config rather than retyped here.
 const serviceDefaults = loadConfig({})
@@ -68,10 +68,15 @@ export class PinlineService extends Construct {
       ...settings.environment,
       NODE_ENV: 'production',
       PORT: String(port),
-      TRUST_PROXY: 'true', // behind the load balancer
+      // The address the load balancer appended to X-Forwarded-For: only the ALB's security group
+      // reaches the tasks, so the socket peer is always the ALB (SECURITY.md, behind an AWS load balancer).
+      TRUST_PROXY: '1',
       REDIS_URL: redis.url,
       KMS_KEY_ID: props.kmsKeyArn,
       AWS_REGION: stack.region,
+      // Every shard has a replica with automatic failover, in both modes: an approval is answered
+      // only once a replica holds it, so a failover cannot approve the same PIN twice (SECURITY.md).
+      REDIS_MIN_REPLICAS_ACK: '1',
     }
     if (props.redisClusterMode) environment[REDIS_MODE_VARIABLE] = 'cluster'
     const secretEnv: Partial<Record<ConfigVariable, ecs.Secret>> & Record<string, ecs.Secret> = {

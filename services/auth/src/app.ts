@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender } from './core/ports.ts'
@@ -31,7 +32,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   fastify.decorate('config', opts.config)
   await fastify.register(errorHandler)
   await fastify.register(swagger)
-  await fastify.register(metrics)
+  await fastify.register(metrics, { purposes: opts.config.metricsPurposes })
   await fastify.register(redis)
   await fastify.register(verification, opts.sms ? { sms: opts.sms } : {})
   await fastify.register(orders)
@@ -39,19 +40,29 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(v1)
   // The browser playground: development only; production never loads it (404).
   if (opts.config.env !== 'production') await fastify.register((await import('./plugins/dev/playground.ts')).default)
+  if (opts.config.http.trustProxy === true) {
+    fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
+  }
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyServerOptions {
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyHttpOptions<Server> {
   return {
     logger,
     logController: new AccessLog(),
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Slow clients: the headers and the whole request each have a deadline (answered 408 and
+    // closed), checked every second rather than Node's 30 s; idle keep-alive sockets close. The
+    // keep-alive default outlasts an AWS ALB's 60 s idle timeout, as AWS advises for targets.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+    trustProxy: trustProxyOption(config.http.trustProxy),
+    // An incoming x-request-id is echoed and logged: only a bounded, safe one is kept.
+    requestIdHeader: false,
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // Bad input is refused, never repaired: no type coercion, no silently dropped keys.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
@@ -62,9 +73,35 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
   }
 }
 
+/**
+ * A hop count as a trust function (proxy-addr's `(address, hop)`; hop 0 is the socket): Fastify
+ * itself treats a number as trusting nothing. `1` trusts the socket peer (the load balancer), so
+ * req.ip is the address it appended. Only safe when clients cannot reach the port directly.
+ */
+export function trustProxyOption(tp: Config['http']['trustProxy']): FastifyServerOptions['trustProxy'] {
+  return typeof tp === 'number' ? (_address: string, hop: number) => hop < tp : tp
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/
+const DIGIT_RUN = /[0-9]{7}/
+
+/**
+ * The client's request id if it is safe to echo and log: a UUID, or up to 64 of
+ * `A-Z a-z 0-9 . _ : -` without a run of 7 digits (a phone number; `@` rules out e-mails).
+ * Anything else (too long, another alphabet, several headers) is replaced by a fresh UUID.
+ */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined
+  if (UUID.test(header)) return header
+  return SAFE_ID.test(header) && !DIGIT_RUN.test(header) ? header : undefined
+}
+
 /** Builds a ready instance (for tests, scripts and server.ts). */
 export async function buildApp(opts: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(opts.config, opts.logger))
+  // Past the cap, new connections are closed at once: file descriptors stay for Redis, SNS and KMS.
+  fastify.server.maxConnections = opts.config.http.maxConnections
   // fp: the app's decorators (redis, verification, swagger...) stay visible on the returned instance.
   await fastify.register(fp(app), opts)
   await fastify.ready()

@@ -1,4 +1,5 @@
 import envSchema from 'env-schema'
+import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
 import { loadMenu } from './adapters/menu/menu-file.ts'
@@ -17,8 +18,13 @@ const Env = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  TRUST_PROXY: Type.String({ default: 'false', maxLength: 2000, description: 'false, a hop count, or proxy addresses/CIDRs, comma-separated; true trusts every hop' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
+  // Every server-side wait is bounded: a slow client cannot hold a connection (slowloris).
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 500, maximum: 120000 }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30000, minimum: 500, maximum: 300000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72000, minimum: 1000, maximum: 600000 }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({ default: 8192, minimum: 1, maximum: 1000000 }),
   API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_MODE: Type.Union([Type.Literal('standalone'), Type.Literal('cluster')], { default: 'standalone' }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
@@ -65,11 +71,20 @@ const Env = Type.Object({
   SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
   SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
   SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
+  SMS_PREFIX_KNOWN_MAX_SENDS: Type.Integer({ default: 100, minimum: 0, maximum: 1000000 }),
   SMS_PREFIX_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   SMS_DAILY_LIMIT: Type.Integer({ default: 10000, minimum: 1, maximum: 100000000 }),
+  SMS_KEY_MAX_SENDS: Type.Integer({ default: 1000, minimum: 1, maximum: 100000000 }),
+  SMS_KEY_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 }),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
   RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
   RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
+  // The channel routes (Lambda shims): their own limits, per key, per contact/conversation, per caller number.
+  CHANNEL_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+  CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
+  CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 60, minimum: 1, maximum: 100000 }),
+  CHANNEL_RATE_LIMIT_PER_NUMBER: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
+  METRICS_PURPOSES: Type.String({ default: '', pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$', description: 'purpose labels counted by name in /metrics; others count as other' }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
 })
@@ -101,12 +116,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
   const production = e.NODE_ENV === 'production'
-  const apiKeys = [...(e.API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean), ...readApiKeyVariables(source).map((k) => k.key)]
-  if (apiKeys.some((k) => k.length < 16)) throw new ConfigError('Invalid configuration: API_KEYS: every key must be at least 16 characters')
+  const apiKeys = allApiKeys(parseApiKeys(e.API_KEYS ?? ''), readApiKeyVariables(source))
   if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production (or API_KEY_<NAME> variables)')
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) throw new ConfigError('Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS')
   if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
@@ -148,9 +163,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     phoneMaxSends: e.PHONE_MAX_SENDS,
     phoneSendWindowSeconds: e.PHONE_SEND_WINDOW_SECONDS,
     trustTtlSeconds: e.TRUST_TTL_DAYS * DAY,
-    // From the create script to the delivery record: two spend-counter steps, the SMS (its
-    // whole deadline), the record itself; plus a second for clocks and event-loop delays.
-    deliveryGraceMs: snsSendDeadlineMs(sms) + 3 * e.REDIS_COMMAND_TIMEOUT_MS + 1000,
+    // From the create script to the delivery record: the known-caller read, three spend-counter
+    // steps (client, prefix, day), the SMS (its whole deadline), the record itself; plus a
+    // second for clocks and event-loop delays.
+    deliveryGraceMs: snsSendDeadlineMs(sms) + 5 * e.REDIS_COMMAND_TIMEOUT_MS + 1000,
     brand: e.SMS_BRAND,
     defaultLocale: e.DEFAULT_LOCALE,
     defaultCountry: e.DEFAULT_COUNTRY,
@@ -158,8 +174,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowedCountries,
     prefixDropDigits: e.SMS_PREFIX_DROP_DIGITS,
     prefixMaxSends: e.SMS_PREFIX_MAX_SENDS,
+    prefixKnownMaxSends: e.SMS_PREFIX_KNOWN_MAX_SENDS,
     prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
     dailyLimit: e.SMS_DAILY_LIMIT,
+    clientMaxSends: e.SMS_KEY_MAX_SENDS,
+    clientWindowSeconds: e.SMS_KEY_WINDOW_SECONDS,
     testNumbers,
   }
   const sessions: SessionPolicy = {
@@ -173,9 +192,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, logLevel: e.LOG_LEVEL, trustProxy: e.TRUST_PROXY, bodyLimit: e.BODY_LIMIT_BYTES },
-    // Outside production a fixed development key keeps the first run to one command.
-    apiKeys: apiKeys.length > 0 ? apiKeys : ['dev-key-change-me-0000'],
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL,
+      /** Fastify's trustProxy: false, a hop count, or proxy addresses/CIDRs; true (every hop) is warned about at start. */
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      // What one connection may hold: headers and whole-request deadlines, idle keep-alive, a cap on connections.
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
+    /** Bearer keys with their names and scopes (API_KEYS and API_KEY_<NAME>). Outside production a fixed development key keeps the first run to one command. */
+    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(API_KEY_SCOPES), bare: false } satisfies ApiKey],
     /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
     redis: {
       /** standalone: one node (url); cluster: url is a comma-separated list of seed nodes. */
@@ -197,6 +228,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sms,
     kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    channelRateLimit: {
+      windowSeconds: e.CHANNEL_RATE_LIMIT_WINDOW_SECONDS,
+      perKey: e.CHANNEL_RATE_LIMIT_PER_KEY,
+      perConversation: e.CHANNEL_RATE_LIMIT_PER_CONVERSATION,
+      perNumber: e.CHANNEL_RATE_LIMIT_PER_NUMBER,
+    },
+    /** `purpose` values counted by name in /metrics (besides pinline's own); others count as `other`. */
+    metricsPurposes: e.METRICS_PURPOSES.split(',').map((x) => x.trim()).filter(Boolean),
     /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
@@ -269,7 +308,7 @@ function parseTestNumbers(value: string | undefined, pinLength: number, defaultC
   return numbers
 }
 
-/** What a key may do; a key from API_KEYS without scopes may do everything. */
+/** What a key may do: `channels` (the Lambda shims), `verify` (PINs, sessions, lookups), `admin` (registry writes, unlock). */
 export const API_KEY_SCOPES = ['channels', 'verify', 'admin'] as const
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number]
 
@@ -313,4 +352,89 @@ export function readApiKeyVariables(source: Record<string, string | undefined>):
     keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
   }
   return keys
+}
+
+export interface ApiKey {
+  /** Logged and used for rate limits; never the key itself. */
+  name: string
+  key: string
+  scopes: ReadonlySet<ApiKeyScope>
+  /** A bare `key` entry (the old format): every scope, with a warning at start. */
+  bare: boolean
+}
+
+const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
+/**
+ * API_KEYS: comma-separated `name:key:scope+scope` entries, e.g.
+ * `connect-shim:<key>:channels,crm:<key>:verify,ops:<key>:admin+verify`. A bare `key` entry
+ * keeps the old meaning (every scope) and is named by position (`key-1`...). Keys are at least
+ * 16 characters; names and keys are unique. Errors name the entry by position, never its content.
+ */
+export function parseApiKeys(value: string): ApiKey[] {
+  const entries = value.split(',').map((x) => x.trim()).filter(Boolean)
+  const out: ApiKey[] = []
+  for (const [i, entry] of entries.entries()) {
+    const where = `Invalid configuration: API_KEYS: entry ${i + 1}`
+    const parts = entry.split(':').map((x) => x.trim())
+    let parsed: ApiKey
+    if (parts.length === 1) {
+      parsed = { name: `key-${i + 1}`, key: parts[0]!, scopes: new Set(API_KEY_SCOPES), bare: true }
+    } else if (parts.length === 3) {
+      const [name = '', key = '', scopeList = ''] = parts
+      if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1 to 64 of A-Z a-z 0-9 _ . -`)
+      const scopes = scopeList.split('+').map((x) => x.trim())
+      const unknown = scopes.find((x) => !(API_KEY_SCOPES as readonly string[]).includes(x))
+      if (unknown !== undefined) throw new ConfigError(`${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${API_KEY_SCOPES.join(', ')}, joined with +`)
+      parsed = { name, key, scopes: new Set(scopes as ApiKeyScope[]), bare: false }
+    } else {
+      throw new ConfigError(`${where} must be name:key:scope+scope (or a bare key, which has every scope)`)
+    }
+    if (parsed.key.length < 16) throw new ConfigError(`${where} (${parsed.name}): every key must be at least 16 characters`)
+    if (out.some((k) => k.name === parsed.name)) throw new ConfigError(`${where}: the name ${parsed.name} is used twice`)
+    if (out.some((k) => k.key === parsed.key)) throw new ConfigError(`${where} (${parsed.name}): repeats another entry's key`)
+    out.push(parsed)
+  }
+  return out
+}
+
+export type TrustProxy = boolean | number | string[]
+
+/**
+ * TRUST_PROXY: `false` (the socket address), a hop count (`1`: the address the nearest proxy
+ * appended to X-Forwarded-For), or the proxies' addresses/CIDRs, comma-separated. `true` trusts
+ * every hop, so the client-written leftmost X-Forwarded-For becomes the client's address.
+ */
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim()
+  if (v === '' || v === 'false') return false
+  if (v === 'true') return true
+  if (/^[0-9]+$/.test(v)) {
+    const hops = Number(v)
+    if (hops < 1 || hops > 10) throw new ConfigError('Invalid configuration: TRUST_PROXY: a hop count is 1 to 10 (0 is false)')
+    return hops
+  }
+  const entries = v.split(',').map((x) => x.trim())
+  for (const [i, entry] of entries.entries()) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const family = isIP(address)
+    const max = family === 4 ? 32 : 128
+    const badBits = bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max)
+    if (family === 0 || badBits || rest.length > 0) {
+      throw new ConfigError(`Invalid configuration: TRUST_PROXY: entry ${i + 1} is not an IP address or CIDR (use false, a hop count, or addresses/CIDRs, comma-separated)`)
+    }
+  }
+  return entries
+}
+
+/** API_KEYS and the API_KEY_<NAME> variables together: names and keys unique across both. */
+function allApiKeys(fromList: ApiKey[], fromVariables: NamedApiKey[]): ApiKey[] {
+  const all = [...fromList]
+  for (const k of fromVariables) {
+    const where = `Invalid configuration: API_KEY_${k.name.toUpperCase().replaceAll('-', '_')}`
+    if (all.some((x) => x.name === k.name)) throw new ConfigError(`${where}: the name ${k.name} is also used in API_KEYS`)
+    if (all.some((x) => x.key === k.key)) throw new ConfigError(`${where}: repeats another key`)
+    all.push({ name: k.name, key: k.key, scopes: new Set(k.scopes), bare: false })
+  }
+  return all
 }

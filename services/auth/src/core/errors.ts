@@ -11,6 +11,8 @@ export const ErrorCodes = {
   PIN_NOT_ENTERED: { status: 400, message: 'No PIN was entered (empty input or a keypad timeout); ask again' },
   // 401 / 404 / 409
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required (Authorization: Bearer <key>)' },
+  // A valid key without the route's scope (API_KEYS name:key:scope+scope).
+  FORBIDDEN_SCOPE: { status: 403, message: 'This API key does not have the scope this route needs' },
   NOT_FOUND: { status: 404, message: 'No such route' },
   CALLER_NOT_FOUND: { status: 404, message: 'No caller is enrolled with that phone number' },
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
@@ -34,10 +36,11 @@ export const ErrorCodes = {
   PHONE_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to this number; try again later' },
   PHONE_LOCKED: { status: 429, message: 'Too many failed verifications for this number; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
+  CLIENT_SEND_LIMIT: { status: 429, message: 'This API key has sent all the SMS it may in this window; try again later' },
   PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },
-  SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent; nothing was counted against you, try again' },
+  SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent (or the provider did not confirm it in time); ask for a new PIN' },
   SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.

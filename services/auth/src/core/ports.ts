@@ -109,7 +109,8 @@ export interface ChallengeStore {
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
   resend(id: string, digest: string, now: number, limits: Limits): Promise<ResendOutcome>
-  undoSend(undo: SendUndo): Promise<void>
+  /** Takes back a send; with keepCount the challenge is withdrawn but the number's send count stays (the SMS may have gone). */
+  undoSend(undo: SendUndo, opts?: { keepCount?: boolean }): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
   markDelivered(id: string, digest: string): Promise<void>
   /** Forgets a number's failures (the window and the streak): an admin lifting a lock. */
@@ -122,7 +123,7 @@ export interface ChallengeStore {
 }
 
 /** A counter of SMS shared by many numbers, outside any one phone's slot. */
-export type SpendCounter = { kind: 'prefix'; prefix: string } | { kind: 'day'; day: string }
+export type SpendCounter = { kind: 'client'; client: string } | { kind: 'prefix'; prefix: string; known?: boolean } | { kind: 'day'; day: string }
 
 export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
 
@@ -148,8 +149,16 @@ export interface SmsMessage {
 }
 
 export interface SmsSender {
-  /** Resolves once the provider accepted the message; throws when it did not. */
+  /**
+   * Resolves once the provider accepted the message; throws when it did not. Throws
+   * SmsOutcomeUnknown when the provider may have accepted it (a timeout once the request was sent).
+   */
   send(message: SmsMessage): Promise<void>
+}
+
+/** The provider may have accepted the SMS (it timed out, or the connection dropped, once sent): the send stays counted. */
+export class SmsOutcomeUnknown extends Error {
+  override name = 'SmsOutcomeUnknown'
 }
 
 /** Hooks for metrics and audit logs; never given a PIN. */
@@ -159,7 +168,7 @@ export interface VerificationEvents {
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
   smsFailed?(error: unknown): void
   /** An SMS was refused by a spend guard (a pumping signal worth an alert). */
-  smsRefused?(reason: 'country' | 'prefix' | 'budget'): void
+  smsRefused?(reason: 'country' | 'client' | 'prefix' | 'budget'): void
   /** A test number was used; `phone` is already masked. */
   testNumberUsed?(use: { phone: string; action: 'issue' | 'resend' | 'verify' }): void
 }

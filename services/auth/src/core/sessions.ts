@@ -117,7 +117,11 @@ export function createOrderSessions(deps: SessionDeps) {
         return store.openForContact({ id, nonce: randomToken(), email: undefined, phone: caller.phone, locale: req.locale }, timing())
       }
       if (req.email === undefined) throw new PinlineError('INVALID_EMAIL')
-      return store.openForContact({ id, nonce: randomToken(), email: normaliseEmail(req.email), phone: undefined, locale: req.locale }, timing())
+      const email = normaliseEmail(req.email)
+      // Anyone who can talk to the bot picks the e-mail: one nobody is registered with gets the
+      // answer it would get later (no contact) and costs no session in Redis.
+      if (!(await callers.findByEmail(email))) throw new PinlineError('CONTACT_NOT_FOUND')
+      return store.openForContact({ id, nonce: randomToken(), email, phone: undefined, locale: req.locale }, timing())
     },
 
     /**
@@ -157,12 +161,12 @@ export function createOrderSessions(deps: SessionDeps) {
      * Sends a PIN for the session: a new PIN on its current challenge if it has one
      * (same attempt count, cooldown and caps), else a new challenge to its contact's phone.
      */
-    async requestPin(id: string): Promise<PinRequest> {
+    async requestPin(id: string, client?: string): Promise<PinRequest> {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (s.challengeId) {
         try {
-          return { kind: 'sent', session: s, challenge: await verification.resend(s.challengeId) }
+          return { kind: 'sent', session: s, challenge: await verification.resend(s.challengeId, client) }
         } catch (err) {
           if (!isPinlineError(err)) throw err
           if (isPending(err.code)) return { kind: 'pending', session: s, reason: err.code, retryAfterSeconds: err.retryAfter ?? 1 }
@@ -172,7 +176,7 @@ export function createOrderSessions(deps: SessionDeps) {
       const phone = await contactPhone(s)
       // One challenge per session generation: a retried or parallel request sends no second SMS.
       const idempotencyKey = ['session', s.id, s.nonce, s.generation].join('\0')
-      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey })
+      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, client })
       const session = await store.bindChallenge(s.id, s.nonce, s.generation, challenge.challengeId, phone, timing())
       if (!session) throw new PinlineError('SESSION_NOT_FOUND')
       return { kind: 'sent', session, challenge }

@@ -8,9 +8,14 @@ export interface SpendPolicy {
   /** The prefix of a number is the number without this many last digits. */
   prefixDropDigits: number
   prefixMaxSends: number
+  /** Known (enrolled) callers count against a prefix budget of their own; 0 = they share the strangers' one. */
+  prefixKnownMaxSends: number
   prefixWindowSeconds: number
   /** SMS per UTC day, the whole fleet together. */
   dailyLimit: number
+  /** SMS per API key per window: a leaked or abused key cannot spend the day's budget alone. */
+  clientMaxSends: number
+  clientWindowSeconds: number
 }
 
 const DAY_MS = 86_400_000
@@ -34,14 +39,29 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
     },
 
     /**
-     * Counts one SMS to `e164` against its prefix, then against the day, and returns how to take
-     * both back. A refusal (or a Redis error) takes back what was already counted, so a refused
-     * request leaves no count behind.
+     * Counts one SMS to `e164` against the client (the API key's name, when known), its prefix,
+     * then the day, and returns how to take them back. What the attacker controls comes first, so
+     * one key is stopped before it spends the budgets others share. A refusal (or a Redis error)
+     * takes back what was already counted, so a refused request leaves no count behind.
      */
-    async take(e164: string, now: number): Promise<() => Promise<void>> {
-      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits) }
-      const p = await counters.take(prefix, policy.prefixMaxSends, policy.prefixWindowSeconds * 1000)
+    async take(e164: string, now: number, client?: string, known = false): Promise<() => Promise<void>> {
+      const byClient: SpendCounter | undefined = client === undefined ? undefined : { kind: 'client', client }
+      const giveBackClient = async () => { if (byClient) await counters.giveBack(byClient).catch(ignore) }
+      if (byClient) {
+        const c = await counters.take(byClient, policy.clientMaxSends, policy.clientWindowSeconds * 1000)
+        if (c.kind === 'full') {
+          events.smsRefused?.('client')
+          throw new PinlineError('CLIENT_SEND_LIMIT', { retryAfter: seconds(c.retryAfterMs) })
+        }
+      }
+      const ownBudget = known && policy.prefixKnownMaxSends > 0
+      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits), ...(ownBudget ? { known: true } : {}) }
+      const p = await counters.take(prefix, ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends, policy.prefixWindowSeconds * 1000).catch(async (err: unknown) => {
+        await giveBackClient()
+        throw err
+      })
       if (p.kind === 'full') {
+        await giveBackClient()
         events.smsRefused?.('prefix')
         throw new PinlineError('PREFIX_SEND_LIMIT', { retryAfter: seconds(p.retryAfterMs) })
       }
@@ -49,16 +69,16 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
       const untilMidnight = DAY_MS - (now % DAY_MS)
       const day: SpendCounter = { kind: 'day', day: new Date(now).toISOString().slice(0, 10) }
       const d = await counters.take(day, policy.dailyLimit, untilMidnight).catch(async (err: unknown) => {
-        await counters.giveBack(prefix).catch(ignore)
+        await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
         throw err
       })
       if (d.kind === 'full') {
-        await counters.giveBack(prefix).catch(ignore)
+        await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
         events.smsRefused?.('budget')
         throw new PinlineError('SMS_BUDGET_EXCEEDED', { retryAfter: seconds(untilMidnight) })
       }
       return async () => {
-        await Promise.all([counters.giveBack(prefix).catch(ignore), counters.giveBack(day).catch(ignore)])
+        await Promise.all([counters.giveBack(prefix).catch(ignore), counters.giveBack(day).catch(ignore), giveBackClient()])
       }
     },
   }

@@ -6,6 +6,7 @@ import type {
   Caller, CallerRegistry, ChallengeState, ChallengeStore, EnrolDefaults, Limits, Locale,
   SendUndo, SmsSender, SpendCounters, VerificationEvents, VerifyOutcome,
 } from './ports.ts'
+import { SmsOutcomeUnknown } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
 
 export interface VerificationPolicy extends Limits, SpendPolicy {
@@ -40,6 +41,8 @@ export interface IssueRequest {
    * is refused with SMS_SEND_IN_PROGRESS, and past the delivery grace a fresh PIN is sent.
    */
   idempotencyKey?: string | undefined
+  /** Who asks (the API key's name): SMS are also capped per client (SMS_KEY_MAX_SENDS). */
+  client?: string | undefined
 }
 
 export interface ChallengeView {
@@ -97,16 +100,22 @@ export function createVerification(deps: VerificationDeps) {
   const reportTestUse = (phone: string, action: 'issue' | 'resend' | 'verify') =>
     events.testNumberUsed?.({ phone: maskPhone(phone), action })
 
-  // Counts the send against the prefix and the day, then sends. If a cap refuses or the provider
-  // fails, every count and the write are taken back, so the user is not charged a send. Once the
+  // Counts the send against the client, the prefix and the day, then sends. If a cap refuses or the
+  // provider refuses the SMS, every count and the write are taken back, so the user is not charged
+  // a send; if the provider may have sent it, the counts stay. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
-  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend'): Promise<void> {
+  async function deliver(sent: { id: string; digest: string }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend', client: string | undefined): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
     }
-    const refund = await guard.take(phone, now()).catch(async (err: unknown) => {
+    // Known callers have a prefix budget of their own: a sweep of strangers through their block
+    // of numbers must not lock them out (SMS_PREFIX_KNOWN_MAX_SENDS).
+    const refund = await (async () => {
+      const known = policy.prefixKnownMaxSends > 0 && (await callers.get(phone)) !== undefined
+      return guard.take(phone, now(), client, known)
+    })().catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
@@ -115,7 +124,12 @@ export function createVerification(deps: VerificationDeps) {
       await sms.send({ to: phone, body })
     } catch (err) {
       events.smsFailed?.(err)
-      await Promise.all([refund(), store.undoSend(undo).catch(ignore)]) // the challenge then simply expires
+      // A definite refusal is taken back from every counter. When the provider may have accepted
+      // the SMS (a timeout once sent), it stays counted per number, prefix and day: otherwise a
+      // provider slower than SMS_TIMEOUT_MS would lift every cap. Either way the challenge is
+      // withdrawn, so a code that does arrive grants nothing.
+      const unknown = err instanceof SmsOutcomeUnknown
+      await Promise.all([unknown ? undefined : refund(), store.undoSend(undo, { keepCount: unknown }).catch(ignore)])
       throw new PinlineError('SMS_SEND_FAILED', { cause: err })
     }
     await store.markDelivered(sent.id, sent.digest).catch(ignore)
@@ -183,18 +197,18 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.issued?.(req.purpose ?? 'verify')
           return view(id, outcome.state, true)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
-          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue')
+          await deliver({ id, digest }, phone, locale, pin, outcome.undo, 'issue', req.client)
           events.resent?.('redeliver')
           return view(id, outcome.state, true)
       }
     },
 
-    async resend(id: string): Promise<ChallengeView> {
+    async resend(id: string, client?: string): Promise<ChallengeView> {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const testPhone = testNumberOf(id)
       const pin = testPhone ? policy.testNumbers.get(testPhone)! : generatePin(policy.pinLength)
@@ -217,7 +231,7 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend')
+          await deliver({ id, digest }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend', client)
           events.resent?.('resend')
           return view(id, outcome.state, true)
       }

@@ -8,7 +8,7 @@ export const ErrorBody = Type.Object({
 
 /** Responses every /v1 route can give, besides its own. */
 export const commonErrors = {
-  400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 503: ErrorBody,
+  400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 503: ErrorBody,
 }
 
 // Loose on purpose: libphonenumber decides validity, so the answer is INVALID_PHONE, not a schema error.

@@ -104,3 +104,19 @@ export async function connectRedis(redis: RedisClient, timeoutMs: number): Promi
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster
+
+/**
+ * Redis's maxmemory-policy, or undefined when it cannot be read (managed services such as
+ * ElastiCache disable CONFIG; set the parameter group instead). pinline needs `noeviction`:
+ * an evicting policy would silently drop counters, locks and streaks when memory runs out
+ * (failing open), while noeviction refuses writes, which pinline answers with 503.
+ */
+export async function maxmemoryPolicy(redis: RedisClient): Promise<string | undefined> {
+  try {
+    // A cluster asks one node; the nodes of one deployment share their configuration.
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[]
+    return reply[1]
+  } catch {
+    return undefined
+  }
+}

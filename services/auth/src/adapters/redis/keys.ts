@@ -50,8 +50,13 @@ export function createKeys(prefix: string, secret: string) {
     /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
     isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
     // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
-    prefixSends: (numberPrefix: string) => `${tag(`p:${digest(`prefix:${numberPrefix}`)}`)}:sends`,
+    /** SMS sent on behalf of one API key (its name): the attacker-controlled budget comes first. */
+    clientSends: (keyName: string) => `${tag(`k:${digest(`client:${keyName}`)}`)}:sends`,
+    /** Known (enrolled) callers have a counter of their own per prefix: a sweep of strangers does not block them. */
+    prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
+    channelHits: (dimension: string, id: string) => `${prefix}rl:ch:${digest(`channel:${dimension}:${id}`)}`,
     /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */
     rateLimit: {
       namespace: `${prefix}rl:`,

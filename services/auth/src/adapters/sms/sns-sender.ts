@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue, type SNSClientConfig } from '@aws-sdk/client-sns'
 import { StandardRetryStrategy } from '@smithy/core/retry'
-import type { SmsSender } from '../../core/ports.ts'
+import { SmsOutcomeUnknown, type SmsSender } from '../../core/ports.ts'
 
 export interface SnsSenderOptions {
   senderId?: string | undefined
@@ -100,7 +100,14 @@ export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientC
 
   return {
     async send({ to, body }) {
-      await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), { abortSignal: AbortSignal.timeout(deadlineMs) })
+      try {
+        await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), { abortSignal: AbortSignal.timeout(deadlineMs) })
+      } catch (err) {
+        // Only an answer from SNS or a connection that never opened says "not sent"; anything
+        // else (a timeout once sent, a reset, the deadline) may have delivered the SMS.
+        if (nothingWasSent(err)) throw err
+        throw new SmsOutcomeUnknown('SNS may have accepted the SMS (no answer in time)', { cause: err })
+      }
     },
   }
 }

@@ -29,12 +29,12 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     return success({ recordFound: 'True', authRequired: 'True', language: caller.language })
   }
 
-  async function sendPin(e: ContactFlowEvent): Promise<ConnectResult> {
+  async function sendPin(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: 'connect', enrol: true, idempotencyKey: contactKey(e),
+      phone: callerNumber(e), locale: requestedLanguage(e), purpose: 'connect', enrol: true, idempotencyKey: contactKey(e), client,
     })
-    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId)
+    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, client)
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
     return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds) })
   }
@@ -63,10 +63,10 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
 
   return {
     /** Throws PinlineError for every failure; the caller maps it with errorMap(). */
-    async handle(e: ContactFlowEvent): Promise<ConnectResult> {
+    async handle(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
       const action = actionOf(e)
       if (!Object.hasOwn(actions, action)) throw new PinlineError('VALIDATION_FAILED', { message: 'Parameters.action must be lookup, sendPin or verifyPin' })
-      return actions[action](e)
+      return actions[action](e, client)
     },
   }
 }

@@ -24,6 +24,13 @@ interface Log {
 
 type Responder = ReturnType<typeof lexResponder>
 
+export interface TurnOptions {
+  /** The API key's name, for the per-key SMS cap. */
+  client?: string | undefined
+  /** The channel limits, checked before an order turn takes its lock or touches a session (throws RATE_LIMITED). */
+  admit?: () => Promise<void>
+}
+
 /** Why the turn ended as it did: for logs and metrics (never a PIN, e-mail or number). */
 export type LexOutcome = { response: LexResponse; outcome: string }
 
@@ -77,10 +84,10 @@ export function createLexChannel(deps: LexChannelDeps) {
   }
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
-  async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string): Promise<LexOutcome> {
+  async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string, client?: string): Promise<LexOutcome> {
     let p: PinRequest
     try {
-      p = await sessions.requestPin(s.id)
+      p = await sessions.requestPin(s.id, client)
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
@@ -116,7 +123,7 @@ export function createLexChannel(deps: LexChannelDeps) {
     return sessions.openChannel('lex', turn.conversation, { email: turn.email, locale: turn.locale })
   }
 
-  async function orderFood(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
+  async function orderFood(turn: LexTurn, r: Responder, t: BotTexts, client: string | undefined): Promise<LexOutcome> {
     if (!turn.conversation) return { response: r.close('Failed', t.malformed), outcome: 'malformed' }
     const opened = await open({ ...turn, conversation: turn.conversation }, r, t)
     if ('response' in opened) return opened
@@ -126,22 +133,22 @@ export function createLexChannel(deps: LexChannelDeps) {
     if (!s.authenticated) {
       const pin = slotPin(turn.intent?.slots[SLOTS.pin], turn)
       const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
-      if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified')
+      if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified', client)
       let check: PinCheck
       try {
         check = await sessions.verifyPin(s.id, input)
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         // Counted as a wrong PIN: a fresh PIN follows (within the caps).
-        if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable')
-        if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired')
+        if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable', client)
+        if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired', client)
         // Not counted and nothing sent: just ask again.
         if (code === 'INVALID_PIN_FORMAT') return { response: r.elicitOrder(SLOTS.pin, t.badPinFormat), outcome: 'bad_format' }
         throw err
       }
       r.use(check.session)
       if (check.status === 'locked') return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
-      if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected')
+      if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected', client)
       s = check.session
       lead = t.verified
     }
@@ -189,6 +196,8 @@ export function createLexChannel(deps: LexChannelDeps) {
       MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
       PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
       PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
+      CLIENT_SEND_LIMIT: t.sendLimit(err.retryAfter),
+      RATE_LIMITED: t.busy(err.retryAfter),
       DESTINATION_NOT_ALLOWED: byPhone(turn) ? t.callerNumberNotAllowed : t.destinationNotAllowed,
       SMS_SEND_FAILED: t.smsFailed,
       SMS_BUDGET_EXCEEDED: t.smsFailed,
@@ -199,12 +208,12 @@ export function createLexChannel(deps: LexChannelDeps) {
     return { text: text ?? t.unavailable, outcome: err.code, ours: err.statusCode >= 500 }
   }
 
-  async function answer(turn: LexTurn, r: Responder, t: BotTexts, log: Log): Promise<LexOutcome & { keep: boolean }> {
+  async function answer(turn: LexTurn, r: Responder, t: BotTexts, log: Log, client: string | undefined): Promise<LexOutcome & { keep: boolean }> {
     try {
       let out: LexOutcome
       switch (turn.intent?.name) {
         case INTENTS.menu: out = await showMenu(turn, r, t, log); break
-        case INTENTS.order: out = await orderFood(turn, r, t); break
+        case INTENTS.order: out = await orderFood(turn, r, t, client); break
         case INTENTS.finish: out = await finish(turn, r, t); break
         default: out = await other(turn, r, t)
       }
@@ -221,7 +230,7 @@ export function createLexChannel(deps: LexChannelDeps) {
     || (turn.intent?.name === INTENTS.fallback && saysDone(turn.transcript, turn.locale))
 
   return {
-    async handle(raw: unknown, log: Log): Promise<LexOutcome> {
+    async handle(raw: unknown, log: Log, opts: TurnOptions = {}): Promise<LexOutcome> {
       let turn: LexTurn
       try {
         turn = parseLexEvent(raw, deps.defaultLocale)
@@ -233,12 +242,14 @@ export function createLexChannel(deps: LexChannelDeps) {
       const t = botTexts[turn.locale]
       const r = lexResponder(turn, (s) => JSON.stringify(orderLines(s, turn.locale).map(({ id, name, quantity }) => ({ id, name, quantity }))))
       if (!turn.conversation || !serialised(turn)) {
-        const { response, outcome } = await answer(turn, r, t, log)
+        const { response, outcome } = await answer(turn, r, t, log, opts.client)
         return { response, outcome }
       }
       try {
+        // The channel limits come before the turn lock: a refused turn writes nothing.
+        await opts.admit?.()
         const result = await sessions.channelTurn('lex', turn.conversation, fingerprint(raw), async () => {
-          const out = await answer(turn, r, t, log)
+          const out = await answer(turn, r, t, log, opts.client)
           return { answer: JSON.stringify({ response: out.response, outcome: out.outcome }), keep: out.keep }
         })
         const kept = JSON.parse(result.answer) as LexOutcome

@@ -52,10 +52,26 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 const SESSION_ID = /^[0-9a-zA-Z._:-]{2,100}$/
 const BOT_ID = /^[0-9A-Za-z]{1,20}$/
 
+// Slots and activeContexts are echoed back to Lex. Lex's own are a few levels deep; a forged
+// event can nest thousands, which the response serializer would overflow on: deeper is dropped.
+const MAX_ECHO_DEPTH = 12
+
+/** Whether `v` nests no deeper than `max` objects/arrays (iterative: no stack to overflow here). */
+function shallow(v: unknown, max = MAX_ECHO_DEPTH): boolean {
+  let level: unknown[] = [v]
+  for (let depth = 0; level.length > 0; depth++) {
+    const next: unknown[] = []
+    for (const x of level) if (typeof x === 'object' && x !== null) next.push(...Object.values(x))
+    if (next.length > 0 && depth >= max) return false
+    level = next
+  }
+  return true
+}
+
 function readIntent(v: unknown): LexIntent | undefined {
   if (!isObject(v) || !str(v.name)) return undefined
   const slots: LexSlots = {}
-  if (isObject(v.slots)) for (const [k, s] of Object.entries(v.slots)) slots[k] = isObject(s) ? (s as LexSlot) : null
+  if (isObject(v.slots)) for (const [k, s] of Object.entries(v.slots)) slots[k] = isObject(s) && shallow(s) ? (s as LexSlot) : null
   return { name: v.name as string, confirmationState: str(v.confirmationState) ?? 'None', slots }
 }
 
@@ -87,7 +103,7 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
     email: str(attributes[SESSION_ATTRIBUTES.email]?.trim()),
     callerPhone: str(attributes[SESSION_ATTRIBUTES.callerPhone]?.trim()),
     encryptedPin: str(encryptedPin?.trim()),
-    activeContexts: Array.isArray(state.activeContexts) ? state.activeContexts : undefined,
+    activeContexts: Array.isArray(state.activeContexts) && shallow(state.activeContexts) ? state.activeContexts : undefined,
     inputMode,
     voice: inputMode !== 'Text',
     transcript: str(e.inputTranscript),

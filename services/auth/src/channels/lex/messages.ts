@@ -29,6 +29,8 @@ export interface BotTexts {
   expiredPin: string
   locked(seconds: number | undefined): string
   sendLimit(seconds: number | undefined): string
+  /** Too many turns from this conversation or bot (the channel limits). */
+  busy(seconds: number | undefined): string
   noContact: string
   /** The number's country (or network) is not on SMS_ALLOWED_COUNTRIES. */
   destinationNotAllowed: string
@@ -110,6 +112,7 @@ const en: BotTexts = {
   expiredPin: 'That PIN has expired. ',
   locked: (s) => `Too many incorrect PINs. For your security, please try again in ${enWait(s)}.`,
   sendLimit: (s) => `We've sent as many PINs as we can for now. Please try again in ${enWait(s)}.`,
+  busy: (s) => `We're receiving too many requests right now. Nothing was ordered; please try again in ${enWait(s)}.`,
   noContact: "I couldn't find a phone number registered to your e-mail address, so I can't send you a PIN. Please contact support.",
   destinationNotAllowed: "I can't send a PIN to the phone number registered to your e-mail address. Please contact support.",
   noEmail: 'I need the e-mail address you signed in with to take an order. Please sign in again, or contact support.',
@@ -144,6 +147,7 @@ const ja: BotTexts = {
   expiredPin: 'PINの有効期限が切れました。',
   locked: (s) => `PINの誤りが多すぎます。安全のため、${jaWait(s)}後にもう一度お試しください。`,
   sendLimit: (s) => `現在これ以上PINをお送りできません。${jaWait(s)}後にもう一度お試しください。`,
+  busy: (s) => `ただいまリクエストが集中しています。ご注文は確定していません。${jaWait(s)}後にもう一度お試しください。`,
   noContact: 'ご登録のメールアドレスに紐づく電話番号が見つからないため、PINをお送りできません。サポートまでお問い合わせください。',
   destinationNotAllowed: 'ご登録の電話番号にはPINをお送りできません。サポートまでお問い合わせください。',
   noEmail: 'ご注文にはサインインしたメールアドレスが必要です。もう一度サインインするか、サポートまでお問い合わせください。',

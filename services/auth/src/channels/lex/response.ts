@@ -38,8 +38,11 @@ export function message(text: string, voice: boolean): LexResponse['messages'][n
 export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => string) {
   let session: OrderSession | undefined
 
+  // pinline alone writes auth, uuid and currentOrder: the client's own values are never echoed,
+  // with or without a server session.
+  const { auth: _auth, uuid: _uuid, currentOrder: _order, ...clientAttributes } = turn.attributes
   const attributes = (): Record<string, string> => ({
-    ...turn.attributes,
+    ...clientAttributes,
     auth: session?.authenticated ? 'true' : 'false',
     ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
   })

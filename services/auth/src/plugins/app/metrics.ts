@@ -8,8 +8,16 @@ declare module 'fastify' {
   }
 }
 
-/** Prometheus metrics on a per-app registry: PIN outcomes, SMS failures, HTTP latency. */
-export default fp(async (fastify) => {
+// The purposes pinline itself uses; clients' own go in METRICS_PURPOSES.
+const BUILT_IN_PURPOSES = ['verify', 'connect', 'order']
+
+/**
+ * Prometheus metrics on a per-app registry: PIN outcomes, SMS failures, HTTP latency. Every
+ * label has a bounded set of values: `purpose` is client-chosen, so values outside the known
+ * list count as `other` (each value would otherwise be a series for good).
+ */
+export default fp<{ purposes?: readonly string[] }>(async (fastify, opts) => {
+  const purposes = new Set([...BUILT_IN_PURPOSES, ...(opts.purposes ?? [])])
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'pinline_' })
   const issued = new Counter({ name: 'pinline_pins_issued_total', help: 'PINs issued (SMS accepted by the provider)', labelNames: ['purpose'], registers: [registry] })
@@ -25,7 +33,7 @@ export default fp(async (fastify) => {
   fastify.decorate('metrics', {
     registry,
     events: {
-      issued: (purpose) => issued.inc({ purpose }),
+      issued: (purpose) => issued.inc({ purpose: purposes.has(purpose) ? purpose : 'other' }),
       resent: () => resent.inc(),
       verified: (result) => verified.inc({ result }),
       smsFailed: () => smsFailures.inc(),

@@ -4,7 +4,9 @@ import fp from 'fastify-plugin'
 import { rateLimitClient } from '../../adapters/redis/rate-limit-client.ts'
 import { PinlineError } from '../../core/errors.ts'
 
-const bearer = (req: FastifyRequest) => req.headers.authorization?.replace(/^bearer\s+/i, '') ?? ''
+// The matched key's name (bearer auth ran first), never the raw header: `Bearer <key>` with
+// trailing spaces or non-breaking spaces authenticates as the same key and must share its allowance.
+const keyIdentity = (req: FastifyRequest) => req.apiKey?.name ?? ''
 
 /**
  * HTTP rate limits on Redis, so the whole fleet shares them: one per API key (a leaked key cannot
@@ -23,7 +25,7 @@ export default fp(async (fastify: FastifyInstance) => {
     skipOnError: false, // fail closed: Redis down is a 503, not a free pass
     errorResponseBuilder: (_req, ctx) => new PinlineError('RATE_LIMITED', { retryAfter: ctx.ttl / 1000 }),
   }
-  await fastify.register(rateLimit, { ...common, max: config.rateLimit.perApiKey, keyGenerator: (req) => keys.rateLimit.apiKey(bearer(req)) })
+  await fastify.register(rateLimit, { ...common, max: config.rateLimit.perApiKey, keyGenerator: (req) => keys.rateLimit.apiKey(keyIdentity(req)) })
   // TRUST_PROXY decides whether req.ip is the socket or X-Forwarded-For; IPv6 counts per /64.
   await fastify.register(rateLimit, { ...common, max: config.rateLimit.perIp, keyGenerator: (req) => keys.rateLimit.ip(normalizeIP(req.ip)) })
-}, { name: 'rate-limits', dependencies: ['redis'] })
+}, { name: 'rate-limits', dependencies: ['redis', 'api-keys'] })

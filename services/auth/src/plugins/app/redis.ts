@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
-import { connectRedis, createRedis, type RedisClient } from '../../adapters/redis/client.ts'
+import { connectRedis, createRedis, maxmemoryPolicy, type RedisClient } from '../../adapters/redis/client.ts'
 import { createKeys, type Keys } from '../../adapters/redis/keys.ts'
 import { noReplicaAck, replicaAck, type ReplicaAck } from '../../adapters/redis/replica-ack.ts'
 
@@ -35,6 +35,13 @@ export default fp(
     const durable = config.redis.minReplicasAck > 0 ? createRedis(config.redis) : undefined
     durable?.on('error', () => undefined) // the main client reports outages
     if (durable) await connectRedis(durable, config.redis.commandTimeoutMs).catch(() => undefined)
+    const policy = await maxmemoryPolicy(redis)
+    if (policy !== undefined && policy !== 'noeviction') {
+      fastify.log.warn(
+        { maxmemoryPolicy: policy },
+        'Redis maxmemory-policy is not noeviction: when memory runs out Redis may drop send caps, locks and failure streaks; set noeviction (SECURITY.md)',
+      )
+    }
     fastify.addHook('onClose', async () => {
       await Promise.all([redis, durable].map((r) => r?.quit().catch(() => r.disconnect())))
     })

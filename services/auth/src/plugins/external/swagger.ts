@@ -14,7 +14,7 @@ export default fp(async (fastify) => {
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of the keys in API_KEYS' } },
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'One of the keys in API_KEYS, with the route\'s scope (channels, verify or admin; 403 FORBIDDEN_SCOPE without it)' } },
       },
     },
   })

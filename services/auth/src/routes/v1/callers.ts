@@ -49,13 +49,17 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
       throw new PinlineError('VALIDATION_FAILED', { message: 'body/trustedUntil must be in the future' })
     }
     const { created, caller } = await fastify.callers.put({ ...req.body, phone, enrolledAt: Date.now(), trustedUntil })
+    // An audit trail: binding a number or an e-mail to a person is an admin act. The key's name, never the key.
+    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone), created, email: req.body.email ? 'set' : 'none' }, 'caller imported or replaced by an admin')
     return reply.code(created ? 201 : 200).send(toCallerBody(caller))
   })
 
   fastify.delete('/v1/callers/:phone', {
     schema: { tags, security, summary: 'Forget a caller', params: Params, response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors } },
   }, async (req, reply) => {
-    if (!(await fastify.callers.delete(fastify.verification.phone(req.params.phone)))) throw new PinlineError('CALLER_NOT_FOUND')
+    const phone = fastify.verification.phone(req.params.phone)
+    if (!(await fastify.callers.delete(phone))) throw new PinlineError('CALLER_NOT_FOUND')
+    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone) }, 'caller removed by an admin')
     return reply.code(204).send(null)
   })
 
@@ -69,7 +73,7 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
     const phone = fastify.verification.phone(req.params.phone)
     await fastify.verification.unlockPhone(phone)
     // An audit trail: this undoes a brute-force defence.
-    req.log.warn({ phone: maskPhone(phone) }, 'failure lock of a number cleared by an admin')
+    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone) }, 'failure lock of a number cleared by an admin')
     return reply.code(204).send(null)
   })
 }

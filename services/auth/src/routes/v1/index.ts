@@ -1,6 +1,6 @@
-import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
-import { ErrorCodes } from '../../core/errors.ts'
+import apiKeys from '../../plugins/app/api-keys.ts'
+import channelLimits from '../../plugins/app/channel-limits.ts'
 import rateLimits from '../../plugins/app/rate-limits.ts'
 import callers from './callers.ts'
 import connect from './channels/connect.ts'
@@ -9,15 +9,11 @@ import menu from './menu.ts'
 import pins from './pins.ts'
 import sessions from './sessions.ts'
 
-/** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time) and is rate limited. */
+/** Everything under /v1 needs a bearer key from API_KEYS (compared in constant time) with the route's scope, and is rate limited. */
 export default async function v1(fastify: FastifyInstance) {
-  await fastify.register(bearerAuth, {
-    keys: new Set(fastify.config.apiKeys),
-    // The plugin's types insist on {error}; the body every client sees is our {code, message}.
-    errorResponse: (() => ({ code: 'UNAUTHORIZED', message: ErrorCodes.UNAUTHORIZED.message })) as unknown as (err: Error) => { error: string },
-    verifyErrorLogLevel: 'info',
-  })
+  await fastify.register(apiKeys)
   await fastify.register(rateLimits)
+  await fastify.register(channelLimits)
   await fastify.register(callers)
   await fastify.register(pins)
   await fastify.register(connect)

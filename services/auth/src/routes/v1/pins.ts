@@ -32,14 +32,14 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/v1/pins', {
     schema: {
       tags, security, summary: 'Send a one-time PIN by SMS', body: IssueBody, response: { 201: Challenge, 422: ErrorBody, ...commonErrors },
-      description: 'Refusals: 422 DESTINATION_NOT_ALLOWED (SMS_ALLOWED_COUNTRIES); 429 PHONE_SEND_LIMIT, PHONE_LOCKED, PREFIX_SEND_LIMIT, RATE_LIMITED; '
+      description: 'Refusals: 403 FORBIDDEN_SCOPE (a key without verify); 422 DESTINATION_NOT_ALLOWED (SMS_ALLOWED_COUNTRIES); 429 PHONE_SEND_LIMIT, PHONE_LOCKED, CLIENT_SEND_LIMIT, PREFIX_SEND_LIMIT, RATE_LIMITED; '
         + '503 SMS_BUDGET_EXCEEDED, SMS_SEND_FAILED, DEPENDENCY_UNAVAILABLE. Every 429, and SMS_BUDGET_EXCEEDED, carries Retry-After.',
     },
-  }, async (req, reply) => reply.code(201).send(challengeBody(await v.issue(req.body))))
+  }, async (req, reply) => reply.code(201).send(challengeBody(await v.issue({ ...req.body, client: req.apiKey?.name }))))
 
   fastify.post('/v1/pins/:challengeId/resend', {
     schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
-  }, async (req) => challengeBody(await v.resend(req.params.challengeId)))
+  }, async (req) => challengeBody(await v.resend(req.params.challengeId, req.apiKey?.name)))
 
   fastify.post('/v1/pins/:challengeId/verify', {
     schema: { tags, security, summary: 'Check a PIN', params: ChallengeParams, body: VerifyBody, response: { 200: VerifyResult, 404: ErrorBody, ...commonErrors } },

@@ -90,7 +90,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
         + '409 SESSION_ALREADY_AUTHENTICATED; 429 RESEND_COOLDOWN, MAX_SENDS_REACHED, PHONE_SEND_LIMIT, PHONE_LOCKED with Retry-After.',
     },
   }, async (req, reply) => {
-    const r = await core.requestPin(req.params.sessionId)
+    const r = await core.requestPin(req.params.sessionId, req.apiKey?.name)
     if (r.kind === 'pending') throw new PinlineError(r.reason, { retryAfter: r.retryAfterSeconds })
     return reply.code(201).send({ ...challengeBody(r.challenge), sentTo: maskPhone(r.session.sentTo ?? '') })
   })

@@ -176,7 +176,10 @@ return cjson.encode({kind = 'resent', prevDigest = c.digest, prevLastSentAt = c.
 `,
 })
 
-/** Takes back a create or resend whose SMS was refused, if nothing has changed since. */
+/**
+ * Takes back a create or resend whose SMS was refused, if nothing has changed since. With
+ * keepCount (the SMS may have been sent: its outcome is unknown) the number's send count stays.
+ */
 export const undoSend = defineScript<{ undone: boolean }>()({
   name: 'plUndoSend',
   keys: ['challenge', 'sends'],
@@ -189,6 +192,8 @@ export const undoSend = defineScript<{ undone: boolean }>()({
     prevExpiresAt: 'string',
     now: 'number',
     prevDelivered: 'string',
+    /** 1: keep the number's send count */
+    keepCount: 'number',
   },
   prelude: challengeLua,
   lua: `
@@ -204,7 +209,7 @@ if redis.call('HGET', challenge, C.digest) == digest then
     redis.call('PEXPIREAT', challenge, prevExpiresAt)
   end
 end
-if tonumber(redis.call('GET', sends) or '0') > 0 then redis.call('DECR', sends) end
+if keepCount ~= 1 and tonumber(redis.call('GET', sends) or '0') > 0 then redis.call('DECR', sends) end
 return cjson.encode({undone = undone})
 `,
 })

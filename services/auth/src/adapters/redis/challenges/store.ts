@@ -46,7 +46,7 @@ export function createChallengeStore(
   /** A send Redis counted but no replica confirmed: taken back (best effort), then 503, no SMS. */
   async function refuseUnacknowledged(handle: Undo): Promise<never> {
     const { challenge, sends, ...args } = handle
-    await undoSend(redis, { challenge, sends }, { ...args, now: Date.now() }).catch(() => undefined)
+    await undoSend(redis, { challenge, sends }, { ...args, now: Date.now(), keepCount: 0 }).catch(() => undefined)
     throw notAcknowledged(ack.minReplicas)
   }
 
@@ -151,9 +151,9 @@ export function createChallengeStore(
       }
     },
 
-    async undoSend(handle) {
+    async undoSend(handle, opts = {}) {
       const { challenge, sends, ...args } = handle as unknown as Undo
-      await undoSend(redis, { challenge, sends }, { ...args, now: Date.now() })
+      await undoSend(redis, { challenge, sends }, { ...args, now: Date.now(), keepCount: opts.keepCount ? 1 : 0 })
     },
 
     async clearPhoneLock(phone) {

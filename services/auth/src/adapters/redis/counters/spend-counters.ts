@@ -9,7 +9,12 @@ import { giveBack, takeCapped } from './scripts.ts'
  */
 export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounters {
   const key = (c: SpendCounter) => ({
-    counter: c.kind === 'prefix' ? keys.prefixSends(c.prefix) : keys.dailySends(c.day),
+    counter:
+      c.kind === 'client'
+        ? keys.clientSends(c.client)
+        : c.kind === 'prefix'
+          ? keys.prefixSends(c.prefix, c.known === true)
+          : keys.dailySends(c.day),
   })
   return {
     async take(counter, max, windowMs) {

@@ -17,14 +17,15 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/v1/channels/connect', {
     bodyLimit: EVENT_BODY_LIMIT,
-    // Only the Lambda shim calls this, from a few addresses with one key: per-IP and per-key
-    // HTTP limits would throttle a busy contact centre. The PIN send and attempt caps still apply.
+    // Only the Lambda shim calls this, from a few addresses with one key: per-IP HTTP limits would
+    // throttle a busy contact centre. It has limits of its own (channel-limits.ts) instead.
     config: { rateLimit: false },
+    preHandler: fastify.channelLimits.connect,
     schema: {
       tags: ['channels'], security, summary: 'Amazon Connect: lookup, sendPin, verifyPin',
       description: 'Takes a ContactFlowEvent; Details.Parameters.action picks the operation. Every outcome, failures included, is 200 with a flat string map, so the flow branches on $.External.lambdaResult and errorCode.',
       body: ContactFlowEvent,
-      response: { 200: ConnectResult, 401: ErrorBody },
+      response: { 200: ConnectResult, 401: ErrorBody, 403: ErrorBody },
     },
     // A flow can only branch on a map it received: even a malformed event gets one.
     errorHandler(raw: FastifyError, req, reply) {
@@ -36,7 +37,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
       else req.log.info(context, 'connect request refused')
       return reply.code(200).send(errorMap(err))
     },
-  }, async (req) => channel.handle(req.body))
+  }, async (req) => channel.handle(req.body, req.apiKey?.name))
 }
 
 function describe(err: unknown): string {

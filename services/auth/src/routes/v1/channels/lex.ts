@@ -8,8 +8,9 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
   const channel = createLexChannel({ menu: fastify.menu, sessions: fastify.sessions, defaultLocale: fastify.config.verification.defaultLocale })
 
   fastify.post('/v1/channels/lex', {
-    // Only the Lambda shims call this, all from a few addresses with one key: per-IP and per-key
-    // HTTP limits would throttle a busy bot. The PIN send and attempt caps still apply inside.
+    // Only the Lambda shims call this, all from a few addresses with one key: per-IP HTTP limits
+    // would throttle a busy bot. Order turns have limits of their own (channel-limits.ts) instead,
+    // answered as a Lex Close/Failed like every other outcome.
     config: { rateLimit: false },
     schema: {
       tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood, FinishOrder)',
@@ -17,7 +18,7 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
       body: LexEvent, response: { 200: LexResponse, ...commonErrors },
     },
   }, async (req) => {
-    const { response, outcome } = await channel.handle(req.body, req.log)
+    const { response, outcome } = await channel.handle(req.body, req.log, { client: req.apiKey?.name, admit: () => fastify.channelLimits.lex(req) })
     req.log.info({ lex: { outcome } }, 'lex turn')
     return response
   })
