@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { logSmsChannel, type LoggedSms } from '../../adapters/sms/log-sender.ts'
 import { PinlineError } from '../../core/errors.ts'
+import { scopeOf } from '../app/api-keys.ts'
 
 // Development only: app.ts registers this plugin only when NODE_ENV is not production, so in
 // production /playground and every route below do not exist (404).
@@ -17,7 +18,8 @@ import { PinlineError } from '../../core/errors.ts'
 //   POST /playground/api/callers                 {phone, email}: gives the chat an e-mail to find a
 //                                                phone by (adds it to the caller, enrolling a new one)
 // and /playground/config.json says "local" (the page hosted on S3 gets one naming the AWS bot).
-// The forwarding is in-process (inject) with the service's own first API key: the plugin plays
+// The forwarding is in-process (inject) with one of the service's own API keys that has the
+// target route's scope (no such key: the route answers 401, as /v1 would): the plugin plays
 // the Lambda shim, so the event takes exactly the route, schema, error handling and channel code
 // a deployed shim's does. What keeps these keyless routes safe:
 //   - they exist only with SMS_PROVIDER=log: no real SMS can be sent through them, and the PINs
@@ -66,11 +68,15 @@ export default async function playground(fastify: FastifyInstance) {
     fastify.log.info('the playground routes need SMS_PROVIDER=log; they are off')
     return
   }
-  const key = fastify.config.apiKeys[0]
+  /** The headers of a request to a /v1 route, with a key that has its scope. */
+  const asShim = (req: FastifyRequest, method: string, url: string) => {
+    const key = fastify.config.apiKeys.find((k) => k.scopes.has(scopeOf(method, url)))
+    return { ...(key ? { authorization: `Bearer ${key.key}` } : {}), 'x-request-id': req.id }
+  }
   const forward = async (req: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST', url: string) => {
     const res = await fastify.inject({
       method, url, ...(method === 'POST' ? { payload: req.body as object } : {}),
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': req.id },
+      headers: { ...asShim(req, method, url), 'content-type': 'application/json' },
     })
     return reply.code(res.statusCode).type(String(res.headers['content-type'] ?? 'application/json')).send(res.body)
   }
@@ -89,14 +95,13 @@ export default async function playground(fastify: FastifyInstance) {
       body: { type: 'object', properties: { phone: { type: 'string', maxLength: 32 }, email: { type: 'string', maxLength: 254 }, language: { enum: ['en', 'ja'] } }, required: ['phone', 'email'], additionalProperties: false },
     },
   }, async (req, reply) => {
-    const headers = { authorization: `Bearer ${key}`, 'x-request-id': req.id }
     const url = `/v1/callers/${encodeURIComponent(req.body.phone)}`
-    const found = await fastify.inject({ method: 'GET', url, headers })
+    const found = await fastify.inject({ method: 'GET', url, headers: asShim(req, 'GET', url) })
     if (found.statusCode !== 200 && found.statusCode !== 404) return reply.code(found.statusCode).type('application/json').send(found.body)
     // Like an admin import (PUT /v1/callers): a known caller keeps its name, level and trust.
     const { firstName = 'New', lastName = 'Customer', custLevel = 'Welcome', language = req.body.language ?? 'en', trustedUntil = null } = found.statusCode === 200 ? found.json() : {}
     const payload = { firstName, lastName, custLevel, language, email: req.body.email, ...(trustedUntil ? { trustedUntil } : {}) }
-    const res = await fastify.inject({ method: 'PUT', url, headers, payload })
+    const res = await fastify.inject({ method: 'PUT', url, headers: asShim(req, 'PUT', url), payload })
     return reply.code(res.statusCode).type('application/json').send(res.body)
   })
 
