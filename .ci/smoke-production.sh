@@ -28,8 +28,11 @@ fi
 grep -q 'API_KEYS' "$work/refusal.txt" && echo "refused without API_KEYS: $(cat "$work/refusal.txt")"
 
 key=ci-smoke-key-0123456789
+# Production refuses to generate its assertion signing key: give it one, as a deployment would.
+assertion_key=$(node -e "console.log(require('crypto').generateKeyPairSync('ec',{namedCurve:'P-256'}).privateKey.export({format:'pem',type:'pkcs8'}))")
 (cd "$work" && NODE_ENV=production PORT="$port" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" \
   API_KEYS="$key" PIN_HMAC_SECRET=ci-smoke-secret-0123456789-0123456789 AWS_REGION=us-east-1 \
+  ASSERTION_SIGNING_KEY="$assertion_key" \
   exec node dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
 srv=$!
 
@@ -39,6 +42,7 @@ for _ in $(seq 1 50); do
 done
 curl -fsS "http://127.0.0.1:$port/healthz" && echo
 curl -fsS "http://127.0.0.1:$port/readyz" && echo
+curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" | grep -q '"kty":"EC"' || { echo "no EC key in /.well-known/jwks.json" >&2; exit 1; }
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $key" "http://127.0.0.1:$port/v1/callers/+819012345678")
 [ "$code" = 404 ] || { echo "expected 404 for an unknown caller, got $code" >&2; cat "$work/server.log" >&2; exit 1; }
 for path in /playground /playground/ /playground/config.json /playground/api/sms; do

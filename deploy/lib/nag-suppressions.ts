@@ -26,6 +26,7 @@ const LAMBDA_MANAGED_POLICIES: ReviewedFinding[] = [
 export function suppressReviewedFindings(data: DataStack, app: AppStack): void {
   const secrets = data.secrets
   accept(secrets.pinHmac, { rule: 'AwsSolutions-SMG4', reason: 'PIN_HMAC_SECRET keys the HMAC of PINs that live at most PIN_TTL_SECONDS; rotating it is a redeploy with a new value (pending PINs then fail once), not a Lambda rotation.' })
+  accept(secrets.assertionSeed, { rule: 'AwsSolutions-SMG4', reason: 'ASSERTION_SIGNING_SEED derives the key that signs verification assertions (10 minutes each); rotating it is a redeploy with the old public key set as ASSERTION_PREVIOUS_KEY (docs/assertions.md), not a Lambda rotation.' })
   accept(secrets.keyHash, { rule: 'AwsSolutions-SMG4', reason: 'KEY_HASH_SECRET keys the Redis key of every enrolled caller: rotating it orphans the caller registry, so it must never rotate on a schedule.' })
   accept(secrets.redisAuth, { rule: 'AwsSolutions-SMG4', reason: 'The ElastiCache AUTH token changes through ModifyReplicationGroup with a ROTATE strategy and a task restart; docs/deploy.md describes it. A scheduled Lambda rotation would break running tasks.' })
   for (const secret of Object.values(secrets.apiKeys)) {

@@ -41,6 +41,8 @@ export interface Settings {
 /** Variables the app sets itself (from its own resources and secrets): not overridable. */
 export const APP_SET_VARIABLES = [
   'NODE_ENV', 'PORT', 'TRUST_PROXY', 'REDIS_URL', 'REDIS_PASSWORD', 'PIN_HMAC_SECRET', 'KEY_HASH_SECRET', 'KMS_KEY_ID', 'API_KEYS',
+  // The assertions' signing key: derived from a generated secret (ASSERTION_PREVIOUS_KEY stays settable for a rotation).
+  'ASSERTION_SIGNING_SEED', 'ASSERTION_SIGNING_KEY',
   // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
   'MENU_FILE',
 ] as const satisfies readonly ConfigVariable[]
@@ -166,7 +168,10 @@ function serviceEnvironment(raw: unknown): Partial<Record<ConfigVariable, string
     env[name as ConfigVariable] = v
   }
   try {
-    loadConfig({ ...env, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000' })
+    loadConfig({
+      ...env, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000',
+      ASSERTION_SIGNING_SEED: 'synth-check-seed-000000000000000000000000',
+    })
   } catch (err) {
     throw new SettingsError(`context serviceEnvironment: ${(err as Error).message}`)
   }

@@ -8,6 +8,7 @@ import { startService, type ServiceProcess } from '../support/app/service-proces
 import { bundleShim, type ConnectHandler, type ShimBundle } from '../support/app/shim-bundle.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 import { stopAll } from '../support/processes.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
 // A whole call as Amazon Connect would make it: the bundled shim (dist/shims/connect.mjs as
 // `npm run build` makes it) -> the real server process (NODE_ENV=production) -> Redis, with
@@ -17,6 +18,7 @@ const KEY = 'e2e-connect-key-0123456789'
 const FALLBACK = { lambdaResult: 'Error', errorCode: 'SERVICE_UNAVAILABLE' }
 const serviceEnv = (redisUrl: string, sns: SnsStandIn): Record<string, string> => ({
   NODE_ENV: 'production',
+  ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
   API_KEYS: KEY,
@@ -55,7 +57,7 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(await invoke({ CallerID: phone })).toEqual({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' })
 
     const sent = await invoke({ action: 'sendPin', language: 'ja_JP' })
-    expect(sent).toEqual({ lambdaResult: 'Success', challengeId: expect.any(String), expiresInSeconds: '300' })
+    expect(sent).toEqual({ lambdaResult: 'Success', challengeId: expect.any(String), expiresInSeconds: '300', channel: 'sms' })
     expect(sns.publishes).toHaveLength(1)
     expect(sns.publishes[0]).toMatchObject({ phoneNumber: phone, attributes: { 'AWS.SNS.SMS.SMSType': 'Transactional' } })
     expect(sns.publishes[0]!.message).toContain('認証コード')
@@ -72,6 +74,8 @@ describe('a new caller, through the bundled shim and the real service', () => {
     expect(await invoke({ action: 'verifyPin', pin: `${pin}#` })).toEqual({
       lambdaResult: 'Success', pinVerified: 'True', status: 'approved', attemptsLeft: '3',
       firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja',
+      // The signed assertion comes through the shim as one string attribute.
+      pinlineAssertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     })
 
     // The next call from that number is recognised (CALLER_ID_AUTH=trust, the default).

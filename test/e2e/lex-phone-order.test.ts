@@ -8,6 +8,7 @@ import { bundleShim, type ShimBundle } from '../support/app/shim-bundle.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 import { stopAll } from '../support/processes.ts'
 import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
 // A whole phone order as Amazon Connect and Lex would run it: each turn shaped as Connect
 // hands it to Lex (Speech, the caller's number in callerPhone as connect/pinline-lex-order.json
@@ -26,7 +27,7 @@ beforeAll(async () => {
   sns = await startSnsStandIn()
   ;[service, bundle] = await Promise.all([
     startService({
-      NODE_ENV: 'production', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
+      NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
       API_KEYS: TEST_API_KEY, PIN_HMAC_SECRET: TEST_SECRET, SMS_PROVIDER: 'sns', LOG_LEVEL: 'info',
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_SNS: sns.url,
       // A caller may ask for a new code at once, up to the caps (the test waits for a PIN starting with 0).

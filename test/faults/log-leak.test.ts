@@ -5,6 +5,7 @@ import { call, serviceEnv } from '../support/app/service-env.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 import { stopAll } from '../support/processes.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
 // Whole flows through the real process at the most verbose log level, in production mode, with
 // SMS through SNS (never the log provider). Then: no PIN, no code, no full phone number, no
@@ -26,7 +27,7 @@ const pinOf = (phone: string) => {
 beforeAll(async () => {
   sns = await startSnsStandIn()
   svc = await startService(serviceEnv({ redisUrl: inject('redisUrl'), snsUrl: sns.url }, {
-    NODE_ENV: 'production', LOG_LEVEL: 'trace', REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
+    NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, LOG_LEVEL: 'trace', REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
     REDIS_COMMAND_TIMEOUT_MS: '1000', PIN_RESEND_COOLDOWN_SECONDS: '0', RATE_LIMIT_PER_IP: '40',
     TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}`, ALLOW_TEST_NUMBERS: 'true',
   }))

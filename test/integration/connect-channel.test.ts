@@ -104,7 +104,7 @@ describe('sendPin', () => {
   it('sends one SMS in the flow\'s language and returns the challenge id and its lifetime, never the PIN', async () => {
     const phone = nextPhone()
     const res = await call(connectEvent({ phone, parameters: { action: 'sendPin', language: 'ja_JP' } }))
-    expect(res).toEqual({ lambdaResult: 'Success', challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), expiresInSeconds: '300' })
+    expect(res).toEqual({ lambdaResult: 'Success', challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), expiresInSeconds: '300', channel: 'sms' })
     expect(t.sms.sent).toEqual([{ to: phone, body: expect.stringContaining('認証コード') }])
     expect(JSON.stringify(res)).not.toContain(t.sms.lastPin(phone))
   })
@@ -199,7 +199,7 @@ describe('verifyPin', () => {
     const { phone, pin, at } = await started(undefined, 'ja')
     expect(await at(`${pin}#`)).toEqual({
       lambdaResult: 'Success', pinVerified: 'True', status: 'approved', attemptsLeft: '4',
-      firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja',
+      firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja', pinlineAssertion: expect.any(String),
     })
     expect(await call(connectEvent({ phone }))).toMatchObject({ recordFound: 'True', authRequired: 'False', firstName: 'New', language: 'ja' })
   })

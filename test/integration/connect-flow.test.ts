@@ -118,7 +118,7 @@ describe('the flow file', () => {
 
   it('invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel\'s actions only', () => {
     const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
-    expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
+    expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'sendPin', 'verifyPin']) // the second sendPin: press 1 for a call
     for (const a of invokes) {
       expect(a.Parameters).toMatchObject({ InvocationType: 'SYNCHRONOUS', ResponseValidation: { ResponseType: 'STRING_MAP' } })
       expect(Number(a.Parameters.InvocationTimeLimitSeconds)).toBeLessThanOrEqual(8)

@@ -95,7 +95,7 @@ describe('POST /v1/sessions/{id}/pin', () => {
     const res = await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     expect(res.statusCode).toBe(201)
     expect(res.json()).toEqual({
-      challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), status: 'pending', expiresAt: expect.any(String),
+      challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), status: 'pending', channel: 'sms', expiresAt: expect.any(String),
       resendAvailableAt: expect.any(String), sendsLeft: 4, sentTo: `+${'*'.repeat(phone.length - 5)}${phone.slice(-4)}`,
     })
     expect(t.sms.sent.map((m) => m.to)).toEqual([phone])

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
-const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PIN_HMAC_SECRET: 'x'.repeat(32) }
+const production = { NODE_ENV: 'production', API_KEYS: 'prod-key-0123456789', PIN_HMAC_SECRET: 'x'.repeat(32), ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY }
 
 describe('SMS spend and rate-limit settings', () => {
   it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1000 SMS per key per hour, 1200/min per key, 600/min per IP; channels 3000/min per key, 60 per contact, 30 per number', () => {
     const c = loadConfig({})
-    expect(c.verification).toMatchObject({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixKnownMaxSends: 100, prefixWindowSeconds: 3600, dailyLimit: 10000, clientMaxSends: 1000, clientWindowSeconds: 3600 })
+    expect(c.verification).toMatchObject({ allowedCountries: ['JP'], prefixDropDigits: 3, prefixMaxSends: 20, prefixKnownMaxSends: 100, prefixWindowSeconds: 3600, dailyLimit: 10000, clientMaxSends: 1000, clientWindowSeconds: 3600, voiceDailyLimit: 1000 })
     expect(c.rateLimit).toEqual({ windowMs: 60_000, perApiKey: 1200, perIp: 600 })
     expect(c.channelRateLimit).toEqual({ windowSeconds: 60, perKey: 3000, perConversation: 60, perNumber: 30 })
     expect(c.verification.testNumbers.size).toBe(0)

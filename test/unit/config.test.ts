@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig, parseApiKeys, readApiKeyVariables } from '../../services/auth/src/config.ts'
+import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
-const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32) }
+const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32), ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY }
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -39,6 +40,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...prod, PIN_HMAC_SECRET: undefined })).toThrow(/PIN_HMAC_SECRET is required/)
     expect(() => loadConfig({ ...prod, SMS_PROVIDER: 'log' })).toThrow(/SMS_PROVIDER=log/)
     expect(loadConfig(prod).apiKeys.map((k) => k.key)).toEqual(['k'.repeat(20)])
+  })
+
+  it('verification events: a webhook needs its signing secret (32+ characters), and https in production', () => {
+    const hook = { EVENTS_WEBHOOK_URL: 'https://hooks.example.com/pinline', EVENTS_WEBHOOK_SECRET: 'w'.repeat(32) }
+    expect(loadConfig(hook).events).toMatchObject({ webhookUrl: hook.EVENTS_WEBHOOK_URL, backlogMax: 10000, timeoutMs: 2000 })
+    expect(() => loadConfig({ EVENTS_WEBHOOK_URL: hook.EVENTS_WEBHOOK_URL })).toThrow(/EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together/)
+    expect(() => loadConfig({ ...hook, EVENTS_WEBHOOK_SECRET: 'short' })).toThrow(/EVENTS_WEBHOOK_SECRET/)
+    expect(() => loadConfig({ ...prod, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(/must be https when NODE_ENV=production/)
+    expect(() => loadConfig({ EVENTS_SOURCE: 'aws.events' })).toThrow(/EVENTS_SOURCE/)
+    expect(() => loadConfig({ EVENTS_BACKLOG_MAX: '0' })).toThrow(/EVENTS_BACKLOG_MAX/)
   })
 
   it('reads API_KEYS as a comma-separated list', () => {

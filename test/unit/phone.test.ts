@@ -3,10 +3,18 @@ import { maskPhone, normalisePhone } from '../../services/auth/src/core/phone.ts
 import { maskDigits } from '../../services/auth/src/logging.ts'
 
 describe('normalisePhone', () => {
+  it('says which numbers are fixed lines (channel auto calls them): a Tokyo landline is, mobiles and ambiguous numbers are not', () => {
+    expect(normalisePhone('+81 3-1234-5678')?.fixedLine).toBe(true)
+    expect(normalisePhone('+81 6-6123-4567')?.fixedLine).toBe(true)
+    expect(normalisePhone('+81 90-1234-5678')?.fixedLine).toBe(false)
+    expect(normalisePhone('+81 50-1234-5678')?.fixedLine).toBe(false) // IP phone (VOIP)
+    expect(normalisePhone('+1 202 555 0143')?.fixedLine).toBe(false) // FIXED_LINE_OR_MOBILE: could take an SMS
+  })
+
   it('turns the usual ways of writing a number into E.164', () => {
     expect(normalisePhone('+81 90-1234-5678')?.e164).toBe('+819012345678')
     expect(normalisePhone('+1 (202) 555-0143')?.e164).toBe('+12025550143')
-    expect(normalisePhone('090-1234-5678', 'JP')).toEqual({ e164: '+819012345678', country: 'JP' })
+    expect(normalisePhone('090-1234-5678', 'JP')).toEqual({ e164: '+819012345678', country: 'JP', fixedLine: false })
   })
 
   it('refuses what is not a valid number after normalisation', () => {

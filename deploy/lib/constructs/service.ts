@@ -83,6 +83,7 @@ export class PinlineService extends Construct {
       PIN_HMAC_SECRET: ecs.Secret.fromSecretsManager(secrets.pinHmac),
       KEY_HASH_SECRET: ecs.Secret.fromSecretsManager(secrets.keyHash),
       REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
+      ASSERTION_SIGNING_SEED: ecs.Secret.fromSecretsManager(secrets.assertionSeed),
     }
     for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[]) secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
 

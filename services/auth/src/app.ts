@@ -3,15 +3,18 @@ import type { Server } from 'node:http'
 import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
-import type { SmsSender } from './core/ports.ts'
+import type { SmsSender, VoiceSender } from './core/ports.ts'
 import { AccessLog, loggerOptions } from './logging.ts'
+import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
+import events from './plugins/app/events.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
 import redis from './plugins/app/redis.ts'
 import verification from './plugins/app/verification.ts'
 import swagger from './plugins/external/swagger.ts'
 import health from './routes/health.ts'
+import wellKnown from './routes/well-known.ts'
 import v1 from './routes/v1/index.ts'
 
 declare module 'fastify' {
@@ -23,6 +26,7 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config
   sms?: SmsSender
+  voice?: VoiceSender
 }
 
 /** The whole service as a plugin: it never listens (server.ts does; tests use inject). */
@@ -33,10 +37,13 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(errorHandler)
   await fastify.register(swagger)
   await fastify.register(metrics, { purposes: opts.config.metricsPurposes })
+  await fastify.register(assertions)
+  await fastify.register(events)
   await fastify.register(redis)
-  await fastify.register(verification, opts.sms ? { sms: opts.sms } : {})
+  await fastify.register(verification, { ...(opts.sms ? { sms: opts.sms } : {}), ...(opts.voice ? { voice: opts.voice } : {}) })
   await fastify.register(orders)
   await fastify.register(health)
+  await fastify.register(wellKnown)
   await fastify.register(v1)
   // The browser playground: development only; production never loads it (404).
   if (opts.config.env !== 'production') await fastify.register((await import('./plugins/dev/playground.ts')).default)

@@ -1,7 +1,9 @@
+import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import envSchema from 'env-schema'
 import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
+import { deriveSigningKey, generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
@@ -53,7 +55,7 @@ const Env = Type.Object({
   TRUST_TTL_DAYS: Type.Integer({ default: 90, minimum: 0, maximum: 3650 }),
   DEFAULT_LOCALE: OneOf(LOCALES, { default: 'en' }),
   DEFAULT_COUNTRY: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
-  SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('log')])),
+  SMS_PROVIDER: Type.Optional(Type.Union([Type.Literal('sns'), Type.Literal('eum'), Type.Literal('log')])),
   SMS_BRAND: Type.String({ default: 'pinline', minLength: 1, maxLength: 30 }),
   SMS_SENDER_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{1,11}$' })),
   SMS_ORIGINATION_NUMBER: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' })),
@@ -87,6 +89,32 @@ const Env = Type.Object({
   METRICS_PURPOSES: Type.String({ default: '', pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$', description: 'purpose labels counted by name in /metrics; others count as other' }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
+  // AWS End User Messaging SMS and Voice v2: SMS (SMS_PROVIDER=eum) and PINs by phone call
+  EUM_ORIGINATION_IDENTITY: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_CONFIGURATION_SET: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_PROTECT_CONFIGURATION_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  EUM_MAX_PRICE: Type.Optional(Type.String({ pattern: '^[0-9]{0,2}\\.[0-9]{2,5}$' })),
+  VOICE_PROVIDER: Type.Optional(Type.Union([Type.Literal('eum'), Type.Literal('log')])),
+  VOICE_ORIGINATION_IDENTITY: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  VOICE_MAX_PRICE_PER_MINUTE: Type.Optional(Type.String({ pattern: '^[0-9]{0,2}\\.[0-9]{2,5}$' })),
+  VOICE_ID_EN: Type.String({ default: 'JOANNA', pattern: '^[A-Z_]{2,32}$' }),
+  VOICE_ID_JA: Type.String({ default: 'MIZUKI', pattern: '^[A-Z_]{2,32}$' }),
+  VOICE_DAILY_LIMIT: Type.Integer({ default: 1000, minimum: 1, maximum: 100000000 }),
+  LEX_PIN_CHANNEL: Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], { default: 'sms' }),
+  // Signed verification assertions (JWS ES256)
+  ASSERTION_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ASSERTION_SIGNING_SEED: Type.Optional(Type.String({ minLength: 32 })),
+  ASSERTION_PREVIOUS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ASSERTION_ISSUER: Type.String({ default: 'pinline', minLength: 1, maxLength: 256 }),
+  ASSERTION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 30, maximum: 3600 }),
+  // Verification events: EventBridge and/or a signed webhook, off the request path
+  EVENTS_EVENTBRIDGE_BUS: Type.Optional(Type.String({ minLength: 1, maxLength: 1600 })),
+  EVENTS_SOURCE: Type.String({ default: 'pinline', pattern: '^(?!aws\\.)[A-Za-z0-9._/-]{1,256}$' }),
+  EVENTS_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  EVENTS_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  EVENTS_BACKLOG_MAX: Type.Integer({ default: 10000, minimum: 1, maximum: 1000000 }),
+  EVENTS_TIMEOUT_MS: Type.Integer({ default: 2000, minimum: 100, maximum: 30000 }),
+  EVENTS_RETRY_MAX_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 300000 }),
 })
 type EnvValues = Static<typeof Env>
 
@@ -121,6 +149,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
   if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (production && e.VOICE_PROVIDER === 'log') throw new ConfigError('Invalid configuration: VOICE_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (e.VOICE_PROVIDER === 'eum' && !e.VOICE_ORIGINATION_IDENTITY) {
+    throw new ConfigError('Invalid configuration: VOICE_ORIGINATION_IDENTITY is required with VOICE_PROVIDER=eum (a number or pool that can place voice calls)')
+  }
+  if (e.LEX_PIN_CHANNEL === 'voice' && !e.VOICE_PROVIDER) throw new ConfigError('Invalid configuration: LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER')
+  const voices = { en: voiceId(e.VOICE_ID_EN, 'VOICE_ID_EN'), ja: voiceId(e.VOICE_ID_JA, 'VOICE_ID_JA') }
+  if (Boolean(e.EVENTS_WEBHOOK_URL) !== Boolean(e.EVENTS_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)')
+  }
+  if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
+    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
+  }
+  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_SIGNING_SEED, e.ASSERTION_PREVIOUS_KEY, production)
   if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) throw new ConfigError('Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS')
   if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
@@ -177,6 +218,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     prefixKnownMaxSends: e.SMS_PREFIX_KNOWN_MAX_SENDS,
     prefixWindowSeconds: e.SMS_PREFIX_WINDOW_SECONDS,
     dailyLimit: e.SMS_DAILY_LIMIT,
+    voiceDailyLimit: e.VOICE_DAILY_LIMIT,
     clientMaxSends: e.SMS_KEY_MAX_SENDS,
     clientWindowSeconds: e.SMS_KEY_WINDOW_SECONDS,
     testNumbers,
@@ -226,6 +268,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     verification,
     sessions,
     sms,
+    /** AWS End User Messaging SMS and Voice v2 settings (SMS_PROVIDER=eum and VOICE_PROVIDER=eum). */
+    eum: {
+      originationIdentity: e.EUM_ORIGINATION_IDENTITY,
+      configurationSet: e.EUM_CONFIGURATION_SET,
+      protectConfigurationId: e.EUM_PROTECT_CONFIGURATION_ID,
+      maxPrice: e.EUM_MAX_PRICE,
+    },
+    voice: { provider: e.VOICE_PROVIDER, originationIdentity: e.VOICE_ORIGINATION_IDENTITY, maxPricePerMinute: e.VOICE_MAX_PRICE_PER_MINUTE, voices },
+    /** How the Lex bot sends its PINs */
+    lexPinChannel: e.LEX_PIN_CHANNEL,
+    assertions: { keys: assertionKeys, issuer: e.ASSERTION_ISSUER, ttlSeconds: e.ASSERTION_TTL_SECONDS },
+    events: {
+      eventBridgeBus: e.EVENTS_EVENTBRIDGE_BUS,
+      source: e.EVENTS_SOURCE,
+      webhookUrl: e.EVENTS_WEBHOOK_URL,
+      webhookSecret: e.EVENTS_WEBHOOK_SECRET,
+      backlogMax: e.EVENTS_BACKLOG_MAX,
+      timeoutMs: e.EVENTS_TIMEOUT_MS,
+      retryMaxMs: e.EVENTS_RETRY_MAX_MS,
+    },
     kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
     channelRateLimit: {
@@ -240,6 +302,28 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
   }
+}
+
+/** A generated key signs assertions no other process can verify after a restart: development only. */
+function loadAssertionKeys(signing: string | undefined, seed: string | undefined, previous: string | undefined, production: boolean): AssertionKeys {
+  if (signing && seed) throw new ConfigError('Invalid configuration: set ASSERTION_SIGNING_KEY or ASSERTION_SIGNING_SEED, not both')
+  if (!signing && !seed && production) {
+    throw new ConfigError('Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK; or ASSERTION_SIGNING_SEED, a random secret of 32+ characters it is derived from); it is only generated in development')
+  }
+  try {
+    return {
+      signing: signing ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private') : seed ? deriveSigningKey(seed) : generateSigningKey(),
+      previous: previous ? [parseKey(previous, 'ASSERTION_PREVIOUS_KEY', 'public')] : [],
+      generated: !signing && !seed,
+    }
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+  }
+}
+
+function voiceId(value: string, variable: string): VoiceId {
+  if (!(Object.values(VoiceId) as string[]).includes(value)) throw new ConfigError(`Invalid configuration: ${variable}: ${value} is not an End User Messaging voice (e.g. JOANNA, MIZUKI, TAKUMI)`)
+  return value as VoiceId
 }
 
 export interface SeedNode {

@@ -4,7 +4,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, beforeEach, inject, onTestFinished } from 'vitest'
 import { buildApp } from '../../../services/auth/src/app.ts'
 import { loadConfig, type Config } from '../../../services/auth/src/config.ts'
-import type { SmsMessage, SmsSender } from '../../../services/auth/src/core/ports.ts'
+import type { SmsMessage, SmsSender, VoiceSender } from '../../../services/auth/src/core/ports.ts'
 import { loggerOptions } from '../../../services/auth/src/logging.ts'
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef'
@@ -78,7 +78,7 @@ export interface TestApp {
 }
 
 /** A real app on the shared test Redis, under a key prefix of its own. */
-export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean } = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {}): Promise<TestApp> {
   const prefix = `t${randomUUID().slice(0, 8)}:`
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -99,12 +99,12 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   const sms = opts.sms ?? recordingSms()
   let lines = ''
   const logger = opts.logs ? { ...loggerOptions(config.http.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
-  const app = await buildApp({ config, sms, logger })
+  const app = await buildApp({ config, sms, logger, ...(opts.voice ? { voice: opts.voice } : {}) })
   return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
 }
 
 /** buildTestApp for one test: the app closes itself when the test finishes, pass or fail. */
-export async function useTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean } = {}): Promise<TestApp> {
+export async function useTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {}): Promise<TestApp> {
   const t = await buildTestApp(env, opts)
   onTestFinished(() => t.app.close())
   return t

@@ -4,6 +4,8 @@ import { createVerification, type VerificationPolicy } from '../../../services/a
 import type {
   Caller,
   CallerRegistry,
+  ChallengeContext,
+  ChallengeFacts,
   ChallengeState,
   ChallengeStore,
   CreateOutcome,
@@ -14,9 +16,12 @@ import type {
   SpendCounter,
   SpendCounters,
   TakeOutcome,
+  VerificationEvent,
   VerificationEvents,
   VerifyOutcome,
+  VoiceSender,
 } from '../../../services/auth/src/core/ports.ts'
+import type { Assertions } from '../../../services/auth/src/core/assertions.ts'
 import type {
   AddItemOutcome,
   OrderSession,
@@ -54,11 +59,22 @@ class Script<T> {
 /** The fake store's challenge ids: like the real ones, they start with their number's part. */
 export const fakeChallengeId = (phone: string, token: string) => `ch-${phone.slice(1)}-${token}`
 
+/** What a challenge is for, when a test does not say: a REST login by SMS. */
+export const aboutChallenge: ChallengeContext = { purpose: 'login', delivery: 'sms', via: 'rest' }
+
+// Store answers as a test writes them: what the challenge was for may be left out.
+type WithoutFacts<T> = T extends { facts: ChallengeFacts } ? Omit<T, 'facts'> & { facts?: ChallengeFacts } : T
+type WithoutContext<T> = T extends { context: ChallengeContext }
+  ? Omit<T, 'context'> & { context?: ChallengeContext }
+  : T
+export type ScriptedVerify = WithoutFacts<VerifyOutcome>
+export type ScriptedResend = WithoutContext<ResendOutcome>
+
 export function fakeChallengeStore() {
   const script = {
     create: new Script<CreateOutcome>(),
-    resend: new Script<ResendOutcome>(),
-    verify: new Script<VerifyOutcome>(),
+    resend: new Script<ScriptedResend>(),
+    verify: new Script<ScriptedVerify>(),
   }
   const calls = {
     create: [] as Parameters<ChallengeStore['create']>[],
@@ -73,17 +89,24 @@ export function fakeChallengeStore() {
     challengeId: fakeChallengeId,
     isChallengeId: (id) => id.startsWith('ch-'),
     isChallengeFor: (id, phone) => id.startsWith(fakeChallengeId(phone, '')),
+    phoneIdOf: (id) => id.split('-')[1] ?? '',
     create: (...args) => {
       calls.create.push(args)
       return script.create.next('create')
     },
     resend: (...args) => {
       calls.resend.push(args)
-      return script.resend.next('resend')
+      return script.resend
+        .next('resend')
+        .then((r) => (r.kind === 'resent' ? { ...r, context: r.context ?? aboutChallenge } : r))
     },
     verify: (...args) => {
       calls.verify.push(args)
-      return script.verify.next('verify')
+      return script.verify.next('verify').then((r): VerifyOutcome => {
+        if (r.kind === 'not_found') return r
+        const facts = r.facts ?? { ...aboutChallenge, phoneId: args[0].split('-')[1] ?? '', attempts: 1, sends: 1 }
+        return { ...r, facts } as VerifyOutcome
+      })
     },
     undoSend: async (undo) => void calls.undone.push(undo),
     markDelivered: async (id, digest) => {
@@ -142,9 +165,10 @@ export function fakeCallers(callers: Caller[] = []) {
   return { port }
 }
 
-/** Records every event the core reports, in order. */
+/** Records every event the core reports, in order; state changes apart, in `changes`. */
 export function recordEvents() {
   const seen: Array<[string, ...unknown[]]> = []
+  const changes: VerificationEvent[] = []
   const on =
     (name: string) =>
     (...args: unknown[]) =>
@@ -156,8 +180,9 @@ export function recordEvents() {
     smsFailed: on('smsFailed'),
     smsRefused: on('smsRefused'),
     testNumberUsed: on('testNumberUsed'),
+    changed: (event) => void changes.push(event),
   }
-  return { events, seen }
+  return { events, seen, changes }
 }
 
 /** A session store holding sessions in a map, with addItem scripted. */
@@ -241,6 +266,8 @@ export function fakeVerification(opts: {
   callers?: Caller[]
   policy?: Partial<VerificationPolicy>
   events?: VerificationEvents
+  voice?: VoiceSender
+  assertions?: Assertions
 }) {
   const store = fakeChallengeStore()
   const spend = fakeSpendCounters()
@@ -253,6 +280,8 @@ export function fakeVerification(opts: {
     spend: spend.port,
     policy: { ...defaults.verification, ...opts.policy },
     ...(opts.events ? { events: opts.events } : {}),
+    ...(opts.voice ? { voice: opts.voice } : {}),
+    ...(opts.assertions ? { assertions: opts.assertions } : {}),
     now: () => opts.now,
   })
   return { verification, store, spend, sms, callers }

@@ -30,6 +30,10 @@ export function connectEvent(opts: EventOptions = {}): Json {
 // Letters, digits, - and _: the values the Connect docs call safe in a STRING_MAP.
 const SAFE = /^[A-Za-z0-9_-]*$/
 const PROFILE = new Set(['firstName', 'lastName', 'custLevel', 'language'])
+// The assertion is a compact JWS: three safe segments joined by dots, and well under 1 KB
+// (a contact attribute holds it next to everything else, within Connect's 32 KB).
+const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const ASSERTION_MAX_BYTES = 1024
 
 /** Connect's STRING_MAP contract: flat, string values, < 32 KB; our own values in the safe set. */
 export function expectStringMap(body: unknown): Record<string, string> {
@@ -38,7 +42,10 @@ export function expectStringMap(body: unknown): Record<string, string> {
   const map = body as Record<string, unknown>
   for (const [key, value] of Object.entries(map)) {
     expect(value, key).toBeTypeOf('string')
-    if (!PROFILE.has(key)) expect(value, key).toMatch(SAFE)
+    if (key === 'pinlineAssertion') {
+      expect(value, key).toMatch(JWS)
+      expect(Buffer.byteLength(value as string), key).toBeLessThan(ASSERTION_MAX_BYTES)
+    } else if (!PROFILE.has(key)) expect(value, key).toMatch(SAFE)
   }
   expect(Buffer.byteLength(JSON.stringify(map))).toBeLessThan(32 * 1024)
   expect(['Success', 'Error']).toContain(map.lambdaResult)

@@ -30,7 +30,13 @@ const body = <T>(fields: fc.Arbitrary<T>) =>
     extra ? { ...(f as object), ...JSON.parse(`{${JSON.stringify(extra[0])}:${JSON.stringify(extra[1] ?? null)}}`) } : f,
   )
 
-const issueBody = body(fc.record({ phone: fc.oneof(phoneLike, hostileValue), locale: fc.oneof(fc.constantFrom('en', 'ja'), hostileValue), purpose: hostileValue, enrol: hostileValue }, { requiredKeys: [] }))
+const issueBody = body(fc.record({
+  phone: fc.oneof(phoneLike, hostileValue), locale: fc.oneof(fc.constantFrom('en', 'ja'), hostileValue), purpose: hostileValue, enrol: hostileValue,
+  channel: fc.oneof(fc.constantFrom('sms', 'voice', 'auto'), hostileValue), amount: hostileValue, currency: hostileValue, payee: hostileValue,
+}, { requiredKeys: [] }))
+// Assertions to check: JWS-shaped or anything; none was ever issued, so none may be valid.
+const jwsLike = fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => parts.join('.').replace(/[+/=]/g, '_'))
+const assertionBody = body(fc.record({ assertion: fc.oneof(jwsLike, hostileValue), binding: fc.oneof(fc.constant('rest:x'), hostileValue), purpose: hostileValue, amount: hostileValue }, { requiredKeys: [] }))
 const callerBody = body(fc.record({ firstName: hostileValue, lastName: hostileValue, custLevel: hostileValue, language: hostileValue, email: hostileValue, trustedUntil: hostileValue }, { requiredKeys: [] }))
 
 /** How the body travels: mostly JSON, sometimes raw text, under a content type that may lie. */
@@ -82,11 +88,15 @@ export function restRequests(known: KnownChallenge[]): fc.Arbitrary<InjectOption
     withBody('POST', fc.constant('/v1/pins'), issueBody),
     verify,
     withoutBody(fc.constant('POST'), challengeId.map((id) => `/v1/pins/${id}/resend`)),
+    withoutBody(fc.constant('POST'), fc.tuple(challengeId, pathSegment).map(([id, ch]) => `/v1/pins/${id}/resend?channel=${ch}`)),
+    withBody('POST', fc.constant('/v1/assertions/verify'), assertionBody),
+    withoutBody(fc.constantFrom('GET', 'POST', 'DELETE'), fc.constant('/.well-known/jwks.json')),
     withoutBody(fc.constantFrom('GET', 'DELETE'), pathSegment.map((p) => `/v1/callers/${p}`)),
     withBody('PUT', pathSegment.map((p) => `/v1/callers/${p}`), callerBody),
     withoutBody(fc.constantFrom('PATCH', 'OPTIONS', 'HEAD'), fc.constantFrom('/v1/pins', '/v1/callers/+819012345678')),
   )
 }
 
-/** REST's grant: a PIN check that says approved. */
-export const isRestGrant = (res: { statusCode: number; body: string }) => res.statusCode === 200 && /"status"\s*:\s*"approved"/.test(res.body)
+/** REST's grant: a PIN check that says approved, or an assertion check that says valid. */
+export const isRestGrant = (res: { statusCode: number; body: string }) =>
+  res.statusCode === 200 && (/"status"\s*:\s*"approved"/.test(res.body) || /"jti"\s*:/.test(res.body)) // or an assertion found valid

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ChallengeState, VerifyOutcome } from '../../../services/auth/src/core/ports.ts'
+import type { ChallengeState } from '../../../services/auth/src/core/ports.ts'
 import type { VerificationPolicy } from '../../../services/auth/src/core/verification.ts'
 import {
   challengeState,
@@ -9,6 +9,7 @@ import {
   recordEvents,
   refusal,
   undoHandle,
+  type ScriptedVerify,
 } from '../../support/core/fakes.ts'
 
 // The verification core through its ports: every branch of issue, resend, verify and delivery,
@@ -246,7 +247,7 @@ describe('verify', () => {
     language: 'en',
     enrolledAt: NOW,
   }
-  it.each<[VerifyOutcome, object, string]>([
+  it.each<[ScriptedVerify, object, string]>([
     [{ kind: 'approved', attemptsLeft: 4, caller }, { status: 'approved', attemptsLeft: 4, caller }, 'approved'],
     [{ kind: 'rejected', attemptsLeft: 3 }, { status: 'rejected', attemptsLeft: 3 }, 'rejected'],
     [

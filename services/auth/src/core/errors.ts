@@ -26,6 +26,13 @@ export const ErrorCodes = {
   CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
   // 422: well-formed, but policy forbids it
   DESTINATION_NOT_ALLOWED: { status: 422, message: 'PINs are not sent to numbers in that country or network' },
+  VOICE_NOT_AVAILABLE: { status: 422, message: 'PINs by phone call are not enabled on this service (VOICE_PROVIDER is not set); use sms' },
+  // 422: a verification assertion that does not prove what was asked (POST /v1/assertions/verify)
+  ASSERTION_INVALID: { status: 422, message: 'The assertion is malformed or not signed by this service' },
+  ASSERTION_EXPIRED: { status: 422, message: 'The assertion has expired; verify the caller again' },
+  ASSERTION_BINDING_MISMATCH: { status: 422, message: 'The assertion was issued for another contact, session or challenge' },
+  ASSERTION_PURPOSE_MISMATCH: { status: 422, message: 'The assertion was issued for another purpose' },
+  ASSERTION_TRANSACTION_MISMATCH: { status: 422, message: 'The assertion was issued for another amount, currency or payee' },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -42,6 +49,8 @@ export const ErrorCodes = {
   INTERNAL: { status: 500, message: 'Internal error' },
   SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent (or the provider did not confirm it in time); ask for a new PIN' },
   SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
+  VOICE_SEND_FAILED: { status: 503, message: 'The call could not be placed; nothing was counted against you, try again or use sms' },
+  VOICE_BUDGET_EXCEEDED: { status: 503, message: 'The service has placed all the PIN calls it may today; try again later or use sms' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
   SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },

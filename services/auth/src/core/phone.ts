@@ -5,6 +5,8 @@ export interface Phone {
   e164: string
   /** ISO 3166-1 alpha-2 of the number's country, when libphonenumber knows it. */
   country: string | undefined
+  /** libphonenumber says it is a fixed line (cannot receive SMS); FIXED_LINE_OR_MOBILE is not. */
+  fixedLine: boolean
 }
 
 // ASCII only: full-width digits (０-９) and other scripts are refused rather than folded,
@@ -19,7 +21,7 @@ export function normalisePhone(input: string, defaultCountry?: string): Phone | 
   if (!PHONE_CHARS.test(input)) return undefined
   const parsed = parsePhoneNumberFromString(input, defaultCountry as CountryCode | undefined)
   if (!parsed?.isValid()) return undefined
-  return { e164: parsed.number, country: parsed.country }
+  return { e164: parsed.number, country: parsed.country, fixedLine: parsed.getType() === 'FIXED_LINE' }
 }
 
 /** For logs and messages to people: every digit but the last four hidden. */

@@ -27,12 +27,43 @@ export interface ChallengeState {
   status: ChallengeStatus
 }
 
-export interface NewChallenge {
+/** How a PIN reaches the phone. */
+export type Delivery = 'sms' | 'voice'
+
+/** Where a verification happens (`via`): the REST API, an Amazon Connect contact, an Amazon Lex conversation. */
+export type Via = 'rest' | 'connect' | 'lex'
+
+/** What a payment-like action is about (PSD2 dynamic linking): shown to the user, bound into the assertion. */
+export interface Transaction {
+  /** Decimal string, e.g. "12000" or "99.50" */
+  amount: string
+  /** ISO 4217, e.g. JPY */
+  currency: string
+  payee: string
+}
+
+/** What a challenge is for; fixed when it is created, reported with every change of its state. */
+export interface ChallengeContext {
+  purpose: string
+  delivery: Delivery
+  via: Via
+  transaction?: Transaction | undefined
+}
+
+/** A challenge's state change as the store reports it with a verify: counts and what it was for. */
+export interface ChallengeFacts extends ChallengeContext {
+  /** Keyed hash of the phone number (never the number): the assertion's subject, the events' phoneId. */
+  phoneId: string
+  attempts: number
+  sends: number
+}
+
+export interface NewChallenge extends Partial<ChallengeContext> {
+  purpose: string
   id: string
   phone: string
   digest: string
   locale: Locale
-  purpose: string
   enrol: boolean
   now: number
   expiresAt: number
@@ -87,7 +118,7 @@ export type CreateOutcome =
   | Refusal
 
 export type ResendOutcome =
-  | { kind: 'resent'; state: ChallengeState; phone: string; locale: Locale; undo: SendUndo }
+  | { kind: 'resent'; state: ChallengeState; phone: string; locale: Locale; undo: SendUndo; context: ChallengeContext }
   | { kind: 'not_found' }
   | { kind: 'locked'; retryAfterMs: number }
   | { kind: 'cooldown'; retryAfterMs: number }
@@ -95,10 +126,10 @@ export type ResendOutcome =
   | Refusal
 
 export type VerifyOutcome =
-  | { kind: 'approved'; attemptsLeft: number; caller: Caller | undefined }
-  | { kind: 'rejected'; attemptsLeft: number }
-  | { kind: 'locked'; retryAfterMs: number }
-  | { kind: 'phone_locked'; retryAfterMs: number }
+  | { kind: 'approved'; attemptsLeft: number; caller: Caller | undefined; facts: ChallengeFacts }
+  | { kind: 'rejected'; attemptsLeft: number; facts: ChallengeFacts }
+  | { kind: 'locked'; retryAfterMs: number; facts: ChallengeFacts }
+  | { kind: 'phone_locked'; retryAfterMs: number; facts: ChallengeFacts }
   | { kind: 'not_found' }
 
 export interface ChallengeStore {
@@ -108,7 +139,7 @@ export interface ChallengeStore {
   /** Creates the challenge, or reports the one with this id and whether its SMS was delivered. */
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
-  resend(id: string, digest: string, now: number, limits: Limits): Promise<ResendOutcome>
+  resend(id: string, digest: string, now: number, limits: Limits, delivery?: Delivery): Promise<ResendOutcome>
   /** Takes back a send; with keepCount the challenge is withdrawn but the number's send count stays (the SMS may have gone). */
   undoSend(undo: SendUndo, opts?: { keepCount?: boolean }): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
@@ -120,10 +151,16 @@ export interface ChallengeStore {
   get(id: string): Promise<ChallengeState | undefined>
   /** Whether `id` was issued for `phone` (no I/O). */
   isChallengeFor(id: string, phone: string): boolean
+  /** The keyed hash of the number a challenge id was issued for (no I/O). */
+  phoneIdOf(id: string): string
 }
 
-/** A counter of SMS shared by many numbers, outside any one phone's slot. */
-export type SpendCounter = { kind: 'client'; client: string } | { kind: 'prefix'; prefix: string; known?: boolean } | { kind: 'day'; day: string }
+/** A counter of sends shared by many numbers, outside any one phone's slot (calls have their own day). */
+export type SpendCounter =
+  | { kind: 'client'; client: string }
+  | { kind: 'prefix'; prefix: string; known?: boolean }
+  | { kind: 'day'; day: string }
+  | { kind: 'voice_day'; day: string }
 
 export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
 
@@ -156,6 +193,64 @@ export interface SmsSender {
   send(message: SmsMessage): Promise<void>
 }
 
+/** A PIN read out on a phone call: SSML the core wrote, spoken in the locale's voice. */
+export interface VoiceMessage {
+  to: string
+  ssml: string
+  locale: Locale
+}
+
+export interface VoiceSender {
+  /** Resolves once the provider accepted the call; throws when it did not. */
+  call(message: VoiceMessage): Promise<void>
+}
+
+/** A change of a challenge's state, as event sinks (EventBridge, webhooks) receive it. */
+export interface VerificationEvent {
+  /** Unique per event: consumers de-duplicate on it (sinks deliver at least once). */
+  id: string
+  type: 'pending' | 'approved' | 'rejected' | 'locked' | 'send_failed'
+  challengeId: string
+  /** Keyed hash of the number (KEY_HASH_SECRET): the same for every challenge of one number, never the number. */
+  phoneId: string
+  via: Via
+  /** How the PIN went: sms or voice */
+  channel: Delivery
+  purpose: string
+  attempts: number
+  sends: number
+  /** ms since epoch */
+  at: number
+}
+
+/** The claims of a signed verification assertion (a JWS; times in seconds since epoch, as JWT has them). */
+export interface AssertionClaims {
+  iss: string
+  sub: string
+  amr: string[]
+  via: Via
+  binding: string
+  purpose: string
+  amount?: string | undefined
+  currency?: string | undefined
+  payee?: string | undefined
+  iat: number
+  exp: number
+  jti: string
+}
+
+export type AssertionCheck =
+  | { kind: 'valid'; claims: AssertionClaims }
+  | { kind: 'expired' }
+  /** Not ours: malformed, another key or issuer, a changed byte. */
+  | { kind: 'invalid' }
+
+/** Signs assertions and checks them (signature, issuer, type, expiry); keys never leave it. */
+export interface AssertionSigner {
+  sign(claims: AssertionClaims): Promise<string>
+  check(token: string): Promise<AssertionCheck>
+}
+
 /** The provider may have accepted the SMS (it timed out, or the connection dropped, once sent): the send stays counted. */
 export class SmsOutcomeUnknown extends Error {
   override name = 'SmsOutcomeUnknown'
@@ -163,12 +258,14 @@ export class SmsOutcomeUnknown extends Error {
 
 /** Hooks for metrics and audit logs; never given a PIN. */
 export interface VerificationEvents {
+  /** Every state change of a challenge. Must return at once and never throw: sinks queue it. */
+  changed?(event: VerificationEvent): void
   issued?(purpose: string): void
   resent?(purpose: string): void
   verified?(result: 'approved' | 'rejected' | 'locked' | 'not_found'): void
   smsFailed?(error: unknown): void
   /** An SMS was refused by a spend guard (a pumping signal worth an alert). */
-  smsRefused?(reason: 'country' | 'client' | 'prefix' | 'budget'): void
+  smsRefused?(reason: 'country' | 'client' | 'prefix' | 'budget' | 'voice_budget'): void
   /** A test number was used; `phone` is already masked. */
   testNumberUsed?(use: { phone: string; action: 'issue' | 'resend' | 'verify' }): void
 }

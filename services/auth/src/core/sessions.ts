@@ -1,12 +1,13 @@
+import type { Binding } from './assertions.ts'
 import { decryptPin } from './encrypted-pin.ts'
 import { PinlineError, isPinlineError, type ErrorCode } from './errors.ts'
 import type { Menu, MenuItem } from './menu.ts'
 import { normaliseEmail } from './email.ts'
 import { toLocale } from './messages.ts'
 import { keyedToken, randomToken } from './pin.ts'
-import type { CallerRegistry, Locale } from './ports.ts'
+import type { CallerRegistry, Locale, Via } from './ports.ts'
 import type { OrderSession, PinDecryptor, SessionStore, SessionTiming } from './session-ports.ts'
-import type { ChallengeView, Verification, VerifyResult } from './verification.ts'
+import type { ChallengeView, RequestedChannel, Verification, VerifyResult } from './verification.ts'
 
 export interface SessionPolicy {
   /** Keys channel session ids, so they cannot be derived from what the client sends. */
@@ -161,7 +162,7 @@ export function createOrderSessions(deps: SessionDeps) {
      * Sends a PIN for the session: a new PIN on its current challenge if it has one
      * (same attempt count, cooldown and caps), else a new challenge to its contact's phone.
      */
-    async requestPin(id: string, client?: string): Promise<PinRequest> {
+    async requestPin(id: string, client?: string, opts: { via?: Via; channel?: RequestedChannel | undefined } = {}): Promise<PinRequest> {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (s.challengeId) {
@@ -176,19 +177,22 @@ export function createOrderSessions(deps: SessionDeps) {
       const phone = await contactPhone(s)
       // One challenge per session generation: a retried or parallel request sends no second SMS.
       const idempotencyKey = ['session', s.id, s.nonce, s.generation].join('\0')
-      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, client })
+      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, client, via: opts.via ?? 'rest', channel: opts.channel })
       const session = await store.bindChallenge(s.id, s.nonce, s.generation, challenge.challengeId, phone, timing())
       if (!session) throw new PinlineError('SESSION_NOT_FOUND')
       return { kind: 'sent', session, challenge }
     },
 
-    /** Checks a PIN (plain, or KMS-encrypted for the session's challenge); approval authenticates the session. */
-    async verifyPin(id: string, input: PinInput): Promise<PinCheck> {
+    /**
+     * Checks a PIN (plain, or KMS-encrypted for the session's challenge); approval authenticates the
+     * session, and with a binding (the channel's conversation) carries a signed assertion.
+     */
+    async verifyPin(id: string, input: PinInput, binding?: Binding): Promise<PinCheck> {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (!s.challengeId) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const pin = 'pin' in input ? input.pin : await decryptPin({ decryptor, verification }, s.challengeId, input.encryptedPin)
-      const r = await verification.verify(s.challengeId, pin)
+      const r = await verification.verify(s.challengeId, pin, binding)
       if (r.status !== 'approved') return { ...r, authenticated: false, session: s }
       const session = await store.authenticate(s.id, s.nonce, timing())
       if (!session) throw new PinlineError('SESSION_NOT_FOUND')

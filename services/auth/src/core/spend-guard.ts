@@ -1,5 +1,5 @@
 import { PinlineError } from './errors.ts'
-import type { SpendCounter, SpendCounters, VerificationEvents } from './ports.ts'
+import type { Delivery, SpendCounter, SpendCounters, VerificationEvents } from './ports.ts'
 
 /** What stands between a valid request and an SMS bill (SMS pumping), besides the per-phone caps. */
 export interface SpendPolicy {
@@ -16,6 +16,8 @@ export interface SpendPolicy {
   /** SMS per API key per window: a leaked or abused key cannot spend the day's budget alone. */
   clientMaxSends: number
   clientWindowSeconds: number
+  /** PIN calls per UTC day, the whole fleet together: a call costs more than an SMS. */
+  voiceDailyLimit: number
 }
 
 const DAY_MS = 86_400_000
@@ -44,7 +46,7 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
      * one key is stopped before it spends the budgets others share. A refusal (or a Redis error)
      * takes back what was already counted, so a refused request leaves no count behind.
      */
-    async take(e164: string, now: number, client?: string, known = false): Promise<() => Promise<void>> {
+    async take(e164: string, now: number, client?: string, known = false, delivery: Delivery = 'sms'): Promise<() => Promise<void>> {
       const byClient: SpendCounter | undefined = client === undefined ? undefined : { kind: 'client', client }
       const giveBackClient = async () => { if (byClient) await counters.giveBack(byClient).catch(ignore) }
       if (byClient) {
@@ -67,15 +69,17 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
       }
       // One counter per UTC day that expires at the day's end: Retry-After is the time to midnight.
       const untilMidnight = DAY_MS - (now % DAY_MS)
-      const day: SpendCounter = { kind: 'day', day: new Date(now).toISOString().slice(0, 10) }
-      const d = await counters.take(day, policy.dailyLimit, untilMidnight).catch(async (err: unknown) => {
+      const date = new Date(now).toISOString().slice(0, 10)
+      const voice = delivery === 'voice'
+      const day: SpendCounter = voice ? { kind: 'voice_day', day: date } : { kind: 'day', day: date }
+      const d = await counters.take(day, voice ? policy.voiceDailyLimit : policy.dailyLimit, untilMidnight).catch(async (err: unknown) => {
         await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
         throw err
       })
       if (d.kind === 'full') {
         await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
-        events.smsRefused?.('budget')
-        throw new PinlineError('SMS_BUDGET_EXCEEDED', { retryAfter: seconds(untilMidnight) })
+        events.smsRefused?.(voice ? 'voice_budget' : 'budget')
+        throw new PinlineError(voice ? 'VOICE_BUDGET_EXCEEDED' : 'SMS_BUDGET_EXCEEDED', { retryAfter: seconds(untilMidnight) })
       }
       return async () => {
         await Promise.all([counters.giveBack(prefix).catch(ignore), counters.giveBack(day).catch(ignore), giveBackClient()])

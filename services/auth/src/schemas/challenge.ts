@@ -5,6 +5,7 @@ import type { ChallengeView } from '../core/verification.ts'
 export const Challenge = Type.Object({
   challengeId: Type.String(),
   status: Type.Literal('pending'),
+  channel: Type.Union([Type.Literal('sms'), Type.Literal('voice')], { description: 'How the PIN went' }),
   expiresAt: Type.String({ format: 'date-time' }),
   resendAvailableAt: Type.String({ format: 'date-time' }),
   sendsLeft: Type.Integer(),
@@ -13,6 +14,7 @@ export const Challenge = Type.Object({
 export const challengeBody = (c: ChallengeView) => ({
   challengeId: c.challengeId,
   status: c.status,
+  channel: c.channel,
   expiresAt: new Date(c.expiresAt).toISOString(),
   resendAvailableAt: new Date(c.resendAvailableAt).toISOString(),
   sendsLeft: c.sendsLeft,

@@ -51,6 +51,18 @@ export const ContactFlowEvent = Type.Object(
                 description: 'sendPin: send a new PIN on the existing challenge',
               }),
             ),
+            purpose: Type.Optional(
+              Type.String({
+                pattern: '^[a-z0-9_-]{1,32}$',
+                description: 'sendPin: what the PIN is for (default connect); named in the assertion',
+              }),
+            ),
+            channel: Type.Optional(
+              Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], {
+                description:
+                  'sendPin: sms (default), voice (the PIN read out on a call), auto (a call to fixed lines); with resend, switches the channel',
+              }),
+            ),
           }),
         ]),
       ),
@@ -73,10 +85,14 @@ export const ConnectResult = Type.Object(
     custLevel: Attr('lookup (trust) and verifyPin (approved)'),
     language: Attr('lookup and verifyPin (approved)'),
     challengeId: Attr('sendPin'),
+    channel: Attr('sendPin: sms or voice, how the PIN went'),
     expiresInSeconds: Attr('sendPin'),
     pinVerified: Attr('verifyPin: True or False'),
     status: Attr('verifyPin: approved, rejected or locked'),
     attemptsLeft: Attr('verifyPin'),
+    pinlineAssertion: Attr(
+      'verifyPin (approved): a signed assertion (JWS, ES256, under 1 KB) bound to this contact (binding connect:<ContactId>); store it as a contact attribute for the agent desktop and back-ends',
+    ),
   },
   { title: 'ConnectResult', description: "Connect's STRING_MAP: flat, every value a string" },
 )

@@ -23,6 +23,8 @@ export function createKeys(prefix: string, secret: string) {
     /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
     challengeId: (e164: string, token: string) => `${phoneId(e164)}${token.slice(0, TOKEN_LEN)}`,
     isChallengeId: (id: string) => CHALLENGE_ID.test(id),
+    /** The phone id a challenge id starts with: the keyed hash of its number. */
+    phoneIdOf: (challengeId: string) => challengeId.slice(0, ID_LEN),
     challenge: (challengeId: string) => `${tag(challengeId.slice(0, ID_LEN))}:ch:${challengeId.slice(ID_LEN)}`,
     /** All keys a challenge script touches, given the challenge id. */
     forChallenge(challengeId: string) {
@@ -55,6 +57,7 @@ export function createKeys(prefix: string, secret: string) {
     /** Known (enrolled) callers have a counter of their own per prefix: a sweep of strangers does not block them. */
     prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
+    dailyCalls: (day: string) => `${tag(`v:${day}`)}:calls`,
     /** Channel request counters (per key, conversation or number): single-key scripts, beside the HTTP ones. */
     channelHits: (dimension: string, id: string) => `${prefix}rl:ch:${digest(`channel:${dimension}:${id}`)}`,
     /** @fastify/rate-limit prepends a namespace to what a key generator returns; both come from here. */

@@ -1,7 +1,7 @@
 import { PinlineError } from '../../core/errors.ts'
 import type { CallerRegistry } from '../../core/ports.ts'
 import type { Verification } from '../../core/verification.ts'
-import { actionOf, callerNumber, contactKey, dtmfPin, requestedLanguage, wantsResend, type ContactFlowEvent } from './event.ts'
+import { actionOf, callerNumber, contactKey, dtmfPin, requestedLanguage, requestedPurpose, wantsResend, type ContactFlowEvent } from './event.ts'
 import { flag, profile, success, type ConnectResult } from './string-map.ts'
 
 export interface ConnectChannelOptions {
@@ -31,12 +31,14 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
 
   async function sendPin(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
+    const channel = e.Details.Parameters?.channel
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: 'connect', enrol: true, idempotencyKey: contactKey(e), client,
+      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect', channel, client,
     })
-    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, client)
+    // "Press 1 to get the code by a call instead": a resend may switch the channel (auto keeps it).
+    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, client, { channel: channel === 'auto' ? undefined : channel })
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
-    return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds) })
+    return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds), channel: challenge.channel })
   }
 
   async function verifyPin(e: ContactFlowEvent): Promise<ConnectResult> {
@@ -47,11 +49,14 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     const given = e.Details.Parameters?.challengeId
     if (given && !v.isChallengeFor(given, phone)) throw new PinlineError('CHALLENGE_NOT_FOUND')
     const id = given || v.challengeIdFor(phone, contactKey(e))
-    const result = await v.verify(id, pin)
+    // An approval is proved to the agent's desktop and back-ends by an assertion bound to this contact.
+    const result = await v.verify(id, pin, { via: 'connect', ref: e.Details.ContactData.ContactId })
     const common = { pinVerified: flag(result.status === 'approved'), status: result.status, attemptsLeft: String(result.attemptsLeft) }
     switch (result.status) {
       case 'approved':
-        return success({ ...common, ...(result.caller ? profile(result.caller) : {}) })
+        return success({
+          ...common, ...(result.caller ? profile(result.caller) : {}), ...(result.assertion ? { pinlineAssertion: result.assertion } : {}),
+        })
       case 'rejected':
         return success(common)
       case 'locked':

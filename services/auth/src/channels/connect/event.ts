@@ -45,6 +45,11 @@ export function requestedLanguage(e: ContactFlowEvent): string | undefined {
   return candidates.find((c): c is string => typeof c === 'string' && toLocale(c) !== undefined)
 }
 
+/** What the flow asks the PIN for; the route's schema has checked its form. */
+export function requestedPurpose(e: ContactFlowEvent): string {
+  return params(e).purpose || 'connect'
+}
+
 export function wantsResend(e: ContactFlowEvent): boolean {
   return params(e).resend?.toLowerCase() === 'true'
 }

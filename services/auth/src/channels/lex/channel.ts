@@ -3,6 +3,7 @@ import { configure } from 'safe-stable-stringify'
 import { isPinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import type { Locale } from '../../core/ports.ts'
+import type { RequestedChannel } from '../../core/verification.ts'
 import type { OrderSession } from '../../core/session-ports.ts'
 import type { OrderSessions, PinCheck, PinInput, PinRequest } from '../../core/sessions.ts'
 import { saysDone, saysYes } from './answers.ts'
@@ -15,6 +16,8 @@ export interface LexChannelDeps {
   menu: Menu
   sessions: OrderSessions
   defaultLocale: Locale
+  /** How PINs go (LEX_PIN_CHANNEL): sms, voice, or auto (a call to fixed lines) */
+  pinChannel?: RequestedChannel | undefined
 }
 
 interface Log {
@@ -87,7 +90,7 @@ export function createLexChannel(deps: LexChannelDeps) {
   async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string, client?: string): Promise<LexOutcome> {
     let p: PinRequest
     try {
-      p = await sessions.requestPin(s.id, client)
+      p = await sessions.requestPin(s.id, client, { via: 'lex', channel: deps.pinChannel })
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
@@ -95,7 +98,8 @@ export function createLexChannel(deps: LexChannelDeps) {
     }
     r.use(p.session)
     const to = last4(p.session)
-    const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds) : lead ? t.newPinSent(to) : t.pinSent(to)
+    const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds)
+      : lead ? t.newPinSent(to) : p.challenge.channel === 'voice' ? t.pinCalled(to) : t.pinSent(to)
     return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
   }
 
@@ -136,7 +140,8 @@ export function createLexChannel(deps: LexChannelDeps) {
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified', client)
       let check: PinCheck
       try {
-        check = await sessions.verifyPin(s.id, input)
+        // The Lex sessionId (in Connect, the ContactId) binds the assertion to this conversation.
+        check = await sessions.verifyPin(s.id, input, { via: 'lex', ref: turn.conversation[2] })
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
         // Counted as a wrong PIN: a fresh PIN follows (within the caps).
@@ -147,6 +152,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         throw err
       }
       r.use(check.session)
+      if (check.status === 'approved' && check.assertion) r.assert(check.assertion)
       if (check.status === 'locked') return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
       if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected', client)
       s = check.session

@@ -19,6 +19,8 @@ export interface BotTexts {
   verified: string
   added(name: string, order: OrderedLine[]): string
   pinSent(last4: string): string
+  /** LEX_PIN_CHANNEL voice (or auto, for a fixed line): the PIN is read out on a call. */
+  pinCalled(last4: string): string
   newPinSent(last4: string): string
   pinPending(last4: string, reason: PendingReason, seconds: number): string
   /** A PIN is still being sent (an earlier request); asking again after `seconds` sends one if it never went. */
@@ -101,6 +103,7 @@ const en: BotTexts = {
   verified: 'Thank you, you are verified. ',
   added: (name, order) => `I've added ${name} to your order. Your order so far: ${enLines(order)} (total ${total(order, 'en')}). Would you like anything else?`,
   pinSent: (last4) => `To place an order I need to check it's you. I've sent a one-time PIN by text message to your number ending in ${digits(last4)}. ${enEnter}`,
+  pinCalled: (last4) => `To place an order I need to check it's you. I'm calling your number ending in ${digits(last4)} to read you a one-time PIN. ${enEnter}`,
   newPinSent: (last4) => `I've sent a new PIN to your number ending in ${digits(last4)}. ${enEnter}`,
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `Please enter the PIN we sent to your number ending in ${digits(last4)}. A new PIN can be sent in about ${s} seconds.`
@@ -136,6 +139,7 @@ const ja: BotTexts = {
   verified: '認証が完了しました。',
   added: (name, order) => `${name}をご注文に追加しました。現在のご注文：${jaLines(order)}（合計${total(order, 'ja')}）。他にご注文はありますか？`,
   pinSent: (last4) => `ご注文の前にご本人確認をいたします。末尾${digits(last4)}の電話番号にSMSでワンタイムPINをお送りしました。${jaEnter}`,
+  pinCalled: (last4) => `ご注文の前にご本人確認をいたします。末尾${digits(last4)}の電話番号にお電話でワンタイムPINをお伝えします。${jaEnter}`,
   newPinSent: (last4) => `末尾${digits(last4)}の電話番号に新しいPINをお送りしました。${jaEnter}`,
   pinPending: (last4, reason, s) => reason === 'RESEND_COOLDOWN'
     ? `末尾${digits(last4)}の電話番号にお送りしたPINを入力してください。新しいPINは約${s}秒後にお送りできます。`

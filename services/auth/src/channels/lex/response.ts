@@ -8,6 +8,9 @@ import { toPlainText, toSsml } from './speech.ts'
 // (Speech, DTMF: a phone call) is answered in SSML, a text turn in plain text.
 export type { LexResponse }
 
+/** The session attribute that carries the signed verification assertion. */
+export const ASSERTION_ATTRIBUTE = 'pinlineAssertion'
+
 type DialogAction = { type: 'Close' } | { type: 'ElicitIntent' } | { type: 'ElicitSlot'; slotToElicit: string }
 type Intent = { name: string; state: 'Fulfilled' | 'Failed' | 'InProgress'; confirmationState: string; slots: LexSlots }
 
@@ -37,15 +40,21 @@ export function message(text: string, voice: boolean): LexResponse['messages'][n
  */
 export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => string) {
   let session: OrderSession | undefined
+  let assertion: string | undefined
 
   // pinline alone writes auth, uuid and currentOrder: the client's own values are never echoed,
-  // with or without a server session.
-  const { auth: _auth, uuid: _uuid, currentOrder: _order, ...clientAttributes } = turn.attributes
-  const attributes = (): Record<string, string> => ({
-    ...clientAttributes,
-    auth: session?.authenticated ? 'true' : 'false',
-    ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
-  })
+  // with or without a server session. pinlineAssertion is signed, so a client cannot forge one;
+  // it is still kept only while the server session is verified (another e-mail drops it).
+  const { auth: _auth, uuid: _uuid, currentOrder: _order, [ASSERTION_ATTRIBUTE]: echoed, ...clientAttributes } = turn.attributes
+  const attributes = (): Record<string, string> => {
+    const kept = assertion ?? (session?.authenticated ? echoed : undefined)
+    return {
+      ...clientAttributes,
+      auth: session?.authenticated ? 'true' : 'false',
+      ...(session ? { uuid: session.challengeId ?? '', currentOrder: currentOrder(session) } : {}),
+      ...(kept ? { [ASSERTION_ATTRIBUTE]: kept } : {}),
+    }
+  }
 
   const respond = (dialogAction: DialogAction, intent: Intent, content: string): LexResponse => ({
     sessionState: {
@@ -67,6 +76,11 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
   return {
     use(s: OrderSession) {
       session = s
+    },
+
+    /** The signed assertion of this turn's approval, for the client and back-ends. */
+    assert(token: string) {
+      assertion = token
     },
 
     /** ElicitSlot on OrderFood (also from GetFoodMenu: the menu leads straight into ordering). */

@@ -3,10 +3,13 @@ import { createCallerRegistry } from '../../adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
-import { createLogSender } from '../../adapters/sms/log-sender.ts'
-import { createSnsSender } from '../../adapters/sms/sns-sender.ts'
+import { createEumClient } from '../../adapters/eum/client.ts'
+import { createEumSmsSender } from '../../adapters/eum/sms-sender.ts'
+import { createEumVoiceSender } from '../../adapters/eum/voice-sender.ts'
+import { createLogSender, createLogVoiceSender } from '../../adapters/sms/log-sender.ts'
+import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
 import { maskPhone } from '../../core/phone.ts'
-import type { CallerRegistry, SmsSender } from '../../core/ports.ts'
+import type { CallerRegistry, SmsSender, VoiceSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
 
 declare module 'fastify' {
@@ -19,13 +22,29 @@ declare module 'fastify' {
 export interface VerificationOptions {
   /** Replaces the configured SMS provider (tests record what would be sent). */
   sms?: SmsSender
+  /** Replaces the configured voice provider (tests record what would be said). */
+  voice?: VoiceSender
 }
 
 /** The caller registry and the verification core, on the app's Redis connection and SMS sender. */
-export default fp<VerificationOptions>(async (fastify, { sms }) => {
+export default fp<VerificationOptions>(async (fastify, { sms, voice }) => {
   const { config, redis, keys } = fastify
   const callers = failClosed(createCallerRegistry(redis, keys))
-  const sender = sms ?? (config.sms.provider === 'log' ? createLogSender(fastify.log) : createSnsSender(config.sms))
+  // One deadline for a send whatever the provider: the delivery grace is built on it.
+  const deadlineMs = snsSendDeadlineMs(config.sms)
+  const needsEum = config.sms.provider === 'eum' || config.voice.provider === 'eum'
+  const eum = needsEum ? createEumClient({ timeoutMs: config.sms.timeoutMs, maxAttempts: config.sms.maxAttempts }) : undefined
+  const eumShared = { configurationSet: config.eum.configurationSet, protectConfigurationId: config.eum.protectConfigurationId, deadlineMs }
+  const sender = sms ?? (
+    config.sms.provider === 'log' ? createLogSender(fastify.log)
+      : config.sms.provider === 'eum' ? createEumSmsSender(eum!, { ...eumShared, originationIdentity: config.eum.originationIdentity, maxPrice: config.eum.maxPrice })
+        : createSnsSender(config.sms))
+  const caller = voice ?? (
+    config.voice.provider === 'log' ? createLogVoiceSender(fastify.log)
+      : config.voice.provider === 'eum' ? createEumVoiceSender(eum!, {
+        ...eumShared, originationIdentity: config.voice.originationIdentity!, maxPricePerMinute: config.voice.maxPricePerMinute, voices: config.voice.voices,
+      })
+        : undefined)
   if (config.verification.testNumbers.size > 0) {
     fastify.log.warn({ testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
   }
@@ -35,12 +54,15 @@ export default fp<VerificationOptions>(async (fastify, { sms }) => {
     store: failClosed(createChallengeStore(redis, keys, fastify.replicaAck)),
     callers,
     sms: sender,
+    voice: caller,
+    assertions: fastify.assertions,
     spend: failClosed(createSpendCounters(redis, keys)),
     events: {
       ...fastify.metrics.events,
+      ...fastify.verificationEvents,
       // An audit trail: a test number is a fixed code that anyone who knows it can use.
       testNumberUsed: (use) => fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
     },
     policy: config.verification,
   }))
-}, { name: 'verification', dependencies: ['metrics', 'redis'] })
+}, { name: 'verification', dependencies: ['metrics', 'redis', 'assertions', 'events'] })

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import apiKeys from '../../plugins/app/api-keys.ts'
 import channelLimits from '../../plugins/app/channel-limits.ts'
 import rateLimits from '../../plugins/app/rate-limits.ts'
+import assertions from './assertions.ts'
 import callers from './callers.ts'
 import connect from './channels/connect.ts'
 import lexChannel from './channels/lex.ts'
@@ -20,4 +21,5 @@ export default async function v1(fastify: FastifyInstance) {
   await fastify.register(menu)
   await fastify.register(sessions)
   await fastify.register(lexChannel)
+  await fastify.register(assertions)
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Challenge, challengeBody } from '../../schemas/challenge.ts'
 import { Caller, ErrorBody, Locale, PhoneString, commonErrors, security } from '../../schemas/common.ts'
+import { Purpose, TransactionFields, transactionOf } from '../../schemas/transaction.ts'
 import { toCallerBody } from './callers.ts'
 
 const ChallengeParams = Type.Object({ challengeId: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -9,8 +10,17 @@ const ChallengeParams = Type.Object({ challengeId: Type.String({ minLength: 1, m
 const IssueBody = Type.Object({
   phone: PhoneString,
   locale: Type.Optional(Locale),
-  purpose: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,32}$', description: 'Free label for metrics and audit, e.g. login' })),
+  purpose: Type.Optional(Purpose),
   enrol: Type.Optional(Type.Boolean({ description: 'On approval, enrol the caller (atomically with the verify)' })),
+  ...TransactionFields,
+  channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('voice'), Type.Literal('auto')], {
+    description: 'sms (default); voice: the PIN read out on a call (VOICE_PROVIDER); auto: a call to fixed lines, else sms',
+  })),
+}, { additionalProperties: false })
+
+// A query parameter: a resend has no body, and clients post it without one.
+const ResendQuery = Type.Object({
+  channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('voice')], { description: 'Switch how the PIN goes (say, a call after an SMS that did not arrive); default: as before' })),
 }, { additionalProperties: false })
 
 const VerifyBody = Type.Object({
@@ -22,6 +32,7 @@ const VerifyResult = Type.Object({
   attemptsLeft: Type.Integer(),
   retryAfter: Type.Optional(Type.Integer({ description: 'Seconds until a new PIN can be requested (locked)' })),
   caller: Type.Optional(Caller),
+  assertion: Type.Optional(Type.String({ description: 'approved: a signed assertion (JWS, ES256) bound to this challenge (binding rest:<challengeId>); verify it with /.well-known/jwks.json or POST /v1/assertions/verify' })),
 }, { title: 'VerifyResult' })
 
 /** One-time PINs: issue (sends the SMS), resend, verify. */
@@ -35,21 +46,26 @@ const pins: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Refusals: 403 FORBIDDEN_SCOPE (a key without verify); 422 DESTINATION_NOT_ALLOWED (SMS_ALLOWED_COUNTRIES); 429 PHONE_SEND_LIMIT, PHONE_LOCKED, CLIENT_SEND_LIMIT, PREFIX_SEND_LIMIT, RATE_LIMITED; '
         + '503 SMS_BUDGET_EXCEEDED, SMS_SEND_FAILED, DEPENDENCY_UNAVAILABLE. Every 429, and SMS_BUDGET_EXCEEDED, carries Retry-After.',
     },
-  }, async (req, reply) => reply.code(201).send(challengeBody(await v.issue({ ...req.body, client: req.apiKey?.name }))))
+  }, async (req, reply) => {
+    const { amount, currency, payee, ...rest } = req.body
+    const transaction = transactionOf({ amount, currency, payee })
+    return reply.code(201).send(challengeBody(await v.issue({ ...rest, via: 'rest', transaction, client: req.apiKey?.name })))
+  })
 
   fastify.post('/v1/pins/:challengeId/resend', {
-    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
-  }, async (req) => challengeBody(await v.resend(req.params.challengeId, req.apiKey?.name)))
+    schema: { tags, security, summary: 'Send a new PIN for the same challenge', params: ChallengeParams, querystring: ResendQuery, response: { 200: Challenge, 404: ErrorBody, 422: ErrorBody, ...commonErrors } },
+  }, async (req) => challengeBody(await v.resend(req.params.challengeId, req.apiKey?.name, { channel: req.query.channel })))
 
   fastify.post('/v1/pins/:challengeId/verify', {
     schema: { tags, security, summary: 'Check a PIN', params: ChallengeParams, body: VerifyBody, response: { 200: VerifyResult, 404: ErrorBody, ...commonErrors } },
   }, async (req, reply) => {
-    const r = await v.verify(req.params.challengeId, req.body.pin)
+    const r = await v.verify(req.params.challengeId, req.body.pin, { via: 'rest', ref: req.params.challengeId })
     if (r.status === 'locked') {
       reply.header('retry-after', String(r.retryAfterSeconds))
       return { status: r.status, attemptsLeft: 0, retryAfter: r.retryAfterSeconds }
     }
-    return { status: r.status, attemptsLeft: r.attemptsLeft, ...(r.status === 'approved' && r.caller ? { caller: toCallerBody(r.caller) } : {}) }
+    if (r.status === 'rejected') return { status: r.status, attemptsLeft: r.attemptsLeft }
+    return { status: r.status, attemptsLeft: r.attemptsLeft, ...(r.caller ? { caller: toCallerBody(r.caller) } : {}), ...(r.assertion ? { assertion: r.assertion } : {}) }
   })
 }
 

@@ -4,6 +4,9 @@ import { luaTable } from '../script.ts'
  * The fields of a challenge hash, declared once (short: there is one hash per pending PIN).
  * `delivered` is '1' once the provider accepted the SMS of the digest held now, '0' while it is
  * being sent, and absent on challenges written before it was recorded: those count as delivered.
+ * `delivery` is how the PIN goes (sms | voice; absent = sms): set at create, switched by a resend.
+ * `context` is what the verification is about beyond its purpose (JSON: where it happens, the
+ * transaction; absent = {}): fixed at create, like `purpose`.
  */
 export const CHALLENGE = {
   phone: 'p',
@@ -18,6 +21,8 @@ export const CHALLENGE = {
   /** 'pending' | 'locked' */
   status: 'st',
   delivered: 'd',
+  delivery: 'm',
+  context: 'x',
 } as const
 
 /** `read(key, 'attempts', 'sends')` -> {attempts = ..., sends = ...} (false when absent). */

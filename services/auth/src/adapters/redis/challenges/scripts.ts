@@ -62,6 +62,7 @@ export type CreateReply =
       prevDigest: string
       prevLastSentAt: string
       prevExpiresAt: string
+      prevDelivery: string
       attempts: number
       sends: number
     }
@@ -84,11 +85,15 @@ export const createChallenge = defineScript<CreateReply>()({
     expiresAt: 'number',
     deliveryGraceMs: 'number',
     maxSendsPerChallenge: 'number',
+    /** sms | voice */
+    delivery: 'string',
+    /** JSON: where the verification happens, the transaction */
+    context: 'string',
     ...phoneSendArgs,
   },
   prelude: challengeLua + phoneSendGate,
   lua: `
-local c = read(challenge, 'attempts', 'sends', 'lastSentAt', 'expiresAt', 'status', 'delivered', 'digest')
+local c = read(challenge, 'attempts', 'sends', 'lastSentAt', 'expiresAt', 'status', 'delivered', 'digest', 'delivery')
 if c.attempts then
   if c.status == 'locked' or c.delivered ~= '0' then
     return cjson.encode({kind = 'existing', attempts = tonumber(c.attempts), sends = tonumber(c.sends),
@@ -105,16 +110,18 @@ if c.attempts then
     phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
   if refused then return cjson.encode(refused) end
   local count = tonumber(c.sends) + 1
-  redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt)
+  redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt,
+    C.delivery, delivery)
   redis.call('PEXPIRE', challenge, ttlMs)
   return cjson.encode({kind = 'redeliver', prevDigest = c.digest, prevLastSentAt = c.lastSentAt,
-    prevExpiresAt = c.expiresAt, attempts = tonumber(c.attempts), sends = count})
+    prevExpiresAt = c.expiresAt, prevDelivery = c.delivery or 'sms', attempts = tonumber(c.attempts), sends = count})
 end
 local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
   phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
 if refused then return cjson.encode(refused) end
 redis.call('HSET', challenge, C.phone, phone, C.digest, digest, C.attempts, '0', C.sends, '1', C.lastSentAt, now,
-  C.expiresAt, expiresAt, C.locale, locale, C.purpose, purpose, C.enrol, enrol, C.status, 'pending', C.delivered, '0')
+  C.expiresAt, expiresAt, C.locale, locale, C.purpose, purpose, C.enrol, enrol, C.status, 'pending', C.delivered, '0',
+  C.delivery, delivery, C.context, context)
 redis.call('PEXPIRE', challenge, ttlMs)
 return cjson.encode({kind = 'created'})
 `,
@@ -132,6 +139,11 @@ export type ResendReply =
       sends: number
       phone: string
       locale: string
+      purpose: string
+      /** how this PIN goes (switched when asked) */
+      delivery: string
+      prevDelivery: string
+      context: string
     }
   | { kind: 'not_found' }
   | Wait<'locked'>
@@ -150,12 +162,14 @@ export const resendChallenge = defineScript<ResendReply>()({
     resendCooldownMs: 'number',
     maxSendsPerChallenge: 'number',
     expiresAt: 'number',
+    /** sms | voice to switch to; '' keeps the challenge's */
+    delivery: 'string',
     ...phoneSendArgs,
   },
   prelude: challengeLua + phoneSendGate,
   lua: `
 local c = read(challenge, 'digest', 'sends', 'lastSentAt', 'expiresAt', 'status', 'attempts', 'phone', 'locale',
-  'delivered')
+  'delivered', 'purpose', 'delivery', 'context')
 if not c.digest then return cjson.encode({kind = 'not_found'}) end
 if c.status == 'locked' then return cjson.encode({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}) end
 local wait = tonumber(c.lastSentAt) + resendCooldownMs - now
@@ -167,12 +181,14 @@ local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phone
   phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
 if refused then return cjson.encode(refused) end
 local count = tonumber(c.sends) + 1
+local now_delivery = delivery ~= '' and delivery or (c.delivery or 'sms')
 redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt,
-  C.delivered, '0')
+  C.delivered, '0', C.delivery, now_delivery)
 redis.call('PEXPIRE', challenge, ttlMs)
 return cjson.encode({kind = 'resent', prevDigest = c.digest, prevLastSentAt = c.lastSentAt,
   prevExpiresAt = c.expiresAt, prevDelivered = c.delivered or '1', attempts = tonumber(c.attempts), sends = count,
-  phone = c.phone, locale = c.locale})
+  phone = c.phone, locale = c.locale, purpose = c.purpose or '', delivery = now_delivery,
+  prevDelivery = c.delivery or 'sms', context = c.context or '{}'})
 `,
 })
 
@@ -192,6 +208,8 @@ export const undoSend = defineScript<{ undone: boolean }>()({
     prevExpiresAt: 'string',
     now: 'number',
     prevDelivered: 'string',
+    /** the delivery to put back ('' = leave it) */
+    prevDelivery: 'string',
     /** 1: keep the number's send count */
     keepCount: 'number',
   },
@@ -205,6 +223,7 @@ if redis.call('HGET', challenge, C.digest) == digest then
   else
     redis.call('HSET', challenge, C.digest, prevDigest, C.lastSentAt, prevLastSentAt, C.expiresAt, prevExpiresAt,
       C.delivered, prevDelivered)
+    if prevDelivery ~= '' then redis.call('HSET', challenge, C.delivery, prevDelivery) end
     redis.call('HINCRBY', challenge, C.sends, -1)
     redis.call('PEXPIREAT', challenge, prevExpiresAt)
   end
@@ -227,12 +246,21 @@ return cjson.encode({recorded = true})
 `,
 })
 
+/** What the challenge was for, with every verify outcome but not_found (for events and assertions). */
+export interface ChallengeAbout {
+  attempts: number
+  sends: number
+  purpose: string
+  delivery: string
+  context: string
+}
+
 export type VerifyReply =
   /** `caller` is the caller hash after an enrolling approval ({} when it has none). */
-  | { kind: 'approved'; attemptsLeft: number; caller?: Record<string, string> }
-  | { kind: 'rejected'; attemptsLeft: number }
-  | Wait<'locked'>
-  | Wait<'phone_locked'>
+  | ({ kind: 'approved'; attemptsLeft: number; caller?: Record<string, string> } & ChallengeAbout)
+  | ({ kind: 'rejected'; attemptsLeft: number } & ChallengeAbout)
+  | (Wait<'locked'> & ChallengeAbout)
+  | (Wait<'phone_locked'> & ChallengeAbout)
   | { kind: 'not_found' }
 
 /** Look up, count the attempt, compare, consume, enrol: one atomic step. */
@@ -256,16 +284,23 @@ export const verifyChallenge = defineScript<VerifyReply>()({
   },
   prelude: challengeLua + luaHash + phoneLock + luaTable('CALLER', CALLER),
   lua: `
-local c = read(challenge, 'digest', 'attempts', 'status', 'enrol', 'phone', 'locale')
+local c = read(challenge, 'digest', 'attempts', 'status', 'enrol', 'phone', 'locale', 'sends', 'purpose', 'delivery',
+  'context')
 if not c.digest then return cjson.encode({kind = 'not_found'}) end
-if c.status == 'locked' then return cjson.encode({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}) end
+-- Every other answer says what the challenge was for (never the PIN or the number).
+local function about(reply, count)
+  reply.attempts, reply.sends = tonumber(count), tonumber(c.sends or '1')
+  reply.purpose, reply.delivery, reply.context = c.purpose or '', c.delivery or 'sms', c.context or '{}'
+  return cjson.encode(reply)
+end
+if c.status == 'locked' then return about({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}, c.attempts) end
 local phone_locked = phone_lock_ms(failures, streak, phoneMaxFailures, phoneMaxConsecutiveFailures)
-if phone_locked then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
+if phone_locked then return about({kind = 'phone_locked', retryAfterMs = phone_locked}, c.attempts) end
 local attempts = tonumber(c.attempts) + 1
 if c.digest == digest then
   -- Approved once: the challenge is gone, and the run of failures (window and streak) ends.
   redis.call('DEL', challenge, failures, streak)
-  if c.enrol ~= '1' then return cjson.encode({kind = 'approved', attemptsLeft = maxAttempts - attempts}) end
+  if c.enrol ~= '1' then return about({kind = 'approved', attemptsLeft = maxAttempts - attempts}, attempts) end
   local existed = redis.call('EXISTS', caller) == 1
   if not existed then
     redis.call('HSET', caller, CALLER.phone, c.phone, CALLER.firstName, firstName, CALLER.lastName, lastName,
@@ -281,7 +316,7 @@ if c.digest == digest then
       redis.call('PEXPIREAT', caller, trusted_until)
     end
   end
-  return cjson.encode({kind = 'approved', attemptsLeft = maxAttempts - attempts, caller = hash(caller)})
+  return about({kind = 'approved', attemptsLeft = maxAttempts - attempts, caller = hash(caller)}, attempts)
 end
 -- Wrong: count it here and per number. Never delete: a wrong guess must not wipe a victim's PIN.
 redis.call('HSET', challenge, C.attempts, attempts)
@@ -294,10 +329,10 @@ if attempts >= maxAttempts then
   redis.call('HSET', challenge, C.status, 'locked')
   -- Locked twice over: no new PIN helps until the number's lock ends too.
   local ms = redis.call('PTTL', challenge)
-  if phone_locked and phone_locked > ms then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
-  return cjson.encode({kind = 'locked', retryAfterMs = ms})
+  if phone_locked and phone_locked > ms then return about({kind = 'phone_locked', retryAfterMs = phone_locked}, attempts) end
+  return about({kind = 'locked', retryAfterMs = ms}, attempts)
 end
-if phone_locked then return cjson.encode({kind = 'phone_locked', retryAfterMs = phone_locked}) end
-return cjson.encode({kind = 'rejected', attemptsLeft = maxAttempts - attempts})
+if phone_locked then return about({kind = 'phone_locked', retryAfterMs = phone_locked}, attempts) end
+return about({kind = 'rejected', attemptsLeft = maxAttempts - attempts}, attempts)
 `,
 })

@@ -1,5 +1,7 @@
 import type { RedisClient } from '../client.ts'
 import type {
+  ChallengeContext,
+  ChallengeFacts,
   ChallengeState,
   ChallengeStatus,
   ChallengeStore,
@@ -7,13 +9,22 @@ import type {
   Locale,
   ResendOutcome,
   SendUndo,
+  Transaction,
   VerifyOutcome,
+  Via,
 } from '../../../core/ports.ts'
 import { callerFromHash } from '../callers/fields.ts'
 import type { Keys } from '../keys.ts'
 import { noReplicaAck, notAcknowledged, type ReplicaAck } from '../replica-ack.ts'
 import { CHALLENGE } from './fields.ts'
-import { createChallenge, markDelivered, resendChallenge, undoSend, verifyChallenge } from './scripts.ts'
+import {
+  type ChallengeAbout,
+  createChallenge,
+  markDelivered,
+  resendChallenge,
+  undoSend,
+  verifyChallenge,
+} from './scripts.ts'
 
 /** What undoSend needs; opaque to the core. */
 interface Undo {
@@ -25,6 +36,31 @@ interface Undo {
   prevLastSentAt: string
   prevExpiresAt: string
   prevDelivered: string
+  /** '' = leave the delivery as it is */
+  prevDelivery: string
+}
+
+// The challenge's context field: what it is about beyond its purpose and delivery.
+interface StoredContext {
+  v?: Via
+  tx?: Transaction
+}
+const contextJson = (c: Partial<ChallengeContext>) =>
+  JSON.stringify({ v: c.via ?? 'rest', ...(c.transaction ? { tx: c.transaction } : {}) } satisfies StoredContext)
+
+function contextOf(purpose: string, delivery: string, json: string): ChallengeContext {
+  let x: StoredContext = {}
+  try {
+    x = JSON.parse(json || '{}') as StoredContext
+  } catch {
+    // Challenges written before the field existed have none.
+  }
+  return {
+    purpose: purpose || 'verify',
+    delivery: delivery === 'voice' ? 'voice' : 'sms',
+    via: x.v ?? 'rest',
+    transaction: x.tx,
+  }
 }
 
 const toUndo = (u: Undo) => u as unknown as SendUndo
@@ -54,6 +90,7 @@ export function createChallengeStore(
     challengeId: keys.challengeId,
     isChallengeId: keys.isChallengeId,
     isChallengeFor: keys.isChallengeFor,
+    phoneIdOf: keys.phoneIdOf,
 
     async create(c, l): Promise<CreateOutcome> {
       const k = keys.forChallenge(c.id)
@@ -68,6 +105,8 @@ export function createChallengeStore(
         purpose,
         enrol: c.enrol ? '1' : '0',
         expiresAt,
+        delivery: c.delivery ?? 'sms',
+        context: contextJson(c),
       })
       const undo = { challenge: k.challenge, sends: k.sends, digest: c.digest }
       const sent = { id: c.id, lastSentAt: c.now, expiresAt: c.expiresAt, status: 'pending' } as const
@@ -80,6 +119,7 @@ export function createChallengeStore(
             prevLastSentAt: '',
             prevExpiresAt: '',
             prevDelivered: '',
+            prevDelivery: '',
           }
           if (!acknowledged) return refuseUnacknowledged(created)
           return { kind: 'created', state: { ...sent, attempts: 0, sends: 1 }, undo: toUndo(created) }
@@ -96,6 +136,7 @@ export function createChallengeStore(
             prevLastSentAt: r.prevLastSentAt,
             prevExpiresAt: r.prevExpiresAt,
             prevDelivered: '0',
+            prevDelivery: r.prevDelivery,
           }
           if (!acknowledged) return refuseUnacknowledged(redelivered)
           return {
@@ -114,10 +155,16 @@ export function createChallengeStore(
       }
     },
 
-    async resend(id, digest, now, l): Promise<ResendOutcome> {
+    async resend(id, digest, now, l, delivery): Promise<ResendOutcome> {
       const k = keys.forChallenge(id)
       const expiresAt = now + l.ttlMs
-      const { reply: r, acknowledged } = await ack.run(resendChallenge, k, { ...l, digest, now, expiresAt })
+      const { reply: r, acknowledged } = await ack.run(resendChallenge, k, {
+        ...l,
+        digest,
+        now,
+        expiresAt,
+        delivery: delivery ?? '',
+      })
       switch (r.kind) {
         case 'resent': {
           const resent: Undo = {
@@ -129,6 +176,7 @@ export function createChallengeStore(
             prevLastSentAt: r.prevLastSentAt,
             prevExpiresAt: r.prevExpiresAt,
             prevDelivered: r.prevDelivered,
+            prevDelivery: r.prevDelivery,
           }
           if (!acknowledged) return refuseUnacknowledged(resent)
           return {
@@ -137,6 +185,7 @@ export function createChallengeStore(
             phone: r.phone,
             locale: r.locale as Locale,
             undo: toUndo(resent),
+            context: contextOf(r.purpose, r.delivery, r.context),
           }
         }
         case 'not_found':
@@ -176,12 +225,25 @@ export function createChallengeStore(
       // only once it would survive a failover: never an approval a new primary could repeat, never
       // a "rejected" whose attempt a new primary has forgotten.
       if (!acknowledged && r.kind !== 'not_found') throw notAcknowledged(ack.minReplicas)
+      const facts = (a: ChallengeAbout): ChallengeFacts => ({
+        phoneId: keys.phoneIdOf(id),
+        attempts: a.attempts,
+        sends: a.sends,
+        ...contextOf(a.purpose, a.delivery, a.context),
+      })
       switch (r.kind) {
         case 'approved':
-          return { kind: 'approved', attemptsLeft: r.attemptsLeft, caller: r.caller && callerFromHash(r.caller) }
+          return {
+            kind: 'approved',
+            attemptsLeft: r.attemptsLeft,
+            caller: r.caller && callerFromHash(r.caller),
+            facts: facts(r),
+          }
         case 'rejected':
+          return { kind: 'rejected', attemptsLeft: r.attemptsLeft, facts: facts(r) }
         case 'locked':
         case 'phone_locked':
+          return { kind: r.kind, retryAfterMs: r.retryAfterMs, facts: facts(r) }
         case 'not_found':
           return r
         default:

@@ -8,14 +8,19 @@ import { giveBack, takeCapped } from './scripts.ts'
  * phone's slot: each counter is one key, changed by single-key scripts (Cluster-safe).
  */
 export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounters {
-  const key = (c: SpendCounter) => ({
-    counter:
-      c.kind === 'client'
-        ? keys.clientSends(c.client)
-        : c.kind === 'prefix'
-          ? keys.prefixSends(c.prefix, c.known === true)
-          : keys.dailySends(c.day),
-  })
+  const name = (c: SpendCounter) => {
+    switch (c.kind) {
+      case 'client':
+        return keys.clientSends(c.client)
+      case 'prefix':
+        return keys.prefixSends(c.prefix, c.known === true)
+      case 'day':
+        return keys.dailySends(c.day)
+      case 'voice_day':
+        return keys.dailyCalls(c.day)
+    }
+  }
+  const key = (c: SpendCounter) => ({ counter: name(c) })
   return {
     async take(counter, max, windowMs) {
       const r = await takeCapped(redis, key(counter), { max, windowMs: Math.max(1, Math.round(windowMs)) })

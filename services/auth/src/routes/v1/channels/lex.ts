@@ -5,7 +5,12 @@ import { LexEvent, LexResponse } from '../../../schemas/lex.ts'
 
 /** The Lex V2 channel: the Lambda shim forwards each code-hook event here and returns the answer to Lex. */
 const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
-  const channel = createLexChannel({ menu: fastify.menu, sessions: fastify.sessions, defaultLocale: fastify.config.verification.defaultLocale })
+  const channel = createLexChannel({
+    menu: fastify.menu,
+    sessions: fastify.sessions,
+    defaultLocale: fastify.config.verification.defaultLocale,
+    pinChannel: fastify.config.lexPinChannel,
+  })
 
   fastify.post('/v1/channels/lex', {
     // Only the Lambda shims call this, all from a few addresses with one key: per-IP HTTP limits
