@@ -114,7 +114,7 @@ describe('outside production', () => {
 
 describe('in production', () => {
   it('the page and every playground route answer 404', async () => {
-    const prod = await buildTestApp({ NODE_ENV: 'production', SMS_PROVIDER: 'sns', AWS_REGION: 'us-east-1' })
+    const prod = await buildTestApp({ NODE_ENV: 'production', SMS_PROVIDER: 'sns', AWS_REGION: 'us-east-1', ASSERTION_SIGNING_SEED: 'playground-test-seed-0123456789-0123456789' })
     try {
       for (const [method, url] of DEV_ROUTES) {
         const res = await prod.app.inject({ method, url, headers: json, payload: method === 'POST' ? {} : undefined })
