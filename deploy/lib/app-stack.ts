@@ -44,6 +44,8 @@ export class AppStack extends Stack {
       settings: settings.service,
       logRetentionDays: settings.logRetentionDays,
       kmsKeyArn: this.clientAccess.key.keyArn,
+      events: settings.events,
+      messaging: settings.messaging,
     })
     this.clientAccess.allowDecrypt(this.service.taskRole)
     this.channels = new Channels(this, 'Channels', {

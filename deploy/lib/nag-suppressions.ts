@@ -36,7 +36,9 @@ export function suppressReviewedFindings(data: DataStack, app: AppStack): void {
   const service = app.service
   accept(service.taskDefinition, { rule: 'AwsSolutions-ECS2', reason: 'The plain variables are non-secret settings (NODE_ENV, REDIS_URL, KMS_KEY_ID, limits); every secret (PIN_HMAC_SECRET, KEY_HASH_SECRET, REDIS_PASSWORD, API keys) is injected from Secrets Manager.' })
   accept(service.loadBalancer, { rule: 'AwsSolutions-ELB2', reason: 'Internal load balancer reached only by the shims and operators in the VPC; the service logs every request (request id, route, status, latency) to CloudWatch, which is what operators read.' })
-  accept(service.taskRole, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'sns:Publish to a phone number (SMS) has no resource ARN to name and no condition key for the number.' })
+  if (service.notifications.environment.SMS_PROVIDER === 'sns') {
+    accept(service.taskRole, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'sns:Publish to a phone number (SMS) has no resource ARN to name and no condition key for the number.' })
+  }
   accept(service.taskDefinition, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'The execution role\'s ecr:GetAuthorizationToken, which IAM only grants on "*", to pull the image.' })
   accept(app.channels.bot, { rule: 'AwsSolutions-IAM5[Resource::*]', reason: 'polly:SynthesizeSpeech for the bot\'s voice: Polly voices have no ARNs.' })
   for (const shim of [app.channels.connectShim, app.channels.lexShim]) accept(shim, ...LAMBDA_MANAGED_POLICIES)
