@@ -153,9 +153,15 @@ describe('service: Fargate behind an internal load balancer', () => {
     const config = loadConfig({ ...deployed, ...secretValues })
     expect(config).toMatchObject({ env: 'production', redis: { url: 'rediss://resolved.example:6379', password: 's'.repeat(64) }, sms: { provider: 'sns' }, kms: { keyId: 'resolved.example' } })
     expect(config.apiKeys).toHaveLength(3)
+    // Without eventBus or End User Messaging settings: no events, no calls (app-variants.test.ts has them on).
+    for (const name of ['EVENTS_EVENTBRIDGE_BUS', 'VOICE_PROVIDER', 'VOICE_ORIGINATION_IDENTITY', 'EUM_ORIGINATION_IDENTITY', 'EUM_CONFIGURATION_SET', 'EUM_PROTECT_CONFIGURATION_ID']) expect(env).not.toHaveProperty(name)
+    expect(env.SMS_PROVIDER).toBe('sns')
+    expect(config).toMatchObject({ voice: { provider: undefined }, events: { eventBridgeBus: undefined } })
+    expect(resources(app, 'AWS::Events::EventBus')).toEqual([])
+    expect(app.Outputs).not.toHaveProperty('EventBusArn')
   })
 
-  it('task role: sns:Publish (no resource to name), kms:Decrypt on the PIN key only for a challenge, nothing else', () => {
+  it('task role: sns:Publish (no resource to name), kms:Decrypt on the PIN key only for a challenge, nothing else (no events, no End User Messaging)', () => {
     const role = Object.keys(app.Resources).find((id) => id.startsWith('ServiceTaskRole') && app.Resources[id].Type === 'AWS::IAM::Role')!
     const policies = resources(app, 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => ref(r) === role))
     const granted = policies.flatMap((p) => p.Properties.PolicyDocument.Statement)
