@@ -4,9 +4,11 @@ import { join } from 'node:path'
 import { App, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { describe, expect, it } from 'vitest'
 import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
+import { Notifications } from '../../deploy/lib/constructs/notifications.ts'
 import { Redis } from '../../deploy/lib/constructs/redis.ts'
 import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
@@ -173,5 +175,34 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
     })
     expect(stack.resolve(redis.url)).toEqual({ 'Fn::Join': ['', ['rediss://', { 'Fn::GetAtt': [expect.stringMatching(/^RedisReplicationGroup/), 'ConfigurationEndPoint.Address'] }, ':6379']] })
     expect(REDIS_MODE_VARIABLE).toBe('REDIS_MODE')
+  })
+})
+
+describe('Notifications with an existing event bus (the eventBus key)', () => {
+  const existing = (eventBus: string) => {
+    const stack = new Stack(new App(), 'Events', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+    const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })
+    const settings = settingsOf({ eventBus })
+    const notifications = new Notifications(stack, 'Notifications', { events: settings.events, messaging: settings.messaging, taskRole })
+    const template = Template.fromStack(stack)
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    return { template, statements, env: stack.resolve(notifications.environment), output: template.toJSON().Outputs.EventBusArn.Value }
+  }
+
+  it('a bus name: no bus created, PutEvents on that bus of this account and region only, its ARN to the service', () => {
+    const { template, statements, env } = existing('contact-centre')
+    template.resourceCountIs('AWS::Events::EventBus', 0)
+    const busArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:ap-northeast-1:111122223333:event-bus/contact-centre']] }
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn })
+    expect(env.EVENTS_EVENTBRIDGE_BUS).toEqual(busArn)
+  })
+
+  it('a bus ARN (another account\'s bus): PutEvents on exactly that ARN, which the service gets and the stack outputs', () => {
+    const arn = 'arn:aws:events:ap-northeast-1:444455556666:event-bus/central'
+    const { template, statements, env, output } = existing(arn)
+    template.resourceCountIs('AWS::Events::EventBus', 0)
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: arn })
+    expect(env.EVENTS_EVENTBRIDGE_BUS).toBe(arn)
+    expect(output).toBe(arn)
   })
 })
