@@ -9,6 +9,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY services ./services
 COPY shims ./shims
 COPY scripts ./scripts
+COPY web ./web
+COPY connect ./connect
 RUN npm run build
 
 FROM node:24-bookworm-slim AS deps
@@ -21,6 +23,8 @@ ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/services ./dist/services
+# The playground page: served at /playground only when NODE_ENV is not production (docker compose).
+COPY --from=build /app/dist/web ./dist/web
 COPY package.json ./
 USER node
 EXPOSE 3000

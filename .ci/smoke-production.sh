@@ -8,14 +8,14 @@ work=$(mktemp -d)
 port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 rport=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 cleanup() {
-  kill "${srv:-}" "${rds:-}" 2>/dev/null || true
-  wait "${srv:-}" "${rds:-}" 2>/dev/null || true
+  kill "${srv:-}" "${dev:-}" "${rds:-}" 2>/dev/null || true
+  wait "${srv:-}" "${dev:-}" "${rds:-}" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 cp package.json package-lock.json "$work/"
-mkdir -p "$work/dist" && cp -r dist/services "$work/dist/"
+mkdir -p "$work/dist" && cp -r dist/services dist/web "$work/dist/"
 (cd "$work" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
 
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
@@ -45,4 +45,22 @@ curl -fsS "http://127.0.0.1:$port/readyz" && echo
 curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" | grep -q '"kty":"EC"' || { echo "no EC key in /.well-known/jwks.json" >&2; exit 1; }
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $key" "http://127.0.0.1:$port/v1/callers/+819012345678")
 [ "$code" = 404 ] || { echo "expected 404 for an unknown caller, got $code" >&2; cat "$work/server.log" >&2; exit 1; }
-echo "production build serves: /healthz, /readyz, authenticated /v1 (404 CALLER_NOT_FOUND as expected)"
+for path in /playground /playground/ /playground/config.json /playground/api/sms; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
+  [ "$code" = 404 ] || { echo "expected 404 for $path in production, got $code" >&2; exit 1; }
+done
+echo "production build serves: /healthz, /readyz, authenticated /v1 (404 CALLER_NOT_FOUND as expected); /playground is 404"
+
+# The same build with the development settings docker-compose.yml uses: the playground is there.
+dport=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+(cd "$work" && NODE_ENV=development PORT="$dport" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" SMS_PROVIDER=log \
+  exec node dist/services/auth/src/server.js >"$work/dev.log" 2>&1) &
+dev=$!
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$dport/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$dport/playground/" | grep -q 'data-testid="phone-call"' \
+  && curl -fsS -o /dev/null "http://127.0.0.1:$dport/playground/app.js" \
+  || { echo "the development build does not serve /playground/" >&2; cat "$work/dev.log" >&2; exit 1; }
+echo "development settings (docker compose): /playground/ serves the built page"

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { Stack, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
 import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
@@ -5,6 +6,8 @@ import { loadConfig } from '../../services/auth/src/config.ts'
 import { Channels } from './constructs/channels.ts'
 import { ClientAccess } from './constructs/client-access.ts'
 import { PinlineService } from './constructs/service.ts'
+import { WebClient } from './constructs/web-client.ts'
+import { BOT_LOCALES } from '../../services/auth/src/channels/lex/bot-names.ts'
 import type { DataStack } from './data-stack.ts'
 import type { Settings } from './settings.ts'
 
@@ -24,6 +27,7 @@ export class AppStack extends Stack {
   readonly clientAccess: ClientAccess
   readonly service: PinlineService
   readonly channels: Channels
+  readonly web: WebClient
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props)
@@ -40,6 +44,8 @@ export class AppStack extends Stack {
       settings: settings.service,
       logRetentionDays: settings.logRetentionDays,
       kmsKeyArn: this.clientAccess.key.keyArn,
+      events: settings.events,
+      messaging: settings.messaging,
     })
     this.clientAccess.allowDecrypt(this.service.taskRole)
     this.channels = new Channels(this, 'Channels', {
@@ -55,5 +61,20 @@ export class AppStack extends Stack {
       connect: settings.connect,
     })
     this.clientAccess.allowRecognizeText(this.channels.bot.aliasArn)
+    // The chat speaks the service's default language.
+    const localeId = Object.entries(BOT_LOCALES).find(([, locale]) => locale === serviceConfig.sessions.defaultLocale)![0]
+    this.web = new WebClient(this, 'Web', {
+      pageDir: join(props.repoRoot, 'dist', 'web'),
+      config: {
+        region: this.region,
+        identityPoolId: this.clientAccess.identityPool.ref,
+        botId: this.channels.bot.bot.attrId,
+        botAliasId: this.channels.bot.alias.attrBotAliasId,
+        localeId,
+        kmsKeyId: this.clientAccess.key.keyArn,
+        // The basic flow: the enhanced flow's scope-down for guests may leave out kms:Encrypt.
+        guestRoleArn: this.clientAccess.unauthenticatedRole.roleArn,
+      },
+    })
   }
 }

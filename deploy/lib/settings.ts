@@ -36,6 +36,21 @@ export interface Settings {
   logRetentionDays: number
   /** Amazon Connect: the instance to wire the shim and the contact flow into, and the flow's queue. */
   connect: { instanceArn: string; queueArn: string } | undefined
+  /** Verification events to EventBridge: a bus the app creates, or an existing one (name or ARN). */
+  events: { eventBus: 'create' | string } | undefined
+  /** How PINs are sent: SMS through SNS or End User Messaging, calls through End User Messaging. */
+  messaging: {
+    smsProvider: 'sns' | 'eum'
+    eum: {
+      /** SMS origination identity: a phone number id, pool id, or a phone number / pool / sender ID ARN (required with smsProvider eum). */
+      originationIdentity: string | undefined
+      /** Configuration set name, and protect configuration id: SMS and calls both use them. */
+      configurationSet: string | undefined
+      protectConfigurationId: string | undefined
+    }
+    /** Voice PINs (VOICE_PROVIDER=eum) from this voice-capable phone number or pool (id or ARN); unset: no calls. */
+    voiceOriginationIdentity: string | undefined
+  }
 }
 
 /** Variables the app sets itself (from its own resources and secrets): not overridable. */
@@ -45,6 +60,9 @@ export const APP_SET_VARIABLES = [
   'ASSERTION_SIGNING_SEED', 'ASSERTION_SIGNING_KEY',
   // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
   'MENU_FILE',
+  // Set from the events and messaging context values, with the task role's grants to match.
+  'EVENTS_EVENTBRIDGE_BUS', 'SMS_PROVIDER', 'EUM_ORIGINATION_IDENTITY', 'EUM_CONFIGURATION_SET', 'EUM_PROTECT_CONFIGURATION_ID',
+  'VOICE_PROVIDER', 'VOICE_ORIGINATION_IDENTITY',
 ] as const satisfies readonly ConfigVariable[]
 
 const DEFAULTS = {
@@ -65,6 +83,7 @@ export const CONTEXT_KEYS = [
   'account', 'region', 'stackPrefix', 'vpcId', 'availabilityZones', 'redisClusterMode', 'redisNumNodeGroups', 'redisReplicasPerNodeGroup',
   'redisNodeType', 'serviceDesiredCount', 'serviceMaxCount', 'serviceCpu', 'serviceMemoryMiB', 'serviceEnvironment',
   'operatorCidrs', 'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
+  'eventBus', 'smsProvider', 'eumOriginationIdentity', 'eumConfigurationSet', 'eumProtectConfigurationId', 'voiceOriginationIdentity',
 ] as const
 
 /** Keys of a context file that are not settings (a typo would otherwise be ignored silently). */
@@ -106,6 +125,24 @@ export function readSettings(get: (key: string) => unknown): Settings {
   if (queueArn && instanceArn && !queueArn.startsWith(`${instanceArn}/`)) throw bad('connectQueueArn', 'must be a queue of connectInstanceArn')
   if (instanceArn && !instanceArn.includes(`:${region}:${account}:`)) throw bad('connectInstanceArn', 'must be in the account and region deployed to')
 
+  // End User Messaging resources: ids of this account and region, or ARNs in this region (a pool may be shared from another account).
+  const eumArnOf = (types: string) => new RegExp(`^arn:aws[a-z-]*:sms-voice:${region}:[0-9]{12}:(${types})/[A-Za-z0-9_./-]{1,128}$`)
+  const smsIdentity = /^(phone-[0-9a-f]{32}|pool-[0-9a-f]{32})$/
+  const smsProvider = str('smsProvider', /^(sns|eum)$/, 'sns') as 'sns' | 'eum'
+  const eumOrigination = optional('eumOriginationIdentity', new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool|sender-id').source}`))
+  if (smsProvider === 'eum' && !eumOrigination) throw bad('eumOriginationIdentity', 'is required with smsProvider eum (the task role may send only from it)')
+  if (smsProvider !== 'eum' && eumOrigination) throw bad('eumOriginationIdentity', 'is used only with smsProvider eum')
+  const messaging: Settings['messaging'] = {
+    smsProvider,
+    eum: {
+      originationIdentity: eumOrigination,
+      configurationSet: optional('eumConfigurationSet', /^[A-Za-z0-9_-]{1,64}$/),
+      protectConfigurationId: optional('eumProtectConfigurationId', /^protect-[0-9a-f]{32}$/),
+    },
+    voiceOriginationIdentity: optional('voiceOriginationIdentity', new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool').source}`)),
+  }
+  const eventBus = optional('eventBus', new RegExp(`^(create|[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:${region}:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`))
+
   const clusterMode = bool('redisClusterMode', DEFAULTS.redisClusterMode)
   const desiredCount = int('serviceDesiredCount', 2, 100, DEFAULTS.serviceDesiredCount)
   const settings: Settings = {
@@ -125,11 +162,13 @@ export function readSettings(get: (key: string) => unknown): Settings {
       maxCount: int('serviceMaxCount', desiredCount, 100, Math.max(desiredCount, DEFAULTS.serviceMaxCount)),
       cpu: int('serviceCpu', 256, 16384, DEFAULTS.serviceCpu),
       memoryMiB: int('serviceMemoryMiB', 512, 122880, DEFAULTS.serviceMemoryMiB),
-      environment: serviceEnvironment(get('serviceEnvironment')),
+      environment: serviceEnvironment(get('serviceEnvironment'), messagingEnvironment(messaging)),
       operatorCidrs: cidrs(get('operatorCidrs')),
     },
     logRetentionDays: int('logRetentionDays', 1, 3653, DEFAULTS.logRetentionDays),
     connect: instanceArn && queueArn ? { instanceArn, queueArn } : undefined,
+    events: eventBus ? { eventBus } : undefined,
+    messaging,
   }
   return settings
 }
@@ -157,7 +196,7 @@ function zones(raw: unknown, region: string): string[] | undefined {
  * serviceEnvironment: extra service variables. Each must be one the service reads, not one the
  * app sets, and together they must pass the service's own validation (as in production).
  */
-function serviceEnvironment(raw: unknown): Partial<Record<ConfigVariable, string>> {
+function serviceEnvironment(raw: unknown, appSet: Partial<Record<ConfigVariable, string>>): Partial<Record<ConfigVariable, string>> {
   const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : (raw ?? {})
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SettingsError('context serviceEnvironment: must be an object of variable: value')
   const env: Partial<Record<ConfigVariable, string>> = {}
@@ -169,11 +208,20 @@ function serviceEnvironment(raw: unknown): Partial<Record<ConfigVariable, string
   }
   try {
     loadConfig({
-      ...env, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000',
+      ...env, ...appSet, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000',
       ASSERTION_SIGNING_SEED: 'synth-check-seed-000000000000000000000000',
     })
   } catch (err) {
     throw new SettingsError(`context serviceEnvironment: ${(err as Error).message}`)
   }
   return env
+}
+
+/** The messaging variables the app sets from its settings (so serviceEnvironment is checked with them, e.g. LEX_PIN_CHANNEL=voice). */
+function messagingEnvironment(m: Settings['messaging']): Partial<Record<ConfigVariable, string>> {
+  return {
+    SMS_PROVIDER: m.smsProvider,
+    ...(m.eum.originationIdentity ? { EUM_ORIGINATION_IDENTITY: m.eum.originationIdentity } : {}),
+    ...(m.voiceOriginationIdentity ? { VOICE_PROVIDER: 'eum', VOICE_ORIGINATION_IDENTITY: m.voiceOriginationIdentity } : {}),
+  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY_CLIENTS, apiKeyVariable } from '../../deploy/lib/constructs/secrets.ts'
 import { CALLER_AUTH_PLACEHOLDERS } from '../../deploy/lib/constructs/connect-integration.ts'
@@ -152,9 +153,15 @@ describe('service: Fargate behind an internal load balancer', () => {
     const config = loadConfig({ ...deployed, ...secretValues })
     expect(config).toMatchObject({ env: 'production', redis: { url: 'rediss://resolved.example:6379', password: 's'.repeat(64) }, sms: { provider: 'sns' }, kms: { keyId: 'resolved.example' } })
     expect(config.apiKeys).toHaveLength(3)
+    // Without eventBus or End User Messaging settings: no events, no calls (app-variants.test.ts has them on).
+    for (const name of ['EVENTS_EVENTBRIDGE_BUS', 'VOICE_PROVIDER', 'VOICE_ORIGINATION_IDENTITY', 'EUM_ORIGINATION_IDENTITY', 'EUM_CONFIGURATION_SET', 'EUM_PROTECT_CONFIGURATION_ID']) expect(env).not.toHaveProperty(name)
+    expect(env.SMS_PROVIDER).toBe('sns')
+    expect(config).toMatchObject({ voice: { provider: undefined }, events: { eventBridgeBus: undefined } })
+    expect(resources(app, 'AWS::Events::EventBus')).toEqual([])
+    expect(app.Outputs).not.toHaveProperty('EventBusArn')
   })
 
-  it('task role: sns:Publish (no resource to name), kms:Decrypt on the PIN key only for a challenge, nothing else', () => {
+  it('task role: sns:Publish (no resource to name), kms:Decrypt on the PIN key only for a challenge, nothing else (no events, no End User Messaging)', () => {
     const role = Object.keys(app.Resources).find((id) => id.startsWith('ServiceTaskRole') && app.Resources[id].Type === 'AWS::IAM::Role')!
     const policies = resources(app, 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => ref(r) === role))
     const granted = policies.flatMap((p) => p.Properties.PolicyDocument.Statement)
@@ -390,6 +397,7 @@ describe('IAM across both stacks', () => {
     { where: /^ClientAccessPinKey/, action: 'kms:*', why: 'key policy: "*" is this key; the account keeps administering it through IAM (CDK default)' },
     { where: /^ClientAccessPinKey/, action: 'kms:Encrypt', why: 'key policy: "*" is this key (browsers, for a challenge)' },
     { where: /^ClientAccessPinKey/, action: 'kms:Decrypt', why: 'key policy: "*" is this key (the service, for a challenge)' },
+    { where: /^CustomCDKBucketDeployment/, action: ['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation'], why: "CDK's BucketDeployment invalidating the web chat's distribution after a deploy" },
   ]
 
   it('no statement allows Action "*"', () => {
@@ -405,6 +413,58 @@ describe('IAM across both stacks', () => {
       expect(known, `${where}: ${JSON.stringify(statement.Action)} on "*"`).toBeDefined()
     }
     expect(star.length).toBe(STAR_RESOURCES.length)
+  })
+})
+
+describe('web chat: the page on S3 behind CloudFront, config.json from the stack', () => {
+  it('a private, encrypted, TLS-only bucket that only this distribution reads, through origin access control', () => {
+    const bucket = resources(app, 'AWS::S3::Bucket').find((b) => b.id.startsWith('WebPage'))!
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    })
+    const policy = resources(app, 'AWS::S3::BucketPolicy').find((p) => ref(p.Properties.Bucket) === bucket.id)!.Properties.PolicyDocument.Statement as Json[]
+    expect(policy).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }))
+    const reads = policy.filter((st) => st.Effect === 'Allow')
+    expect(reads).toEqual([expect.objectContaining({ Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' } })])
+    const distribution = one(app, 'AWS::CloudFront::Distribution')
+    expect(JSON.stringify(reads[0].Condition)).toContain(distribution.id)
+
+    const config = distribution.Properties.DistributionConfig
+    expect(config).toMatchObject({ DefaultRootObject: 'index.html', DefaultCacheBehavior: { ViewerProtocolPolicy: 'https-only', AllowedMethods: ['GET', 'HEAD'] } })
+    expect(config.Origins).toHaveLength(1)
+    expect(ref(config.Origins[0].DomainName)).toBe(bucket.id)
+    expect(config.Origins[0].S3OriginConfig).toEqual({ OriginAccessIdentity: '' }) // no legacy OAI
+    const oac = one(app, 'AWS::CloudFront::OriginAccessControl')
+    expect(ref(config.Origins[0].OriginAccessControlId)).toBe(oac.id)
+    expect(oac.Properties.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' })
+    expect(JSON.stringify(app.Outputs.WebChatUrl.Value)).toContain(distribution.id)
+  })
+
+  it('deploys the built page and a config.json naming this stack\'s pool, bot, alias and key, then invalidates the cache', () => {
+    const deployment = one(app, 'Custom::CDKBucketDeployment').Properties
+    expect(ref(deployment.DestinationBucketName)).toMatch(/^WebPage/)
+    expect(deployment).toMatchObject({ Prune: true, DistributionPaths: ['/*'] })
+    expect(ref(deployment.DistributionId)).toBe(one(app, 'AWS::CloudFront::Distribution').id)
+    const assets = (deployment.SourceObjectKeys as string[]).map((key) => s.assetDir(key.replace(/\.zip$/, '')))
+    const page = assets.find((dir) => existsSync(join(dir, 'index.html')))!
+    expect(readdirSync(page)).toEqual(expect.arrayContaining(['index.html', 'app.js', 'app.css']))
+    const i = assets.findIndex((dir) => existsSync(join(dir, 'config.json')))
+    // Deploy-time values are markers in the file, each resolved by CloudFormation from the template.
+    let text = readFileSync(join(assets[i]!, 'config.json'), 'utf8')
+    for (const [marker, value] of Object.entries(deployment.SourceMarkers[i] as Record<string, Json>)) text = text.replace(marker, `<${ref(value)}.${value['Fn::GetAtt']?.[1] ?? 'Ref'}>`)
+    const config = JSON.parse(text)
+    expect(config).toEqual({
+      mode: 'aws', region: s.settings.region, localeId: 'ja_JP', // the example context's DEFAULT_LOCALE=ja
+      identityPoolId: expect.stringMatching(/^<ClientAccessIdentityPool\w+\.Ref>$/),
+      botId: expect.stringMatching(/^<ChannelsBot[0-9A-F]+\.Id>$/),
+      botAliasId: expect.stringMatching(/^<ChannelsBotAlias\w+\.BotAliasId>$/),
+      kmsKeyId: expect.stringMatching(/^<ClientAccessPinKey\w+\.Arn>$/),
+      // The basic flow, on the one role that trusts the pool's guests.
+      guestRoleArn: expect.stringMatching(/^<ClientAccessUnauthenticatedRole\w+\.Arn>$/),
+    })
+    // Every field the page reads in AWS mode (web/src/chat-aws.ts AwsConfig) is there.
+    for (const field of ['region', 'identityPoolId', 'botId', 'botAliasId', 'localeId', 'kmsKeyId']) expect(config[field], field).toBeTruthy()
   })
 })
 

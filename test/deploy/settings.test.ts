@@ -4,9 +4,11 @@ import { join } from 'node:path'
 import { App, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { describe, expect, it } from 'vitest'
 import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
+import { Notifications } from '../../deploy/lib/constructs/notifications.ts'
 import { Redis } from '../../deploy/lib/constructs/redis.ts'
 import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
@@ -62,10 +64,53 @@ describe('context values', () => {
     expect(() => settingsOf(overrides)).toThrow(new RegExp(`context ${key}:`))
   })
 
+  it('events and End User Messaging are off unless asked for: SNS SMS, no calls, no event bus', () => {
+    expect(settingsOf({})).toMatchObject({
+      events: undefined,
+      messaging: { smsProvider: 'sns', eum: { originationIdentity: undefined, configurationSet: undefined, protectConfigurationId: undefined }, voiceOriginationIdentity: undefined },
+    })
+  })
+
+  it('eventBus: create, an existing bus name, or a bus ARN in the region', () => {
+    expect(settingsOf({ eventBus: 'create' }).events).toEqual({ eventBus: 'create' })
+    expect(settingsOf({ eventBus: 'contact-centre' }).events).toEqual({ eventBus: 'contact-centre' })
+    const arn = 'arn:aws:events:ap-northeast-1:444455556666:event-bus/central'
+    expect(settingsOf({ eventBus: arn }).events).toEqual({ eventBus: arn })
+  })
+
+  it('End User Messaging: SMS from an origination identity, calls from a voice-capable number or pool, with the configuration set and protect configuration', () => {
+    const pool = 'pool-0123456789abcdef0123456789abcdef'
+    const phone = 'arn:aws:sms-voice:ap-northeast-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef'
+    expect(settingsOf({
+      smsProvider: 'eum', eumOriginationIdentity: pool, eumConfigurationSet: 'pinline-otp', eumProtectConfigurationId: 'protect-0123456789abcdef0123456789abcdef',
+      voiceOriginationIdentity: phone, serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' },
+    }).messaging).toEqual({
+      smsProvider: 'eum', eum: { originationIdentity: pool, configurationSet: 'pinline-otp', protectConfigurationId: 'protect-0123456789abcdef0123456789abcdef' }, voiceOriginationIdentity: phone,
+    })
+    // Without a voice identity the service has no VOICE_PROVIDER, and LEX_PIN_CHANNEL=voice cannot start.
+    expect(() => settingsOf({ serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' } })).toThrow(/serviceEnvironment: .*LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER/)
+  })
+
+  it.each([
+    ['eventBus', { eventBus: 'arn:aws:events:us-east-1:111122223333:event-bus/central' }],
+    ['eventBus', { eventBus: 'two words' }],
+    ['smsProvider', { smsProvider: 'log' }],
+    ['eumOriginationIdentity', { smsProvider: 'eum' }],
+    ['eumOriginationIdentity', { smsProvider: 'eum', eumOriginationIdentity: '+815012345678' }],
+    ['eumOriginationIdentity', { eumOriginationIdentity: 'pool-0123456789abcdef0123456789abcdef' }],
+    ['eumConfigurationSet', { eumConfigurationSet: 'has space' }],
+    ['eumProtectConfigurationId', { eumProtectConfigurationId: 'pinline' }],
+    ['voiceOriginationIdentity', { voiceOriginationIdentity: '+815012345678' }],
+    ['voiceOriginationIdentity', { voiceOriginationIdentity: 'arn:aws:sms-voice:ap-northeast-1:111122223333:sender-id/PINLINE/JP' }],
+  ])('a bad %s (End User Messaging, events) stops the synth, naming the key', (key, overrides) => {
+    expect(() => settingsOf(overrides)).toThrow(new RegExp(`context ${key}:`))
+  })
+
   it('serviceEnvironment: only variables the service reads, not ones the app sets, valid as the service checks them', () => {
     expect(settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' } }).service.environment).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' })
     expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'maybe' } })).toThrow(/serviceEnvironment: .*CALLER_ID_AUTH/)
-    expect(() => settingsOf({ serviceEnvironment: { SMS_PROVIDER: 'log' } })).toThrow(/serviceEnvironment: .*SMS_PROVIDER=log/)
+    expect(() => settingsOf({ serviceEnvironment: { VOICE_ID_JA: 'mizuki' } })).toThrow(/serviceEnvironment: .*VOICE_ID_JA/)
+    expect(() => settingsOf({ serviceEnvironment: { SMS_PROVIDER: 'log' } })).toThrow(/SMS_PROVIDER is set by the deploy app/)
     expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTHS: 'verify' } })).toThrow(/CALLER_ID_AUTHS is not a variable the service reads/)
     for (const name of ['PIN_HMAC_SECRET', 'REDIS_URL', 'API_KEYS', 'KMS_KEY_ID', 'MENU_FILE']) {
       expect(() => settingsOf({ serviceEnvironment: { [name]: 'x'.repeat(40) } })).toThrow(new RegExp(`${name} is set by the deploy app`))
@@ -130,5 +175,34 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
     })
     expect(stack.resolve(redis.url)).toEqual({ 'Fn::Join': ['', ['rediss://', { 'Fn::GetAtt': [expect.stringMatching(/^RedisReplicationGroup/), 'ConfigurationEndPoint.Address'] }, ':6379']] })
     expect(REDIS_MODE_VARIABLE).toBe('REDIS_MODE')
+  })
+})
+
+describe('Notifications with an existing event bus (the eventBus key)', () => {
+  const existing = (eventBus: string) => {
+    const stack = new Stack(new App(), 'Events', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+    const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })
+    const settings = settingsOf({ eventBus })
+    const notifications = new Notifications(stack, 'Notifications', { events: settings.events, messaging: settings.messaging, taskRole })
+    const template = Template.fromStack(stack)
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    return { template, statements, env: stack.resolve(notifications.environment), output: template.toJSON().Outputs.EventBusArn.Value }
+  }
+
+  it('a bus name: no bus created, PutEvents on that bus of this account and region only, its ARN to the service', () => {
+    const { template, statements, env } = existing('contact-centre')
+    template.resourceCountIs('AWS::Events::EventBus', 0)
+    const busArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:ap-northeast-1:111122223333:event-bus/contact-centre']] }
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn })
+    expect(env.EVENTS_EVENTBRIDGE_BUS).toEqual(busArn)
+  })
+
+  it('a bus ARN (another account\'s bus): PutEvents on exactly that ARN, which the service gets and the stack outputs', () => {
+    const arn = 'arn:aws:events:ap-northeast-1:444455556666:event-bus/central'
+    const { template, statements, env, output } = existing(arn)
+    template.resourceCountIs('AWS::Events::EventBus', 0)
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: arn })
+    expect(env.EVENTS_EVENTBRIDGE_BUS).toBe(arn)
+    expect(output).toBe(arn)
   })
 })

@@ -10,6 +10,7 @@ import type { ConfigVariable } from '../../../services/auth/src/config.ts'
 import { loadConfig } from '../../../services/auth/src/config.ts'
 import { API_KEY_CLIENTS, apiKeyVariable, type ApiKeyClient, type ServiceSecrets } from './secrets.ts'
 import type { Redis } from './redis.ts'
+import { Notifications } from './notifications.ts'
 import type { Settings } from '../settings.ts'
 
 export interface ServiceProps {
@@ -22,6 +23,8 @@ export interface ServiceProps {
   settings: Settings['service']
   logRetentionDays: number
   kmsKeyArn: string
+  events: Settings['events']
+  messaging: Settings['messaging']
 }
 
 /** How the service reaches Redis (`standalone` | `cluster`): set with the redisClusterMode switch. */
@@ -42,6 +45,7 @@ export class PinlineService extends Construct {
   readonly taskRole: iam.Role
   readonly service: ecs.FargateService
   readonly taskDefinition: ecs.FargateTaskDefinition
+  readonly notifications: Notifications
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id)
@@ -49,11 +53,9 @@ export class PinlineService extends Construct {
     const stack = Stack.of(this)
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED })
 
-    this.taskRole = new iam.Role(this, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'pinline service: SMS through SNS, decrypt PINs under the PIN key' })
-    // SMS goes to a phone number (PhoneNumber), not to a topic: there is no resource ARN to name,
-    // and IAM has no condition key for the destination number, so Publish cannot be scoped to a
-    // resource. The service's own send caps and country allow-list bound what it sends.
-    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }))
+    this.taskRole = new iam.Role(this, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'pinline service: send PINs (SMS, calls) and events, decrypt PINs under the PIN key' })
+    // SMS, PIN calls and verification events: their grants on this role, their variables below.
+    this.notifications = new Notifications(this, 'Notifications', { events: props.events, messaging: props.messaging, taskRole: this.taskRole })
 
     const taskDefinition = this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: settings.cpu,
@@ -66,6 +68,7 @@ export class PinlineService extends Construct {
     const port = serviceDefaults.http.port
     const environment: Partial<Record<ConfigVariable, string>> & Record<string, string> = {
       ...settings.environment,
+      ...this.notifications.environment,
       NODE_ENV: 'production',
       PORT: String(port),
       // The address the load balancer appended to X-Forwarded-For: only the ALB's security group

@@ -45,6 +45,8 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(health)
   await fastify.register(wellKnown)
   await fastify.register(v1)
+  // The browser playground: development only; production never loads it (404).
+  if (opts.config.env !== 'production') await fastify.register((await import('./plugins/dev/playground.ts')).default)
   if (opts.config.http.trustProxy === true) {
     fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
   }

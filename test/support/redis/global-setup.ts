@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestProject } from 'vitest/node'
+import { buildWeb } from '../../../scripts/build-web.ts'
 import { startRedisCluster } from './redis-cluster.ts'
 import { pingRedis } from './redis-ping.ts'
 import { startRedisServer } from './redis-server.ts'
@@ -19,10 +20,13 @@ type RedisSource = { name: string; url: string; teardown(): Promise<void> }
 const DOCKER_PROBE_MS = 3_000
 
 /**
- * Finds a real Redis for the tests, in this order: REDIS_URL, a testcontainers redis:7-alpine
- * when a Docker engine answers, a local redis-server binary. Never skips, never mocks.
+ * Builds the playground page, then finds a real Redis for the tests, in this order: REDIS_URL,
+ * a testcontainers redis:7-alpine when a Docker engine answers, a local redis-server binary.
+ * Never skips, never mocks.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The playground page (dist/web) as the sources are now: the browser tests drive it.
+  await buildWeb({ quiet: true })
   if (process.env.TEST_REDIS_TOPOLOGY === 'cluster') return setupCluster(project)
   const source = await resolveRedis()
   console.log(`[global-setup] Redis for tests: ${source.name} at ${source.url}`)

@@ -9,8 +9,10 @@ export type HttpStandIn = { url: string; close(): Promise<void> }
  */
 export async function startHttpStandIn(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  opts: { cors?: boolean } = {},
 ): Promise<HttpStandIn> {
   const server = createServer((req, res) => {
+    if (opts.cors && answerCors(req, res)) return
     handler(req, res).catch((err: unknown) => {
       // A bug in a stand-in should surface as a loud 500, not as a client timeout.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
@@ -26,6 +28,24 @@ export async function startHttpStandIn(
         server.closeAllConnections()
       }),
   }
+}
+
+/**
+ * CORS as AWS endpoints answer it, for the SDK running in a browser page on another origin:
+ * preflights get 200 with the asked-for headers allowed; every answer exposes the headers the
+ * SDK reads. Returns true when it answered (a preflight).
+ */
+function answerCors(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')
+  res.setHeader('access-control-expose-headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, x-amz-request-id, date')
+  if (req.method !== 'OPTIONS') return false
+  res.writeHead(200, {
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    'access-control-max-age': '600',
+  })
+  res.end()
+  return true
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -24,10 +24,12 @@ export type KmsStandIn = {
   failNext(count: number, kind: KmsFailure): void
   /** Decrypt requests received, including failed ones. */
   decryptCount(): number
+  /** Every request: its operation, JSON body and Authorization header (who signed it). */
+  requests: Array<{ target: string; body: Body; authorization: string | undefined }>
   close(): Promise<void>
 }
 
-type Body = { KeyId?: string; Plaintext?: string; CiphertextBlob?: string; EncryptionContext?: Record<string, string>; NumberOfBytes?: number; KeySpec?: string }
+export type Body = { KeyId?: string; Plaintext?: string; CiphertextBlob?: string; EncryptionContext?: Record<string, string>; NumberOfBytes?: number; KeySpec?: string }
 type Answer = { status: number; body: unknown }
 
 class KmsError extends Error {
@@ -43,12 +45,13 @@ class KmsError extends Error {
 const ARN_PREFIX = 'arn:aws:kms:us-east-1:111122223333:key/'
 const VERSION = 0x01
 
-export async function startKmsStandIn(opts: { keyIds?: string[] } = {}): Promise<KmsStandIn> {
+export async function startKmsStandIn(opts: { keyIds?: string[]; cors?: boolean } = {}): Promise<KmsStandIn> {
   const keyIds = opts.keyIds ?? [randomUUID()]
   const keys = new Map(keyIds.map((id) => [id, randomBytes(32)]))
   const failures = failureQueue<KmsFailure>()
   let down = false
   let decrypts = 0
+  const requests: KmsStandIn['requests'] = []
 
   const keyArn = (keyId: string) => `${ARN_PREFIX}${keyId}`
 
@@ -129,8 +132,9 @@ export async function startKmsStandIn(opts: { keyIds?: string[] } = {}): Promise
     } catch {
       return send(res, failure(new KmsError('SerializationException', 'Request body is not JSON')))
     }
+    requests.push({ target, body, authorization: req.headers.authorization })
     send(res, answer(target, body))
-  })
+  }, { cors: opts.cors ?? false })
 
   return {
     url: http.url,
@@ -139,6 +143,7 @@ export async function startKmsStandIn(opts: { keyIds?: string[] } = {}): Promise
     setDown: (value) => void (down = value),
     failNext: (count, kind) => failures.add(count, kind),
     decryptCount: () => decrypts,
+    requests,
     close: http.close,
   }
 }

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   CALLER_NOT_FOUND: { status: 404, message: 'No caller is enrolled with that phone number' },
   CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  // Development only: the playground answers pages it served itself, opened on this machine.
+  PLAYGROUND_FORBIDDEN: { status: 403, message: 'The playground answers only its own page, opened at localhost or an IP address (same origin)' },
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
   // An idempotent retry of a request that may still be sending its SMS; carries Retry-After.
   SMS_SEND_IN_PROGRESS: { status: 409, message: 'The PIN for this request is still being sent; wait and ask again (nothing more was sent)' },

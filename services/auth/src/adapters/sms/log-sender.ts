@@ -1,6 +1,11 @@
+import { channel } from 'node:diagnostics_channel'
 import type { Logger } from 'pino'
 import { maskPhone } from '../../core/phone.ts'
 import type { SmsSender, VoiceSender } from '../../core/ports.ts'
+
+/** Each SMS the log sender writes, number masked as in the log: the playground's outbox listens. */
+export const logSmsChannel = channel('pinline:sms:log')
+export type LoggedSms = { to: string; body: string; at: string }
 
 /**
  * Development only (refused when NODE_ENV=production): writes the SMS to the log
@@ -10,6 +15,7 @@ export function createLogSender(log: Pick<Logger, 'warn'>): SmsSender {
   return {
     async send({ to, body }) {
       log.warn({ sms: { to: maskPhone(to), body } }, 'SMS_PROVIDER=log: SMS written to the log instead of sent')
+      if (logSmsChannel.hasSubscribers) logSmsChannel.publish({ to: maskPhone(to), body, at: new Date().toISOString() } satisfies LoggedSms)
     },
   }
 }

@@ -22,7 +22,8 @@ end
 `
 
 // Both sends (create and resend) pass the same per-number gate: refused while the number is
-// locked by failures or at its send cap, else the send is counted.
+// locked by failures or at its send cap, else the send is counted. The scripts that include it
+// take the send keys and phoneSendArgs, and maxSendsPerChallenge.
 const phoneSendGate = `${phoneLock}
 local function take_phone_send(failures, sends, streak, max_failures, max_sends, window, max_streak)
   local locked = phone_lock_ms(failures, streak, max_failures, max_streak)
@@ -32,6 +33,18 @@ local function take_phone_send(failures, sends, streak, max_failures, max_sends,
   end
   if redis.call('INCR', sends) == 1 then redis.call('EXPIRE', sends, window) end
   return nil
+end
+
+-- Another PIN for an existing challenge: refused at the challenge's own send cap or by the
+-- number's gate; else counted, and its new send count returned.
+local function take_another_send(c)
+  if tonumber(c.sends) >= maxSendsPerChallenge then
+    return nil, {kind = 'max_sends', retryAfterMs = redis.call('PTTL', challenge)}
+  end
+  local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
+    phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+  if refused then return nil, refused end
+  return tonumber(c.sends) + 1, nil
 end
 `
 
@@ -103,13 +116,8 @@ if c.attempts then
   local wait = tonumber(c.lastSentAt) + deliveryGraceMs - now
   if wait > 0 then return cjson.encode({kind = 'in_progress', retryAfterMs = wait}) end
   -- Whoever was sending it has given up (or its reply was lost): a fresh PIN goes now.
-  if tonumber(c.sends) >= maxSendsPerChallenge then
-    return cjson.encode({kind = 'max_sends', retryAfterMs = redis.call('PTTL', challenge)})
-  end
-  local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
-    phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+  local count, refused = take_another_send(c)
   if refused then return cjson.encode(refused) end
-  local count = tonumber(c.sends) + 1
   redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt,
     C.delivery, delivery)
   redis.call('PEXPIRE', challenge, ttlMs)
@@ -174,13 +182,8 @@ if not c.digest then return cjson.encode({kind = 'not_found'}) end
 if c.status == 'locked' then return cjson.encode({kind = 'locked', retryAfterMs = redis.call('PTTL', challenge)}) end
 local wait = tonumber(c.lastSentAt) + resendCooldownMs - now
 if wait > 0 then return cjson.encode({kind = 'cooldown', retryAfterMs = wait}) end
-if tonumber(c.sends) >= maxSendsPerChallenge then
-  return cjson.encode({kind = 'max_sends', retryAfterMs = redis.call('PTTL', challenge)})
-end
-local refused = take_phone_send(failures, sends, streak, phoneMaxFailures, phoneMaxSends,
-  phoneSendWindowSeconds, phoneMaxConsecutiveFailures)
+local count, refused = take_another_send(c)
 if refused then return cjson.encode(refused) end
-local count = tonumber(c.sends) + 1
 local now_delivery = delivery ~= '' and delivery or (c.delivery or 'sms')
 redis.call('HSET', challenge, C.digest, digest, C.sends, count, C.lastSentAt, now, C.expiresAt, expiresAt,
   C.delivered, '0', C.delivery, now_delivery)

@@ -24,6 +24,12 @@ local function reply(status, key, ttl)
   return cjson.encode({status = status, ttlMs = ttl, session = named})
 end
 local function refuse(status) return cjson.encode({status = status}) end
+-- The TTL of a live session that still carries the nonce its caller was handed, else nil.
+local function live_with(key, expected_nonce)
+  local ttl = live(key)
+  if ttl and redis.call('HGET', key, S.nonce) == expected_nonce then return ttl end
+  return nil
+end
 `
 
 export type SessionReply<S extends string, R extends string = never> =
@@ -81,8 +87,8 @@ export const bindChallenge = defineScript<SessionReply<'ok', 'not_found'>>()({
   argv: { ...timing, nonce: 'string', generation: 'number', challengeId: 'string', sentTo: 'string' },
   prelude: sessionLua,
   lua: `
-local ttl = live(session)
-if not ttl or redis.call('HGET', session, S.nonce) ~= nonce then return refuse('not_found') end
+local ttl = live_with(session, nonce)
+if not ttl then return refuse('not_found') end
 if tonumber(redis.call('HGET', session, S.generation)) == generation then
   redis.call('HSET', session, S.challengeId, challengeId, S.sentTo, sentTo, S.generation, tostring(generation + 1))
 end
@@ -97,8 +103,8 @@ export const authenticateSession = defineScript<SessionReply<'ok', 'not_found'>>
   argv: { ...timing, nonce: 'string' },
   prelude: sessionLua,
   lua: `
-local ttl = live(session)
-if not ttl or redis.call('HGET', session, S.nonce) ~= nonce then return refuse('not_found') end
+local ttl = live_with(session, nonce)
+if not ttl then return refuse('not_found') end
 redis.call('HSET', session, S.authenticated, '1', S.challengeId, '')
 return reply('ok', session, ttl)
 `,

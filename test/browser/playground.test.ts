@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { maskPhone } from '../../services/auth/src/core/phone.ts'
+import { sharedBrowser } from '../support/app/browser.ts'
+import { startService, type ServiceProcess } from '../support/app/service-process.ts'
+import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
+
+// The local playground in Chromium, against the real server process (development settings, the
+// log SMS provider): a phone call through the shipped contact flow, in English and Japanese,
+// and a chat order; the PINs come from the page's SMS outbox, as a newcomer would read them.
+
+let service: ServiceProcess
+const chromium = sharedBrowser()
+let n = 0
+const nextPhone = () => `+8190${String(41000000 + n++ * 7919 + Math.floor(Math.random() * 1000)).slice(-8)}`
+
+beforeAll(async () => {
+  chromium.warmUp()
+  service = await startService({
+    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
+  })
+})
+afterAll(async () => {
+  await chromium.close()
+  await service?.stop()
+})
+
+async function open(lang: 'en' | 'ja', hash = ''): Promise<Page> {
+  const page = await (await chromium.get()).page()
+  await page.goto(`${service.url}/playground/?lang=${lang}${hash}`)
+  await page.locator('body[data-ready="true"]').waitFor()
+  await page.locator('[data-testid="sms-outbox"][data-state="open"]').waitFor()
+  return page
+}
+
+/** The PIN in the newest SMS to `phone` in the outbox (shown with the number masked). */
+async function pinFromOutbox(page: Page, phone: string, count: number): Promise<string> {
+  const sms = page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) })
+  await expect.poll(() => sms.count()).toBe(count)
+  const body = await sms.first().locator('.body').textContent()
+  const pin = body?.match(/\d{6}/)?.[0]
+  if (!pin) throw new Error(`no PIN in ${body}`)
+  return pin
+}
+
+/** `SCREENSHOTS=docs npx vitest run test/browser` refreshes the README's screenshots. */
+async function snap(page: Page, name: string) {
+  if (!process.env.SCREENSHOTS) return
+  // A tall phone: the whole conversation fits in the log, and the keypad's key flashes are over.
+  await page.setViewportSize({ width: 390, height: 2400 })
+  await page.waitForTimeout(300)
+  const body = await page.locator('body').boundingBox()
+  const height = Math.ceil((body?.y ?? 0) + (body?.height ?? 844)) + 12
+  await page.screenshot({ path: `${process.env.SCREENSHOTS}/${name}.png`, clip: { x: 0, y: 0, width: 390, height } })
+  await page.setViewportSize({ width: 390, height: 844 })
+}
+
+const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
+
+const WORDS = {
+  en: { connected: 'Connected to an agent: New Customer (Welcome)', sms: /verification code is \d{6}/ },
+  ja: { connected: 'オペレーターにつながりました: New Customer (Welcome)', sms: /認証コード: \d{6}/ },
+} as const
+
+describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
+  it('unknown number: SMS in the outbox, a wrong PIN, the right one with #, an agent; the next call is recognised', async () => {
+    const page = await open(lang)
+    const phone = nextPhone()
+    const log = page.getByTestId('phone-log')
+    const prompts = log.locator('li.prompt', { hasText: 'Please enter the code' })
+    await page.getByTestId('phone-number').fill(phone)
+    await page.getByTestId('phone-call').click()
+
+    await expect.poll(() => prompts.count()).toBe(1)
+    await expect.poll(() => log.locator('li.prompt').first().textContent()).toContain('sending a code by text message')
+    const pin = await pinFromOutbox(page, phone, 1)
+    expect(await page.getByTestId('sms-outbox').locator('li').first().textContent()).toMatch(WORDS[lang].sms)
+
+    // A wrong PIN on the on-screen keypad...
+    for (const d of wrong(pin)) await page.getByTestId(`keypad-${d}`).click()
+    await page.getByTestId('keypad-hash').click()
+    await log.locator('li.prompt', { hasText: 'That code is not right.' }).waitFor()
+    await expect.poll(() => prompts.count()).toBe(2)
+    // ...then the right one on the keyboard (the focus is on the hang-up button, not a text field).
+    await page.keyboard.type(`${pin}#`)
+    await log.locator('li.connected').waitFor()
+    expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
+    expect(await log.textContent()).toContain('Thank you, you are verified.')
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    await snap(page, lang === 'en' ? 'playground-phone' : 'playground-phone-ja')
+
+    // Calling again: recognised by the number, no SMS, no PIN.
+    await page.getByTestId('phone-call').click()
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
+    expect(await log.locator('li.prompt').count()).toBe(0)
+    expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
+    expect((await chromium.get()).errors).toEqual([])
+  })
+})
+
+describe('phone call: hanging up', () => {
+  it('ends the call while the flow waits for the PIN; the page can call again', async () => {
+    const page = await open('en')
+    const phone = nextPhone()
+    const log = page.getByTestId('phone-log')
+    expect(await page.getByTestId('phone-number').inputValue()).toMatch(/^\+81 90-\d{4}-\d{4}$/) // a number to start with
+    await page.getByTestId('phone-number').fill(phone)
+    await page.getByTestId('phone-call').click()
+    await log.locator('li.prompt', { hasText: 'Please enter the code' }).waitFor()
+    await page.getByTestId('phone-hangup').click()
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    expect(await log.locator('li').last().textContent()).toBe('You hung up.')
+    expect(await log.locator('li.connected').count()).toBe(0)
+    expect(await page.getByTestId('phone-call').isEnabled()).toBe(true)
+    expect(await page.getByTestId('phone-hangup').isDisabled()).toBe(true)
+    expect((await chromium.get()).errors).toEqual([])
+  })
+})
+
+const CHAT = {
+  en: { menu: 'Menu', first: 'Pizza', second: 'Pasta', done: "That's all", verified: /verified.*Pizza/s, menuText: /menu/i, end: 'Thank you! Your order: 1 × Pizza, 1 × Pasta' },
+  ja: { menu: 'メニュー', first: 'ピザ', second: 'パスタ', done: '以上です', verified: /認証が完了しました.*ピザ/s, menuText: /メニュー/, end: 'ありがとうございました。ご注文: 1 × ピザ, 1 × パスタ' },
+} as const
+
+describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
+  it('menu, a dish, the PIN from the outbox, added; a second dish without a PIN; that is all', async () => {
+    const w = CHAT[lang]
+    const page = await open(lang, '#chat')
+    const phone = nextPhone()
+    const email = `chat-${randomUUID().slice(0, 8)}@example.com`
+    const chatLog = page.getByTestId('chat-log')
+    const bot = chatLog.locator('li.bot')
+    await page.getByTestId('chat-email').fill(email)
+    await page.getByTestId('chat-phone').fill(phone)
+    await page.getByTestId('chat-register').click()
+    await chatLog.locator('li.system', { hasText: email }).waitFor()
+
+    const quick = page.getByTestId('chat-quick')
+    await quick.getByRole('button', { name: w.menu }).click()
+    await expect.poll(() => bot.count()).toBe(1)
+    expect(await bot.last().textContent()).toMatch(w.menuText)
+
+    await quick.getByRole('button', { name: w.first, exact: true }).click()
+    await expect.poll(() => bot.count()).toBe(2)
+    expect(await bot.last().textContent()).toContain(phone.slice(-4))
+    const pin = await pinFromOutbox(page, phone, 1)
+
+    await page.getByTestId('chat-input').fill(pin)
+    await page.getByTestId('chat-input').press('Enter')
+    await expect.poll(() => bot.count()).toBe(3)
+    expect(await bot.last().textContent()).toMatch(w.verified)
+    expect(await chatLog.textContent()).not.toContain(pin)
+
+    await quick.getByRole('button', { name: w.second, exact: true }).click()
+    await expect.poll(() => bot.count()).toBe(4)
+    expect(await bot.last().textContent()).toContain(w.second)
+    expect(await bot.last().textContent()).not.toMatch(/PIN/)
+    expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
+
+    await quick.getByRole('button', { name: w.done }).click()
+    expect(await bot.last().textContent()).toBe(w.end)
+    if (lang === 'en') await snap(page, 'playground-chat')
+    expect((await chromium.get()).errors).toEqual([])
+  })
+})
