@@ -9,7 +9,13 @@ export default defineConfig({
     projects: [
       {
         // Every test, on one Redis node (REDIS_URL, Docker, or a local redis-server).
-        test: { name: 'standalone', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'], globalSetup: ['test/support/redis/global-setup.ts'], ...common },
+        test: {
+          name: 'standalone',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/cluster/**'],
+          globalSetup: ['test/support/redis/global-setup.ts'],
+          ...common,
+        },
       },
       {
         // Every integration test that uses the shared Redis, again on a real Redis Cluster (3 primaries,

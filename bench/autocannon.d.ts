@@ -22,7 +22,12 @@ declare module 'autocannon' {
     requests?: Array<Request & { setupRequest?: (req: Request, context: object) => Request }>
   }
 
-  export interface Histogram { average: number; p50: number; p99: number; max: number }
+  export interface Histogram {
+    average: number
+    p50: number
+    p99: number
+    max: number
+  }
 
   export interface Result {
     duration: number

@@ -37,10 +37,26 @@ const logDir = join(tmpdir(), `pinline-bench-cluster-${process.pid}`)
 mkdirSync(logDir, { recursive: true })
 
 const started = performance.now()
-const progress = (what: string) => process.stderr.write(`[bench:cluster ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
+const progress = (what: string) =>
+  process.stderr.write(`[bench:cluster ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
 
-type Topology = { name: string; mode: 'standalone' | 'cluster'; primaries: number; url: string; nodeUrls: string[]; stop(): Promise<void> }
-type Row = { topology: string; primaries: number; processes: number; scenario: string; rps: number; p99Ms: number; unexpected: number }
+type Topology = {
+  name: string
+  mode: 'standalone' | 'cluster'
+  primaries: number
+  url: string
+  nodeUrls: string[]
+  stop(): Promise<void>
+}
+type Row = {
+  topology: string
+  primaries: number
+  processes: number
+  scenario: string
+  rps: number
+  p99Ms: number
+  unexpected: number
+}
 
 const nodesOf = (redis: RedisClient): Redis[] => (redis instanceof Cluster ? redis.nodes('master') : [redis as Redis])
 
@@ -64,7 +80,10 @@ async function memoryFigures(ctx: BenchContext, nodeUrls: string[]) {
     await add()
     await new Promise((r) => setTimeout(r, 1000)) // replicas catch up
     const after = await usedMemory(nodeUrls)
-    return { primaries: (after.primaries - before.primaries) / memorySample, withReplicas: (after.all - before.all) / memorySample }
+    return {
+      primaries: (after.primaries - before.primaries) / memorySample,
+      withReplicas: (after.all - before.all) / memorySample,
+    }
   }
   // First fill what grows once (the replication backlog, up to 1 MB per primary; dict tables).
   await seedCallers(ctx, memorySample, 23)
@@ -76,7 +95,10 @@ async function memoryFigures(ctx: BenchContext, nodeUrls: string[]) {
     bytesPerCaller: Math.round(callers.primaries),
     bytesPerChallenge: Math.round(challenges.primaries),
     mibPerMillionCallers: { primaries: mib(callers.primaries * 1e6), withReplicas: mib(callers.withReplicas * 1e6) },
-    mibPer100kChallenges: { primaries: mib(challenges.primaries * 1e5), withReplicas: mib(challenges.withReplicas * 1e5) },
+    mibPer100kChallenges: {
+      primaries: mib(challenges.primaries * 1e5),
+      withReplicas: mib(challenges.withReplicas * 1e5),
+    },
   }
 }
 
@@ -85,26 +107,42 @@ async function load(services: NodeProcess[], s: Scenario, next: NextRequest, fro
   let n = from
   const headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }
   if (s.method !== 'GET') headers['content-type'] = 'application/json'
-  const results = await Promise.all(services.map((svc) => autocannon({
-    url: svc.url,
-    connections: Math.max(1, Math.round(connections / services.length)),
-    duration,
-    timeout: 10,
-    sampleInt: 100,
-    requests: [{
-      method: s.method,
-      headers,
-      setupRequest: (req) => {
-        const r = next(n++)
-        return { ...req, path: r.path, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) }
-      },
-    }],
-  })))
+  const results = await Promise.all(
+    services.map((svc) =>
+      autocannon({
+        url: svc.url,
+        connections: Math.max(1, Math.round(connections / services.length)),
+        duration,
+        timeout: 10,
+        sampleInt: 100,
+        requests: [
+          {
+            method: s.method,
+            headers,
+            setupRequest: (req) => {
+              const r = next(n++)
+              return { ...req, path: r.path, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) }
+            },
+          },
+        ],
+      }),
+    ),
+  )
   const total = results.reduce((a, r) => a + r.requests.total, 0)
-  const expected = results.reduce((a, r) => a + Number(r.statusCodeStats[String(s.expect) as keyof typeof r.statusCodeStats]?.count ?? 0), 0)
+  const expected = results.reduce(
+    (a, r) => a + Number(r.statusCodeStats[String(s.expect) as keyof typeof r.statusCodeStats]?.count ?? 0),
+    0,
+  )
   const rps = results.reduce((a, r) => a + r.requests.total / Math.max(r.duration, 1e-9), 0)
   const took = Math.max(...results.map((r) => r.duration))
-  return { n, requests: total, seconds: took, rps: Math.round(rps), p99Ms: Math.max(...results.map((r) => r.latency.p99)), unexpected: total - expected + results.reduce((a, r) => a + r.errors, 0) }
+  return {
+    n,
+    requests: total,
+    seconds: took,
+    rps: Math.round(rps),
+    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+    unexpected: total - expected + results.reduce((a, r) => a + r.errors, 0),
+  }
 }
 
 async function startTopology(mode: 'standalone' | 'cluster'): Promise<Topology> {
@@ -113,7 +151,14 @@ async function startTopology(mode: 'standalone' | 'cluster'): Promise<Topology> 
     return { name: '1 node', mode, primaries: 1, url: server.url, nodeUrls: [server.url], stop: () => server.stop() }
   }
   const cluster = await startRedisCluster()
-  return { name: '3 primaries + 3 replicas', mode, primaries: 3, url: cluster.url, nodeUrls: cluster.nodes.map((n) => n.url), stop: () => cluster.stop() }
+  return {
+    name: '3 primaries + 3 replicas',
+    mode,
+    primaries: 3,
+    url: cluster.url,
+    nodeUrls: cluster.nodes.map((n) => n.url),
+    stop: () => cluster.stop(),
+  }
 }
 
 const rows: Row[] = []
@@ -125,9 +170,21 @@ try {
   for (const mode of ['standalone', 'cluster'] as const) {
     progress(`${mode}: starting Redis`)
     const topology = await startTopology(mode)
-    const redis = createRedis({ mode, url: topology.url, username: undefined, password: undefined, commandTimeoutMs: 10_000 })
+    const redis = createRedis({
+      mode,
+      url: topology.url,
+      username: undefined,
+      password: undefined,
+      commandTimeoutMs: 10_000,
+    })
     await connectRedis(redis, 10_000)
-    const ctx: BenchContext = { redis, keys: createKeys(PREFIX, KEY_SECRET), secret: SECRET, budget: 0, api: () => Promise.reject(new Error('not used')) }
+    const ctx: BenchContext = {
+      redis,
+      keys: createKeys(PREFIX, KEY_SECRET),
+      secret: SECRET,
+      budget: 0,
+      api: () => Promise.reject(new Error('not used')),
+    }
     sides.push({ topology, ctx, services: [] })
     progress(`${mode}: memory (${memorySample} callers, ${memorySample} challenges)`)
     memory[topology.name] = await memoryFigures(ctx, topology.nodeUrls)
@@ -139,15 +196,29 @@ try {
     for (const side of sides) {
       await Promise.all(nodesOf(side.ctx.redis).map((node) => node.flushall()))
       for (let i = 0; i < count; i++) {
-        side.services.push(await startNode(join(root, 'services/auth/src/server.ts'), {
-          port: await freePort(),
-          env: {
-            NODE_ENV: 'development', REDIS_MODE: side.topology.mode, REDIS_URL: side.topology.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY,
-            PIN_HMAC_SECRET: SECRET, KEY_HASH_SECRET: KEY_SECRET, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn', PIN_LENGTH: '6',
-            RATE_LIMIT_PER_KEY: '100000000', RATE_LIMIT_PER_IP: '100000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '100000000',
-          },
-          logFile: join(logDir, `${side.topology.mode}-${count}-${i}.log`), readyPath: '/readyz',
-        }))
+        side.services.push(
+          await startNode(join(root, 'services/auth/src/server.ts'), {
+            port: await freePort(),
+            env: {
+              NODE_ENV: 'development',
+              REDIS_MODE: side.topology.mode,
+              REDIS_URL: side.topology.url,
+              REDIS_KEY_PREFIX: PREFIX,
+              API_KEYS: API_KEY,
+              PIN_HMAC_SECRET: SECRET,
+              KEY_HASH_SECRET: KEY_SECRET,
+              SMS_PROVIDER: 'log',
+              LOG_LEVEL: 'warn',
+              PIN_LENGTH: '6',
+              RATE_LIMIT_PER_KEY: '100000000',
+              RATE_LIMIT_PER_IP: '100000000',
+              SMS_PREFIX_MAX_SENDS: '1000000',
+              SMS_DAILY_LIMIT: '100000000',
+            },
+            logFile: join(logDir, `${side.topology.mode}-${count}-${i}.log`),
+            readyPath: '/readyz',
+          }),
+        )
       }
     }
     for (const s of scenarios.filter((x) => HOT.includes(x.name))) {
@@ -163,11 +234,25 @@ try {
       for (let round = 0; round < rounds; round++) {
         for (const run of runs) {
           const r = await load(run.side.services, s, run.next, run.n, seconds / rounds)
-          Object.assign(run, { n: r.n, requests: run.requests + r.requests, seconds: run.seconds + r.seconds, p99Ms: Math.max(run.p99Ms, r.p99Ms), unexpected: run.unexpected + r.unexpected })
+          Object.assign(run, {
+            n: r.n,
+            requests: run.requests + r.requests,
+            seconds: run.seconds + r.seconds,
+            p99Ms: Math.max(run.p99Ms, r.p99Ms),
+            unexpected: run.unexpected + r.unexpected,
+          })
         }
       }
       for (const run of runs) {
-        rows.push({ topology: run.side.topology.name, primaries: run.side.topology.primaries, processes: count, scenario: s.name, rps: Math.round(run.requests / run.seconds), p99Ms: run.p99Ms, unexpected: run.unexpected })
+        rows.push({
+          topology: run.side.topology.name,
+          primaries: run.side.topology.primaries,
+          processes: count,
+          scenario: s.name,
+          rps: Math.round(run.requests / run.seconds),
+          p99Ms: run.p99Ms,
+          unexpected: run.unexpected,
+        })
       }
     }
     for (const side of sides) await Promise.all(side.services.splice(0).map((svc) => svc.stop()))
@@ -184,7 +269,8 @@ try {
 }
 rows.sort((a, b) => a.processes - b.processes || a.primaries - b.primaries)
 
-const single = (r: Row) => rows.find((x) => x.primaries === 1 && x.processes === r.processes && x.scenario === r.scenario)
+const single = (r: Row) =>
+  rows.find((x) => x.primaries === 1 && x.processes === r.processes && x.scenario === r.scenario)
 const lines = [
   `Machine: ${cpus().length} vCPU ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average ${loadavg()[0]?.toFixed(1)} at the end; ${connections} connections in all, ${seconds} s per scenario in slices alternating between the topologies, LOG_LEVEL=warn, unpinned.`,
   '',
@@ -198,10 +284,15 @@ const lines = [
   '',
   '| Redis | bytes per enrolled caller | per 1M callers (primaries / with replicas) | bytes per pending challenge | per 100k challenges (primaries / with replicas) |',
   '|:--|--:|--:|--:|--:|',
-  ...Object.entries(memory).map(([name, m]) =>
-    `| ${name} | ${m.bytesPerCaller} | ${m.mibPerMillionCallers.primaries} MiB / ${m.mibPerMillionCallers.withReplicas} MiB | ${m.bytesPerChallenge} | ${m.mibPer100kChallenges.primaries} MiB / ${m.mibPer100kChallenges.withReplicas} MiB |`),
+  ...Object.entries(memory).map(
+    ([name, m]) =>
+      `| ${name} | ${m.bytesPerCaller} | ${m.mibPerMillionCallers.primaries} MiB / ${m.mibPerMillionCallers.withReplicas} MiB | ${m.bytesPerChallenge} | ${m.mibPer100kChallenges.primaries} MiB / ${m.mibPer100kChallenges.withReplicas} MiB |`,
+  ),
 ]
 process.stdout.write(`${lines.join('\n')}\n`)
-writeFileSync(join(root, 'bench/results-cluster.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds, connections, rows, memory }, null, 2)}\n`)
+writeFileSync(
+  join(root, 'bench/results-cluster.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), seconds, connections, rows, memory }, null, 2)}\n`,
+)
 if (failed) process.exitCode = 1
 else rmSync(logDir, { recursive: true, force: true })

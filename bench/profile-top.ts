@@ -5,8 +5,16 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
-interface Profile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+}
+interface Profile {
+  nodes: ProfileNode[]
+  startTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
 
 const { positionals } = parseArgs({ allowPositionals: true })
 const [file, scenario, rowsArg] = positionals
@@ -18,7 +26,9 @@ const rows = Number(rowsArg ?? 25)
 type Window = { fromUs: number; toUs: number }
 let windows: Window[] = [{ fromUs: -Infinity, toUs: Infinity }]
 if (scenario) {
-  const results = JSON.parse(readFileSync(new URL('results.json', import.meta.url), 'utf8')) as { scenarios: Array<{ name: string; windows: Window[] }> }
+  const results = JSON.parse(readFileSync(new URL('results.json', import.meta.url), 'utf8')) as {
+    scenarios: Array<{ name: string; windows: Window[] }>
+  }
   const found = results.scenarios.find((s) => s.name.includes(scenario))
   if (!found) throw new Error(`no scenario matching "${scenario}" in bench/results.json`)
   windows = found.windows
@@ -29,7 +39,8 @@ const selfUs = new Map<number, number>()
 let at = profile.startTime
 profile.samples.forEach((id, i) => {
   at += profile.timeDeltas[i] ?? 0
-  if (windows.some((w) => at >= w.fromUs && at <= w.toUs)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  if (windows.some((w) => at >= w.fromUs && at <= w.toUs))
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
 })
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 
@@ -55,7 +66,9 @@ for (const [id, us] of selfUs) {
 const print = (title: string, m: Map<string, number>) => {
   process.stdout.write(`\n${title}\n`)
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
-    process.stdout.write(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}\n`)
+    process.stdout.write(
+      `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}\n`,
+    )
   }
 }
 process.stdout.write(`${(total / 1000).toFixed(0)} ms sampled`)

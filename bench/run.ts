@@ -26,9 +26,15 @@ import { floor, scenarios, serviceWarmUp } from './scenarios.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
-const settings = { connections: num('BENCH_CONNECTIONS', 32), seconds: num('BENCH_DURATION', 5), warmupSeconds: num('BENCH_WARMUP', 1) }
+const settings = {
+  connections: num('BENCH_CONNECTIONS', 32),
+  seconds: num('BENCH_DURATION', 5),
+  warmupSeconds: num('BENCH_WARMUP', 1),
+}
 // '|'-separated: a scenario runs if its name contains any of them.
-const only = process.env.BENCH_ONLY?.split('|').map((x) => x.trim()).filter(Boolean)
+const only = process.env.BENCH_ONLY?.split('|')
+  .map((x) => x.trim())
+  .filter(Boolean)
 const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(allowedCpus())
 const API_KEY = 'bench-key-0123456789abcdef'
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
@@ -45,26 +51,47 @@ const profileDir = join(root, 'bench/profiles')
 if (process.env.BENCH_CPU_PROF === '1') mkdirSync(profileDir, { recursive: true })
 
 const floorServer = await startNode(join(root, 'bench/floor-server.ts'), {
-  port: await freePort(), env: { REDIS_URL: redisServer.url }, logFile: join(logDir, 'floor.log'), readyPath: '/healthz',
+  port: await freePort(),
+  env: { REDIS_URL: redisServer.url },
+  logFile: join(logDir, 'floor.log'),
+  readyPath: '/healthz',
 })
-const serviceEntry = process.env.BENCH_BUILT === '1' ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
+const serviceEntry =
+  process.env.BENCH_BUILT === '1' ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
 // BENCH_SERVICE_ROOT: another checkout's service (e.g. the code before a change), for A/B runs.
 const serviceRoot = process.env.BENCH_SERVICE_ROOT ?? root
 const service = await startNode(join(serviceRoot, serviceEntry), {
   port: await freePort(),
   env: {
-    NODE_ENV: 'development', REDIS_URL: redisServer.url, REDIS_KEY_PREFIX: PREFIX, API_KEYS: API_KEY, PIN_HMAC_SECRET: SECRET,
-    KEY_HASH_SECRET: KEY_SECRET, SMS_PROVIDER: 'log', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', PIN_LENGTH: '6',
+    NODE_ENV: 'development',
+    REDIS_URL: redisServer.url,
+    REDIS_KEY_PREFIX: PREFIX,
+    API_KEYS: API_KEY,
+    PIN_HMAC_SECRET: SECRET,
+    KEY_HASH_SECRET: KEY_SECRET,
+    SMS_PROVIDER: 'log',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    PIN_LENGTH: '6',
     // One client on one address sending thousands of requests a second, to thousands of
     // numbers in a few prefixes: the HTTP rate limits and SMS spend guards are lifted out
     // of the way, but their checks still run on every request, as in production.
-    RATE_LIMIT_PER_KEY: '100000000', RATE_LIMIT_PER_IP: '100000000', SMS_PREFIX_MAX_SENDS: '1000000', SMS_DAILY_LIMIT: '100000000',
-    CHANNEL_RATE_LIMIT_PER_KEY: '100000000', CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000', CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
-    SMS_KEY_MAX_SENDS: '100000000', SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
+    RATE_LIMIT_PER_KEY: '100000000',
+    RATE_LIMIT_PER_IP: '100000000',
+    SMS_PREFIX_MAX_SENDS: '1000000',
+    SMS_DAILY_LIMIT: '100000000',
+    CHANNEL_RATE_LIMIT_PER_KEY: '100000000',
+    CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000',
+    CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
+    SMS_KEY_MAX_SENDS: '100000000',
+    SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
   },
-  logFile: join(logDir, 'service.log'), readyPath: '/readyz',
+  logFile: join(logDir, 'service.log'),
+  readyPath: '/readyz',
   // BENCH_NODE_ARGS: V8/Node flags for the service only (e.g. the image's --max-semi-space-size).
-  nodeArgs: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+  nodeArgs: [
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ],
 })
 if (layout) {
   pin(process.pid, layout.loadgen)
@@ -76,7 +103,10 @@ if (layout) {
 async function request(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(base + path, {
     method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${API_KEY}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await res.text()
@@ -84,7 +114,10 @@ async function request(base: string, method: string, path: string, body?: unknow
 }
 
 const ctx: BenchContext = {
-  redis, keys: createKeys(PREFIX, KEY_SECRET), secret: SECRET, budget: 0,
+  redis,
+  keys: createKeys(PREFIX, KEY_SECRET),
+  secret: SECRET,
+  budget: 0,
   api: (method, path, body) => request(service.url, method, path, body),
 }
 const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid, logFile: floorServer.logFile }
@@ -101,11 +134,20 @@ const rounds = Math.max(1, Math.round(settings.seconds / 2.5))
 const sliceSeconds = settings.seconds / rounds
 
 async function floorSlice(seconds: number, tally?: Tally) {
-  floorN = await slice({ ...base, target: floorTarget, method: 'GET', seconds, next: floorNext, from: floorN, ...(tally ? { tally } : {}) })
+  floorN = await slice({
+    ...base,
+    target: floorTarget,
+    method: 'GET',
+    seconds,
+    next: floorNext,
+    from: floorN,
+    ...(tally ? { tally } : {}),
+  })
 }
 
 const started = performance.now()
-const progress = (what: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
+const progress = (what: string) =>
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}\n`)
 
 // CPU per request of the server and its Redis: what a request costs on the server side.
 const serverSideCpu = (f: ReturnType<Tally['figures']>) => f.cpuUsPerRequest.server + f.cpuUsPerRequest.redis
@@ -116,9 +158,14 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
   if (!next) throw new Error(`${s.name}: a scenario needs request or setup`)
   // One request first: a run that measures an error path by mistake stops here.
   const probe = next(0)
-  const res = await request(service.url, s.method, probe.path, probe.body).catch((err: Error) => ({ status: 0, body: { error: err.message } }))
+  const res = await request(service.url, s.method, probe.path, probe.body).catch((err: Error) => ({
+    status: 0,
+    body: { error: err.message },
+  }))
   if (res.status !== s.expect || (s.check && !s.check(res.body))) {
-    throw new Error(`${s.name}: ${s.method} ${probe.path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`)
+    throw new Error(
+      `${s.name}: ${s.method} ${probe.path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+    )
   }
   // Redis round trips per request: requests sent one at a time, so each socket read Redis does
   // is one round trip of one request (under load, several requests' commands share a read).
@@ -128,7 +175,7 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
     const p = next(i)
     await request(service.url, s.method, p.path, p.body)
   }
-  const redisRoundTrips = Math.round(((await reads()) - readsBefore - 1) / ROUND_TRIP_PROBES * 10) / 10 // less the INFO
+  const redisRoundTrips = Math.round((((await reads()) - readsBefore - 1) / ROUND_TRIP_PROBES) * 10) / 10 // less the INFO
   progress(`${s.name}: load`)
   const own = { ...base, target: serviceTarget, method: s.method, apiKey: API_KEY, next }
   let n = await slice({ ...own, seconds: settings.warmupSeconds, from: ROUND_TRIP_PROBES + 1 })
@@ -144,7 +191,11 @@ async function measure(s: Scenario): Promise<ScenarioFigures> {
   const all = Object.values(f.statuses).reduce((a, b) => a + b, 0)
   const round2 = (x: number) => Math.round(x * 100) / 100
   return {
-    ...f, name: s.name, kind: s.kind, floorRps: fl.rps, ratio: round2(f.rps / fl.rps),
+    ...f,
+    name: s.name,
+    kind: s.kind,
+    floorRps: fl.rps,
+    ratio: round2(f.rps / fl.rps),
     cpuRatio: round2(serverSideCpu(fl) / serverSideCpu(f)),
     floorServerUs: fl.cpuUsPerRequest.server,
     redisRoundTrips,
@@ -170,7 +221,13 @@ try {
   await floorSlice(2)
   const floorPace = new Tally()
   await floorSlice(1, floorPace)
-  const warmUp = { ...base, target: serviceTarget, method: 'GET', apiKey: API_KEY, next: serviceWarmUp.request as NextRequest }
+  const warmUp = {
+    ...base,
+    target: serviceTarget,
+    method: 'GET',
+    apiKey: API_KEY,
+    next: serviceWarmUp.request as NextRequest,
+  }
   const servicePace = new Tally()
   await slice({ ...warmUp, seconds: 2, from: 0, tally: servicePace })
   let floorRps = floorPace.figures().rps
@@ -179,7 +236,8 @@ try {
     // Seeds for twice the pace of the fastest service scenario so far, never more than the
     // floor's (a scenario does all the floor does and more). Were they ever used up, the
     // answers to the extra requests would show as unexpected.
-    ctx.budget = Math.ceil(Math.min(floorRps * 1.1, serviceRps * 2) * (settings.seconds + settings.warmupSeconds)) + 1000
+    ctx.budget =
+      Math.ceil(Math.min(floorRps * 1.1, serviceRps * 2) * (settings.seconds + settings.warmupSeconds)) + 1000
     try {
       const row = await measure(s)
       floorRps = Math.max(floorRps, row.floorRps)
@@ -196,22 +254,57 @@ try {
   const rss = {
     idleBytes: rssIdleBytes,
     peakBytes: Math.max(rssIdleBytes, ...rows.map((x) => x.rssPeakBytes)),
-    afterLoad: { rssBytes: procStats(service.pid).rssBytes, heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapTotalBytes: gauge('nodejs_heap_size_total_bytes'), externalBytes: gauge('nodejs_external_memory_bytes') },
+    afterLoad: {
+      rssBytes: procStats(service.pid).rssBytes,
+      heapUsedBytes: gauge('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
+      externalBytes: gauge('nodejs_external_memory_bytes'),
+    },
   }
   const f = floorTally.figures()
-  rows.unshift({ ...f, name: floor.name, kind: 'floor', floorRps: f.rps, ratio: 1, cpuRatio: 1, floorServerUs: f.cpuUsPerRequest.server, serverCpuOverFloor: 1, redisRoundTrips: 1, unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0) })
+  rows.unshift({
+    ...f,
+    name: floor.name,
+    kind: 'floor',
+    floorRps: f.rps,
+    ratio: 1,
+    cpuRatio: 1,
+    floorServerUs: f.cpuUsPerRequest.server,
+    serverCpuOverFloor: 1,
+    redisRoundTrips: 1,
+    unexpected: Object.values(f.statuses).reduce((a, b) => a + b, 0) - (f.statuses['200'] ?? 0),
+  })
 
   progress('shims')
   execFileSync(process.execPath, [join(root, 'scripts/build-shims.ts')], { cwd: root, stdio: 'ignore' })
   const sample = phoneAt(14, 0)
-  const shims = await measureShims(join(root, 'dist/shims'), { url: service.url, apiKey: API_KEY }, { phone: sample, email: benchCaller(sample, 14_000_000).email ?? '' })
+  const shims = await measureShims(
+    join(root, 'dist/shims'),
+    { url: service.url, apiKey: API_KEY },
+    { phone: sample, email: benchCaller(sample, 14_000_000).email ?? '' },
+  )
 
   progress('done')
   const m = machine()
-  const t = targets(rows, settings.connections, memory['pending challenge'], shims, { ...rss, built: process.env.BENCH_BUILT === '1' })
+  const t = targets(rows, settings.connections, memory['pending challenge'], shims, {
+    ...rss,
+    built: process.env.BENCH_BUILT === '1',
+  })
   process.stdout.write(`${render({ rows, memory, rss, shims, targets: t, machine: m, settings, layout })}\n`)
   if (failed.length > 0) process.stdout.write(`\nFailed: ${failed.map((x) => x.error).join('\n')}\n`)
-  const results = { date: new Date().toISOString(), machine: m, settings, service: serviceEntry, cpuLayout: layout ?? 'unpinned', scenarios: rows, failed, memory, rss, shims, targets: t }
+  const results = {
+    date: new Date().toISOString(),
+    machine: m,
+    settings,
+    service: serviceEntry,
+    cpuLayout: layout ?? 'unpinned',
+    scenarios: rows,
+    failed,
+    memory,
+    rss,
+    shims,
+    targets: t,
+  }
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`)
 } catch (err) {
   process.stderr.write(`${(err as Error).stack}\nservice log tail:\n${tail(service.logFile)}\n`)

@@ -27,11 +27,17 @@ if (first.status < 200 || first.status > 299) {
   process.exit(0)
 }
 
-const { handler } = (await import(pathToFileURL(env('BENCH_SHIM')).href)) as { handler(event: unknown): Promise<unknown> }
+const { handler } = (await import(pathToFileURL(env('BENCH_SHIM')).href)) as {
+  handler(event: unknown): Promise<unknown>
+}
 // A shim that answers with its fallback is fast for the wrong reason: refuse to time it.
 const viaShim = await handler(event)
 if (JSON.stringify(viaShim) !== JSON.stringify(first.body)) {
-  console.log(JSON.stringify({ skipped: `the shim's answer differs from the service's: ${JSON.stringify(viaShim).slice(0, 200)}` }))
+  console.log(
+    JSON.stringify({
+      skipped: `the shim's answer differs from the service's: ${JSON.stringify(viaShim).slice(0, 200)}`,
+    }),
+  )
   process.exit(0)
 }
 const hist = { shim: createHistogram(), direct: createHistogram() }
@@ -51,11 +57,13 @@ for (let i = 0; i < WARM + CALLS; i++) {
 }
 
 const ms = (us: number) => Math.round(us / 10) / 100
-console.log(JSON.stringify({
-  shimP50Ms: ms(hist.shim.percentile(50)),
-  shimP99Ms: ms(hist.shim.percentile(99)),
-  directP50Ms: ms(hist.direct.percentile(50)),
-  directP99Ms: ms(hist.direct.percentile(99)),
-  addedP50Ms: ms(hist.shim.percentile(50) - hist.direct.percentile(50)),
-  calls: CALLS,
-}))
+console.log(
+  JSON.stringify({
+    shimP50Ms: ms(hist.shim.percentile(50)),
+    shimP99Ms: ms(hist.shim.percentile(99)),
+    directP50Ms: ms(hist.direct.percentile(50)),
+    directP99Ms: ms(hist.direct.percentile(99)),
+    addedP50Ms: ms(hist.shim.percentile(50) - hist.direct.percentile(50)),
+    calls: CALLS,
+  }),
+)

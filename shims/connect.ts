@@ -18,13 +18,17 @@ const LAMBDA_MARGIN_MS = 250 // leave the runtime time to return before the func
 const config = loadConfig()
 
 /** The Lambda handler (runtime nodejs24.x, handler connect.handler). */
-export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<StringMap> {
+export async function handler(
+  event: unknown,
+  context?: { getRemainingTimeInMillis?: () => number },
+): Promise<StringMap> {
   const started = Date.now()
   try {
     if (!config) return fallback('config', event, started)
     // Never outlive the function: a Lambda killed at its timeout is an error to Connect.
     const remaining = context?.getRemainingTimeInMillis?.()
-    const timeoutMs = remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))
+    const timeoutMs =
+      remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))
     const res = await forward({ ...config, timeoutMs }, event)
     if (!res.ok) return fallback(res.reason, event, started, res.status)
     if (!isConnectResult(res.body)) return fallback('invalid-map', event, started)
@@ -54,7 +58,9 @@ function isConnectResult(body: unknown): body is StringMap {
 
 function fallback(reason: string, event: unknown, started: number, status?: number): StringMap {
   // Contact id and action identify the call in CloudWatch; the event itself (number, PIN) is never logged.
-  const details = (event as { Details?: { ContactData?: { ContactId?: unknown }; Parameters?: { action?: unknown } } } | null)?.Details
+  const details = (
+    event as { Details?: { ContactData?: { ContactId?: unknown }; Parameters?: { action?: unknown } } } | null
+  )?.Details
   const contactId = typeof details?.ContactData?.ContactId === 'string' ? details.ContactData.ContactId : undefined
   const action = typeof details?.Parameters?.action === 'string' ? details.Parameters.action.slice(0, 20) : undefined
   log({ reason, status, contactId, action, elapsedMs: Date.now() - started })
@@ -63,7 +69,9 @@ function fallback(reason: string, event: unknown, started: number, status?: numb
 
 function log(fields: Record<string, unknown>): void {
   try {
-    console.error(JSON.stringify({ level: 'error', msg: 'pinline connect shim fell back to SERVICE_UNAVAILABLE', ...fields }))
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'pinline connect shim fell back to SERVICE_UNAVAILABLE', ...fields }),
+    )
   } catch {
     // logging must not be the thing that throws
   }

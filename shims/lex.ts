@@ -16,7 +16,13 @@ function loadConfig(): ForwardConfig | undefined {
   try {
     return readForwardConfig('/v1/channels/lex', DEFAULT_TIMEOUT_MS.lex)
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'lex shim misconfigured; every turn answers Close/Failed', reason: (err as Error).message }))
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'lex shim misconfigured; every turn answers Close/Failed',
+        reason: (err as Error).message,
+      }),
+    )
     return undefined
   }
 }
@@ -24,7 +30,10 @@ function loadConfig(): ForwardConfig | undefined {
 type Attributes = Record<string, string>
 interface LexEventLike {
   bot?: { localeId?: unknown }
-  sessionState?: { sessionAttributes?: unknown; intent?: { name?: unknown; confirmationState?: unknown; slots?: unknown } }
+  sessionState?: {
+    sessionAttributes?: unknown
+    intent?: { name?: unknown; confirmationState?: unknown; slots?: unknown }
+  }
 }
 
 const FALLBACK = {
@@ -54,7 +63,8 @@ export function fallback(event: unknown): unknown {
   const sessionAttributes: Attributes = {}
   if (isObject(state.sessionAttributes)) {
     for (const [k, v] of Object.entries(state.sessionAttributes)) {
-      if (k && !SERVER_OWNED.has(k) && v !== undefined && v !== null) sessionAttributes[k] = typeof v === 'string' ? v : JSON.stringify(v)
+      if (k && !SERVER_OWNED.has(k) && v !== undefined && v !== null)
+        sessionAttributes[k] = typeof v === 'string' ? v : JSON.stringify(v)
     }
   }
   const slots = isObject(intent.slots) ? { ...intent.slots } : {}
@@ -78,13 +88,27 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
   try {
     if (!config) return fallback(event)
     const remaining = context?.getRemainingTimeInMillis?.()
-    const timeoutMs = remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))
+    const timeoutMs =
+      remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))
     const result = await forward({ ...config, timeoutMs }, event)
     if (result.ok && isLexResponse(result.body)) return result.body
     const reason = result.ok ? 'not-a-lex-response' : result.reason
-    console.warn(JSON.stringify({ level: 'warn', msg: 'pinline unavailable; answering Close/Failed', reason, status: result.ok ? undefined : result.status }))
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'pinline unavailable; answering Close/Failed',
+        reason,
+        status: result.ok ? undefined : result.status,
+      }),
+    )
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'lex shim failed; answering Close/Failed', error: err instanceof Error ? err.name : 'unknown' }))
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'lex shim failed; answering Close/Failed',
+        error: err instanceof Error ? err.name : 'unknown',
+      }),
+    )
   }
   return fallback(event)
 }

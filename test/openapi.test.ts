@@ -19,7 +19,9 @@ describe('openapi/openapi.json', () => {
 
   it('documents every /v1 route with the bearer scheme and the error body', async () => {
     const doc = JSON.parse(await openApiDocument())
-    for (const [path, ops] of Object.entries<Record<string, { security?: unknown; responses: Record<string, unknown> }>>(doc.paths)) {
+    for (const [path, ops] of Object.entries<
+      Record<string, { security?: unknown; responses: Record<string, unknown> }>
+    >(doc.paths)) {
       if (!path.startsWith('/v1/')) continue
       for (const op of Object.values(ops)) {
         expect(op.security, path).toEqual([{ apiKey: [] }])

@@ -29,9 +29,18 @@ export function phoneAt(block: number, i: number): string {
 // Seeding writes as the service would but with caps out of the way: the bench
 // measures the happy path of each request, not the caps.
 const seedLimits: Limits = {
-  maxAttempts: 10, maxSendsPerChallenge: 10, resendCooldownMs: 0, ttlMs: 600_000,
-  phoneMaxFailures: 100, phoneFailureWindowSeconds: 3600, phoneMaxSends: 100, phoneSendWindowSeconds: 900, trustTtlSeconds: 0,
-  phoneMaxConsecutiveFailures: 100, phoneConsecutiveWindowSeconds: 86_400, deliveryGraceMs: 10_000,
+  maxAttempts: 10,
+  maxSendsPerChallenge: 10,
+  resendCooldownMs: 0,
+  ttlMs: 600_000,
+  phoneMaxFailures: 100,
+  phoneFailureWindowSeconds: 3600,
+  phoneMaxSends: 100,
+  phoneSendWindowSeconds: 900,
+  trustTtlSeconds: 0,
+  phoneMaxConsecutiveFailures: 100,
+  phoneConsecutiveWindowSeconds: 86_400,
+  deliveryGraceMs: 10_000,
 }
 
 /** The PIN of every seeded challenge (PIN_LENGTH is 6 in the bench's service). */
@@ -49,16 +58,30 @@ async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Pro
 }
 
 /** Pending, delivered challenges with a known PIN, one per phone of `block`, through the real store. */
-export async function seedChallenges(ctx: BenchContext, count: number, opts: { block: number; pin: string; enrol?: boolean }): Promise<string[]> {
+export async function seedChallenges(
+  ctx: BenchContext,
+  count: number,
+  opts: { block: number; pin: string; enrol?: boolean },
+): Promise<string[]> {
   const store = createChallengeStore(ctx.redis, ctx.keys)
   const now = Date.now()
   return inBatches(count, async (i) => {
     const phone = phoneAt(opts.block, i)
     const id = store.challengeId(phone, randomToken())
     const digest = pinDigest(ctx.secret, id, opts.pin)
-    const r = await store.create({
-      id, phone, digest, locale: 'en', purpose: 'bench', enrol: opts.enrol ?? false, now, expiresAt: now + seedLimits.ttlMs,
-    }, seedLimits)
+    const r = await store.create(
+      {
+        id,
+        phone,
+        digest,
+        locale: 'en',
+        purpose: 'bench',
+        enrol: opts.enrol ?? false,
+        now,
+        expiresAt: now + seedLimits.ttlMs,
+      },
+      seedLimits,
+    )
     if (r.kind !== 'created') throw new Error(`seeding challenge ${i} of block ${opts.block}: ${r.kind}`)
     await store.markDelivered(id, digest) // as after the SMS provider accepted it
     return id
@@ -68,8 +91,13 @@ export async function seedChallenges(ctx: BenchContext, count: number, opts: { b
 /** A caller as an admin import would write it (with an e-mail, so the index key exists too). */
 export function benchCaller(phone: string, i: number): Caller {
   return {
-    phone, firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja',
-    email: `caller${i}@example.com`, enrolledAt: Date.now(),
+    phone,
+    firstName: 'Hanako',
+    lastName: 'Yamada',
+    custLevel: 'Gold',
+    language: 'ja',
+    email: `caller${i}@example.com`,
+    enrolledAt: Date.now(),
   }
 }
 

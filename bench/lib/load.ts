@@ -54,7 +54,11 @@ export class Tally {
       p99Ms: ms(this.latency.percentile(99)),
       maxMs: ms(this.latency.max),
       statuses: this.statuses,
-      cpuUsPerRequest: { server: perRequest(this.cpuMs.server), redis: perRequest(this.cpuMs.redis), loadgen: perRequest(this.cpuMs.loadgen) },
+      cpuUsPerRequest: {
+        server: perRequest(this.cpuMs.server),
+        redis: perRequest(this.cpuMs.redis),
+        loadgen: perRequest(this.cpuMs.loadgen),
+      },
       /** Commands Redis ran per request (a script counts once, with the commands it calls). */
       redisCommandsPerRequest: Math.round((this.redisCommands / Math.max(1, this.requests)) * 10) / 10,
       logBytesPerRequest: Math.round(this.logBytes / Math.max(1, this.requests)),
@@ -101,14 +105,16 @@ export async function slice(opts: SliceOptions): Promise<number> {
     // A run stops at the first sample after its duration: with the default 1 s, a 0.6 s
     // slice would last a whole second.
     sampleInt: 100,
-    requests: [{
-      method: opts.method,
-      headers,
-      setupRequest: (req) => {
-        const r = opts.next(n++)
-        return { ...req, path: r.path, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) }
+    requests: [
+      {
+        method: opts.method,
+        headers,
+        setupRequest: (req) => {
+          const r = opts.next(n++)
+          return { ...req, path: r.path, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) }
+        },
       },
-    }],
+    ],
   })
   if (!t) {
     await instance
@@ -117,11 +123,18 @@ export async function slice(opts: SliceOptions): Promise<number> {
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
     t.latency.record(Math.max(1, Math.round(ms * 1000)))
   })
-  const sampler = setInterval(() => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)), 100)
+  const sampler = setInterval(
+    () => (t.rssPeakBytes = Math.max(t.rssPeakBytes, procStats(opts.target.pid).rssBytes)),
+    100,
+  )
   const result = await instance
   t.windows.push({ fromUs, toUs: Number(process.hrtime.bigint() / 1000n) })
   clearInterval(sampler)
-  const after = { server: procStats(opts.target.pid), redis: procStats(opts.redisPid), loadgen: process.cpuUsage(before.loadgen) }
+  const after = {
+    server: procStats(opts.target.pid),
+    redis: procStats(opts.redisPid),
+    loadgen: process.cpuUsage(before.loadgen),
+  }
   t.cpuMs.server += after.server.cpuMs - before.server.cpuMs
   t.cpuMs.redis += after.redis.cpuMs - before.redis.cpuMs
   t.cpuMs.loadgen += (after.loadgen.user + after.loadgen.system) / 1000

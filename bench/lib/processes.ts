@@ -21,7 +21,10 @@ process.once('exit', () => {
  * goes to a file, not a pipe: reading a pipe would cost this (load-generating)
  * process CPU on every log line the server writes.
  */
-export async function startNode(file: string, opts: { port: number; env: Record<string, string>; logFile: string; readyPath: string; nodeArgs?: string[] }): Promise<NodeProcess> {
+export async function startNode(
+  file: string,
+  opts: { port: number; env: Record<string, string>; logFile: string; readyPath: string; nodeArgs?: string[] },
+): Promise<NodeProcess> {
   const out = openSync(opts.logFile, 'w')
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), file], {
     env: { ...process.env, ...opts.env, PORT: String(opts.port), HOST: '127.0.0.1' },
@@ -33,7 +36,10 @@ export async function startNode(file: string, opts: { port: number; env: Record<
   const deadline = Date.now() + 15_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}:\n${tail(opts.logFile)}`)
-    const ok = await fetch(url + opts.readyPath).then((r) => r.ok, () => false)
+    const ok = await fetch(url + opts.readyPath).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) break
     if (Date.now() > deadline) throw new Error(`${file} was not ready within 15 s:\n${tail(opts.logFile)}`)
     await sleep(50)
@@ -80,13 +86,20 @@ export function pin(pid: number, cpus: string): void {
 /** The CPUs this process may run on (its affinity within the container's cpuset), by id. */
 export function allowedCpus(): number[] {
   const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? ''
-  return list.split(',').filter(Boolean).flatMap((part) => {
-    const [from = 0, to = from] = part.split('-').map(Number)
-    return Array.from({ length: to - from + 1 }, (_, i) => from + i)
-  })
+  return list
+    .split(',')
+    .filter(Boolean)
+    .flatMap((part) => {
+      const [from = 0, to = from] = part.split('-').map(Number)
+      return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+    })
 }
 
-export interface CpuLayout { server: string; redis: string; loadgen: string }
+export interface CpuLayout {
+  server: string
+  redis: string
+  loadgen: string
+}
 
 /**
  * Where each process runs, among the CPUs allowed. The load generator gets a core the

@@ -31,7 +31,8 @@ export interface ShimFigures {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 
 // Timed inside the child, so node's own start-up is left out: only what the shim's bundle costs.
-const IMPORT_TIMER = 'const t = performance.now(); await import(process.env.BENCH_SHIM_URL); console.log(performance.now() - t)'
+const IMPORT_TIMER =
+  'const t = performance.now(); await import(process.env.BENCH_SHIM_URL); console.log(performance.now() - t)'
 
 async function coldImport(file: string, env: Record<string, string>, runs = 5): Promise<number> {
   const times: number[] = []
@@ -45,10 +46,16 @@ async function coldImport(file: string, env: Record<string, string>, runs = 5): 
 }
 
 /** Size, cold import time and added latency of every bundle in `dir` (dist/shims after a build). */
-export async function measureShims(dir: string, service: { url: string; apiKey: string }, sample: { phone: string; email: string }): Promise<ShimFigures[]> {
+export async function measureShims(
+  dir: string,
+  service: { url: string; apiKey: string },
+  sample: { phone: string; email: string },
+): Promise<ShimFigures[]> {
   const files = (() => {
     try {
-      return readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.mjs'))
+        .sort()
     } catch {
       return []
     }
@@ -61,14 +68,32 @@ export async function measureShims(dir: string, service: { url: string; apiKey: 
     const latency = shimProbes[name]
       ? await probe(file, name, env, sample)
       : { skipped: 'no probe in bench/channels.ts shimProbes' }
-    out.push({ name, bytes: statSync(file).size, gzipBytes: gzipSync(readFileSync(file)).length, coldImportMs: await coldImport(file, env), latency })
+    out.push({
+      name,
+      bytes: statSync(file).size,
+      gzipBytes: gzipSync(readFileSync(file)).length,
+      coldImportMs: await coldImport(file, env),
+      latency,
+    })
   }
   return out
 }
 
-async function probe(file: string, name: string, env: Record<string, string>, sample: { phone: string; email: string }): Promise<ShimFigures['latency']> {
+async function probe(
+  file: string,
+  name: string,
+  env: Record<string, string>,
+  sample: { phone: string; email: string },
+): Promise<ShimFigures['latency']> {
   const { stdout } = await run(process.execPath, [PROBE], {
-    env: { ...process.env, ...env, BENCH_SHIM: file, BENCH_PROBE: name, BENCH_PHONE: sample.phone, BENCH_EMAIL: sample.email },
+    env: {
+      ...process.env,
+      ...env,
+      BENCH_SHIM: file,
+      BENCH_PROBE: name,
+      BENCH_PHONE: sample.phone,
+      BENCH_EMAIL: sample.email,
+    },
   })
   return JSON.parse(stdout) as ShimFigures['latency']
 }

@@ -10,11 +10,14 @@ import { readSettings, unknownContextKeys } from '../lib/settings.ts'
 const app = new App()
 const file = app.node.tryGetContext('config') as string | undefined
 if (file && !existsSync(file)) {
-  throw new Error(`context file ${file} not found: copy deploy/cdk.context.example.json to it and fill in your values (docs/deploy.md)`)
+  throw new Error(
+    `context file ${file} not found: copy deploy/cdk.context.example.json to it and fill in your values (docs/deploy.md)`,
+  )
 }
 const fromFile = (file ? JSON.parse(readFileSync(file, 'utf8')) : {}) as Record<string, unknown>
 const unknown = unknownContextKeys(fromFile)
-if (unknown.length > 0) throw new Error(`${file}: unknown keys ${unknown.join(', ')} (docs/deploy.md lists the context values)`)
+if (unknown.length > 0)
+  throw new Error(`${file}: unknown keys ${unknown.join(', ')} (docs/deploy.md lists the context values)`)
 const settings = readSettings((key) => app.node.tryGetContext(key) ?? fromFile[key])
 buildPinline(app, settings, {
   repoRoot: fileURLToPath(new URL('../../', import.meta.url)),

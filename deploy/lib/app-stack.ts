@@ -62,7 +62,9 @@ export class AppStack extends Stack {
     })
     this.clientAccess.allowRecognizeText(this.channels.bot.aliasArn)
     // The chat speaks the service's default language.
-    const localeId = Object.entries(BOT_LOCALES).find(([, locale]) => locale === serviceConfig.sessions.defaultLocale)![0]
+    const localeId = Object.entries(BOT_LOCALES).find(
+      ([, locale]) => locale === serviceConfig.sessions.defaultLocale,
+    )![0]
     this.web = new WebClient(this, 'Web', {
       pageDir: join(props.repoRoot, 'dist', 'web'),
       config: {

@@ -29,10 +29,18 @@ export class DataStack extends Stack {
           flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
         })
     if (settings.availabilityZones && !settings.vpcId) {
-      Validations.of(this.vpc).acknowledge({ id: 'CloudFormation-Validate::W3010', reason: 'The zones are named in the context (availabilityZones) so that synth needs no AWS lookup; they are the deployer\'s choice, not a hard-coded default.' })
+      Validations.of(this.vpc).acknowledge({
+        id: 'CloudFormation-Validate::W3010',
+        reason:
+          "The zones are named in the context (availabilityZones) so that synth needs no AWS lookup; they are the deployer's choice, not a hard-coded default.",
+      })
     }
     this.secrets = new ServiceSecrets(this, 'Secrets')
-    this.redis = new Redis(this, 'Redis', { vpc: this.vpc, settings: settings.redis, authToken: this.secrets.redisAuth })
+    this.redis = new Redis(this, 'Redis', {
+      vpc: this.vpc,
+      settings: settings.redis,
+      authToken: this.secrets.redisAuth,
+    })
   }
 
   /** The zones named in the settings, so that synth makes no lookup; otherwise CDK's lookup. */

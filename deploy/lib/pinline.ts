@@ -15,10 +15,14 @@ export interface BuildOptions {
 /** The whole deployment: the data stack, then the app stack on it, checked by cdk-nag's AwsSolutions pack. */
 export function buildPinline(app: App, settings: Settings, options: BuildOptions): { data: DataStack; app: AppStack } {
   const env = { account: settings.account, region: settings.region }
-  const data = new DataStack(app, `${settings.stackPrefix}Data`, settings, { env, description: 'pinline: VPC, Redis (ElastiCache), generated secrets' })
+  const data = new DataStack(app, `${settings.stackPrefix}Data`, settings, {
+    env,
+    description: 'pinline: VPC, Redis (ElastiCache), generated secrets',
+  })
   const appStack = new AppStack(app, `${settings.stackPrefix}App`, {
     env,
-    description: 'pinline: the service on Fargate, the Connect and Lex shims, the Lex bot, Connect wiring, client access (KMS, Cognito)',
+    description:
+      'pinline: the service on Fargate, the Connect and Lex shims, the Lex bot, Connect wiring, client access (KMS, Cognito)',
     data,
     settings,
     repoRoot: options.repoRoot,

@@ -55,14 +55,28 @@ export interface Settings {
 
 /** Variables the app sets itself (from its own resources and secrets): not overridable. */
 export const APP_SET_VARIABLES = [
-  'NODE_ENV', 'PORT', 'TRUST_PROXY', 'REDIS_URL', 'REDIS_PASSWORD', 'PIN_HMAC_SECRET', 'KEY_HASH_SECRET', 'KMS_KEY_ID', 'API_KEYS',
+  'NODE_ENV',
+  'PORT',
+  'TRUST_PROXY',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'PIN_HMAC_SECRET',
+  'KEY_HASH_SECRET',
+  'KMS_KEY_ID',
+  'API_KEYS',
   // The assertions' signing key: derived from a generated secret (ASSERTION_PREVIOUS_KEY stays settable for a rotation).
-  'ASSERTION_SIGNING_SEED', 'ASSERTION_SIGNING_KEY',
+  'ASSERTION_SIGNING_SEED',
+  'ASSERTION_SIGNING_KEY',
   // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
   'MENU_FILE',
   // Set from the events and messaging context values, with the task role's grants to match.
-  'EVENTS_EVENTBRIDGE_BUS', 'SMS_PROVIDER', 'EUM_ORIGINATION_IDENTITY', 'EUM_CONFIGURATION_SET', 'EUM_PROTECT_CONFIGURATION_ID',
-  'VOICE_PROVIDER', 'VOICE_ORIGINATION_IDENTITY',
+  'EVENTS_EVENTBRIDGE_BUS',
+  'SMS_PROVIDER',
+  'EUM_ORIGINATION_IDENTITY',
+  'EUM_CONFIGURATION_SET',
+  'EUM_PROTECT_CONFIGURATION_ID',
+  'VOICE_PROVIDER',
+  'VOICE_ORIGINATION_IDENTITY',
 ] as const satisfies readonly ConfigVariable[]
 
 const DEFAULTS = {
@@ -80,10 +94,30 @@ const DEFAULTS = {
 
 /** The context keys, as documented in docs/deploy.md. */
 export const CONTEXT_KEYS = [
-  'account', 'region', 'stackPrefix', 'vpcId', 'availabilityZones', 'redisClusterMode', 'redisNumNodeGroups', 'redisReplicasPerNodeGroup',
-  'redisNodeType', 'serviceDesiredCount', 'serviceMaxCount', 'serviceCpu', 'serviceMemoryMiB', 'serviceEnvironment',
-  'operatorCidrs', 'logRetentionDays', 'connectInstanceArn', 'connectQueueArn',
-  'eventBus', 'smsProvider', 'eumOriginationIdentity', 'eumConfigurationSet', 'eumProtectConfigurationId', 'voiceOriginationIdentity',
+  'account',
+  'region',
+  'stackPrefix',
+  'vpcId',
+  'availabilityZones',
+  'redisClusterMode',
+  'redisNumNodeGroups',
+  'redisReplicasPerNodeGroup',
+  'redisNodeType',
+  'serviceDesiredCount',
+  'serviceMaxCount',
+  'serviceCpu',
+  'serviceMemoryMiB',
+  'serviceEnvironment',
+  'operatorCidrs',
+  'logRetentionDays',
+  'connectInstanceArn',
+  'connectQueueArn',
+  'eventBus',
+  'smsProvider',
+  'eumOriginationIdentity',
+  'eumConfigurationSet',
+  'eumProtectConfigurationId',
+  'voiceOriginationIdentity',
 ] as const
 
 /** Keys of a context file that are not settings (a typo would otherwise be ignored silently). */
@@ -103,11 +137,13 @@ export function readSettings(get: (key: string) => unknown): Settings {
     if (typeof v !== 'string' || !pattern.test(v)) throw bad(key, `must match ${pattern}`)
     return v
   }
-  const optional = (key: string, pattern: RegExp): string | undefined => (get(key) === undefined || get(key) === '' ? undefined : str(key, pattern))
+  const optional = (key: string, pattern: RegExp): string | undefined =>
+    get(key) === undefined || get(key) === '' ? undefined : str(key, pattern)
   const int = (key: string, min: number, max: number, fallback: number): number => {
     const raw = get(key) ?? fallback
     const v = typeof raw === 'string' ? Number(raw) : raw
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(key, `must be an integer from ${min} to ${max}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw bad(key, `must be an integer from ${min} to ${max}`)
     return v
   }
   const bool = (key: string, fallback: boolean): boolean => {
@@ -119,18 +155,32 @@ export function readSettings(get: (key: string) => unknown): Settings {
 
   const account = str('account', /^[0-9]{12}$/)
   const region = str('region', /^[a-z]{2}(-[a-z]+)+-[0-9]$/)
-  const instanceArn = optional('connectInstanceArn', /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}$/)
-  const queueArn = optional('connectQueueArn', /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/)
-  if (instanceArn && !queueArn) throw bad('connectQueueArn', 'is required with connectInstanceArn (the queue the contact flow transfers to)')
-  if (queueArn && instanceArn && !queueArn.startsWith(`${instanceArn}/`)) throw bad('connectQueueArn', 'must be a queue of connectInstanceArn')
-  if (instanceArn && !instanceArn.includes(`:${region}:${account}:`)) throw bad('connectInstanceArn', 'must be in the account and region deployed to')
+  const instanceArn = optional(
+    'connectInstanceArn',
+    /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}$/,
+  )
+  const queueArn = optional(
+    'connectQueueArn',
+    /^arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/,
+  )
+  if (instanceArn && !queueArn)
+    throw bad('connectQueueArn', 'is required with connectInstanceArn (the queue the contact flow transfers to)')
+  if (queueArn && instanceArn && !queueArn.startsWith(`${instanceArn}/`))
+    throw bad('connectQueueArn', 'must be a queue of connectInstanceArn')
+  if (instanceArn && !instanceArn.includes(`:${region}:${account}:`))
+    throw bad('connectInstanceArn', 'must be in the account and region deployed to')
 
   // End User Messaging resources: ids of this account and region, or ARNs in this region (a pool may be shared from another account).
-  const eumArnOf = (types: string) => new RegExp(`^arn:aws[a-z-]*:sms-voice:${region}:[0-9]{12}:(${types})/[A-Za-z0-9_./-]{1,128}$`)
+  const eumArnOf = (types: string) =>
+    new RegExp(`^arn:aws[a-z-]*:sms-voice:${region}:[0-9]{12}:(${types})/[A-Za-z0-9_./-]{1,128}$`)
   const smsIdentity = /^(phone-[0-9a-f]{32}|pool-[0-9a-f]{32})$/
   const smsProvider = str('smsProvider', /^(sns|eum)$/, 'sns') as 'sns' | 'eum'
-  const eumOrigination = optional('eumOriginationIdentity', new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool|sender-id').source}`))
-  if (smsProvider === 'eum' && !eumOrigination) throw bad('eumOriginationIdentity', 'is required with smsProvider eum (the task role may send only from it)')
+  const eumOrigination = optional(
+    'eumOriginationIdentity',
+    new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool|sender-id').source}`),
+  )
+  if (smsProvider === 'eum' && !eumOrigination)
+    throw bad('eumOriginationIdentity', 'is required with smsProvider eum (the task role may send only from it)')
   if (smsProvider !== 'eum' && eumOrigination) throw bad('eumOriginationIdentity', 'is used only with smsProvider eum')
   const messaging: Settings['messaging'] = {
     smsProvider,
@@ -139,9 +189,17 @@ export function readSettings(get: (key: string) => unknown): Settings {
       configurationSet: optional('eumConfigurationSet', /^[A-Za-z0-9_-]{1,64}$/),
       protectConfigurationId: optional('eumProtectConfigurationId', /^protect-[0-9a-f]{32}$/),
     },
-    voiceOriginationIdentity: optional('voiceOriginationIdentity', new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool').source}`)),
+    voiceOriginationIdentity: optional(
+      'voiceOriginationIdentity',
+      new RegExp(`${smsIdentity.source}|${eumArnOf('phone-number|pool').source}`),
+    ),
   }
-  const eventBus = optional('eventBus', new RegExp(`^(create|[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:${region}:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`))
+  const eventBus = optional(
+    'eventBus',
+    new RegExp(
+      `^(create|[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:${region}:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`,
+    ),
+  )
 
   const clusterMode = bool('redisClusterMode', DEFAULTS.redisClusterMode)
   const desiredCount = int('serviceDesiredCount', 2, 100, DEFAULTS.serviceDesiredCount)
@@ -176,9 +234,19 @@ export function readSettings(get: (key: string) => unknown): Settings {
 /** operatorCidrs: IPv4 networks, e.g. ["10.0.0.0/16"]; never the whole internet. */
 function cidrs(raw: unknown): string[] {
   if (raw === undefined) return []
-  const list = typeof raw === 'string' ? raw.split(',').map((c) => c.trim()).filter(Boolean) : raw
-  const ok = (c: unknown) => typeof c === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && !c.endsWith('/0')
-  if (!Array.isArray(list) || !list.every(ok)) throw new SettingsError('context operatorCidrs: must be IPv4 networks such as ["10.0.0.0/16"] (not /0: the load balancer is internal)')
+  const list =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : raw
+  const ok = (c: unknown) =>
+    typeof c === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/.test(c) && !c.endsWith('/0')
+  if (!Array.isArray(list) || !list.every(ok))
+    throw new SettingsError(
+      'context operatorCidrs: must be IPv4 networks such as ["10.0.0.0/16"] (not /0: the load balancer is internal)',
+    )
   return list as string[]
 }
 
@@ -186,8 +254,16 @@ function cidrs(raw: unknown): string[] {
 function zones(raw: unknown, region: string): string[] | undefined {
   if (raw === undefined) return undefined
   const list = typeof raw === 'string' ? raw.split(',').map((z) => z.trim()) : raw
-  if (!Array.isArray(list) || list.length < 2 || list.length > 3 || !list.every((z) => typeof z === 'string' && new RegExp(`^${region}[a-z]$`).test(z)) || new Set(list).size !== list.length) {
-    throw new SettingsError(`context availabilityZones: must be 2 or 3 different zones of ${region}, e.g. ["${region}a", "${region}c"]`)
+  if (
+    !Array.isArray(list) ||
+    list.length < 2 ||
+    list.length > 3 ||
+    !list.every((z) => typeof z === 'string' && new RegExp(`^${region}[a-z]$`).test(z)) ||
+    new Set(list).size !== list.length
+  ) {
+    throw new SettingsError(
+      `context availabilityZones: must be 2 or 3 different zones of ${region}, e.g. ["${region}a", "${region}c"]`,
+    )
   }
   return list as string[]
 }
@@ -196,19 +272,29 @@ function zones(raw: unknown, region: string): string[] | undefined {
  * serviceEnvironment: extra service variables. Each must be one the service reads, not one the
  * app sets, and together they must pass the service's own validation (as in production).
  */
-function serviceEnvironment(raw: unknown, appSet: Partial<Record<ConfigVariable, string>>): Partial<Record<ConfigVariable, string>> {
+function serviceEnvironment(
+  raw: unknown,
+  appSet: Partial<Record<ConfigVariable, string>>,
+): Partial<Record<ConfigVariable, string>> {
   const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : (raw ?? {})
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SettingsError('context serviceEnvironment: must be an object of variable: value')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new SettingsError('context serviceEnvironment: must be an object of variable: value')
   const env: Partial<Record<ConfigVariable, string>> = {}
   for (const [name, v] of Object.entries(value)) {
-    if (!(CONFIG_VARIABLES as string[]).includes(name) || API_KEY_VARIABLE.test(name)) throw new SettingsError(`context serviceEnvironment: ${name} is not a variable the service reads`)
-    if ((APP_SET_VARIABLES as readonly string[]).includes(name)) throw new SettingsError(`context serviceEnvironment: ${name} is set by the deploy app`)
+    if (!(CONFIG_VARIABLES as string[]).includes(name) || API_KEY_VARIABLE.test(name))
+      throw new SettingsError(`context serviceEnvironment: ${name} is not a variable the service reads`)
+    if ((APP_SET_VARIABLES as readonly string[]).includes(name))
+      throw new SettingsError(`context serviceEnvironment: ${name} is set by the deploy app`)
     if (typeof v !== 'string') throw new SettingsError(`context serviceEnvironment: ${name} must be a string`)
     env[name as ConfigVariable] = v
   }
   try {
     loadConfig({
-      ...env, ...appSet, NODE_ENV: 'production', API_KEYS: 'synth-check-key-0000000000', PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000',
+      ...env,
+      ...appSet,
+      NODE_ENV: 'production',
+      API_KEYS: 'synth-check-key-0000000000',
+      PIN_HMAC_SECRET: 'synth-check-secret-0000000000000000',
       ASSERTION_SIGNING_SEED: 'synth-check-seed-000000000000000000000000',
     })
   } catch (err) {
@@ -222,6 +308,8 @@ function messagingEnvironment(m: Settings['messaging']): Partial<Record<ConfigVa
   return {
     SMS_PROVIDER: m.smsProvider,
     ...(m.eum.originationIdentity ? { EUM_ORIGINATION_IDENTITY: m.eum.originationIdentity } : {}),
-    ...(m.voiceOriginationIdentity ? { VOICE_PROVIDER: 'eum', VOICE_ORIGINATION_IDENTITY: m.voiceOriginationIdentity } : {}),
+    ...(m.voiceOriginationIdentity
+      ? { VOICE_PROVIDER: 'eum', VOICE_ORIGINATION_IDENTITY: m.voiceOriginationIdentity }
+      : {}),
   }
 }

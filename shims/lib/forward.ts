@@ -23,14 +23,23 @@ export type Forwarded =
  * Reads AUTH_SERVICE_URL, AUTH_SERVICE_API_KEY (or AUTH_SERVICE_API_KEY_SECRET_ID),
  * AUTH_SERVICE_TIMEOUT_MS; throws naming the variable.
  */
-export function readForwardConfig(path: string, defaultTimeoutMs: number, env: NodeJS.ProcessEnv = process.env): ForwardConfig {
+export function readForwardConfig(
+  path: string,
+  defaultTimeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): ForwardConfig {
   const base = env.AUTH_SERVICE_URL
-  if (!base || !/^https?:\/\//.test(base)) throw new Error('AUTH_SERVICE_URL must be set to the service URL, e.g. https://pinline.internal')
+  if (!base || !/^https?:\/\//.test(base))
+    throw new Error('AUTH_SERVICE_URL must be set to the service URL, e.g. https://pinline.internal')
   const key = env.AUTH_SERVICE_API_KEY
   const secretId = env.AUTH_SERVICE_API_KEY_SECRET_ID
-  if (!key && !secretId) throw new Error('AUTH_SERVICE_API_KEY must be set to one of the service API_KEYS, or AUTH_SERVICE_API_KEY_SECRET_ID to the secret holding it')
+  if (!key && !secretId)
+    throw new Error(
+      'AUTH_SERVICE_API_KEY must be set to one of the service API_KEYS, or AUTH_SERVICE_API_KEY_SECRET_ID to the secret holding it',
+    )
   const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773'
-  if (!key && !/^[0-9]{1,5}$/.test(port)) throw new Error('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT must be a port number')
+  if (!key && !/^[0-9]{1,5}$/.test(port))
+    throw new Error('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT must be a port number')
   const apiKey = key ? () => Promise.resolve(key) : keyFromSecret(secretId!, port)
   const timeoutMs = env.AUTH_SERVICE_TIMEOUT_MS === undefined ? defaultTimeoutMs : Number(env.AUTH_SERVICE_TIMEOUT_MS)
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 30000) {

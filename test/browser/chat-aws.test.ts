@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { webOut } from '../../scripts/build-web.ts'
 import type { CodeHookResponse } from '../../web/src/lex/dialog.ts'
 import { sharedBrowser } from '../support/app/browser.ts'
-import { startCognitoIdentityStandIn, type CognitoIdentityStandIn } from '../support/stand-ins/cognito-identity-stand-in.ts'
+import {
+  startCognitoIdentityStandIn,
+  type CognitoIdentityStandIn,
+} from '../support/stand-ins/cognito-identity-stand-in.ts'
 import { startHttpStandIn, type HttpStandIn } from '../support/stand-ins/http-stand-in.ts'
 import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
 import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand-ins/lex-runtime-stand-in.ts'
@@ -32,25 +35,48 @@ let site: HttpStandIn
 let config: Record<string, unknown> = {}
 const GUEST_ROLE = 'arn:aws:iam::111122223333:role/PinlineApp-ClientAccessUnauthenticatedRole'
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.map': 'application/json' }
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.map': 'application/json',
+}
 
 beforeAll(async () => {
   chromium.warmUp()
-  ;[kms, cognito] = await Promise.all([startKmsStandIn({ keyIds: [KEY], cors: true }), startCognitoIdentityStandIn({ region: REGION })])
+  ;[kms, cognito] = await Promise.all([
+    startKmsStandIn({ keyIds: [KEY], cors: true }),
+    startCognitoIdentityStandIn({ region: REGION }),
+  ])
   sts = await startStsStandIn({ roleArn: GUEST_ROLE, issuedBy: (token) => cognito.tokenIdentity(token) })
   service = await startService({
-    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
-    PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
-    KMS_KEY_ID: kms.keyArn(KEY), AWS_ENDPOINT_URL_KMS: kms.url, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    NODE_ENV: 'development',
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    SMS_PROVIDER: 'log',
+    LOG_LEVEL: 'warn',
+    KMS_KEY_ID: kms.keyArn(KEY),
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
   })
   // The code hook as the Lambda shim reaches it: POST /v1/channels/lex with the API key.
   lex = await startLexRuntimeStandIn(async (event) => {
-    const res = await fetch(`${service.url}/v1/channels/lex`, { method: 'POST', headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(event) })
+    const res = await fetch(`${service.url}/v1/channels/lex`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    })
     return (await res.json()) as CodeHookResponse
   })
   site = await startHttpStandIn(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/$/, '/index.html')
-    if (path === '/config.json') return void res.writeHead(200, { 'content-type': TYPES['.json']! }).end(JSON.stringify(config))
+    if (path === '/config.json')
+      return void res.writeHead(200, { 'content-type': TYPES['.json']! }).end(JSON.stringify(config))
     const file = await readFile(`${webOut}${path.slice(1).replace(/\.\.+/g, '')}`).catch(() => undefined)
     if (!file) return void res.writeHead(404).end()
     res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(file)
@@ -64,7 +90,10 @@ afterAll(async () => {
 
 /** The PIN the service "sent" to `last4` (SMS_PROVIDER=log writes it to the service's log). */
 function pinFromLog(last4: string): string {
-  const lines = service.logs().split('\n').filter((l) => l.includes('verification code') && l.includes(last4))
+  const lines = service
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('verification code') && l.includes(last4))
   const pin = lines.at(-1)?.match(/verification code is (\d{6})/)?.[1]
   if (!pin) throw new Error('no PIN in the service log')
   return pin
@@ -75,8 +104,14 @@ function pinFromLog(last4: string): string {
 describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
   it('RecognizeText with Cognito guest credentials; the PIN goes KMS-encrypted under {challengeId}, never in clear', async () => {
     config = {
-      mode: 'aws', region: REGION, identityPoolId: cognito.identityPoolId, botId: lex.botId, botAliasId: lex.botAliasId, localeId: 'en_US',
-      kmsKeyId: kms.keyArn(KEY), endpoints: { cognitoIdentity: cognito.url, lexRuntime: lex.url, kms: kms.url, sts: sts.url },
+      mode: 'aws',
+      region: REGION,
+      identityPoolId: cognito.identityPoolId,
+      botId: lex.botId,
+      botAliasId: lex.botAliasId,
+      localeId: 'en_US',
+      kmsKeyId: kms.keyArn(KEY),
+      endpoints: { cognitoIdentity: cognito.url, lexRuntime: lex.url, kms: kms.url, sts: sts.url },
       ...(flow === 'basic' ? { guestRoleArn: GUEST_ROLE } : {}),
     }
     const lexStart = lex.requests.length
@@ -85,7 +120,8 @@ describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
     const phone = `+8190${String(Date.now()).slice(-8)}`
     const email = `aws-${randomUUID().slice(0, 8)}@example.com`
     const put = await fetch(`${service.url}/v1/callers/${phone}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'en', email }),
     })
     expect(put.status).toBe(201)
@@ -100,9 +136,14 @@ describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
     const say = async (text: string, replies: number) => {
       await page.getByTestId('chat-input').fill(text)
       await page.getByTestId('chat-send').click()
-      await expect.poll(() => bot.count(), { timeout: 10_000 }).toBe(replies).catch(async (err) => {
-        throw new Error(`${err}\nchat: ${await page.getByTestId('chat-log').textContent()}\nbrowser: ${browser.errors.join('\n')}`)
-      })
+      await expect
+        .poll(() => bot.count(), { timeout: 10_000 })
+        .toBe(replies)
+        .catch(async (err) => {
+          throw new Error(
+            `${err}\nchat: ${await page.getByTestId('chat-log').textContent()}\nbrowser: ${browser.errors.join('\n')}`,
+          )
+        })
       return (await bot.last().textContent()) ?? ''
     }
     await page.getByTestId('chat-email').fill(email)
@@ -118,7 +159,11 @@ describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
     const pinTurn = lexRequests[2]!
     const challengeId = pinTurn.sessionAttributes.uuid // the bot's last answer set it; the page sends it back
     expect(challengeId).toMatch(/^[\w-]{16,}$/)
-    expect(pinTurn).toMatchObject({ localeId: 'en_US', text: '0', sessionAttributes: { email, encryptedPin: expect.any(String) } })
+    expect(pinTurn).toMatchObject({
+      localeId: 'en_US',
+      text: '0',
+      sessionAttributes: { email, encryptedPin: expect.any(String) },
+    })
     expect(JSON.stringify(lexRequests)).not.toContain(pin)
     // One Encrypt, with the configured key and the challenge as the context.
     const encrypts = kms.requests.slice(kmsStart).filter((r) => r.target === 'TrentService.Encrypt')
@@ -127,9 +172,12 @@ describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
     expect(Buffer.from(encrypts[0]!.body.Plaintext!, 'base64').toString()).toBe(pin)
     // Every Lex and KMS call was signed with the guest credentials of this flow: from Cognito
     // (enhanced) or from STS for the guest role (basic), never the other.
-    const issued = flow === 'enhanced' ? cognito.issuedKeys.slice(keysBefore.cognito) : sts.issuedKeys.slice(keysBefore.sts)
+    const issued =
+      flow === 'enhanced' ? cognito.issuedKeys.slice(keysBefore.cognito) : sts.issuedKeys.slice(keysBefore.sts)
     expect(issued.length).toBeGreaterThan(0)
-    expect(flow === 'enhanced' ? sts.issuedKeys.length - keysBefore.sts : cognito.issuedKeys.length - keysBefore.cognito).toBe(0)
+    expect(
+      flow === 'enhanced' ? sts.issuedKeys.length - keysBefore.sts : cognito.issuedKeys.length - keysBefore.cognito,
+    ).toBe(0)
     const signedBy = (auth: string | undefined) => auth?.match(/Credential=([A-Z0-9]+)\//)?.[1]
     for (const r of [...lexRequests, ...encrypts]) expect(issued).toContain(signedBy(r.authorization))
     expect(browser.errors).toEqual([])

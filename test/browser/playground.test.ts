@@ -18,8 +18,13 @@ const nextPhone = () => `+8190${String(41000000 + n++ * 7919 + Math.floor(Math.r
 beforeAll(async () => {
   chromium.warmUp()
   service = await startService({
-    NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
-    PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, SMS_PROVIDER: 'log', LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    SMS_PROVIDER: 'log',
+    LOG_LEVEL: 'warn',
   })
 })
 afterAll(async () => {
@@ -37,7 +42,10 @@ async function open(lang: 'en' | 'ja', hash = ''): Promise<Page> {
 
 /** The PIN in the newest SMS to `phone` in the outbox (shown with the number masked). */
 async function pinFromOutbox(page: Page, phone: string, count: number): Promise<string> {
-  const sms = page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) })
+  const sms = page
+    .getByTestId('sms-outbox')
+    .locator('li')
+    .filter({ hasText: maskPhone(phone) })
   await expect.poll(() => sms.count()).toBe(count)
   const body = await sms.first().locator('.body').textContent()
   const pin = body?.match(/\d{6}/)?.[0]
@@ -96,7 +104,13 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
     expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
     expect(await log.locator('li.prompt').count()).toBe(0)
-    expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
+    expect(
+      await page
+        .getByTestId('sms-outbox')
+        .locator('li')
+        .filter({ hasText: maskPhone(phone) })
+        .count(),
+    ).toBe(1)
     expect((await chromium.get()).errors).toEqual([])
   })
 })
@@ -121,8 +135,24 @@ describe('phone call: hanging up', () => {
 })
 
 const CHAT = {
-  en: { menu: 'Menu', first: 'Pizza', second: 'Pasta', done: "That's all", verified: /verified.*Pizza/s, menuText: /menu/i, end: 'Thank you! Your order: 1 × Pizza, 1 × Pasta' },
-  ja: { menu: 'メニュー', first: 'ピザ', second: 'パスタ', done: '以上です', verified: /認証が完了しました.*ピザ/s, menuText: /メニュー/, end: 'ありがとうございました。ご注文: 1 × ピザ, 1 × パスタ' },
+  en: {
+    menu: 'Menu',
+    first: 'Pizza',
+    second: 'Pasta',
+    done: "That's all",
+    verified: /verified.*Pizza/s,
+    menuText: /menu/i,
+    end: 'Thank you! Your order: 1 × Pizza, 1 × Pasta',
+  },
+  ja: {
+    menu: 'メニュー',
+    first: 'ピザ',
+    second: 'パスタ',
+    done: '以上です',
+    verified: /認証が完了しました.*ピザ/s,
+    menuText: /メニュー/,
+    end: 'ありがとうございました。ご注文: 1 × ピザ, 1 × パスタ',
+  },
 } as const
 
 describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
@@ -158,7 +188,13 @@ describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
     await expect.poll(() => bot.count()).toBe(4)
     expect(await bot.last().textContent()).toContain(w.second)
     expect(await bot.last().textContent()).not.toMatch(/PIN/)
-    expect(await page.getByTestId('sms-outbox').locator('li').filter({ hasText: maskPhone(phone) }).count()).toBe(1)
+    expect(
+      await page
+        .getByTestId('sms-outbox')
+        .locator('li')
+        .filter({ hasText: maskPhone(phone) })
+        .count(),
+    ).toBe(1)
 
     await quick.getByRole('button', { name: w.done }).click()
     expect(await bot.last().textContent()).toBe(w.end)

@@ -22,8 +22,15 @@ afterAll(async () => {
 
 async function start(env: Record<string, string>, sms: RecordingSms = recordingSms()) {
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_MODE: 'cluster', REDIS_KEY_PREFIX: 'auth:', PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY,
-    LOG_LEVEL: 'silent', REDIS_COMMAND_TIMEOUT_MS: '2000', REDIS_REPLICA_ACK_TIMEOUT_MS: '1000', ...env,
+    NODE_ENV: 'test',
+    REDIS_MODE: 'cluster',
+    REDIS_KEY_PREFIX: 'auth:',
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    LOG_LEVEL: 'silent',
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+    REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
+    ...env,
   })
   const app = await buildApp({ config, sms, logger: false })
   apps.push(app)
@@ -31,7 +38,7 @@ async function start(env: Record<string, string>, sms: RecordingSms = recordingS
 }
 
 describe('a Redis Cluster that requires AUTH', () => {
-  it('REDIS_PASSWORD (or the URL\'s) reaches every node: ready, and a PIN is issued and approved (the replica acknowledges)', async () => {
+  it("REDIS_PASSWORD (or the URL's) reaches every node: ready, and a PIN is issued and approved (the replica acknowledges)", async () => {
     const envs: Array<Record<string, string>> = [
       { REDIS_URL: cluster.nodes[0]!.url, REDIS_PASSWORD: PASSWORD }, // one seed; the client finds the other five
       { REDIS_URL: cluster.nodes.map((n) => n.url.replace('redis://', `redis://:${PASSWORD}@`)).join(',') },
@@ -43,7 +50,12 @@ describe('a Redis Cluster that requires AUTH', () => {
       for (const phone of ['+819012380001', '+819012380002', '+819012380003']) {
         const issued = await app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
         expect(issued.statusCode).toBe(201)
-        const verified = await app.inject({ method: 'POST', url: `/v1/pins/${issued.json().challengeId}/verify`, headers: auth, payload: { pin: sms.lastPin(phone) } })
+        const verified = await app.inject({
+          method: 'POST',
+          url: `/v1/pins/${issued.json().challengeId}/verify`,
+          headers: auth,
+          payload: { pin: sms.lastPin(phone) },
+        })
         expect(verified.json().status).toBe('approved')
       }
     }
@@ -53,7 +65,12 @@ describe('a Redis Cluster that requires AUTH', () => {
     const app = await start({ REDIS_URL: cluster.nodes[0]!.url, REDIS_PASSWORD: 'not-the-token' })
     const ready = await app.inject({ url: '/readyz' })
     expect(ready.statusCode).toBe(503)
-    const res = await app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012380009' } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/pins',
+      headers: auth,
+      payload: { phone: '+819012380009' },
+    })
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('DEPENDENCY_UNAVAILABLE')
   })

@@ -23,7 +23,16 @@ const BACK_AFTER_PROMOTION_MS = 5_000
 /** ... and its verifies and sends, once the shard has a replica again (they wait for one). */
 const BACK_AFTER_REPLICA_MS = 5_000
 
-type Challenge = { id: string; phone: string; pin: string; honest: boolean; approvals: number; rejectedSeen: number; wrongSent: number; done: boolean }
+type Challenge = {
+  id: string
+  phone: string
+  pin: string
+  honest: boolean
+  approvals: number
+  rejectedSeen: number
+  wrongSent: number
+  done: boolean
+}
 
 let cluster: RedisClusterProcess
 let sns: SnsStandIn
@@ -34,24 +43,27 @@ let env: Record<string, string>
 beforeAll(async () => {
   cluster = await startRedisCluster({ nodeTimeoutMs: 1000 })
   sns = await startSnsStandIn()
-  env = serviceEnv({ redisUrl: cluster.url, redisMode: 'cluster', snsUrl: sns.url }, {
-    REDIS_KEY_PREFIX: PREFIX,
-    // Generous on a busy machine: a replica off the CPU for longer than the wait is a 503.
-    REDIS_COMMAND_TIMEOUT_MS: '2000',
-    REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
-    SMS_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'warn',
-    PIN_MAX_ATTEMPTS: '10',
-    PIN_RESEND_COOLDOWN_SECONDS: '0',
-    PHONE_MAX_SENDS: '100',
-    PHONE_MAX_FAILURES: '100',
-    SMS_PREFIX_MAX_SENDS: '1000000',
-    SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
-    SMS_KEY_MAX_SENDS: '1000000',
-    SMS_DAILY_LIMIT: '1000000',
-    RATE_LIMIT_PER_KEY: '1000000',
-    RATE_LIMIT_PER_IP: '1000000',
-  })
+  env = serviceEnv(
+    { redisUrl: cluster.url, redisMode: 'cluster', snsUrl: sns.url },
+    {
+      REDIS_KEY_PREFIX: PREFIX,
+      // Generous on a busy machine: a replica off the CPU for longer than the wait is a 503.
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
+      SMS_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'warn',
+      PIN_MAX_ATTEMPTS: '10',
+      PIN_RESEND_COOLDOWN_SECONDS: '0',
+      PHONE_MAX_SENDS: '100',
+      PHONE_MAX_FAILURES: '100',
+      SMS_PREFIX_MAX_SENDS: '1000000',
+      SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
+      SMS_KEY_MAX_SENDS: '1000000',
+      SMS_DAILY_LIMIT: '1000000',
+      RATE_LIMIT_PER_KEY: '1000000',
+      RATE_LIMIT_PER_IP: '1000000',
+    },
+  )
   services = await Promise.all([startService(env), startService(env)])
 }, 60_000)
 
@@ -64,14 +76,30 @@ afterAll(async () => {
 // Every answer the load saw, and the ones it must never see.
 const seen: Record<string, number> = {}
 const unexpected: string[] = []
-const EXPECTED = new Set(['200 approved', '200 rejected', '201 pending', '404 CHALLENGE_NOT_FOUND', '404 CALLER_NOT_FOUND', '200 caller', '503 DEPENDENCY_UNAVAILABLE'])
+const EXPECTED = new Set([
+  '200 approved',
+  '200 rejected',
+  '201 pending',
+  '404 CHALLENGE_NOT_FOUND',
+  '404 CALLER_NOT_FOUND',
+  '200 caller',
+  '503 DEPENDENCY_UNAVAILABLE',
+])
 
-async function request(svc: ServiceProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function request(
+  svc: ServiceProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   let res: Response
   try {
     res = await fetch(`${svc.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${TEST_API_KEY}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     })
@@ -88,8 +116,13 @@ async function request(svc: ServiceProcess, method: string, path: string, body?:
 }
 
 const anyService = () => services[Math.floor(Math.random() * services.length)]!
-const pinSentTo = (phone: string) => sns.publishes.filter((p) => p.phoneNumber === phone).at(-1)?.message.match(/\b(\d{6})\b/)?.[1]
-const wrongPin = (pin: string) => String((Number(pin) + 1 + Math.floor(Math.random() * 999_998)) % 1_000_000).padStart(6, '0')
+const pinSentTo = (phone: string) =>
+  sns.publishes
+    .filter((p) => p.phoneNumber === phone)
+    .at(-1)
+    ?.message.match(/\b(\d{6})\b/)?.[1]
+const wrongPin = (pin: string) =>
+  String((Number(pin) + 1 + Math.floor(Math.random() * 999_998)) % 1_000_000).padStart(6, '0')
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs
@@ -102,7 +135,10 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number
 
 /** A test-side client made now (after a failover), reading from primaries. */
 async function inspect<T>(fn: (redis: Cluster) => Promise<T>): Promise<T> {
-  const redis = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), { scaleReads: 'master', clusterRetryStrategy: () => null })
+  const redis = new Cluster(
+    cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    { scaleReads: 'master', clusterRetryStrategy: () => null },
+  )
   redis.on('error', () => undefined)
   try {
     return await fn(redis)
@@ -130,7 +166,16 @@ describe('Redis Cluster failover under load', () => {
           const issued = await request(anyService(), 'POST', '/v1/pins', { phone, enrol: true })
           const pin = pinSentTo(phone)
           if (issued.status === 201 && pin) {
-            const next = { id: String(issued.body.challengeId), phone, pin, honest, approvals: 0, rejectedSeen: 0, wrongSent: 0, done: false }
+            const next = {
+              id: String(issued.body.challengeId),
+              phone,
+              pin,
+              honest,
+              approvals: 0,
+              rejectedSeen: 0,
+              wrongSent: 0,
+              done: false,
+            }
             challenges.push(next)
             current.set(phone, next)
           }
@@ -169,25 +214,43 @@ describe('Redis Cluster failover under load', () => {
     }
     expect(probe).not.toBe('')
 
-    const readiness = () => Promise.all(services.map(async (s) => {
-      const res = await fetch(`${s.url}/readyz`, { signal: AbortSignal.timeout(5_000) })
-      return { status: res.status, body: (await res.json()) as { status: string } }
-    }))
+    const readiness = () =>
+      Promise.all(
+        services.map(async (s) => {
+          const res = await fetch(`${s.url}/readyz`, { signal: AbortSignal.timeout(5_000) })
+          return { status: res.status, body: (await res.json()) as { status: string } }
+        }),
+      )
     expect((await readiness()).map((r) => r.status)).toEqual([200, 200])
 
     await victim.kill()
     const killedAt = Date.now()
     // Not ready while a third of the slots has no primary that answers.
-    await until('/readyz 503 on both', async () => (await readiness()).every((r) => r.status === 503 && /slots without a reachable primary|cluster/.test(r.body.status)), 10_000)
+    await until(
+      '/readyz 503 on both',
+      async () =>
+        (await readiness()).every(
+          (r) => r.status === 503 && /slots without a reachable primary|cluster/.test(r.body.status),
+        ),
+      10_000,
+    )
     const promotedAt = await until('a replica promoted', async () => (await cluster.primaryOf(slot)) !== victim, 15_000)
     const promoted = await cluster.primaryOf(slot)
-    const readyAgainAt = await until('/readyz 200 on both', async () => (await readiness()).every((r) => r.status === 200), BACK_AFTER_PROMOTION_MS + 5_000)
+    const readyAgainAt = await until(
+      '/readyz 200 on both',
+      async () => (await readiness()).every((r) => r.status === 200),
+      BACK_AFTER_PROMOTION_MS + 5_000,
+    )
 
     // Reads of the promoted shard come back by themselves (no restart, no reconnect by hand).
-    const readsBackAt = await until('lookups on the promoted shard', async () => {
-      const answers = await Promise.all(services.map((s) => request(s, 'GET', `/v1/callers/${probe}`)))
-      return answers.every((a) => a.status === 200 || a.status === 404)
-    }, BACK_AFTER_PROMOTION_MS + 5_000)
+    const readsBackAt = await until(
+      'lookups on the promoted shard',
+      async () => {
+        const answers = await Promise.all(services.map((s) => request(s, 'GET', `/v1/callers/${probe}`)))
+        return answers.every((a) => a.status === 200 || a.status === 404)
+      },
+      BACK_AFTER_PROMOTION_MS + 5_000,
+    )
 
     // The killed node comes back empty (no persistence) and rejoins as the new primary's replica.
     await victim.restart()
@@ -195,21 +258,29 @@ describe('Redis Cluster failover under load', () => {
     const replicaAt = Date.now()
     expect(await cluster.primaryOf(slot)).toBe(promoted)
     // Sends and verifies on the promoted shard wait for a replica: they are back once it has one.
-    const writesBackAt = await until('PINs on the promoted shard', async () => {
-      const issued = await request(anyService(), 'POST', '/v1/pins', { phone: probe, enrol: true })
-      const pin = pinSentTo(probe)
-      if (issued.status !== 201 || !pin) return false
-      const verified = await request(anyService(), 'POST', `/v1/pins/${String(issued.body.challengeId)}/verify`, { pin })
-      return verified.body.status === 'approved'
-    }, BACK_AFTER_REPLICA_MS + 5_000)
+    const writesBackAt = await until(
+      'PINs on the promoted shard',
+      async () => {
+        const issued = await request(anyService(), 'POST', '/v1/pins', { phone: probe, enrol: true })
+        const pin = pinSentTo(probe)
+        if (issued.status !== 201 || !pin) return false
+        const verified = await request(anyService(), 'POST', `/v1/pins/${String(issued.body.challengeId)}/verify`, {
+          pin,
+        })
+        return verified.body.status === 'approved'
+      },
+      BACK_AFTER_REPLICA_MS + 5_000,
+    )
 
     await sleep(500)
     stopped = true
     await load
 
     // What the load saw.
-    console.log(`[failover] killed :${victim.port}; promoted :${promoted.port} after ${promotedAt - killedAt} ms; ready ${readyAgainAt - promotedAt} ms and reads back ${readsBackAt - promotedAt} ms after; ` +
-      `replica back after ${replicaAt - promotedAt} ms, PINs back ${writesBackAt - replicaAt} ms after it; answers ${JSON.stringify(seen)}`)
+    console.log(
+      `[failover] killed :${victim.port}; promoted :${promoted.port} after ${promotedAt - killedAt} ms; ready ${readyAgainAt - promotedAt} ms and reads back ${readsBackAt - promotedAt} ms after; ` +
+        `replica back after ${replicaAt - promotedAt} ms, PINs back ${writesBackAt - replicaAt} ms after it; answers ${JSON.stringify(seen)}`,
+    )
     expect(unexpected).toEqual([]) // every error was a clean 503 DEPENDENCY_UNAVAILABLE, and every request was answered
     expect(seen['503 DEPENDENCY_UNAVAILABLE'] ?? 0).toBeGreaterThan(0) // the failover was felt
     expect(seen['200 approved'] ?? 0).toBeGreaterThan(0)
@@ -222,21 +293,24 @@ describe('Redis Cluster failover under load', () => {
     const approved = challenges.filter((c) => c.approvals === 1)
 
     // Nothing acknowledged is lost, and attempts are counted at least as the clients saw them.
-    const checkDurable = () => inspect(async (redis) => {
-      for (const c of approved) {
-        expect(await redis.exists(keys.challenge(c.id)), `approved ${c.id} stays consumed`).toBe(0)
-        expect(await redis.hget(keys.caller(c.phone), 'phone'), `${c.phone} stays enrolled`).toBe(c.phone)
-      }
-      for (const c of challenges.filter((x) => !x.honest)) {
-        const attempts = await redis.hget(keys.challenge(c.id), 'a')
-        expect(attempts, `attacker challenge ${c.id} exists`).not.toBeNull()
-        expect(Number(attempts), `attempts of ${c.id}`).toBeGreaterThanOrEqual(c.rejectedSeen)
-      }
-      for (const phone of phones.filter((_, i) => i % 2 === 1)) {
-        const seenByClients = challenges.filter((c) => c.phone === phone).reduce((sum, c) => sum + c.rejectedSeen, 0)
-        expect(Number(await redis.get(keys.forPhone(phone).failures)), `failures of ${phone}`).toBeGreaterThanOrEqual(seenByClients)
-      }
-    })
+    const checkDurable = () =>
+      inspect(async (redis) => {
+        for (const c of approved) {
+          expect(await redis.exists(keys.challenge(c.id)), `approved ${c.id} stays consumed`).toBe(0)
+          expect(await redis.hget(keys.caller(c.phone), 'phone'), `${c.phone} stays enrolled`).toBe(c.phone)
+        }
+        for (const c of challenges.filter((x) => !x.honest)) {
+          const attempts = await redis.hget(keys.challenge(c.id), 'a')
+          expect(attempts, `attacker challenge ${c.id} exists`).not.toBeNull()
+          expect(Number(attempts), `attempts of ${c.id}`).toBeGreaterThanOrEqual(c.rejectedSeen)
+        }
+        for (const phone of phones.filter((_, i) => i % 2 === 1)) {
+          const seenByClients = challenges.filter((c) => c.phone === phone).reduce((sum, c) => sum + c.rejectedSeen, 0)
+          expect(Number(await redis.get(keys.forPhone(phone).failures)), `failures of ${phone}`).toBeGreaterThanOrEqual(
+            seenByClients,
+          )
+        }
+      })
     await checkDurable()
 
     // The node that came back empty is now the only copy: kill the primary it synced from.

@@ -24,13 +24,29 @@ const onNode = async <T>(node: RedisProcess, fn: (r: Redis) => Promise<T>) => {
 }
 
 beforeAll(async () => {
-  const extraArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000', '--cluster-require-full-coverage', 'no']
+  const extraArgs = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    '1000',
+    '--cluster-require-full-coverage',
+    'no',
+  ]
   nodes = await Promise.all([startRedisServer({ extraArgs }), startRedisServer({ extraArgs })])
   const [a, b] = nodes as [RedisProcess, RedisProcess]
   await onNode(a, (r) => r.call('CLUSTER', 'ADDSLOTSRANGE', '0', '8191'))
   await onNode(a, (r) => r.call('CLUSTER', 'MEET', '127.0.0.1', String(b.port)))
   const deadline = Date.now() + 10_000
-  while (!(await onNode(b, async (r) => /cluster_known_nodes:2/.test(String(await r.call('CLUSTER', 'INFO'))) && /cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO')))))) {
+  while (
+    !(await onNode(
+      b,
+      async (r) =>
+        /cluster_known_nodes:2/.test(String(await r.call('CLUSTER', 'INFO'))) &&
+        /cluster_state:ok/.test(String(await r.call('CLUSTER', 'INFO'))),
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error('the two nodes did not meet')
     await sleep(100)
   }
@@ -44,8 +60,13 @@ afterAll(async () => {
 describe('/readyz on a Redis Cluster', () => {
   it('503 while slots are unassigned; 200 by itself once every slot has a primary', async () => {
     const config = loadConfig({
-      NODE_ENV: 'test', REDIS_MODE: 'cluster', REDIS_URL: nodes.map((n) => n.url).join(','), REDIS_KEY_PREFIX: 'rdy:',
-      PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      REDIS_MODE: 'cluster',
+      REDIS_URL: nodes.map((n) => n.url).join(','),
+      REDIS_KEY_PREFIX: 'rdy:',
+      PIN_HMAC_SECRET: TEST_SECRET,
+      API_KEYS: TEST_API_KEY,
+      LOG_LEVEL: 'silent',
     })
     app = await buildApp({ config, sms: recordingSms(), logger: false })
     const ready = async () => {

@@ -14,14 +14,17 @@ let services: ServiceProcess[] = []
 beforeAll(async () => {
   expect(inject('redisMode')).toBe('cluster')
   sns = await startSnsStandIn()
-  const env = serviceEnv({ redisUrl: inject('redisUrl'), redisMode: 'cluster', snsUrl: sns.url }, {
-    REDIS_KEY_PREFIX: `c${randomUUID().slice(0, 6)}:`,
-    // Generous deadlines: two services, six redis-servers and the tests share two cores.
-    REDIS_COMMAND_TIMEOUT_MS: '2000',
-    REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
-    SMS_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'warn',
-  })
+  const env = serviceEnv(
+    { redisUrl: inject('redisUrl'), redisMode: 'cluster', snsUrl: sns.url },
+    {
+      REDIS_KEY_PREFIX: `c${randomUUID().slice(0, 6)}:`,
+      // Generous deadlines: two services, six redis-servers and the tests share two cores.
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      REDIS_REPLICA_ACK_TIMEOUT_MS: '1000',
+      SMS_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'warn',
+    },
+  )
   services = await Promise.all([startService(env), startService(env)])
 })
 afterAll(async () => {
@@ -60,7 +63,9 @@ describe('two service processes on one Redis Cluster', () => {
     expect(issued.status).toBe(201)
     const pin = pinSentTo(phone)
     const path = `/v1/pins/${String(issued.body.challengeId)}/verify`
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(services[i % 2]!.url, 'POST', path, { pin })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(services[i % 2]!.url, 'POST', path, { pin })),
+    )
     expect(byStatus(results)).toEqual({ '200 approved': 1, '404 CHALLENGE_NOT_FOUND': 19 })
     // The enrolment is there for both.
     for (const s of services) expect((await call(s.url, 'GET', `/v1/callers/${phone}`)).body).toMatchObject({ phone })
@@ -68,7 +73,9 @@ describe('two service processes on one Redis Cluster', () => {
 
   it('per-number caps hold across both: 30 parallel PIN requests for one number send exactly PHONE_MAX_SENDS SMS', async () => {
     const phone = '+819012340002'
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => call(services[i % 2]!.url, 'POST', '/v1/pins', { phone })))
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => call(services[i % 2]!.url, 'POST', '/v1/pins', { phone })),
+    )
     expect(byStatus(results)).toEqual({ '201 pending': 5, '429 PHONE_SEND_LIMIT': 25 })
     expect(sns.publishes.filter((p) => p.phoneNumber === phone)).toHaveLength(5)
   })
@@ -79,7 +86,9 @@ describe('two service processes on one Redis Cluster', () => {
     const pin = pinSentTo(phone)
     const wrong = pin === '000000' ? '111111' : '000000'
     const path = `/v1/pins/${String(issued.body.challengeId)}/verify`
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call(services[i % 2]!.url, 'POST', path, { pin: wrong })))
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call(services[i % 2]!.url, 'POST', path, { pin: wrong })),
+    )
     const counts = byStatus(results)
     expect(counts['200 rejected']).toBe(4) // PIN_MAX_ATTEMPTS = 5: four rejections, then the lock
     expect((counts['200 locked'] ?? 0) + (counts['429 CHALLENGE_LOCKED'] ?? 0)).toBe(8)

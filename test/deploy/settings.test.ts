@@ -25,7 +25,10 @@ const settingsOf = (overrides: Record<string, unknown>) => {
 describe('context values', () => {
   it('the example context gives the documented defaults', () => {
     expect(settingsOf({})).toMatchObject({
-      account: '111122223333', region: 'ap-northeast-1', stackPrefix: 'Pinline', availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
+      account: '111122223333',
+      region: 'ap-northeast-1',
+      stackPrefix: 'Pinline',
+      availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
       redis: { clusterMode: false, numNodeGroups: 1, replicasPerNodeGroup: 1, nodeType: 'cache.t4g.small' },
       service: { desiredCount: 2, maxCount: 6, cpu: 512, memoryMiB: 1024, operatorCidrs: [] },
       logRetentionDays: 30,
@@ -34,8 +37,17 @@ describe('context values', () => {
   })
 
   it('values from -c arrive as strings and are read as numbers and booleans', () => {
-    expect(settingsOf({ redisClusterMode: 'true', redisNumNodeGroups: '3', serviceDesiredCount: '3', operatorCidrs: '10.1.0.0/16, 192.168.0.0/24' }))
-      .toMatchObject({ redis: { clusterMode: true, numNodeGroups: 3 }, service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] } })
+    expect(
+      settingsOf({
+        redisClusterMode: 'true',
+        redisNumNodeGroups: '3',
+        serviceDesiredCount: '3',
+        operatorCidrs: '10.1.0.0/16, 192.168.0.0/24',
+      }),
+    ).toMatchObject({
+      redis: { clusterMode: true, numNodeGroups: 3 },
+      service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] },
+    })
   })
 
   it('the example file has only known keys; a misspelt key is named', () => {
@@ -51,7 +63,13 @@ describe('context values', () => {
     ['account', { account: '1234' }],
     ['region', { region: 'Tokyo' }],
     ['connectQueueArn', { connectQueueArn: undefined }],
-    ['connectQueueArn', { connectQueueArn: 'arn:aws:connect:ap-northeast-1:111122223333:instance/22222222-2222-4222-8222-222222222222/queue/11111111-1111-4111-8111-111111111111' }],
+    [
+      'connectQueueArn',
+      {
+        connectQueueArn:
+          'arn:aws:connect:ap-northeast-1:111122223333:instance/22222222-2222-4222-8222-222222222222/queue/11111111-1111-4111-8111-111111111111',
+      },
+    ],
     ['connectInstanceArn', { account: '444455556666' }],
     ['serviceDesiredCount', { serviceDesiredCount: 1 }],
     ['redisReplicasPerNodeGroup', { redisReplicasPerNodeGroup: 0 }],
@@ -67,7 +85,11 @@ describe('context values', () => {
   it('events and End User Messaging are off unless asked for: SNS SMS, no calls, no event bus', () => {
     expect(settingsOf({})).toMatchObject({
       events: undefined,
-      messaging: { smsProvider: 'sns', eum: { originationIdentity: undefined, configurationSet: undefined, protectConfigurationId: undefined }, voiceOriginationIdentity: undefined },
+      messaging: {
+        smsProvider: 'sns',
+        eum: { originationIdentity: undefined, configurationSet: undefined, protectConfigurationId: undefined },
+        voiceOriginationIdentity: undefined,
+      },
     })
   })
 
@@ -81,14 +103,28 @@ describe('context values', () => {
   it('End User Messaging: SMS from an origination identity, calls from a voice-capable number or pool, with the configuration set and protect configuration', () => {
     const pool = 'pool-0123456789abcdef0123456789abcdef'
     const phone = 'arn:aws:sms-voice:ap-northeast-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef'
-    expect(settingsOf({
-      smsProvider: 'eum', eumOriginationIdentity: pool, eumConfigurationSet: 'pinline-otp', eumProtectConfigurationId: 'protect-0123456789abcdef0123456789abcdef',
-      voiceOriginationIdentity: phone, serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' },
-    }).messaging).toEqual({
-      smsProvider: 'eum', eum: { originationIdentity: pool, configurationSet: 'pinline-otp', protectConfigurationId: 'protect-0123456789abcdef0123456789abcdef' }, voiceOriginationIdentity: phone,
+    expect(
+      settingsOf({
+        smsProvider: 'eum',
+        eumOriginationIdentity: pool,
+        eumConfigurationSet: 'pinline-otp',
+        eumProtectConfigurationId: 'protect-0123456789abcdef0123456789abcdef',
+        voiceOriginationIdentity: phone,
+        serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' },
+      }).messaging,
+    ).toEqual({
+      smsProvider: 'eum',
+      eum: {
+        originationIdentity: pool,
+        configurationSet: 'pinline-otp',
+        protectConfigurationId: 'protect-0123456789abcdef0123456789abcdef',
+      },
+      voiceOriginationIdentity: phone,
     })
     // Without a voice identity the service has no VOICE_PROVIDER, and LEX_PIN_CHANNEL=voice cannot start.
-    expect(() => settingsOf({ serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' } })).toThrow(/serviceEnvironment: .*LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER/)
+    expect(() => settingsOf({ serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' } })).toThrow(
+      /serviceEnvironment: .*LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER/,
+    )
   })
 
   it.each([
@@ -101,19 +137,34 @@ describe('context values', () => {
     ['eumConfigurationSet', { eumConfigurationSet: 'has space' }],
     ['eumProtectConfigurationId', { eumProtectConfigurationId: 'pinline' }],
     ['voiceOriginationIdentity', { voiceOriginationIdentity: '+815012345678' }],
-    ['voiceOriginationIdentity', { voiceOriginationIdentity: 'arn:aws:sms-voice:ap-northeast-1:111122223333:sender-id/PINLINE/JP' }],
+    [
+      'voiceOriginationIdentity',
+      { voiceOriginationIdentity: 'arn:aws:sms-voice:ap-northeast-1:111122223333:sender-id/PINLINE/JP' },
+    ],
   ])('a bad %s (End User Messaging, events) stops the synth, naming the key', (key, overrides) => {
     expect(() => settingsOf(overrides)).toThrow(new RegExp(`context ${key}:`))
   })
 
   it('serviceEnvironment: only variables the service reads, not ones the app sets, valid as the service checks them', () => {
-    expect(settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' } }).service.environment).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' })
-    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'maybe' } })).toThrow(/serviceEnvironment: .*CALLER_ID_AUTH/)
-    expect(() => settingsOf({ serviceEnvironment: { VOICE_ID_JA: 'mizuki' } })).toThrow(/serviceEnvironment: .*VOICE_ID_JA/)
-    expect(() => settingsOf({ serviceEnvironment: { SMS_PROVIDER: 'log' } })).toThrow(/SMS_PROVIDER is set by the deploy app/)
-    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTHS: 'verify' } })).toThrow(/CALLER_ID_AUTHS is not a variable the service reads/)
+    expect(
+      settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' } }).service.environment,
+    ).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' })
+    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'maybe' } })).toThrow(
+      /serviceEnvironment: .*CALLER_ID_AUTH/,
+    )
+    expect(() => settingsOf({ serviceEnvironment: { VOICE_ID_JA: 'mizuki' } })).toThrow(
+      /serviceEnvironment: .*VOICE_ID_JA/,
+    )
+    expect(() => settingsOf({ serviceEnvironment: { SMS_PROVIDER: 'log' } })).toThrow(
+      /SMS_PROVIDER is set by the deploy app/,
+    )
+    expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTHS: 'verify' } })).toThrow(
+      /CALLER_ID_AUTHS is not a variable the service reads/,
+    )
     for (const name of ['PIN_HMAC_SECRET', 'REDIS_URL', 'API_KEYS', 'KMS_KEY_ID', 'MENU_FILE']) {
-      expect(() => settingsOf({ serviceEnvironment: { [name]: 'x'.repeat(40) } })).toThrow(new RegExp(`${name} is set by the deploy app`))
+      expect(() => settingsOf({ serviceEnvironment: { [name]: 'x'.repeat(40) } })).toThrow(
+        new RegExp(`${name} is set by the deploy app`),
+      )
     }
     expect(() => settingsOf({ serviceEnvironment: { API_KEY_EXTRA: '{}' } })).toThrow(/API_KEY_EXTRA is not a variable/)
   })
@@ -121,25 +172,54 @@ describe('context values', () => {
 
 describe('ContactFlowFile', () => {
   const flow = {
-    Version: '2019-10-30', StartAction: 'invoke',
+    Version: '2019-10-30',
+    StartAction: 'invoke',
     Actions: [
-      { Identifier: 'invoke', Type: 'InvokeLambdaFunction', Parameters: { LambdaFunctionARN: 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x', Text: 'pinlineAuthMethod CALLER_ID' }, Transitions: { NextAction: 'bot' } },
-      { Identifier: 'bot', Type: 'ConnectParticipantWithLexBot', Parameters: { LexV2Bot: { AliasArn: 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID' } }, Transitions: {} },
+      {
+        Identifier: 'invoke',
+        Type: 'InvokeLambdaFunction',
+        Parameters: {
+          LambdaFunctionARN: 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x',
+          Text: 'pinlineAuthMethod CALLER_ID',
+        },
+        Transitions: { NextAction: 'bot' },
+      },
+      {
+        Identifier: 'bot',
+        Type: 'ConnectParticipantWithLexBot',
+        Parameters: { LexV2Bot: { AliasArn: 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID' } },
+        Transitions: {},
+      },
     ],
   }
-  const subs = { 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x': 'arn:aws:lambda:ap-northeast-1:111122223333:function:real', 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': 'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A' }
+  const subs = {
+    'arn:aws:lambda:REGION:ACCOUNT_ID:function:x': 'arn:aws:lambda:ap-northeast-1:111122223333:function:real',
+    'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID':
+      'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A',
+  }
 
   it('replaces whole string values; words like CALLER_ID outside ARNs are values, not placeholders', () => {
     const out = substituteFlow(flow, subs) as typeof flow
-    expect(out.Actions[0]!.Parameters).toEqual({ LambdaFunctionARN: 'arn:aws:lambda:ap-northeast-1:111122223333:function:real', Text: 'pinlineAuthMethod CALLER_ID' })
-    expect((out.Actions[1]!.Parameters as { LexV2Bot: { AliasArn: string } }).LexV2Bot.AliasArn).toBe('arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A')
+    expect(out.Actions[0]!.Parameters).toEqual({
+      LambdaFunctionARN: 'arn:aws:lambda:ap-northeast-1:111122223333:function:real',
+      Text: 'pinlineAuthMethod CALLER_ID',
+    })
+    expect((out.Actions[1]!.Parameters as { LexV2Bot: { AliasArn: string } }).LexV2Bot.AliasArn).toBe(
+      'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/B/A',
+    )
   })
 
   it('fails when a placeholder is left, or when a substitution is never used (the file and the app drifted)', () => {
     const { ['arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID']: _lex, ...withoutLex } = subs
-    expect(() => substituteFlow(flow, withoutLex, 'f.json')).toThrow(/f\.json: placeholder REGION left at \$\.Actions\[1\]\.Parameters\.LexV2Bot\.AliasArn/)
-    expect(() => substituteFlow(flow, { ...subs, 'arn:aws:connect:REGION:ACCOUNT_ID:instance/INSTANCE_ID/queue/QUEUE_ID': 'q' })).toThrow(/never used: arn:aws:connect/)
-    expect(() => substituteFlow({ Text: 'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/BOT_ID/live' }, {})).toThrow(/placeholder BOT_ID/)
+    expect(() => substituteFlow(flow, withoutLex, 'f.json')).toThrow(
+      /f\.json: placeholder REGION left at \$\.Actions\[1\]\.Parameters\.LexV2Bot\.AliasArn/,
+    )
+    expect(() =>
+      substituteFlow(flow, { ...subs, 'arn:aws:connect:REGION:ACCOUNT_ID:instance/INSTANCE_ID/queue/QUEUE_ID': 'q' }),
+    ).toThrow(/never used: arn:aws:connect/)
+    expect(() => substituteFlow({ Text: 'arn:aws:lex:ap-northeast-1:111122223333:bot-alias/BOT_ID/live' }, {})).toThrow(
+      /placeholder BOT_ID/,
+    )
   })
 
   it('deploys a flow file as AWS::Connect::ContactFlow with tokens in it, and fails synth on a leftover', () => {
@@ -149,11 +229,19 @@ describe('ContactFlowFile', () => {
       writeFileSync(file, JSON.stringify(flow))
       const stack = new Stack(new App(), 'Flows', { env: { account: '111122223333', region: 'ap-northeast-1' } })
       const alias = new Secret(stack, 'StandsForAnyResource')
-      new ContactFlowFile(stack, 'Order', { instanceArn: 'arn:aws:connect:ap-northeast-1:111122223333:instance/i', file, name: 'order', substitutions: { ...subs, 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': alias.secretArn } })
+      new ContactFlowFile(stack, 'Order', {
+        instanceArn: 'arn:aws:connect:ap-northeast-1:111122223333:instance/i',
+        file,
+        name: 'order',
+        substitutions: { ...subs, 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': alias.secretArn },
+      })
       const content = Template.fromStack(stack).findResources('AWS::Connect::ContactFlow')
       const json = JSON.stringify(Object.values(content)[0])
       expect(json).toMatch(/"Ref":"StandsForAnyResource/)
-      expect(() => new ContactFlowFile(stack, 'Broken', { instanceArn: 'i', file, name: 'broken', substitutions: withoutOne() })).toThrow(/placeholder/)
+      expect(
+        () =>
+          new ContactFlowFile(stack, 'Broken', { instanceArn: 'i', file, name: 'broken', substitutions: withoutOne() }),
+      ).toThrow(/placeholder/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -168,12 +256,31 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
   it('a sharded, cluster-mode-enabled replication group, reached at its configuration endpoint', () => {
     const stack = new Stack(new App(), 'Data', { env: { account: '111122223333', region: 'ap-northeast-1' } })
     const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'], natGateways: 1 })
-    const redis = new Redis(stack, 'Redis', { vpc, settings: settingsOf({ redisClusterMode: true, redisNumNodeGroups: 3 }).redis, authToken: new Secret(stack, 'Token') })
-    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
-      ClusterMode: 'enabled', NumNodeGroups: 3, ReplicasPerNodeGroup: 1, CacheParameterGroupName: 'default.valkey8.cluster.on',
-      MultiAZEnabled: true, AutomaticFailoverEnabled: true, TransitEncryptionEnabled: true, AtRestEncryptionEnabled: true,
+    const redis = new Redis(stack, 'Redis', {
+      vpc,
+      settings: settingsOf({ redisClusterMode: true, redisNumNodeGroups: 3 }).redis,
+      authToken: new Secret(stack, 'Token'),
     })
-    expect(stack.resolve(redis.url)).toEqual({ 'Fn::Join': ['', ['rediss://', { 'Fn::GetAtt': [expect.stringMatching(/^RedisReplicationGroup/), 'ConfigurationEndPoint.Address'] }, ':6379']] })
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      ClusterMode: 'enabled',
+      NumNodeGroups: 3,
+      ReplicasPerNodeGroup: 1,
+      CacheParameterGroupName: 'default.valkey8.cluster.on',
+      MultiAZEnabled: true,
+      AutomaticFailoverEnabled: true,
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+    })
+    expect(stack.resolve(redis.url)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'rediss://',
+          { 'Fn::GetAtt': [expect.stringMatching(/^RedisReplicationGroup/), 'ConfigurationEndPoint.Address'] },
+          ':6379',
+        ],
+      ],
+    })
     expect(REDIS_MODE_VARIABLE).toBe('REDIS_MODE')
   })
 })
@@ -183,25 +290,49 @@ describe('Notifications with an existing event bus (the eventBus key)', () => {
     const stack = new Stack(new App(), 'Events', { env: { account: '111122223333', region: 'ap-northeast-1' } })
     const taskRole = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })
     const settings = settingsOf({ eventBus })
-    const notifications = new Notifications(stack, 'Notifications', { events: settings.events, messaging: settings.messaging, taskRole })
+    const notifications = new Notifications(stack, 'Notifications', {
+      events: settings.events,
+      messaging: settings.messaging,
+      taskRole,
+    })
     const template = Template.fromStack(stack)
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
-    return { template, statements, env: stack.resolve(notifications.environment), output: template.toJSON().Outputs.EventBusArn.Value }
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p: any) => p.Properties.PolicyDocument.Statement,
+    )
+    return {
+      template,
+      statements,
+      env: stack.resolve(notifications.environment),
+      output: template.toJSON().Outputs.EventBusArn.Value,
+    }
   }
 
   it('a bus name: no bus created, PutEvents on that bus of this account and region only, its ARN to the service', () => {
     const { template, statements, env } = existing('contact-centre')
     template.resourceCountIs('AWS::Events::EventBus', 0)
-    const busArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:ap-northeast-1:111122223333:event-bus/contact-centre']] }
-    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn })
+    const busArn = {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':events:ap-northeast-1:111122223333:event-bus/contact-centre'],
+      ],
+    }
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Resource: busArn,
+    })
     expect(env.EVENTS_EVENTBRIDGE_BUS).toEqual(busArn)
   })
 
-  it('a bus ARN (another account\'s bus): PutEvents on exactly that ARN, which the service gets and the stack outputs', () => {
+  it("a bus ARN (another account's bus): PutEvents on exactly that ARN, which the service gets and the stack outputs", () => {
     const arn = 'arn:aws:events:ap-northeast-1:444455556666:event-bus/central'
     const { template, statements, env, output } = existing(arn)
     template.resourceCountIs('AWS::Events::EventBus', 0)
-    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({ Effect: 'Allow', Action: 'events:PutEvents', Resource: arn })
+    expect(statements.find((st) => st.Action === 'events:PutEvents')).toEqual({
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Resource: arn,
+    })
     expect(env.EVENTS_EVENTBRIDGE_BUS).toBe(arn)
     expect(output).toBe(arn)
   })

@@ -47,10 +47,15 @@ export async function synthesize(overrides: Record<string, unknown> = {}): Promi
   const assembly = app.synth()
   return {
     settings,
-    templates: { data: assembly.getStackByName(stacks.data.stackName).template, app: assembly.getStackByName(stacks.app.stackName).template },
+    templates: {
+      data: assembly.getStackByName(stacks.data.stackName).template,
+      app: assembly.getStackByName(stacks.app.stackName).template,
+    },
     stackNames: { data: stacks.data.stackName, app: stacks.app.stackName },
     outdir,
-    messages: assembly.stacks.flatMap((stack) => stack.messages.map((m) => ({ level: m.level, id: m.id, entry: String(m.entry.data) }))),
+    messages: assembly.stacks.flatMap((stack) =>
+      stack.messages.map((m) => ({ level: m.level, id: m.id, entry: String(m.entry.data) })),
+    ),
     validationReport: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')),
     assetDir: (hash) => join(outdir, `asset.${hash}`),
     remove: () => rmSync(dir, { recursive: true, force: true }),
@@ -59,7 +64,9 @@ export async function synthesize(overrides: Record<string, unknown> = {}): Promi
 
 /** Every resource of `type` in a template, with its logical id. */
 export function resources(template: Json, type: string): Array<{ id: string; Properties: Json; [k: string]: Json }> {
-  return Object.entries(template.Resources as Record<string, Json>).filter(([, r]) => r.Type === type).map(([id, r]) => ({ id, ...r }))
+  return Object.entries(template.Resources as Record<string, Json>)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => ({ id, ...r }))
 }
 
 /** Every IAM statement in a template: identity policies, role trust policies, key policies. */

@@ -5,7 +5,14 @@ import { assertionKeyPem } from '../support/app/assertion-keys.ts'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { lexEvent, slot } from '../support/events/lex-events.ts'
 import { TEST_API_KEY } from '../support/app/test-app.ts'
-import { call as callService, startService, startSnsStandIn, stopAll, type ServiceProcess, type SnsStandIn } from '../support/processes.ts'
+import {
+  call as callService,
+  startService,
+  startSnsStandIn,
+  stopAll,
+  type ServiceProcess,
+  type SnsStandIn,
+} from '../support/processes.ts'
 
 // Signed verification assertions through the real server process in production mode: SMS over
 // the wire to the SNS stand-in, the JWKS fetched over HTTP and checked with jose as a back-end
@@ -82,15 +89,30 @@ async function forge(pem: string, claims: Json, typ = 'pinline-assertion+jwt') {
 
 describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
   it('REST: an approval carries an ES256 JWS that jose verifies against /.well-known/jwks.json; its claims name no number', async () => {
-    const { phone, challengeId, body } = await approvedOverRest({ amount: '12000', currency: 'JPY', payee: 'Tanaka Kogyo' })
+    const { phone, challengeId, body } = await approvedOverRest({
+      amount: '12000',
+      currency: 'JPY',
+      payee: 'Tanaka Kogyo',
+    })
     // Dynamic linking: the SMS told the user what the code approves.
     expect(sns.publishes.at(-1)!.message).toMatch(/to pay 12000 JPY to Tanaka Kogyo\./)
     const jwks = createRemoteJWKSet(new URL(`${svc.url}/.well-known/jwks.json`))
-    const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, { issuer: ISSUER, typ: 'pinline-assertion+jwt', algorithms: ['ES256'] })
+    const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, {
+      issuer: ISSUER,
+      typ: 'pinline-assertion+jwt',
+      algorithms: ['ES256'],
+    })
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'pinline-assertion+jwt', kid: expect.any(String) })
     expect(payload).toMatchObject({
-      iss: ISSUER, amr: ['otp', 'sms'], via: 'rest', binding: `rest:${challengeId}`, purpose: 'login',
-      amount: '12000', currency: 'JPY', payee: 'Tanaka Kogyo', sub: challengeId.slice(0, 16),
+      iss: ISSUER,
+      amr: ['otp', 'sms'],
+      via: 'rest',
+      binding: `rest:${challengeId}`,
+      purpose: 'login',
+      amount: '12000',
+      currency: 'JPY',
+      payee: 'Tanaka Kogyo',
+      sub: challengeId.slice(0, 16),
     })
     expect(payload.exp! - payload.iat!).toBe(600)
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/)
@@ -98,7 +120,12 @@ describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
   })
 
   it('a transaction is all three of amount, currency and payee, well formed: else 400 VALIDATION_FAILED and nothing sent', async () => {
-    for (const bad of [{ amount: '100' }, { amount: '1e3', currency: 'JPY', payee: 'X' }, { amount: '100', currency: 'yen', payee: 'X' }, { amount: '100', currency: 'JPY', payee: 'a\u0007b' }]) {
+    for (const bad of [
+      { amount: '100' },
+      { amount: '1e3', currency: 'JPY', payee: 'X' },
+      { amount: '100', currency: 'yen', payee: 'X' },
+      { amount: '100', currency: 'JPY', payee: 'a\u0007b' },
+    ]) {
       const r = await call('POST', '/v1/pins', { phone: nextPhone(), ...bad })
       expect(r.status).toBe(400)
       expect(r.body.code).toBe('VALIDATION_FAILED')
@@ -136,12 +163,19 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
     expect(Buffer.byteLength(assertion)).toBeLessThan(1024)
     const ok = await check({ assertion, binding: `connect:${contactA}`, purpose: 'payout' })
     expect(ok.status).toBe(200)
-    expect(ok.body).toMatchObject({ via: 'connect', binding: `connect:${contactA}`, purpose: 'payout', amr: ['otp', 'sms'] })
+    expect(ok.body).toMatchObject({
+      via: 'connect',
+      binding: `connect:${contactA}`,
+      purpose: 'payout',
+      amr: ['otp', 'sms'],
+    })
 
     const replay = await check({ assertion, binding: `connect:${randomUUID()}`, purpose: 'payout' })
     expect(replay).toEqual({ status: 422, body: { code: 'ASSERTION_BINDING_MISMATCH', message: expect.any(String) } })
     // The same ContactId via another channel (Lex) is another binding too.
-    expect((await check({ assertion, binding: `lex:${contactA}`, purpose: 'payout' })).body.code).toBe('ASSERTION_BINDING_MISMATCH')
+    expect((await check({ assertion, binding: `lex:${contactA}`, purpose: 'payout' })).body.code).toBe(
+      'ASSERTION_BINDING_MISMATCH',
+    )
   })
 
   it('another purpose (an address change verified, a payout attempted): 422 ASSERTION_PURPOSE_MISMATCH', async () => {
@@ -153,11 +187,18 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
     // Without a purpose parameter, a Connect PIN is for "connect": not for a payout either.
     const plain = randomUUID()
     const { pinlineAssertion: generic } = await approvedOverConnect(plain)
-    expect((await check({ assertion: generic, binding: `connect:${plain}`, purpose: 'payout' })).body.code).toBe('ASSERTION_PURPOSE_MISMATCH')
+    expect((await check({ assertion: generic, binding: `connect:${plain}`, purpose: 'payout' })).body.code).toBe(
+      'ASSERTION_PURPOSE_MISMATCH',
+    )
   })
 
   it('another amount or payee than the one approved: 422 ASSERTION_TRANSACTION_MISMATCH (dynamic linking)', async () => {
-    const { challengeId, body } = await approvedOverRest({ purpose: 'payout', amount: '5000', currency: 'JPY', payee: 'Sato Shoten' })
+    const { challengeId, body } = await approvedOverRest({
+      purpose: 'payout',
+      amount: '5000',
+      currency: 'JPY',
+      payee: 'Sato Shoten',
+    })
     const expected = { assertion: body.assertion, binding: `rest:${challengeId}`, purpose: 'payout' }
     expect((await check({ ...expected, amount: '5000', currency: 'JPY', payee: 'Sato Shoten' })).status).toBe(200)
     expect((await check({ ...expected, amount: '50000' })).body.code).toBe('ASSERTION_TRANSACTION_MISMATCH')
@@ -174,7 +215,10 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
     const expired = await forge(CURRENT, { ...claims, iat: now - 700, exp: now - 100 })
     expect((await check({ assertion: expired, binding, purpose: 'login' })).body.code).toBe('ASSERTION_EXPIRED')
     // Expiry is only reported for a genuine signature: an expired forgery is just invalid.
-    expect((await check({ assertion: await forge(STRANGER, { ...claims, exp: now - 100 }), binding, purpose: 'login' })).body.code).toBe('ASSERTION_INVALID')
+    expect(
+      (await check({ assertion: await forge(STRANGER, { ...claims, exp: now - 100 }), binding, purpose: 'login' })).body
+        .code,
+    ).toBe('ASSERTION_INVALID')
 
     const [h, p, s] = body.assertion.split('.')
     const widened = Buffer.from(JSON.stringify({ ...claims, purpose: 'payout' })).toString('base64url')
@@ -183,7 +227,8 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
       await forge(STRANGER, claims), // a key the service never had
       await forge(CURRENT, { ...claims, iss: 'https://evil.example.com' }),
       await forge(CURRENT, claims, 'JWT'), // another kind of token from the same key
-      `${h}.${p}`, 'not-a-jws',
+      `${h}.${p}`,
+      'not-a-jws',
     ]) {
       const r = await check({ assertion, binding, purpose: 'login' })
       expect(r).toEqual({ status: 422, body: { code: 'ASSERTION_INVALID', message: expect.any(String) } })
@@ -201,11 +246,15 @@ describe('POST /v1/assertions/verify: replay on another contact or purpose is re
   it('needs the API key, and the binding and purpose to check against (no check without them)', async () => {
     const { challengeId, body } = await approvedOverRest()
     const anon = await fetch(`${svc.url}/v1/assertions/verify`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ assertion: body.assertion, binding: `rest:${challengeId}`, purpose: 'login' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ assertion: body.assertion, binding: `rest:${challengeId}`, purpose: 'login' }),
     })
     expect(anon.status).toBe(401)
     expect((await check({ assertion: body.assertion, purpose: 'login' })).body.code).toBe('VALIDATION_FAILED')
-    expect((await check({ assertion: body.assertion, binding: `rest:${challengeId}` })).body.code).toBe('VALIDATION_FAILED')
+    expect((await check({ assertion: body.assertion, binding: `rest:${challengeId}` })).body.code).toBe(
+      'VALIDATION_FAILED',
+    )
   })
 })
 
@@ -213,9 +262,26 @@ describe('Lex: the assertion in the session attributes', () => {
   it('the approving turn sets pinlineAssertion bound to the Lex session; a caller known by caller ID alone gets none', async () => {
     const phone = nextPhone()
     const email = `a${seq}-${randomUUID().slice(0, 6)}@example.com`
-    expect((await call('PUT', `/v1/callers/${phone}`, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'en', email })).status).toBe(201)
+    expect(
+      (
+        await call('PUT', `/v1/callers/${phone}`, {
+          firstName: 'Aiko',
+          lastName: 'Sato',
+          custLevel: 'Gold',
+          language: 'en',
+          email,
+        })
+      ).status,
+    ).toBe(201)
     const sessionId = `lex-${randomUUID()}`
-    const say = async (extra: Json) => (await call('POST', '/v1/channels/lex', lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email }, ...extra }))).body
+    const say = async (extra: Json) =>
+      (
+        await call(
+          'POST',
+          '/v1/channels/lex',
+          lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email }, ...extra }),
+        )
+      ).body
 
     const asked = await say({})
     expect(asked.sessionState.sessionAttributes.pinlineAssertion).toBeUndefined()

@@ -90,10 +90,14 @@ beforeAll(async () => {
   eb = await startEventBridgeStandIn()
   hook = new Receiver()
   await hook.listen()
-  svc = await startService(env({
-    EVENTS_WEBHOOK_URL: hook.url, EVENTS_WEBHOOK_SECRET: SECRET,
-    EVENTS_EVENTBRIDGE_BUS: BUS, AWS_ENDPOINT_URL_EVENTBRIDGE: eb.url,
-  }))
+  svc = await startService(
+    env({
+      EVENTS_WEBHOOK_URL: hook.url,
+      EVENTS_WEBHOOK_SECRET: SECRET,
+      EVENTS_EVENTBRIDGE_BUS: BUS,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eb.url,
+    }),
+  )
 })
 afterAll(() => stopAll(svc, hook, eb, sns))
 beforeEach(() => {
@@ -117,14 +121,16 @@ async function flow(base: string, wrong = 1) {
   const id = issued.body.challengeId as string
   const pin = lastPin(phone)
   const answers = []
-  for (let i = 0; i < wrong; i++) answers.push(await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: wrongPin(pin) }))
+  for (let i = 0; i < wrong; i++)
+    answers.push(await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: wrongPin(pin) }))
   if (wrong < 5) answers.push(await call(base, 'POST', `/v1/pins/${id}/verify`, { pin }))
   for (const a of answers) expect(a.status).toBe(200)
   return { phone, pin, id, answers }
 }
 
 const webhookEventsOf = (id: string) => hook.accepted.filter((e) => e.challengeId === id)
-const bridgeEventsOf = (id: string) => eb.entries.map((e) => JSON.parse(e.Detail!) as Json).filter((e) => e.challengeId === id)
+const bridgeEventsOf = (id: string) =>
+  eb.entries.map((e) => JSON.parse(e.Detail!) as Json).filter((e) => e.challengeId === id)
 const types = (events: Json[]) => events.map((e) => e.type)
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text()
@@ -135,7 +141,15 @@ describe('every state change becomes an event, on both sinks', () => {
   it('pending, rejected, approved: challenge id, channel, via, purpose, counts, the number only as its keyed hash, never a PIN', async () => {
     const { phone, pin, id } = await flow(svc.url)
     await eventually(async () => webhookEventsOf(id).length === 3 && bridgeEventsOf(id).length === 3)
-    const common = { challengeId: id, phoneId: id.slice(0, 16), via: 'rest', channel: 'sms', purpose: 'login', id: expect.any(String), at: expect.any(Number) }
+    const common = {
+      challengeId: id,
+      phoneId: id.slice(0, 16),
+      via: 'rest',
+      channel: 'sms',
+      purpose: 'login',
+      id: expect.any(String),
+      at: expect.any(Number),
+    }
     const expected = [
       { ...common, type: 'pending', attempts: 0, sends: 1 },
       { ...common, type: 'rejected', attempts: 1, sends: 1 },
@@ -158,7 +172,9 @@ describe('every state change becomes an event, on both sinks', () => {
     const [, t, v1] = delivery.signature.match(/^t=(\d+),v1=([0-9a-f]{64})$/)!
     expect(Math.abs(Date.now() / 1000 - Number(t))).toBeLessThan(60)
     expect(v1).toBe(createHmac('sha256', SECRET).update(`${t}.${delivery.raw}`).digest('hex'))
-    expect(v1).not.toBe(createHmac('sha256', 'another-secret-0123456789-0123456789').update(`${t}.${delivery.raw}`).digest('hex'))
+    expect(v1).not.toBe(
+      createHmac('sha256', 'another-secret-0123456789-0123456789').update(`${t}.${delivery.raw}`).digest('hex'),
+    )
   })
 
   it('locked after five wrong PINs; send_failed when the SMS provider refuses; Connect events say connect', async () => {
@@ -168,14 +184,35 @@ describe('every state change becomes an event, on both sinks', () => {
     expect(refused.body.code).toBe('SMS_SEND_FAILED')
     const phone = nextPhone()
     const contact = randomUUID()
-    const sent = await call(svc.url, 'POST', '/v1/channels/connect', connectEvent({ phone, contactId: contact, parameters: { action: 'sendPin', purpose: 'payout' } }))
+    const sent = await call(
+      svc.url,
+      'POST',
+      '/v1/channels/connect',
+      connectEvent({ phone, contactId: contact, parameters: { action: 'sendPin', purpose: 'payout' } }),
+    )
     await eventually(async () => webhookEventsOf(locked.id).length === 6)
-    expect(types(webhookEventsOf(locked.id))).toEqual(['pending', 'rejected', 'rejected', 'rejected', 'rejected', 'locked'])
+    expect(types(webhookEventsOf(locked.id))).toEqual([
+      'pending',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'locked',
+    ])
     expect(webhookEventsOf(locked.id).at(-1)).toMatchObject({ attempts: 5 })
     await eventually(async () => hook.accepted.some((e) => e.type === 'send_failed'))
-    expect(hook.accepted.filter((e) => e.type === 'send_failed').at(-1)).toMatchObject({ via: 'rest', channel: 'sms', purpose: 'login', sends: 1 })
+    expect(hook.accepted.filter((e) => e.type === 'send_failed').at(-1)).toMatchObject({
+      via: 'rest',
+      channel: 'sms',
+      purpose: 'login',
+      sends: 1,
+    })
     await eventually(async () => webhookEventsOf(sent.body.challengeId).length === 1)
-    expect(webhookEventsOf(sent.body.challengeId)[0]).toMatchObject({ type: 'pending', via: 'connect', purpose: 'payout' })
+    expect(webhookEventsOf(sent.body.challengeId)[0]).toMatchObject({
+      type: 'pending',
+      via: 'connect',
+      purpose: 'payout',
+    })
   })
 })
 
@@ -185,7 +222,9 @@ describe('a sink that is slow, down, and back', () => {
     await stuck.listen()
     stuck.mode = 'hang'
     // A long delivery timeout: the sink's request stays open for the whole test.
-    const slow = await startService(env({ EVENTS_WEBHOOK_URL: stuck.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_TIMEOUT_MS: '30000' }))
+    const slow = await startService(
+      env({ EVENTS_WEBHOOK_URL: stuck.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_TIMEOUT_MS: '30000' }),
+    )
     try {
       const first = await flow(slow.url)
       await eventually(async () => stuck.hanging.length > 0)
@@ -199,7 +238,12 @@ describe('a sink that is slow, down, and back', () => {
       open.writeHead(204).end() // the sink finally takes the first batch (the first flow's pending)
       await eventually(async () => stuck.accepted.length === 2 + 4)
       const all = [...stuck.accepted]
-      expect(all.filter((e) => e.challengeId === second.id).map((e) => e.type)).toEqual(['pending', 'rejected', 'rejected', 'approved'])
+      expect(all.filter((e) => e.challengeId === second.id).map((e) => e.type)).toEqual([
+        'pending',
+        'rejected',
+        'rejected',
+        'approved',
+      ])
       expect(all.filter((e) => e.challengeId === first.id).map((e) => e.type)).toEqual(['rejected', 'approved'])
     } finally {
       await slow.stop()
@@ -211,10 +255,14 @@ describe('a sink that is slow, down, and back', () => {
     hook.mode = 'refuse'
     const failuresBefore = await metric(svc.url, 'pinline_events_delivery_failures_total{sink="webhook"}')
     const flows = [await flow(svc.url), await flow(svc.url, 2)]
-    await eventually(async () => (await metric(svc.url, 'pinline_events_delivery_failures_total{sink="webhook"}')) > failuresBefore)
+    await eventually(
+      async () => (await metric(svc.url, 'pinline_events_delivery_failures_total{sink="webhook"}')) > failuresBefore,
+    )
     expect(await metric(svc.url, 'pinline_events_backlog{sink="webhook"}')).toBeGreaterThan(0)
     hook.mode = 'ok'
-    await eventually(async () => webhookEventsOf(flows[0]!.id).length === 3 && webhookEventsOf(flows[1]!.id).length === 4)
+    await eventually(
+      async () => webhookEventsOf(flows[0]!.id).length === 3 && webhookEventsOf(flows[1]!.id).length === 4,
+    )
     expect(types(webhookEventsOf(flows[1]!.id))).toEqual(['pending', 'rejected', 'rejected', 'approved'])
     const ids = hook.accepted.map((e) => e.id)
     expect(new Set(ids).size).toBe(ids.length)
@@ -254,7 +302,9 @@ describe('the backlog bound (EVENTS_BACKLOG_MAX)', () => {
     const small = new Receiver()
     await small.listen()
     small.mode = 'refuse'
-    const bounded = await startService(env({ EVENTS_WEBHOOK_URL: small.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_BACKLOG_MAX: '3' }))
+    const bounded = await startService(
+      env({ EVENTS_WEBHOOK_URL: small.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_BACKLOG_MAX: '3' }),
+    )
     try {
       const a = await flow(bounded.url) // pending, rejected, approved: the backlog is full
       const b = await flow(bounded.url) // three more: dropped
@@ -263,7 +313,11 @@ describe('the backlog bound (EVENTS_BACKLOG_MAX)', () => {
       expect(bounded.logs()).toMatch(/backlog full, new events are dropped/)
       small.mode = 'ok'
       await eventually(async () => small.accepted.length === 3)
-      expect(small.accepted.map((e) => [e.challengeId, e.type])).toEqual([[a.id, 'pending'], [a.id, 'rejected'], [a.id, 'approved']])
+      expect(small.accepted.map((e) => [e.challengeId, e.type])).toEqual([
+        [a.id, 'pending'],
+        [a.id, 'rejected'],
+        [a.id, 'approved'],
+      ])
       await eventually(async () => /backlog has room again/.test(bounded.logs()))
     } finally {
       await bounded.stop()

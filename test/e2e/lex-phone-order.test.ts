@@ -27,15 +27,33 @@ beforeAll(async () => {
   sns = await startSnsStandIn()
   ;[service, bundle] = await Promise.all([
     startService({
-      NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
-      API_KEYS: TEST_API_KEY, PIN_HMAC_SECRET: TEST_SECRET, SMS_PROVIDER: 'sns', LOG_LEVEL: 'info',
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_SNS: sns.url,
+      NODE_ENV: 'production',
+      ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: `e2e${randomUUID().slice(0, 8)}:`,
+      API_KEYS: TEST_API_KEY,
+      PIN_HMAC_SECRET: TEST_SECRET,
+      SMS_PROVIDER: 'sns',
+      LOG_LEVEL: 'info',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_SNS: sns.url,
       // A caller may ask for a new code at once, up to the caps (the test waits for a PIN starting with 0).
-      PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '10', PHONE_MAX_SENDS: '100', SMS_PREFIX_MAX_SENDS: '1000',
+      PIN_RESEND_COOLDOWN_SECONDS: '0',
+      PIN_MAX_SENDS: '10',
+      PHONE_MAX_SENDS: '100',
+      SMS_PREFIX_MAX_SENDS: '1000',
     }),
     bundleShim('lex'),
   ])
-  shim = (await bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: undefined })).handler as unknown as LexHandler
+  shim = (
+    await bundle.load({
+      AUTH_SERVICE_URL: service.url,
+      AUTH_SERVICE_API_KEY: TEST_API_KEY,
+      AUTH_SERVICE_TIMEOUT_MS: undefined,
+    })
+  ).handler as unknown as LexHandler
 })
 afterAll(() => stopAll(service, sns, bundle))
 afterAll(() => vi.restoreAllMocks()) // after hooks run last-registered first: this one before the stops
@@ -62,16 +80,26 @@ function phoneCall(phone: string, localeId: 'en_US' | 'ja_JP') {
 
 const CASES = [
   {
-    localeId: 'en_US' as const, language: 'en' as const, phone: '+819022220001', food: ['pizza', 'pasta'],
-    order: 'I would like a pizza', again: (i: number) => `I did not get the code, please send another one (${i})`,
-    added: /^Thank you, you are verified\. I've added Pizza to your order\. Your order so far: 1 Pizza \(total 1,200 Japanese yen\)\. Would you like anything else\?$/,
+    localeId: 'en_US' as const,
+    language: 'en' as const,
+    phone: '+819022220001',
+    food: ['pizza', 'pasta'],
+    order: 'I would like a pizza',
+    again: (i: number) => `I did not get the code, please send another one (${i})`,
+    added:
+      /^Thank you, you are verified\. I've added Pizza to your order\. Your order so far: 1 Pizza \(total 1,200 Japanese yen\)\. Would you like anything else\?$/,
     finish: { intent: 'FinishOrder', said: "That's all" },
     summary: 'Thank you. Your order: 1 Pizza, 1 Pasta (total 2,200 Japanese yen). Goodbye!',
   },
   {
-    localeId: 'ja_JP' as const, language: 'ja' as const, phone: '+819022220002', food: ['ピザ', 'パスタ'],
-    order: 'ピザを注文したいのですが', again: (i: number) => `コードが届きません。もう一度送ってください（${i}）`,
-    added: /^認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザを1つ（合計1,200円）。他にご注文はありますか？$/,
+    localeId: 'ja_JP' as const,
+    language: 'ja' as const,
+    phone: '+819022220002',
+    food: ['ピザ', 'パスタ'],
+    order: 'ピザを注文したいのですが',
+    again: (i: number) => `コードが届きません。もう一度送ってください（${i}）`,
+    added:
+      /^認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザを1つ（合計1,200円）。他にご注文はありますか？$/,
     // No FinishOrder utterance matched: Lex gives it to FallbackIntent, and the channel reads the words.
     finish: { intent: 'FallbackIntent', said: '以上です' },
     summary: 'ありがとうございました。ご注文は、ピザを1つ、パスタを1つ（合計2,200円）です。',
@@ -80,7 +108,16 @@ const CASES = [
 
 describe.each(CASES)('a phone order in $localeId, through the bundled shim and the real service', (c) => {
   it('order -> PIN by SMS -> spoken PIN with a leading zero -> added -> "anything else?" -> second item (20 copies at once), no PIN -> "that\'s all" -> summary, Fulfilled', async () => {
-    expect((await rest(service.url, 'PUT', `/v1/callers/${c.phone}`, { firstName: 'Yui', lastName: 'Mori', custLevel: 'Gold', language: c.language })).status).toBe(201)
+    expect(
+      (
+        await rest(service.url, 'PUT', `/v1/callers/${c.phone}`, {
+          firstName: 'Yui',
+          lastName: 'Mori',
+          custLevel: 'Gold',
+          language: c.language,
+        })
+      ).status,
+    ).toBe(201)
     sns.reset()
     const smsPin = () => sns.publishes.at(-1)!.message.match(/\b(\d{6})\b/)![1]!
 
@@ -109,11 +146,17 @@ describe.each(CASES)('a phone order in $localeId, through the bundled shim and t
     // The second dish reaches the service 20 times at once: it is added once.
     const second = await say('OrderFood', c.food[1]!, { Food: slot(c.food[1]!) }, 20)
     expect(second.sessionState.dialogAction).toEqual({ type: 'ElicitIntent' })
-    expect(order(second)).toEqual([expect.objectContaining({ id: 'pizza', quantity: 1 }), expect.objectContaining({ id: 'pasta', quantity: 1 })])
+    expect(order(second)).toEqual([
+      expect.objectContaining({ id: 'pizza', quantity: 1 }),
+      expect.objectContaining({ id: 'pasta', quantity: 1 }),
+    ])
     expect(sns.publishes).toHaveLength(sent)
 
     const done = await say(c.finish.intent, c.finish.said)
-    expect(done.sessionState).toMatchObject({ dialogAction: { type: 'Close' }, intent: { name: c.finish.intent, state: 'Fulfilled' } })
+    expect(done.sessionState).toMatchObject({
+      dialogAction: { type: 'Close' },
+      intent: { name: c.finish.intent, state: 'Fulfilled' },
+    })
     expect(spoken(done)).toBe(c.summary)
 
     // Neither the PIN nor the caller's number reached the service's log.

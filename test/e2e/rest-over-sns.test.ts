@@ -54,7 +54,10 @@ describe('the server process, SMS through the real SNS client', () => {
     expect(sns.publishes).toHaveLength(1)
     const [sms] = sns.publishes
     expect(sms!.phoneNumber).toBe(phone)
-    expect(sms!.attributes).toMatchObject({ 'AWS.SNS.SMS.SMSType': 'Transactional', 'AWS.SNS.SMS.SenderID': 'WiserBank' })
+    expect(sms!.attributes).toMatchObject({
+      'AWS.SNS.SMS.SMSType': 'Transactional',
+      'AWS.SNS.SMS.SenderID': 'WiserBank',
+    })
     expect(sms!.message).toContain('【WiserBank】')
     const verified = await call('POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: pinIn(sms!.message) })
     expect(verified.body).toMatchObject({ status: 'approved', caller: { phone, firstName: 'New', language: 'ja' } })

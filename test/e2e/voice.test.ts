@@ -55,7 +55,8 @@ const call = async (base: string, method: string, path: string, payload?: unknow
   return { status, headers, body: body as Json }
 }
 /** The digits the call reads out, in order. */
-const spoken = (ssml: string) => [...ssml.matchAll(/<say-as interpret-as="digits">(\d)<\/say-as>/g)].map((m) => m[1]).join('')
+const spoken = (ssml: string) =>
+  [...ssml.matchAll(/<say-as interpret-as="digits">(\d)<\/say-as>/g)].map((m) => m[1]).join('')
 const calledPin = (to: string) => spoken(eum.calls.findLast((c) => c.to === to)!.ssml).slice(0, 6)
 const textedPin = (to: string) => eum.texts.findLast((t) => t.to === to)!.body.match(/\b(\d{6})\b/)![1]!
 
@@ -65,12 +66,21 @@ describe('SMS_PROVIDER=eum: SendTextMessage', () => {
     const issued = await call(svc.url, 'POST', '/v1/pins', { phone })
     expect(issued.status).toBe(201)
     expect(issued.body.channel).toBe('sms')
-    expect(eum.texts).toEqual([{
-      to: phone, body: expect.stringContaining('your verification code is'), type: 'TRANSACTIONAL', originationIdentity: 'pool-0123456789abcdef',
-      configurationSet: 'pinline-otp', protectConfigurationId: 'protect-0123456789abcdef', maxPrice: '0.10',
-    }])
+    expect(eum.texts).toEqual([
+      {
+        to: phone,
+        body: expect.stringContaining('your verification code is'),
+        type: 'TRANSACTIONAL',
+        originationIdentity: 'pool-0123456789abcdef',
+        configurationSet: 'pinline-otp',
+        protectConfigurationId: 'protect-0123456789abcdef',
+        maxPrice: '0.10',
+      },
+    ])
     expect(eum.calls).toHaveLength(0)
-    const verified = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: textedPin(phone) })
+    const verified = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, {
+      pin: textedPin(phone),
+    })
     expect(verified.body.status).toBe('approved')
     expect(decodeJwt(verified.body.assertion).amr).toEqual(['otp', 'sms'])
   })
@@ -97,19 +107,34 @@ describe('channel voice: the PIN read out on a call (SendVoiceMessage)', () => {
     expect(eum.texts).toHaveLength(0)
     expect(eum.calls).toHaveLength(1)
     const [placed] = eum.calls
-    expect(placed).toMatchObject({ to: phone, voiceId: 'JOANNA', originationIdentity: ORIGIN, configurationSet: 'pinline-otp', maxPricePerMinute: '0.50' })
+    expect(placed).toMatchObject({
+      to: phone,
+      voiceId: 'JOANNA',
+      originationIdentity: ORIGIN,
+      configurationSet: 'pinline-otp',
+      maxPricePerMinute: '0.50',
+    })
     const digits = spoken(placed!.ssml)
     expect(digits).toHaveLength(12)
     expect(digits.slice(0, 6)).toBe(digits.slice(6))
     expect(placed!.ssml).toMatch(/<break time="400ms"\/>/)
-    const verified = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: digits.slice(0, 6) })
+    const verified = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, {
+      pin: digits.slice(0, 6),
+    })
     expect(verified.body.status).toBe('approved')
     expect(decodeJwt(verified.body.assertion)).toMatchObject({ amr: ['otp', 'tel'], via: 'rest' })
   })
 
   it('in Japanese with the ja voice (MIZUKI), and the transaction it approves', async () => {
     const phone = mobile()
-    await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice', locale: 'ja', amount: '5000', currency: 'JPY', payee: '佐藤商店' })
+    await call(svc.url, 'POST', '/v1/pins', {
+      phone,
+      channel: 'voice',
+      locale: 'ja',
+      amount: '5000',
+      currency: 'JPY',
+      payee: '佐藤商店',
+    })
     expect(eum.calls[0]).toMatchObject({ voiceId: 'MIZUKI' })
     expect(eum.calls[0]!.ssml).toContain('佐藤商店への5000 JPYのお支払いの認証コードは')
     expect(eum.calls[0]!.ssml).toContain('もう一度申し上げます')
@@ -129,7 +154,8 @@ describe('channel voice: the PIN read out on a call (SendVoiceMessage)', () => {
     expect(abroad).toMatchObject({ status: 422, body: { code: 'DESTINATION_NOT_ALLOWED' } })
     const phone = landline()
     const issued = await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice' })
-    for (let i = 0; i < 4; i++) expect((await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/resend`)).status).toBe(200)
+    for (let i = 0; i < 4; i++)
+      expect((await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/resend`)).status).toBe(200)
     const sixth = await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice' })
     expect(sixth.status).toBe(429)
     expect(sixth.headers.get('retry-after')).toMatch(/^\d+$/)
@@ -142,7 +168,8 @@ describe('channel voice: the PIN read out on a call (SendVoiceMessage)', () => {
     const refused = await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice' })
     expect(refused).toMatchObject({ status: 503, body: { code: 'VOICE_SEND_FAILED' } })
     // Five more sends fit: the refused one was taken back from the per-number count.
-    for (let i = 0; i < 5; i++) expect((await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice' })).status).toBe(201)
+    for (let i = 0; i < 5; i++)
+      expect((await call(svc.url, 'POST', '/v1/pins', { phone, channel: 'voice' })).status).toBe(201)
     expect(eum.calls).toHaveLength(5)
   })
 
@@ -153,7 +180,10 @@ describe('channel voice: the PIN read out on a call (SendVoiceMessage)', () => {
     const resent = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/resend?channel=voice`)
     expect(resent.body).toMatchObject({ challengeId: issued.body.challengeId, channel: 'voice', sendsLeft: 3 })
     const voicePin = calledPin(phone)
-    if (voicePin !== smsPin) expect((await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: smsPin })).body.status).toBe('rejected')
+    if (voicePin !== smsPin)
+      expect(
+        (await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: smsPin })).body.status,
+      ).toBe('rejected')
     const verified = await call(svc.url, 'POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: voicePin })
     expect(verified.body.status).toBe('approved')
     expect(decodeJwt(verified.body.assertion).amr).toEqual(['otp', 'tel'])
@@ -166,14 +196,22 @@ describe('channel voice: the PIN read out on a call (SendVoiceMessage)', () => {
     const connect = async (parameters: Record<string, string>) =>
       (await call(svc.url, 'POST', '/v1/channels/connect', connectEvent({ phone, contactId, parameters }))).body
     expect(await connect({ action: 'sendPin' })).toMatchObject({ lambdaResult: 'Success', channel: 'sms' })
-    expect(await connect({ action: 'sendPin', resend: 'true', channel: 'voice' })).toMatchObject({ lambdaResult: 'Success', channel: 'voice' })
+    expect(await connect({ action: 'sendPin', resend: 'true', channel: 'voice' })).toMatchObject({
+      lambdaResult: 'Success',
+      channel: 'voice',
+    })
     expect(eum.calls.map((c) => c.to)).toEqual([phone])
     const verified = await connect({ action: 'verifyPin', pin: `${calledPin(phone)}#` })
     expect(verified).toMatchObject({ pinVerified: 'True' })
     expect(decodeJwt(verified.pinlineAssertion).amr).toEqual(['otp', 'tel'])
 
     const home = landline()
-    const direct = await call(svc.url, 'POST', '/v1/channels/connect', connectEvent({ phone: home, parameters: { action: 'sendPin', channel: 'auto' } }))
+    const direct = await call(
+      svc.url,
+      'POST',
+      '/v1/channels/connect',
+      connectEvent({ phone: home, parameters: { action: 'sendPin', channel: 'auto' } }),
+    )
     expect(direct.body).toMatchObject({ lambdaResult: 'Success', channel: 'voice' })
   })
 })
@@ -182,7 +220,8 @@ describe('calls have their own daily budget (VOICE_DAILY_LIMIT)', () => {
   it('past it: 503 VOICE_BUDGET_EXCEEDED with Retry-After until midnight UTC, no call; SMS still go', async () => {
     const budget = await startService(env({ VOICE_DAILY_LIMIT: '2' }))
     try {
-      for (let i = 0; i < 2; i++) expect((await call(budget.url, 'POST', '/v1/pins', { phone: landline(), channel: 'voice' })).status).toBe(201)
+      for (let i = 0; i < 2; i++)
+        expect((await call(budget.url, 'POST', '/v1/pins', { phone: landline(), channel: 'voice' })).status).toBe(201)
       const over = await call(budget.url, 'POST', '/v1/pins', { phone: landline(), channel: 'voice' })
       expect(over).toMatchObject({ status: 503, body: { code: 'VOICE_BUDGET_EXCEEDED' } })
       const untilMidnight = 86_400 - Math.floor((Date.now() % 86_400_000) / 1000)
@@ -202,7 +241,9 @@ describe('calls have their own daily budget (VOICE_DAILY_LIMIT)', () => {
     try {
       const refused = await call(plain.url, 'POST', '/v1/pins', { phone: landline(), channel: 'voice' })
       expect(refused).toMatchObject({ status: 422, body: { code: 'VOICE_NOT_AVAILABLE' } })
-      expect((await call(plain.url, 'POST', '/v1/pins', { phone: landline(), channel: 'auto' })).body.channel).toBe('sms')
+      expect((await call(plain.url, 'POST', '/v1/pins', { phone: landline(), channel: 'auto' })).body.channel).toBe(
+        'sms',
+      )
       expect(eum.calls).toHaveLength(0)
       expect(eum.texts).toHaveLength(1)
     } finally {

@@ -19,23 +19,43 @@ const phones = ['+819012330001', '+819012330002', '+819012330003', '+81901233000
 const email = 'hanako.sato@example.jp'
 const pins: string[] = []
 const pinOf = (phone: string) => {
-  const pin = sns.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
+  const pin = sns.publishes
+    .filter((p) => p.phoneNumber === phone)
+    .at(-1)!
+    .message.match(/\b(\d{6})\b/)![1]!
   pins.push(pin)
   return pin
 }
 
 beforeAll(async () => {
   sns = await startSnsStandIn()
-  svc = await startService(serviceEnv({ redisUrl: inject('redisUrl'), snsUrl: sns.url }, {
-    NODE_ENV: 'production', ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY, LOG_LEVEL: 'trace', REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
-    REDIS_COMMAND_TIMEOUT_MS: '1000', PIN_RESEND_COOLDOWN_SECONDS: '0', RATE_LIMIT_PER_IP: '40',
-    TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}`, ALLOW_TEST_NUMBERS: 'true',
-  }))
+  svc = await startService(
+    serviceEnv(
+      { redisUrl: inject('redisUrl'), snsUrl: sns.url },
+      {
+        NODE_ENV: 'production',
+        ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
+        LOG_LEVEL: 'trace',
+        REDIS_KEY_PREFIX: `leak${randomUUID().slice(0, 8)}:`,
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
+        PIN_RESEND_COOLDOWN_SECONDS: '0',
+        RATE_LIMIT_PER_IP: '40',
+        TEST_NUMBERS: `${TEST_NUMBER}:${TEST_CODE}`,
+        ALLOW_TEST_NUMBERS: 'true',
+      },
+    ),
+  )
   const [known, unknown, failing, invalid] = phones as [string, string, string, string]
   const post = (path: string, body?: unknown) => call(svc.url, 'POST', path, body)
 
   // A known caller: imported with an e-mail, looked up, verified (wrong, resend, right).
-  await call(svc.url, 'PUT', `/v1/callers/${known}`, { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email })
+  await call(svc.url, 'PUT', `/v1/callers/${known}`, {
+    firstName: 'Hanako',
+    lastName: 'Sato',
+    custLevel: 'Gold',
+    language: 'ja',
+    email,
+  })
   await call(svc.url, 'GET', `/v1/callers/${encodeURIComponent(known)}`)
   const a = String((await post('/v1/pins', { phone: known })).body.challengeId)
   pinOf(known)
@@ -54,7 +74,11 @@ beforeAll(async () => {
   // Refusals that carry input: a bad number, a bad PIN, a wrong content type, a test number.
   await post('/v1/pins', { phone: `${known}99` })
   await post(`/v1/pins/${a}/verify`, { pin: `${pins[0]}0` })
-  await fetch(`${svc.url}/v1/pins`, { method: 'POST', headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'text/plain' }, body: known })
+  await fetch(`${svc.url}/v1/pins`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'text/plain' },
+    body: known,
+  })
   const t = String((await post('/v1/pins', { phone: TEST_NUMBER })).body.challengeId)
   await post(`/v1/pins/${t}/verify`, { pin: TEST_CODE })
   await call(svc.url, 'DELETE', `/v1/callers/${known}`)
@@ -66,7 +90,11 @@ afterAll(() => stopAll(svc, sns))
 describe('logs of whole flows (LOG_LEVEL=trace, production)', () => {
   it('the flows really ran: SMS were sent, requests were refused, the log is not empty', () => {
     expect(pins.length).toBeGreaterThanOrEqual(3)
-    const lines = svc.logs().trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; res?: { statusCode: number } })
+    const lines = svc
+      .logs()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg?: string; res?: { statusCode: number } })
     expect(lines.length).toBeGreaterThan(50)
     expect(lines.some((l) => l.res?.statusCode === 429)).toBe(true)
     expect(lines.some((l) => l.msg === 'request failed')).toBe(true)
@@ -80,7 +108,8 @@ describe('logs of whole flows (LOG_LEVEL=trace, production)', () => {
   it('contain no full phone number, in any format', () => {
     for (const phone of phones) {
       const national = phone.slice(3) // 9012330001: the number without +81
-      for (const form of [phone, phone.slice(1), `0${national}`, national, encodeURIComponent(phone)]) expect(svc.logs()).not.toContain(form)
+      for (const form of [phone, phone.slice(1), `0${national}`, national, encodeURIComponent(phone)])
+        expect(svc.logs()).not.toContain(form)
     }
   })
 

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStandIn, serviceEnv, startRedisServer, startService, startSnsStandIn } from '../support/processes.ts'
+import {
+  call,
+  eventually,
+  type RedisProcess,
+  type ServiceProcess,
+  type SnsStandIn,
+  serviceEnv,
+  startRedisServer,
+  startService,
+  startSnsStandIn,
+} from '../support/processes.ts'
 
 // Real processes: redis-server (AOF, so a challenge outlives the outage), the service, the SNS
 // stand-in. Redis is stopped under the running service, then started again.
@@ -7,7 +17,11 @@ import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStand
 let redis: RedisProcess
 let sns: SnsStandIn
 let svc: ServiceProcess
-const pinOf = (phone: string) => sns.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
+const pinOf = (phone: string) =>
+  sns.publishes
+    .filter((p) => p.phoneNumber === phone)
+    .at(-1)!
+    .message.match(/\b(\d{6})\b/)![1]!
 
 beforeAll(async () => {
   ;[redis, sns] = await Promise.all([startRedisServer({ appendonly: true }), startSnsStandIn()])

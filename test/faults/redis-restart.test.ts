@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { call, eventually, type RedisProcess, type ServiceProcess, type SnsStandIn, serviceEnv, startRedisServer, startService, startSnsStandIn } from '../support/processes.ts'
+import {
+  call,
+  eventually,
+  type RedisProcess,
+  type ServiceProcess,
+  type SnsStandIn,
+  serviceEnv,
+  startRedisServer,
+  startService,
+  startSnsStandIn,
+} from '../support/processes.ts'
 
 // Redis is killed (SIGKILL: a crash, nothing flushed beyond what appendfsync always wrote) and
 // started again on the same port and dir, under a running service.
@@ -15,23 +25,44 @@ afterEach(async () => {
 
 async function start(appendonly: boolean) {
   ;[redis, sns] = await Promise.all([startRedisServer({ appendonly }), startSnsStandIn()])
-  svc = await startService(serviceEnv({ redisUrl: redis.url, snsUrl: sns.url }, {
-    REDIS_COMMAND_TIMEOUT_MS: '1000', PIN_MAX_ATTEMPTS: '5', PHONE_MAX_FAILURES: '4',
-  }))
+  svc = await startService(
+    serviceEnv(
+      { redisUrl: redis.url, snsUrl: sns.url },
+      {
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
+        PIN_MAX_ATTEMPTS: '5',
+        PHONE_MAX_FAILURES: '4',
+      },
+    ),
+  )
   return { redis, sns, svc }
 }
-const pinOf = (phone: string) => sns!.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
+const pinOf = (phone: string) =>
+  sns!.publishes
+    .filter((p) => p.phoneNumber === phone)
+    .at(-1)!
+    .message.match(/\b(\d{6})\b/)![1]!
 
 /** Before the crash: one imported caller, one enrolled by PIN, and one number with 3 failures on a live challenge. */
 async function beforeCrash(base: string) {
-  const imported = '+819012320001', enrolled = '+819012320002', attacked = '+819012320003'
-  const put = await call(base, 'PUT', `/v1/callers/${imported}`, { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
+  const imported = '+819012320001',
+    enrolled = '+819012320002',
+    attacked = '+819012320003'
+  const put = await call(base, 'PUT', `/v1/callers/${imported}`, {
+    firstName: 'Hanako',
+    lastName: 'Sato',
+    custLevel: 'Gold',
+    language: 'ja',
+  })
   expect(put.status).toBe(201)
   const e = await call(base, 'POST', '/v1/pins', { phone: enrolled, enrol: true })
-  expect((await call(base, 'POST', `/v1/pins/${String(e.body.challengeId)}/verify`, { pin: pinOf(enrolled) })).body.status).toBe('approved')
+  expect(
+    (await call(base, 'POST', `/v1/pins/${String(e.body.challengeId)}/verify`, { pin: pinOf(enrolled) })).body.status,
+  ).toBe('approved')
   const a = await call(base, 'POST', '/v1/pins', { phone: attacked })
   const id = String(a.body.challengeId)
-  for (let i = 0; i < 3; i++) expect((await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: '000000' })).body.status).toBe('rejected')
+  for (let i = 0; i < 3; i++)
+    expect((await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: '000000' })).body.status).toBe('rejected')
   return { imported, enrolled, attacked, id, pin: pinOf(attacked) }
 }
 
@@ -48,8 +79,14 @@ describe('Redis restarted mid-flow', () => {
     const b = await beforeCrash(s.url)
     await crashAndRestart(r, s.url)
 
-    expect((await call(s.url, 'GET', `/v1/callers/${b.imported}`)).body).toMatchObject({ firstName: 'Hanako', trustedUntil: null })
-    expect((await call(s.url, 'GET', `/v1/callers/${b.enrolled}`)).body).toMatchObject({ firstName: 'New', lastName: 'Customer' })
+    expect((await call(s.url, 'GET', `/v1/callers/${b.imported}`)).body).toMatchObject({
+      firstName: 'Hanako',
+      trustedUntil: null,
+    })
+    expect((await call(s.url, 'GET', `/v1/callers/${b.enrolled}`)).body).toMatchObject({
+      firstName: 'New',
+      lastName: 'Customer',
+    })
     // The 4th failure for the number locks it (PHONE_MAX_FAILURES=4): the 3 before the crash counted.
     expect((await call(s.url, 'POST', `/v1/pins/${b.id}/verify`, { pin: '000000' })).body.status).toBe('locked')
     expect((await call(s.url, 'POST', `/v1/pins/${b.id}/verify`, { pin: b.pin })).body.status).toBe('locked')
@@ -71,7 +108,9 @@ describe('Redis restarted mid-flow', () => {
     // The failure counters are gone too: the number starts afresh, with its full allowance.
     const fresh = await call(s.url, 'POST', '/v1/pins', { phone: b.attacked })
     expect(fresh.status).toBe(201)
-    for (let i = 0; i < 3; i++) expect((await call(s.url, 'POST', `/v1/pins/${String(fresh.body.challengeId)}/verify`, { pin: '000000' })).body.status).toBe('rejected')
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await call(s.url, 'POST', `/v1/pins/${String(fresh.body.challengeId)}/verify`, { pin: '000000' })).body.status,
+      ).toBe('rejected')
   })
 })
-

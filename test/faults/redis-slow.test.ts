@@ -22,12 +22,21 @@ let sns: SnsStandIn
 let svc: ServiceProcess
 let direct: Redis // straight to Redis, to read what really happened
 const keys = createKeys('pl:', TEST_SECRET)
-const pinOf = (phone: string) => sns.publishes.filter((p) => p.phoneNumber === phone).at(-1)!.message.match(/\b(\d{6})\b/)![1]!
+const pinOf = (phone: string) =>
+  sns.publishes
+    .filter((p) => p.phoneNumber === phone)
+    .at(-1)!
+    .message.match(/\b(\d{6})\b/)![1]!
 
 beforeAll(async () => {
   ;[redis, sns] = await Promise.all([startRedisServer(), startSnsStandIn()])
   proxy = await startLatencyProxy({ port: redis.port })
-  svc = await startService(serviceEnv({ redisUrl: `redis://127.0.0.1:${proxy.port}`, snsUrl: sns.url }, { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS) }))
+  svc = await startService(
+    serviceEnv(
+      { redisUrl: `redis://127.0.0.1:${proxy.port}`, snsUrl: sns.url },
+      { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS) },
+    ),
+  )
   direct = new Redis(redis.url)
 })
 afterAll(async () => {
@@ -56,7 +65,10 @@ const attemptsInRedis = async (id: string) => {
 describe('Redis slow', () => {
   it('slower than the deadline: 503 DEPENDENCY_UNAVAILABLE inside it, no SMS; served again once Redis is fast', async () => {
     proxy.setLatency(1_000)
-    for (const [path, body] of [['/v1/pins', { phone: '+819012310001' }], [`/v1/pins/${'A'.repeat(38)}/verify`, { pin: '123456' }]] as const) {
+    for (const [path, body] of [
+      ['/v1/pins', { phone: '+819012310001' }],
+      [`/v1/pins/${'A'.repeat(38)}/verify`, { pin: '123456' }],
+    ] as const) {
       const res = await call(svc.url, 'POST', path, body)
       expect(res.status).toBe(503)
       expect(res.body.code).toBe('DEPENDENCY_UNAVAILABLE')
@@ -109,7 +121,11 @@ describe('Redis slow', () => {
     await eventually(async () => (await direct.exists(keys.challenge(id))) === 1)
     expect(sns.requestCount()).toBe(0)
     const retry = await call(svc.url, 'POST', '/v1/channels/connect', event)
-    expect(retry.body).toEqual({ lambdaResult: 'Error', errorCode: 'SMS_SEND_IN_PROGRESS', retryAfterSeconds: expect.stringMatching(/^\d+$/) })
+    expect(retry.body).toEqual({
+      lambdaResult: 'Error',
+      errorCode: 'SMS_SEND_IN_PROGRESS',
+      retryAfterSeconds: expect.stringMatching(/^\d+$/),
+    })
     expect(sns.requestCount()).toBe(0)
   })
 
@@ -125,6 +141,9 @@ describe('Redis slow', () => {
     await new Promise((r) => setTimeout(r, 200))
     // The cut verify was never run later behind the client's back.
     expect(await attemptsInRedis(c.id)).toBe(0)
-    expect((await call(svc.url, 'POST', `/v1/pins/${c.id}/verify`, { pin: c.pin })).body).toMatchObject({ status: 'approved', attemptsLeft: 4 })
+    expect((await call(svc.url, 'POST', `/v1/pins/${c.id}/verify`, { pin: c.pin })).body).toMatchObject({
+      status: 'approved',
+      attemptsLeft: 4,
+    })
   })
 })

@@ -45,8 +45,15 @@ afterAll(async () => {
 async function start(env: Record<string, string>) {
   sms = recordingSms()
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: primary.url, REDIS_KEY_PREFIX: `ack${Date.now()}:`, PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY,
-    LOG_LEVEL: 'silent', REDIS_COMMAND_TIMEOUT_MS: '2000', REDIS_REPLICA_ACK_TIMEOUT_MS: '800', ...env,
+    NODE_ENV: 'test',
+    REDIS_URL: primary.url,
+    REDIS_KEY_PREFIX: `ack${Date.now()}:`,
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    LOG_LEVEL: 'silent',
+    REDIS_COMMAND_TIMEOUT_MS: '2000',
+    REDIS_REPLICA_ACK_TIMEOUT_MS: '800',
+    ...env,
   })
   app = await buildApp({ config, sms, logger: false })
   return app

@@ -16,14 +16,19 @@ const nextPhone = phoneSequence('90', 20000000)
 
 beforeAll(async () => {
   sns = await startSnsStandIn()
-  svc = await startService(serviceEnv({ redisUrl: inject('redisUrl'), snsUrl: sns.url }, {
-    REDIS_KEY_PREFIX: `sns${randomUUID().slice(0, 8)}:`,
-    REDIS_COMMAND_TIMEOUT_MS: '1000',
-    PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
-    // Long enough that a stand-in answering on a loaded machine is not taken for a timeout (a
-    // send that timed out stays counted, which would use the number's only send).
-    SMS_TIMEOUT_MS: '1000',
-  }))
+  svc = await startService(
+    serviceEnv(
+      { redisUrl: inject('redisUrl'), snsUrl: sns.url },
+      {
+        REDIS_KEY_PREFIX: `sns${randomUUID().slice(0, 8)}:`,
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
+        PHONE_MAX_SENDS: '1', // a send that failed must not use the number's only send
+        // Long enough that a stand-in answering on a loaded machine is not taken for a timeout (a
+        // send that timed out stays counted, which would use the number's only send).
+        SMS_TIMEOUT_MS: '1000',
+      },
+    ),
+  )
 })
 afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
@@ -66,7 +71,7 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
 })
 
 describe('SNS slower than SMS_TIMEOUT_MS (accepted, answered late)', () => {
-  it('a hung request is not retried, and stays counted (SNS may have accepted it): the number\'s only send is used', async () => {
+  it("a hung request is not retried, and stays counted (SNS may have accepted it): the number's only send is used", async () => {
     sns.failNext(3, 'hang')
     const phone = nextPhone()
     const res = await issue(phone)

@@ -15,12 +15,19 @@ afterAll(() => sns?.close())
 beforeEach(() => sns.reset())
 
 const options = { timeoutMs: 300, maxAttempts: 3 }
-const client = (endpoint: string) => ({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
+const client = (endpoint: string) => ({
+  region: 'us-east-1',
+  endpoint,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+})
 const message = { to: '+819012345678', body: 'pinline: your code is 123456' }
 
 type SdkError = { name: string; $metadata?: { attempts?: number }; cause?: SdkError }
 async function failure(send: Promise<void>): Promise<{ name: string; attempts: number | undefined; cause?: string }> {
-  const err = await send.then(() => undefined, (e: unknown) => e as SdkError)
+  const err = await send.then(
+    () => undefined,
+    (e: unknown) => e as SdkError,
+  )
   if (!err) throw new Error('the send succeeded')
   // An outcome that is unknown is reported as such, with the SDK's error as its cause.
   const sdk = err.name === 'SmsOutcomeUnknown' ? err.cause! : err

@@ -11,11 +11,18 @@ const lines: Array<Record<string, unknown>> = []
 
 beforeAll(async () => {
   const config = loadConfig({
-    NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_MODE: inject('redisMode'), REDIS_KEY_PREFIX: 'tlog:', PIN_HMAC_SECRET: TEST_SECRET, API_KEYS: TEST_API_KEY, LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    REDIS_URL: inject('redisUrl'),
+    REDIS_MODE: inject('redisMode'),
+    REDIS_KEY_PREFIX: 'tlog:',
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    LOG_LEVEL: 'info',
   })
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>)
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>)
       done()
     },
   })
@@ -34,7 +41,11 @@ describe('access log', () => {
 
     const mine = forRequest(String(res.headers['x-request-id']))
     expect(mine).toHaveLength(1)
-    expect(mine[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 } })
+    expect(mine[0]).toMatchObject({
+      msg: 'request completed',
+      req: { method: 'GET', url: '/healthz' },
+      res: { statusCode: 200 },
+    })
     expect(mine[0]!.responseTime).toEqual(expect.any(Number))
   })
 

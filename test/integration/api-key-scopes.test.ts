@@ -15,24 +15,54 @@ beforeAll(async () => {
 afterAll(() => t.app.close())
 
 const as = (key: string) => ({ authorization: `Bearer ${key}` })
-const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja', email: 'victim@example.com' }
-const connectEvent = { Name: 'ContactFlowEvent', Details: { ContactData: { ContactId: 'c-scope', Channel: 'VOICE', CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' } }, Parameters: { action: 'lookup' } } }
-const lexEvent = { sessionId: 's-scope', inputMode: 'Text', bot: { id: 'B', aliasId: 'A', localeId: 'en_US' }, sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } } }
+const profile = {
+  firstName: 'Hanako',
+  lastName: 'Yamada',
+  custLevel: 'Gold',
+  language: 'ja',
+  email: 'victim@example.com',
+}
+const connectEvent = {
+  Name: 'ContactFlowEvent',
+  Details: {
+    ContactData: {
+      ContactId: 'c-scope',
+      Channel: 'VOICE',
+      CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' },
+    },
+    Parameters: { action: 'lookup' },
+  },
+}
+const lexEvent = {
+  sessionId: 's-scope',
+  inputMode: 'Text',
+  bot: { id: 'B', aliasId: 'A', localeId: 'en_US' },
+  sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } },
+}
 
 const requests = {
-  putCaller: (key: string) => t.app.inject({ method: 'PUT', url: '/v1/callers/+819033330001', headers: as(key), payload: profile }),
+  putCaller: (key: string) =>
+    t.app.inject({ method: 'PUT', url: '/v1/callers/+819033330001', headers: as(key), payload: profile }),
   deleteCaller: (key: string) => t.app.inject({ method: 'DELETE', url: '/v1/callers/+819033339999', headers: as(key) }),
   unlock: (key: string) => t.app.inject({ method: 'DELETE', url: '/v1/callers/+819033330001/lock', headers: as(key) }),
   getCaller: (key: string) => t.app.inject({ url: '/v1/callers/+819033339998', headers: as(key) }),
-  issuePin: (key: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: as(key), payload: { phone: '+819033330002' } }),
-  connect: (key: string) => t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: as(key), payload: connectEvent }),
+  issuePin: (key: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/pins', headers: as(key), payload: { phone: '+819033330002' } }),
+  connect: (key: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: as(key), payload: connectEvent }),
   lex: (key: string) => t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: as(key), payload: lexEvent }),
 }
 
 describe('scoped API keys (API_KEYS=name:key:scope+scope)', () => {
   it('a channels key (the shims) cannot write the registry, lift a lock, look up callers or send PINs: 403 FORBIDDEN_SCOPE, nothing written', async () => {
     const before = await keysOf(t)
-    for (const r of [requests.putCaller, requests.deleteCaller, requests.unlock, requests.getCaller, requests.issuePin]) {
+    for (const r of [
+      requests.putCaller,
+      requests.deleteCaller,
+      requests.unlock,
+      requests.getCaller,
+      requests.issuePin,
+    ]) {
       const res = await r(SHIM)
       expect(res.statusCode).toBe(403)
       expect(res.json()).toEqual({ code: 'FORBIDDEN_SCOPE', message: expect.stringContaining('connect-shim') })
@@ -56,7 +86,11 @@ describe('scoped API keys (API_KEYS=name:key:scope+scope)', () => {
     expect((await requests.putCaller(OPS)).statusCode).toBe(201)
     expect((await requests.unlock(OPS)).statusCode).toBe(204)
     expect((await requests.connect(OPS)).json().code).toBe('FORBIDDEN_SCOPE')
-    const audit = t.logs().split('\n').filter((l) => l.includes('by an admin')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const audit = t
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('by an admin'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(audit.map((l) => l.apiKey)).toEqual(['ops', 'ops'])
     expect(t.logs()).not.toContain(OPS)
     expect(t.logs()).not.toContain(SHIM)
@@ -66,7 +100,10 @@ describe('scoped API keys (API_KEYS=name:key:scope+scope)', () => {
     expect((await requests.connect(LEGACY)).json().lambdaResult).toBe('Success')
     expect((await requests.getCaller(LEGACY)).statusCode).toBe(404)
     expect((await requests.deleteCaller(LEGACY)).statusCode).toBe(404) // admin scope: it reached the handler
-    const warning = t.logs().split('\n').find((l) => l.includes('bare key'))
+    const warning = t
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('bare key'))
     expect(warning).toBeDefined()
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, apiKey: 'key-4' })
     expect(t.logs()).not.toContain(LEGACY)

@@ -16,15 +16,24 @@ const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', la
 
 shareTestApp({ PHONE_MAX_SENDS: '50' }, (app) => (t = app))
 
-const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
-const get = async (phone: string) => (await t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })).json()
+const put = (phone: string, payload: object) =>
+  t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
+const get = async (phone: string) =>
+  (await t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })).json()
 const ttl = (phone: string) => t.app.redis.pttl(t.app.keys.caller(phone))
 const emailOf = (phone: string) => t.app.redis.hget(t.app.keys.caller(phone), CALLER.email)
 
 /** A PIN with enrol: true, approved. */
 async function enrolByPin(phone: string) {
-  const { challengeId } = (await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone, enrol: true } })).json()
-  const res = await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin: t.sms.lastPin(phone) } })
+  const { challengeId } = (
+    await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone, enrol: true } })
+  ).json()
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v1/pins/${challengeId}/verify`,
+    headers: auth,
+    payload: { pin: t.sms.lastPin(phone) },
+  })
   expect(res.json().status).toBe('approved')
   return res.json().caller
 }
@@ -62,7 +71,10 @@ describe('enrolment only ever extends trust', () => {
 describe('the e-mail index follows its caller', () => {
   it('(i) once a caller has expired, another number can take its e-mail (the stale entry is replaced)', async () => {
     const [owner, other, email] = [nextPhone(), nextPhone(), nextEmail()]
-    expect((await put(owner, { ...profile, email, trustedUntil: new Date(Date.now() + 3_600_000).toISOString() })).statusCode).toBe(201)
+    expect(
+      (await put(owner, { ...profile, email, trustedUntil: new Date(Date.now() + 3_600_000).toISOString() }))
+        .statusCode,
+    ).toBe(201)
     await t.app.redis.pexpire(t.app.keys.caller(owner), 1) // its trust ends, as Redis would end it
     await sleep(20)
     const res = await put(other, { ...profile, email })
@@ -86,7 +98,9 @@ describe('the e-mail index follows its caller', () => {
     await sleep(1700)
     expect((await t.app.callers.findByEmail(email))?.phone).toBe(phone)
     // What the Lex bot and REST order sessions do with it: a PIN goes to that phone.
-    const { sessionId } = (await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { email } })).json()
+    const { sessionId } = (
+      await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { email } })
+    ).json()
     const pin = await t.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/pin`, headers: auth })
     expect(pin.statusCode).toBe(201)
   })
@@ -117,7 +131,11 @@ describe('the e-mail index follows its caller', () => {
       const [owner, other, email] = [nextPhone(), nextPhone(), nextEmail()]
       await put(owner, { ...profile, email })
       await t.app.redis.hdel(t.app.keys.caller(owner), 'email') // stale: the index still names the owner
-      const [a, b] = await Promise.all([put(owner, { ...profile, email }), put(other, { ...profile, email }), t.app.callers.findByEmail(email)])
+      const [a, b] = await Promise.all([
+        put(owner, { ...profile, email }),
+        put(other, { ...profile, email }),
+        t.app.callers.findByEmail(email),
+      ])
       const holders = []
       for (const phone of [owner, other]) if ((await emailOf(phone)) === email) holders.push(phone)
       expect(holders.length).toBeLessThanOrEqual(1)

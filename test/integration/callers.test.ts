@@ -4,7 +4,8 @@ import { auth, keysOf, type TestApp, shareTestApp } from '../support/app/test-ap
 let t: TestApp
 shareTestApp({}, (app) => (t = app))
 
-const put = (phone: string, payload: object) => t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
+const put = (phone: string, payload: object) =>
+  t.app.inject({ method: 'PUT', url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth, payload })
 const get = (phone: string) => t.app.inject({ url: `/v1/callers/${encodeURIComponent(phone)}`, headers: auth })
 const profile = { firstName: 'Hanako', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
 
@@ -12,13 +13,20 @@ describe('/v1/callers', () => {
   it('imports a caller (201), replaces it (200) keeping enrolledAt, looks it up by any spelling of the number', async () => {
     const created = await put('+81 90-2222-0001', { ...profile, email: 'Hanako@Example.com' })
     expect(created.statusCode).toBe(201)
-    expect(created.json()).toMatchObject({ phone: '+819022220001', ...profile, email: 'hanako@example.com', trustedUntil: null })
+    expect(created.json()).toMatchObject({
+      phone: '+819022220001',
+      ...profile,
+      email: 'hanako@example.com',
+      trustedUntil: null,
+    })
     const updated = await put('+819022220001', { ...profile, custLevel: 'Platinum' })
     expect(updated.statusCode).toBe(200)
     expect(updated.json().enrolledAt).toBe(created.json().enrolledAt)
     expect(updated.json().custLevel).toBe('Platinum')
     expect(updated.json().email).toBeUndefined()
-    expect((await t.app.inject({ url: '/v1/callers/%2B819022220001', headers: auth })).json().custLevel).toBe('Platinum')
+    expect((await t.app.inject({ url: '/v1/callers/%2B819022220001', headers: auth })).json().custLevel).toBe(
+      'Platinum',
+    )
     // The e-mail was dropped by the replace, so it no longer finds the caller.
     expect(await t.app.callers.findByEmail('hanako@example.com')).toBeUndefined()
   })
@@ -30,7 +38,9 @@ describe('/v1/callers', () => {
     const ttl = await t.app.redis.pttl(t.app.keys.caller('+819022220002'))
     expect(ttl).toBeGreaterThan(3_500_000)
     expect(ttl).toBeLessThanOrEqual(3_600_000)
-    expect((await put('+819022220002', { ...profile, trustedUntil: new Date(Date.now() - 1000).toISOString() })).statusCode).toBe(400)
+    expect(
+      (await put('+819022220002', { ...profile, trustedUntil: new Date(Date.now() - 1000).toISOString() })).statusCode,
+    ).toBe(400)
   })
 
   it('keeps e-mails unique: another number cannot take one (409 EMAIL_TAKEN), and finds the phone by e-mail', async () => {
@@ -44,7 +54,9 @@ describe('/v1/callers', () => {
 
   it('deletes a caller (204) and its e-mail index; a second delete is 404', async () => {
     await put('+819022220005', { ...profile, email: 'gone@example.com' })
-    expect((await t.app.inject({ method: 'DELETE', url: '/v1/callers/+819022220005', headers: auth })).statusCode).toBe(204)
+    expect((await t.app.inject({ method: 'DELETE', url: '/v1/callers/+819022220005', headers: auth })).statusCode).toBe(
+      204,
+    )
     expect((await get('+819022220005')).statusCode).toBe(404)
     expect(await t.app.callers.findByEmail('gone@example.com')).toBeUndefined()
     const again = await t.app.inject({ method: 'DELETE', url: '/v1/callers/+819022220005', headers: auth })

@@ -10,21 +10,43 @@ async function app(env: Record<string, string>) {
 
 const connectEvent = (contactId: string, phone: string, action = 'lookup') => ({
   Name: 'ContactFlowEvent',
-  Details: { ContactData: { ContactId: contactId, Channel: 'VOICE', CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' } }, Parameters: { action } },
+  Details: {
+    ContactData: {
+      ContactId: contactId,
+      Channel: 'VOICE',
+      CustomerEndpoint: { Address: phone, Type: 'TELEPHONE_NUMBER' },
+    },
+    Parameters: { action },
+  },
 })
 const connect = (t: TestApp, contactId: string, phone: string, action?: string) =>
-  t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: auth, payload: connectEvent(contactId, phone, action) })
+  t.app.inject({
+    method: 'POST',
+    url: '/v1/channels/connect',
+    headers: auth,
+    payload: connectEvent(contactId, phone, action),
+  })
 const lex = (t: TestApp, sessionId: string, email: string) =>
-  t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email } }) })
+  t.app.inject({
+    method: 'POST',
+    url: '/v1/channels/lex',
+    headers: auth,
+    payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email } }),
+  })
 
 describe('channel limits (CHANNEL_RATE_LIMIT_*)', () => {
   it('per key: a sweep of lookups over a number range is cut off, with retryAfterSeconds in the map', async () => {
     const t = await app({ CHANNEL_RATE_LIMIT_PER_KEY: '5', CHANNEL_RATE_LIMIT_WINDOW_SECONDS: '30' })
     const results = []
-    for (let i = 0; i < 8; i++) results.push((await connect(t, `sweep-${i}`, `+8190123400${String(i).padStart(2, '0')}`)).json())
+    for (let i = 0; i < 8; i++)
+      results.push((await connect(t, `sweep-${i}`, `+8190123400${String(i).padStart(2, '0')}`)).json())
     expect(results.slice(0, 5).every((r) => r.lambdaResult === 'Success')).toBe(true)
     for (const r of results.slice(5)) {
-      expect(r).toEqual({ lambdaResult: 'Error', errorCode: 'RATE_LIMITED', retryAfterSeconds: expect.stringMatching(/^[1-9][0-9]*$/) })
+      expect(r).toEqual({
+        lambdaResult: 'Error',
+        errorCode: 'RATE_LIMITED',
+        retryAfterSeconds: expect.stringMatching(/^[1-9][0-9]*$/),
+      })
       expect(Number(r.retryAfterSeconds)).toBeLessThanOrEqual(30)
     }
   })
@@ -56,14 +78,27 @@ describe('channel limits (CHANNEL_RATE_LIMIT_*)', () => {
   })
 
   it('per key SMS budget: sendPins over many number blocks stop at SMS_KEY_MAX_SENDS, before the daily budget others share', async () => {
-    const t = await app({ SMS_KEY_MAX_SENDS: '3', SMS_DAILY_LIMIT: '100', API_KEYS: 'shim-a:shim-a-key-0123456789ab:channels,shim-b:shim-b-key-0123456789ab:channels' })
-    const send = (key: string, i: number) => t.app.inject({
-      method: 'POST', url: '/v1/channels/connect', headers: { authorization: `Bearer ${key}` },
-      payload: connectEvent(randomUUID(), `+8190${String(1000 + i)}5678`, 'sendPin'),
+    const t = await app({
+      SMS_KEY_MAX_SENDS: '3',
+      SMS_DAILY_LIMIT: '100',
+      API_KEYS: 'shim-a:shim-a-key-0123456789ab:channels,shim-b:shim-b-key-0123456789ab:channels',
     })
+    const send = (key: string, i: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/channels/connect',
+        headers: { authorization: `Bearer ${key}` },
+        payload: connectEvent(randomUUID(), `+8190${String(1000 + i)}5678`, 'sendPin'),
+      })
     const results = []
     for (let i = 0; i < 5; i++) results.push((await send('shim-a-key-0123456789ab', i)).json())
-    expect(results.map((r) => r.errorCode ?? r.lambdaResult)).toEqual(['Success', 'Success', 'Success', 'CLIENT_SEND_LIMIT', 'CLIENT_SEND_LIMIT'])
+    expect(results.map((r) => r.errorCode ?? r.lambdaResult)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+      'CLIENT_SEND_LIMIT',
+      'CLIENT_SEND_LIMIT',
+    ])
     expect(Number(results[3].retryAfterSeconds)).toBeGreaterThan(0)
     expect(t.sms.sent).toHaveLength(3)
     const day = await t.app.redis.get(t.app.keys.dailySends(new Date().toISOString().slice(0, 10)))

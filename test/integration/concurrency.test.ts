@@ -3,8 +3,10 @@ import { auth, type TestApp, useTestApp } from '../support/app/test-app.ts'
 
 // Races beyond those in pins.test.ts: every cap holds when the requests arrive together.
 
-const app = (env: Record<string, string> = {}) => useTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
-const post = (t: TestApp, url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+const app = (env: Record<string, string> = {}) =>
+  useTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', ...env })
+const post = (t: TestApp, url: string, payload?: object) =>
+  t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 describe('concurrency', () => {

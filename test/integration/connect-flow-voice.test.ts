@@ -15,10 +15,16 @@ let t: TestApp
 let n = 0
 const nextPhone = () => `+8180${String(40_000_000 + n++ * 7919).slice(-8)}`
 const calledPin = (to: string) =>
-  [...calls.findLast((c) => c.to === to)!.ssml.matchAll(/interpret-as="digits">(\d)</g)].map((m) => m[1]).join('').slice(0, 6)
+  [...calls.findLast((c) => c.to === to)!.ssml.matchAll(/interpret-as="digits">(\d)</g)]
+    .map((m) => m[1])
+    .join('')
+    .slice(0, 6)
 
 beforeAll(async () => {
-  t = await buildTestApp({ VOICE_PROVIDER: 'log', PIN_RESEND_COOLDOWN_SECONDS: '0' }, { voice: { call: async (m) => void calls.push(m) } })
+  t = await buildTestApp(
+    { VOICE_PROVIDER: 'log', PIN_RESEND_COOLDOWN_SECONDS: '0' },
+    { voice: { call: async (m) => void calls.push(m) } },
+  )
 })
 afterAll(() => t.app.close())
 
@@ -45,15 +51,27 @@ describe('the contact flow: a PIN by phone call instead of SMS', () => {
       () => calledPin(phone),
     ])
     const done = await call
-    expect(done.said).toContain('We are calling you now with a new code; the code from the text message no longer works. Please take the call, then enter the code here.')
-    expect(done.invocations.map((p) => [p.action, p.channel])).toEqual([['lookup', undefined], ['sendPin', undefined], ['sendPin', 'voice'], ['verifyPin', undefined], ['verifyPin', undefined]])
+    expect(done.said).toContain(
+      'We are calling you now with a new code; the code from the text message no longer works. Please take the call, then enter the code here.',
+    )
+    expect(done.invocations.map((p) => [p.action, p.channel])).toEqual([
+      ['lookup', undefined],
+      ['sendPin', undefined],
+      ['sendPin', 'voice'],
+      ['verifyPin', undefined],
+      ['verifyPin', undefined],
+    ])
     expect(calls.filter((c) => c.to === phone)).toHaveLength(1)
     if (smsPin === calledPin(phone)) return // one chance in a million: the same code twice
     expect(done.said).toContain('That code is not right.')
     expect(done.said).toContain('Thank you, you are verified.')
     expect(done.attributes.pinlineVerified).toBe('True')
     // The agent desktop gets the proof with the profile: bound to this contact, by a call.
-    expect(decodeJwt(done.attributes.pinlineAssertion!)).toMatchObject({ binding: `connect:${contactId}`, amr: ['otp', 'tel'], via: 'connect' })
+    expect(decodeJwt(done.attributes.pinlineAssertion!)).toMatchObject({
+      binding: `connect:${contactId}`,
+      amr: ['otp', 'tel'],
+      via: 'connect',
+    })
     expect(done.transferred).toBe(true)
   })
 
@@ -63,7 +81,10 @@ describe('the contact flow: a PIN by phone call instead of SMS', () => {
     const { contactId, call } = dial(phone, [() => t.sms.lastPin(phone)])
     const done = await call
     expect(calls).toHaveLength(before)
-    expect(decodeJwt(done.attributes.pinlineAssertion!)).toMatchObject({ binding: `connect:${contactId}`, amr: ['otp', 'sms'] })
+    expect(decodeJwt(done.attributes.pinlineAssertion!)).toMatchObject({
+      binding: `connect:${contactId}`,
+      amr: ['otp', 'sms'],
+    })
   })
 
   it('without VOICE_PROVIDER, pressing 1 says no call can be made, and the SMS code still works', async () => {

@@ -25,13 +25,19 @@ function dial(phone: string | null, keys: Array<string | (() => string)> = [], a
     keys,
     async invoke(parameters, attributes) {
       const event = connectEvent({ phone, contactId, parameters, attributes })
-      return (await app.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: auth, payload: event })).json()
+      return (
+        await app.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: auth, payload: event })
+      ).json()
     },
   })
 }
 
 const targetsOf = (a: FlowAction) =>
-  [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)].filter((x): x is string => Boolean(x))
+  [
+    a.Transitions.NextAction,
+    ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction),
+    ...(a.Transitions.Errors ?? []).map((e) => e.NextAction),
+  ].filter((x): x is string => Boolean(x))
 const ENDS = new Set(['DisconnectParticipant', 'TransferContactToQueue'])
 
 // Every flow in connect/: the same structural lint, so a broken import is found here, not in the console.
@@ -48,7 +54,8 @@ describe.each(FLOW_FILES)('connect/%s', (file) => {
       for (const target of targetsOf(a)) expect(ids, `${a.Identifier} -> ${target}`).toContain(target)
     }
     const reached = new Set([f.StartAction])
-    for (const id of reached) for (const next of targetsOf(f.Actions.find((a) => a.Identifier === id)!)) reached.add(next)
+    for (const id of reached)
+      for (const next of targetsOf(f.Actions.find((a) => a.Identifier === id)!)) reached.add(next)
     expect([...ids].filter((id) => !reached.has(id))).toEqual([])
   })
 
@@ -75,16 +82,28 @@ describe('connect/pinline-lex-order.json: the call handed to the Lex bot', () =>
   it("passes the caller's number in the session attribute the channel reads, and nothing pinline writes", () => {
     const attributes = bots[0]!.Parameters.LexSessionAttributes as Record<string, string>
     expect(attributes[SESSION_ATTRIBUTES.callerPhone]).toBe('$.CustomerEndpoint.Address')
-    for (const owned of [SESSION_ATTRIBUTES.auth, SESSION_ATTRIBUTES.uuid, SESSION_ATTRIBUTES.currentOrder, SESSION_ATTRIBUTES.encryptedPin, SESSION_ATTRIBUTES.email]) {
+    for (const owned of [
+      SESSION_ATTRIBUTES.auth,
+      SESSION_ATTRIBUTES.uuid,
+      SESSION_ATTRIBUTES.currentOrder,
+      SESSION_ATTRIBUTES.encryptedPin,
+      SESSION_ATTRIBUTES.email,
+    ]) {
       expect(attributes).not.toHaveProperty(owned)
     }
   })
 
   it("branches on the bot's own intents, and handles the bot failing and an unmatched end", () => {
     const intents: string[] = Object.values(INTENTS)
-    for (const c of bots[0]!.Transitions.Conditions ?? []) for (const op of c.Condition.Operands) expect(intents).toContain(op)
-    expect(bots[0]!.Transitions.Errors?.map((e) => e.ErrorType).sort()).toEqual(['NoMatchingCondition', 'NoMatchingError'])
-    const onError = f.Actions.find((a) => a.Identifier === bots[0]!.Transitions.Errors!.find((e) => e.ErrorType === 'NoMatchingError')!.NextAction)!
+    for (const c of bots[0]!.Transitions.Conditions ?? [])
+      for (const op of c.Condition.Operands) expect(intents).toContain(op)
+    expect(bots[0]!.Transitions.Errors?.map((e) => e.ErrorType).sort()).toEqual([
+      'NoMatchingCondition',
+      'NoMatchingError',
+    ])
+    const onError = f.Actions.find(
+      (a) => a.Identifier === bots[0]!.Transitions.Errors!.find((e) => e.ErrorType === 'NoMatchingError')!.NextAction,
+    )!
     expect(onError.Parameters.Text).toMatch(/Nothing was ordered/)
   })
 })
@@ -95,7 +114,11 @@ describe('the flow file', () => {
     const ids = new Set(flow.Actions.map((a) => a.Identifier))
     expect(ids.size).toBe(flow.Actions.length)
     for (const a of flow.Actions) {
-      const targets = [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)]
+      const targets = [
+        a.Transitions.NextAction,
+        ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction),
+        ...(a.Transitions.Errors ?? []).map((e) => e.NextAction),
+      ]
       for (const target of targets.filter(Boolean)) expect(ids, `${a.Identifier} -> ${target}`).toContain(target)
       expect(a.Identifier).not.toMatch(/[%:(\\/)=$,;[\]{}]/)
     }
@@ -109,18 +132,36 @@ describe('the flow file', () => {
       expect(pinlineVerified === 'True', a.Identifier).toBe(pinlineAuthMethod === 'PIN')
     }
     // Every way into the PIN setter passes a verify-pin that answered pinVerified = True.
-    const into = (id: string) => flow.Actions.filter((a) => [a.Transitions.NextAction, ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction), ...(a.Transitions.Errors ?? []).map((e) => e.NextAction)].includes(id))
+    const into = (id: string) =>
+      flow.Actions.filter((a) =>
+        [
+          a.Transitions.NextAction,
+          ...(a.Transitions.Conditions ?? []).map((c) => c.NextAction),
+          ...(a.Transitions.Errors ?? []).map((e) => e.NextAction),
+        ].includes(id),
+      )
     const pinSetter = setters.find((a) => a.Parameters.Attributes.pinlineAuthMethod === 'PIN')!
     expect(into(pinSetter.Identifier).map((a) => a.Identifier)).toEqual(['say-verified'])
     expect(into('say-verified').map((a) => a.Identifier)).toEqual(['check-pin-verified'])
-    expect(flow.Actions.find((a) => a.Identifier === 'check-pin-verified')!.Transitions.Conditions).toContainEqual({ NextAction: 'say-verified', Condition: { Operator: 'Equals', Operands: ['True'] } })
+    expect(flow.Actions.find((a) => a.Identifier === 'check-pin-verified')!.Transitions.Conditions).toContainEqual({
+      NextAction: 'say-verified',
+      Condition: { Operator: 'Equals', Operands: ['True'] },
+    })
   })
 
-  it('invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel\'s actions only', () => {
+  it("invokes the Lambda synchronously with STRING_MAP validation, inside the 8 s limit, with the channel's actions only", () => {
     const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
-    expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual(['lookup', 'sendPin', 'sendPin', 'verifyPin']) // the second sendPin: press 1 for a call
+    expect(invokes.map((a) => a.Parameters.LambdaInvocationAttributes.action)).toEqual([
+      'lookup',
+      'sendPin',
+      'sendPin',
+      'verifyPin',
+    ]) // the second sendPin: press 1 for a call
     for (const a of invokes) {
-      expect(a.Parameters).toMatchObject({ InvocationType: 'SYNCHRONOUS', ResponseValidation: { ResponseType: 'STRING_MAP' } })
+      expect(a.Parameters).toMatchObject({
+        InvocationType: 'SYNCHRONOUS',
+        ResponseValidation: { ResponseType: 'STRING_MAP' },
+      })
       expect(Number(a.Parameters.InvocationTimeLimitSeconds)).toBeLessThanOrEqual(8)
       expect(a.Transitions.Errors).toEqual([{ NextAction: 'say-unavailable', ErrorType: 'NoMatchingError' }])
     }
@@ -128,7 +169,9 @@ describe('the flow file', () => {
 
   it('reads only attributes the channel documents in its OpenAPI response', () => {
     const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'))
-    const documented = Object.keys(spec.paths['/v1/channels/connect'].post.responses['200'].content['application/json'].schema.properties)
+    const documented = Object.keys(
+      spec.paths['/v1/channels/connect'].post.responses['200'].content['application/json'].schema.properties,
+    )
     const read = [...JSON.stringify(flow).matchAll(/\$\.External\.(\w+)/g)].map((m) => m[1])
     expect(read.length).toBeGreaterThan(0)
     for (const key of read) expect(documented).toContain(key)
@@ -140,7 +183,13 @@ describe('calls through the flow', () => {
     const phone = nextPhone()
     const first = await dial(phone, [() => `${t.sms.lastPin(phone)}#`])
     expect(first.said).toEqual([expect.stringContaining('sending a code'), 'Thank you, you are verified.'])
-    expect(first.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'New', lastName: 'Customer', custLevel: 'Welcome' })
+    expect(first.attributes).toMatchObject({
+      pinlineVerified: 'True',
+      pinlineAuthMethod: 'PIN',
+      firstName: 'New',
+      lastName: 'Customer',
+      custLevel: 'Welcome',
+    })
     expect(first).toMatchObject({ transferred: true, queue: expect.stringContaining('/queue/') })
     expect(t.sms.sent).toHaveLength(1)
 
@@ -149,14 +198,22 @@ describe('calls through the flow', () => {
     expect(second.invocations.map((p) => p.action)).toEqual(['lookup'])
     // Recognised by caller ID alone (CALLER_ID_AUTH=trust): routed with the profile, but not
     // verified, so the agent can tell a spoofable number from a PIN approved on this contact.
-    expect(second.attributes).toMatchObject({ pinlineVerified: 'False', pinlineAuthMethod: 'CALLER_ID', firstName: 'New' })
+    expect(second.attributes).toMatchObject({
+      pinlineVerified: 'False',
+      pinlineAuthMethod: 'CALLER_ID',
+      firstName: 'New',
+    })
     expect(t.sms.sent).toHaveLength(1)
   })
 
   it('silence, then a wrong code, then the right one: three tries are enough', async () => {
     const phone = nextPhone()
     const call = await dial(phone, ['Timeout', () => wrong(t.sms.lastPin(phone)), () => t.sms.lastPin(phone)])
-    expect(call.said.slice(1)).toEqual(['We did not receive a code.', 'That code is not right.', 'Thank you, you are verified.'])
+    expect(call.said.slice(1)).toEqual([
+      'We did not receive a code.',
+      'That code is not right.',
+      'Thank you, you are verified.',
+    ])
     expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN' })
   })
 
@@ -165,23 +222,39 @@ describe('calls through the flow', () => {
     const bad = () => wrong(t.sms.lastPin(phone))
     const call = await dial(phone, [bad, bad, bad])
     expect(call.said.at(-1)).toBe('We could not verify you. An agent will help you.')
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
+    expect(call).toMatchObject({
+      transferred: true,
+      attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' },
+    })
     expect((await dial(phone)).invocations.map((p) => p.action)).toContain('sendPin')
   })
 
   it('a withheld number: no SMS, an agent, unverified', async () => {
     const call = await dial('anonymous')
     expect(call.said).toEqual(['We cannot verify callers right now. An agent will help you.'])
-    expect(call).toMatchObject({ transferred: true, attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' } })
+    expect(call).toMatchObject({
+      transferred: true,
+      attributes: { pinlineVerified: 'False', pinlineAuthMethod: 'NONE' },
+    })
     expect(t.sms.sent).toHaveLength(0)
   })
 
   it('CALLER_ID_AUTH=verify: a known caller is asked for a code too', async () => {
     const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
     const phone = nextPhone()
-    await strict.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' } })
+    await strict.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
+    })
     const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
     expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
-    expect(call.attributes).toMatchObject({ pinlineVerified: 'True', pinlineAuthMethod: 'PIN', firstName: 'Taro', custLevel: 'Gold' })
+    expect(call.attributes).toMatchObject({
+      pinlineVerified: 'True',
+      pinlineAuthMethod: 'PIN',
+      firstName: 'Taro',
+      custLevel: 'Gold',
+    })
   })
 })

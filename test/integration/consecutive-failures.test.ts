@@ -14,7 +14,8 @@ const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) %
 const DAY = 86_400
 
 function client(t: TestApp) {
-  const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+  const post = (url: string, payload?: object) =>
+    t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
   return {
     issue: (phone: string) => post('/v1/pins', { phone }),
     verify: (id: string, pin: string) => post(`/v1/pins/${id}/verify`, { pin }),
@@ -39,7 +40,11 @@ function client(t: TestApp) {
 
 describe('consecutive failures per number (NIST SP 800-63B)', () => {
   it('the hourly window resets, the streak does not: at PHONE_MAX_CONSECUTIVE_FAILURES the number is locked for sends and verifies, Retry-After = what is left of the streak', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '12', PHONE_MAX_FAILURES: '10', PHONE_MAX_SENDS: '100' })
+    const t = await useTestApp({
+      PHONE_MAX_CONSECUTIVE_FAILURES: '12',
+      PHONE_MAX_FAILURES: '10',
+      PHONE_MAX_SENDS: '100',
+    })
     const c = client(t)
     const phone = nextPhone()
     expect((await c.fail(phone, 8, 4)).status).toBe('rejected')
@@ -110,11 +115,23 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
     const c = client(t)
     const phone = nextPhone()
     const email = `s-${randomUUID().slice(0, 6)}@example.com`
-    await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email } })
+    await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email },
+    })
     await c.fail(phone, 2, 1)
-    const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }) })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/channels/lex',
+      headers: auth,
+      payload: lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }),
+    })
     expect(res.json().sessionState.intent.state).toBe('Failed')
-    expect(res.json().messages[0].content).toBe('Too many incorrect PINs. For your security, please try again in 30 day(s).')
+    expect(res.json().messages[0].content).toBe(
+      'Too many incorrect PINs. For your security, please try again in 30 day(s).',
+    )
   })
 
   it('DELETE /v1/callers/{phone}/lock clears the streak and the hourly window: 204, and PINs are sent and approved again', async () => {
@@ -129,7 +146,8 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
     for (let i = 0; i < 3; i++) await c.verify(second, wrong(t.sms.lastPin(phone)))
     expect((await c.issue(phone)).json().code).toBe('PHONE_LOCKED')
     const spaced = `${phone.slice(0, 3)} ${phone.slice(3)}`
-    const unlock = (key = auth) => t.app.inject({ method: 'DELETE', url: `/v1/callers/${encodeURIComponent(spaced)}/lock`, headers: key })
+    const unlock = (key = auth) =>
+      t.app.inject({ method: 'DELETE', url: `/v1/callers/${encodeURIComponent(spaced)}/lock`, headers: key })
     expect((await unlock({ authorization: 'Bearer wrong-key-0123456789' })).statusCode).toBe(401)
     const res = await unlock()
     expect(res.statusCode).toBe(204)

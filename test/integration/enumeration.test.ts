@@ -12,7 +12,18 @@ const unknown = Array.from({ length: ROUNDS }, (_, i) => `+81901250${String(i).p
 beforeAll(async () => {
   t = await buildTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', SMS_PREFIX_MAX_SENDS: '1000' })
   for (const phone of known) {
-    const res = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email: `${phone.slice(1)}@example.jp` } })
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: {
+        firstName: 'Hanako',
+        lastName: 'Sato',
+        custLevel: 'Gold',
+        language: 'ja',
+        email: `${phone.slice(1)}@example.jp`,
+      },
+    })
     expect(res.statusCode).toBe(201)
   }
 })
@@ -24,7 +35,10 @@ const issue = async (phone: string, extra: object = {}) => {
   return { res, ms: performance.now() - started }
 }
 const shape = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v]))
-const headerNames = (h: Record<string, unknown>) => Object.keys(h).filter((k) => !['date', 'x-request-id'].includes(k)).sort()
+const headerNames = (h: Record<string, unknown>) =>
+  Object.keys(h)
+    .filter((k) => !['date', 'x-request-id'].includes(k))
+    .sort()
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 describe('a PIN request for a known caller and for an unknown number', () => {
@@ -50,6 +64,9 @@ describe('a PIN request for a known caller and for an unknown number', () => {
     const [k, u] = [median(times.known), median(times.unknown)]
     // Both paths make the same Redis calls; only noise should separate them. A lookup that
     // short-circuited for unknown numbers would show as a steady gap, which this still catches.
-    expect(Math.abs(k - u) < 1 || Math.max(k, u) / Math.min(k, u) < 1.5, `medians: known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`).toBe(true)
+    expect(
+      Math.abs(k - u) < 1 || Math.max(k, u) / Math.min(k, u) < 1.5,
+      `medians: known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`,
+    ).toBe(true)
   })
 })

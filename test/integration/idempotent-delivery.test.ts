@@ -31,7 +31,16 @@ async function undelivered(phone: string, idempotencyKey: string, ageMs: number)
   const at = Date.now() - ageMs
   const policy = t.app.verification.policy
   const out = await store.create(
-    { id, phone, digest: pinDigest(TEST_SECRET, id, '000000'), locale: 'en', purpose: 'connect', enrol: true, now: at, expiresAt: at + policy.ttlMs },
+    {
+      id,
+      phone,
+      digest: pinDigest(TEST_SECRET, id, '000000'),
+      locale: 'en',
+      purpose: 'connect',
+      enrol: true,
+      now: at,
+      expiresAt: at + policy.ttlMs,
+    },
     policy,
   )
   expect(out.kind).toBe('created')
@@ -39,7 +48,12 @@ async function undelivered(phone: string, idempotencyKey: string, ageMs: number)
 }
 
 async function connect(event: unknown) {
-  const res = await t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: auth, payload: event as object })
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/channels/connect',
+    headers: auth,
+    payload: event as object,
+  })
   expect(res.statusCode).toBe(200)
   return expectStringMap(res.json())
 }
@@ -62,7 +76,11 @@ describe('Connect sendPin (idempotent per contact)', () => {
     const contactId = randomUUID()
     await undelivered(phone, `connect:${contactId}`, 0)
     const res = await connect(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }))
-    expect(res).toEqual({ lambdaResult: 'Error', errorCode: 'SMS_SEND_IN_PROGRESS', retryAfterSeconds: expect.stringMatching(/^\d+$/) })
+    expect(res).toEqual({
+      lambdaResult: 'Error',
+      errorCode: 'SMS_SEND_IN_PROGRESS',
+      retryAfterSeconds: expect.stringMatching(/^\d+$/),
+    })
     expect(Number(res.retryAfterSeconds)).toBeGreaterThan(0)
     expect(Number(res.retryAfterSeconds)).toBeLessThanOrEqual(Math.ceil(grace() / 1000))
     expect(t.sms.sent).toHaveLength(0)
@@ -77,9 +95,13 @@ describe('Connect sendPin (idempotent per contact)', () => {
     expect(t.sms.sent.map((m) => m.to)).toEqual([phone])
     expect(await sendsOf(id)).toBe(2)
     // Delivered now: a further retry answers Success and sends nothing.
-    expect((await connect(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }))).lambdaResult).toBe('Success')
+    expect((await connect(connectEvent({ phone, contactId, parameters: { action: 'sendPin' } }))).lambdaResult).toBe(
+      'Success',
+    )
     expect(t.sms.sent).toHaveLength(1)
-    const verified = await connect(connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: t.sms.lastPin(phone) } }))
+    const verified = await connect(
+      connectEvent({ phone, contactId, parameters: { action: 'verifyPin', pin: t.sms.lastPin(phone) } }),
+    )
     expect(verified).toMatchObject({ pinVerified: 'True', status: 'approved' })
   })
 
@@ -92,7 +114,10 @@ describe('Connect sendPin (idempotent per contact)', () => {
     const again = await connect(event)
     expect(again.lambdaResult).toBe('Success')
     expect(t.sms.sent).toHaveLength(1)
-    const verified = await connect({ ...event, Details: { ...event.Details, Parameters: { action: 'verifyPin', pin: t.sms.lastPin(phone) } } })
+    const verified = await connect({
+      ...event,
+      Details: { ...event.Details, Parameters: { action: 'verifyPin', pin: t.sms.lastPin(phone) } },
+    })
     expect(verified).toMatchObject({ pinVerified: 'True', status: 'approved' })
   })
 
@@ -109,7 +134,8 @@ describe('Connect sendPin (idempotent per contact)', () => {
 })
 
 describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per session generation)', () => {
-  const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+  const post = (url: string, payload?: object) =>
+    t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
 
   async function session(phone: string) {
     const { sessionId } = (await post('/v1/sessions', { phone })).json()
@@ -159,10 +185,25 @@ describe('Lex OrderFood', () => {
   it('a PIN still on its way: the bot asks for it, saying it is on its way, and sends nothing more', async () => {
     const phone = nextPhone()
     const email = `d-${randomUUID().slice(0, 6)}@example.com`
-    await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email } })
-    const turn = { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email }, slots: { Food: slot('pizza') } }
+    await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email },
+    })
+    const turn = {
+      intent: 'OrderFood',
+      sessionId: randomUUID(),
+      sessionAttributes: { email },
+      slots: { Food: slot('pizza') },
+    }
     const say = async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent(turn) })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/channels/lex',
+        headers: auth,
+        payload: lexEvent(turn),
+      })
       expect(res.statusCode).toBe(200)
       return res.json()
     }

@@ -19,7 +19,12 @@ async function say(app: TestApp, spec: TurnSpec): Promise<Json> {
 async function customer(app: TestApp, language = 'en') {
   const phone = nextPhone()
   const email = `c-${randomUUID().slice(0, 6)}@example.com`
-  const put = await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language, email } })
+  const put = await app.app.inject({
+    method: 'PUT',
+    url: `/v1/callers/${phone}`,
+    headers: auth,
+    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language, email },
+  })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const attrs = (extra: Record<string, string> = {}) => ({ email, ...extra })
@@ -32,8 +37,12 @@ const message = (r: Json): string => r.messages[0].content
 /** Every response Lex gets must be a well-formed V2 response with string-only attributes. */
 function expectLexShape(r: Json) {
   expect(['Close', 'ElicitSlot']).toContain(r.sessionState.dialogAction.type)
-  if (r.sessionState.dialogAction.type === 'ElicitSlot') expect(r.sessionState.dialogAction.slotToElicit).toEqual(expect.any(String))
-  expect(r.sessionState.intent).toMatchObject({ name: expect.any(String), state: expect.stringMatching(/^(Fulfilled|Failed|InProgress)$/) })
+  if (r.sessionState.dialogAction.type === 'ElicitSlot')
+    expect(r.sessionState.dialogAction.slotToElicit).toEqual(expect.any(String))
+  expect(r.sessionState.intent).toMatchObject({
+    name: expect.any(String),
+    state: expect.stringMatching(/^(Fulfilled|Failed|InProgress)$/),
+  })
   for (const v of Object.values(r.sessionState.sessionAttributes)) expect(typeof v).toBe('string')
   expect(r.messages).toHaveLength(1)
   expect(r.messages[0].contentType).toBe('PlainText')
@@ -55,8 +64,15 @@ describe('GetFoodMenu', () => {
     const en = await say(t, { intent: 'GetFoodMenu', sessionAttributes: { email: 'x@example.com', theme: 'dark' } })
     expectLexShape(en)
     expect(en.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Food' })
-    expect(en.sessionState.intent).toEqual({ name: 'OrderFood', state: 'InProgress', confirmationState: 'None', slots: { Food: null, Pin: null } })
-    expect(message(en)).toMatch(/^Here is our menu: Pizza \(¥1,200\), Pasta \(¥1,000\).*What would you like to order\?$/)
+    expect(en.sessionState.intent).toEqual({
+      name: 'OrderFood',
+      state: 'InProgress',
+      confirmationState: 'None',
+      slots: { Food: null, Pin: null },
+    })
+    expect(message(en)).toMatch(
+      /^Here is our menu: Pizza \(¥1,200\), Pasta \(¥1,000\).*What would you like to order\?$/,
+    )
     expect(en.sessionState.sessionAttributes).toEqual({ email: 'x@example.com', theme: 'dark', auth: 'false' })
     const ja = await say(t, { intent: 'GetFoodMenu', localeId: 'ja_JP' })
     expect(message(ja)).toMatch(/^メニューはこちらです：ピザ（￥1,200）、パスタ（￥1,000）/)
@@ -68,7 +84,13 @@ describe('OrderFood: the whole conversation', () => {
   it('menu -> order -> PIN by SMS -> wrong PIN -> new PIN -> right PIN -> two more items without re-auth', async () => {
     const c = await customer(t)
     const turn = (slots: Record<string, Json>, extra: Partial<TurnSpec> = {}) =>
-      say(t, { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs({ auth: 'false' }), slots, ...extra })
+      say(t, {
+        intent: 'OrderFood',
+        sessionId: c.sessionId,
+        sessionAttributes: c.attrs({ auth: 'false' }),
+        slots,
+        ...extra,
+      })
 
     expectLexShape(await say(t, { intent: 'GetFoodMenu', sessionId: c.sessionId, sessionAttributes: c.attrs() }))
 
@@ -90,7 +112,9 @@ describe('OrderFood: the whole conversation', () => {
     expectLexShape(rejected)
     expect(rejected.sessionState.dialogAction.slotToElicit).toBe('Pin')
     expect(rejected.sessionState.intent.slots.Pin).toBeNull()
-    expect(message(rejected)).toBe(`That PIN is not correct. I've sent a new PIN to your number ending in ${c.phone.slice(-4)}. Please enter it.`)
+    expect(message(rejected)).toBe(
+      `That PIN is not correct. I've sent a new PIN to your number ending in ${c.phone.slice(-4)}. Please enter it.`,
+    )
     expect(t.sms.sent).toHaveLength(2)
     const second = t.sms.lastPin(c.phone)
     expect((await t.app.verification.status(challengeId))?.attempts).toBe(1)
@@ -100,7 +124,9 @@ describe('OrderFood: the whole conversation', () => {
     expectLexShape(approved)
     expect(approved.sessionState.dialogAction).toEqual({ type: 'Close' })
     expect(approved.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Fulfilled', slots: { Pin: null } })
-    expect(message(approved)).toBe("Thank you, you are verified. I've added Pizza to your order. Your order so far: 1 × Pizza (total ¥1,200). Would you like anything else?")
+    expect(message(approved)).toBe(
+      "Thank you, you are verified. I've added Pizza to your order. Your order so far: 1 × Pizza (total ¥1,200). Would you like anything else?",
+    )
     expect(approved.sessionState.sessionAttributes).toMatchObject({ auth: 'true', uuid: '' })
     expect(order(approved)).toEqual([{ id: 'pizza', name: 'Pizza', quantity: 1 }])
 
@@ -108,13 +134,22 @@ describe('OrderFood: the whole conversation', () => {
     // (a sample from another bot: given this bot's id, it is the same conversation).
     const pasta = await turn({ Food: slot('pasta') })
     expect(pasta.sessionState.intent.state).toBe('Fulfilled')
-    expect(order(pasta)).toEqual([{ id: 'pizza', name: 'Pizza', quantity: 1 }, { id: 'pasta', name: 'Pasta', quantity: 1 }])
+    expect(order(pasta)).toEqual([
+      { id: 'pizza', name: 'Pizza', quantity: 1 },
+      { id: 'pasta', name: 'Pasta', quantity: 1 },
+    ])
     const more = await say(t, {
-      intent: 'OrderFood', fixture: 'lexv2-fulfillmentcodehook-text-bankingbot', botId: 'CCGFLGVZMD', sessionId: c.sessionId,
-      sessionAttributes: c.attrs(), slots: { Food: slot('Pizzas', 'Pizzas', ['pizza']) },
+      intent: 'OrderFood',
+      fixture: 'lexv2-fulfillmentcodehook-text-bankingbot',
+      botId: 'CCGFLGVZMD',
+      sessionId: c.sessionId,
+      sessionAttributes: c.attrs(),
+      slots: { Food: slot('Pizzas', 'Pizzas', ['pizza']) },
     })
     expectLexShape(more)
-    expect(message(more)).toBe("I've added Pizza to your order. Your order so far: 2 × Pizza, 1 × Pasta (total ¥3,400). Would you like anything else?")
+    expect(message(more)).toBe(
+      "I've added Pizza to your order. Your order so far: 2 × Pizza, 1 × Pasta (total ¥3,400). Would you like anything else?",
+    )
     expect(t.sms.sent).toHaveLength(2)
   })
 
@@ -122,10 +157,14 @@ describe('OrderFood: the whole conversation', () => {
     const c = await customer(t, 'ja')
     const spec = { intent: 'OrderFood', localeId: 'ja_JP', sessionId: c.sessionId, sessionAttributes: c.attrs() }
     const asked = await say(t, { ...spec, slots: { Food: slot('ピザ') } })
-    expect(message(asked)).toBe(`ご注文の前にご本人確認をいたします。末尾${c.phone.slice(-4)}の電話番号にSMSでワンタイムPINをお送りしました。PINを入力してください。`)
+    expect(message(asked)).toBe(
+      `ご注文の前にご本人確認をいたします。末尾${c.phone.slice(-4)}の電話番号にSMSでワンタイムPINをお送りしました。PINを入力してください。`,
+    )
     expect(t.sms.sent[0]!.body).toMatch(/認証コード/)
     const done = await say(t, { ...spec, slots: { Food: slot('ピザ'), Pin: slot(t.sms.lastPin(c.phone)) } })
-    expect(message(done)).toBe('認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザ×1（合計￥1,200）。他にご注文はありますか？')
+    expect(message(done)).toBe(
+      '認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザ×1（合計￥1,200）。他にご注文はありますか？',
+    )
   })
 
   it('once verified, OrderFood without Food asks for it; an unknown dish is named and the menu offered', async () => {
@@ -134,7 +173,9 @@ describe('OrderFood: the whole conversation', () => {
     await say(t, spec)
     const verified = await say(t, { ...spec, slots: { Pin: slot(t.sms.lastPin(c.phone)) } })
     expect(verified.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Food' })
-    expect(message(verified)).toMatch(/^Thank you, you are verified\. What would you like to order\? We have Pizza, Pasta/)
+    expect(message(verified)).toMatch(
+      /^Thank you, you are verified\. What would you like to order\? We have Pizza, Pasta/,
+    )
     expect(verified.sessionState.sessionAttributes.auth).toBe('true')
     const unknown = await say(t, { ...spec, slots: { Food: slot('lobster') } })
     expect(unknown.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Food' })
@@ -146,7 +187,16 @@ describe('OrderFood: the whole conversation', () => {
 describe('OrderFood: authentication comes from the server session only', () => {
   it('a client-supplied auth: "true" (and a forged uuid) is ignored: a PIN is still required', async () => {
     const c = await customer(t)
-    const r = await say(t, { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs({ auth: 'true', uuid: 'A'.repeat(38), currentOrder: '[{"id":"pizza","quantity":50}]' }), slots: { Food: slot('pizza') } })
+    const r = await say(t, {
+      intent: 'OrderFood',
+      sessionId: c.sessionId,
+      sessionAttributes: c.attrs({
+        auth: 'true',
+        uuid: 'A'.repeat(38),
+        currentOrder: '[{"id":"pizza","quantity":50}]',
+      }),
+      slots: { Food: slot('pizza') },
+    })
     expect(r.sessionState.dialogAction.slotToElicit).toBe('Pin')
     expect(r.sessionState.sessionAttributes.auth).toBe('false')
     expect(r.sessionState.sessionAttributes.uuid).not.toBe('A'.repeat(38))
@@ -157,16 +207,37 @@ describe('OrderFood: authentication comes from the server session only', () => {
     const a = await customer(t)
     const b = await customer(t)
     await say(t, { intent: 'OrderFood', sessionId: a.sessionId, sessionAttributes: a.attrs() })
-    const ok = await say(t, { intent: 'OrderFood', sessionId: a.sessionId, sessionAttributes: a.attrs(), slots: { Pin: slot(t.sms.lastPin(a.phone)) } })
+    const ok = await say(t, {
+      intent: 'OrderFood',
+      sessionId: a.sessionId,
+      sessionAttributes: a.attrs(),
+      slots: { Pin: slot(t.sms.lastPin(a.phone)) },
+    })
     expect(ok.sessionState.sessionAttributes.auth).toBe('true')
     // Same Lex session, someone else's e-mail: back to unverified, and the PIN goes to b's phone.
-    const swapped = await say(t, { intent: 'OrderFood', sessionId: a.sessionId, sessionAttributes: b.attrs({ auth: 'true' }), slots: { Food: slot('pizza') } })
+    const swapped = await say(t, {
+      intent: 'OrderFood',
+      sessionId: a.sessionId,
+      sessionAttributes: b.attrs({ auth: 'true' }),
+      slots: { Food: slot('pizza') },
+    })
     expect(swapped.sessionState.dialogAction.slotToElicit).toBe('Pin')
     expect(t.sms.sent.at(-1)!.to).toBe(b.phone)
     // Same e-mail, another Lex session, or the same session id on another bot: unverified too.
-    const other = await say(t, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: a.attrs({ auth: 'true' }), slots: { Food: slot('pizza') } })
+    const other = await say(t, {
+      intent: 'OrderFood',
+      sessionId: randomUUID(),
+      sessionAttributes: a.attrs({ auth: 'true' }),
+      slots: { Food: slot('pizza') },
+    })
     expect(other.sessionState.dialogAction.slotToElicit).toBe('Pin')
-    const otherBot = await say(t, { intent: 'OrderFood', botId: 'OTHERBOT01', sessionId: a.sessionId, sessionAttributes: a.attrs({ auth: 'true' }), slots: { Food: slot('pizza') } })
+    const otherBot = await say(t, {
+      intent: 'OrderFood',
+      botId: 'OTHERBOT01',
+      sessionId: a.sessionId,
+      sessionAttributes: a.attrs({ auth: 'true' }),
+      slots: { Food: slot('pizza') },
+    })
     expect(otherBot.sessionState.dialogAction.slotToElicit).toBe('Pin')
   })
 
@@ -179,7 +250,9 @@ describe('OrderFood: authentication comes from the server session only', () => {
     await t.app.redis.pexpire(t.app.keys.challenge(old), 1)
     await new Promise((r) => setTimeout(r, 20))
     const r = await say(t, { ...spec, slots: { Pin: slot(t.sms.lastPin(c.phone)) } })
-    expect(message(r)).toBe(`That PIN has expired. I've sent a new PIN to your number ending in ${c.phone.slice(-4)}. Please enter it.`)
+    expect(message(r)).toBe(
+      `That PIN has expired. I've sent a new PIN to your number ending in ${c.phone.slice(-4)}. Please enter it.`,
+    )
     expect(r.sessionState.sessionAttributes.uuid).not.toBe(old)
     expect(t.sms.sent).toHaveLength(2)
     const done = await say(t, { ...spec, slots: { Food: slot('ramen'), Pin: slot(t.sms.lastPin(c.phone)) } })
@@ -190,7 +263,13 @@ describe('OrderFood: authentication comes from the server session only', () => {
 describe('OrderFood: voice and DTMF', () => {
   it('takes the PIN from the AMAZON.Number slot, keeping a leading zero that Speech interpretation drops', async () => {
     const c = await customer(t)
-    const spec = { intent: 'OrderFood', inputMode: 'Speech' as const, sessionId: c.sessionId, sessionAttributes: c.attrs(), slots: { Food: slot('cheeseburger') } }
+    const spec = {
+      intent: 'OrderFood',
+      inputMode: 'Speech' as const,
+      sessionId: c.sessionId,
+      sessionAttributes: c.attrs(),
+      slots: { Food: slot('cheeseburger') },
+    }
     await say(t, spec)
     const pin = t.sms.lastPin(c.phone)
     const spoken = pin.split('').join(' ')
@@ -202,7 +281,13 @@ describe('OrderFood: voice and DTMF', () => {
 
   it('DTMF digits work the same way', async () => {
     const c = await customer(t)
-    const spec = { intent: 'OrderFood', inputMode: 'DTMF' as const, sessionId: c.sessionId, sessionAttributes: c.attrs(), slots: { Food: slot('sushi') } }
+    const spec = {
+      intent: 'OrderFood',
+      inputMode: 'DTMF' as const,
+      sessionId: c.sessionId,
+      sessionAttributes: c.attrs(),
+      slots: { Food: slot('sushi') },
+    }
     await say(t, spec)
     const pin = t.sms.lastPin(c.phone)
     const r = await say(t, { ...spec, slots: { ...spec.slots, Pin: slot(pin, String(Number(pin))) } })
@@ -229,7 +314,11 @@ describe('OrderFood: caps, cooldown and locks', () => {
     await say(slow, spec)
     const r = await say(slow, { ...spec, slots: { Pin: slot(wrong(slow.sms.lastPin(c.phone))) } })
     expect(r.sessionState.dialogAction.slotToElicit).toBe('Pin')
-    expect(message(r)).toMatch(new RegExp(`^That PIN is not correct\\. Please enter the PIN we sent to your number ending in ${c.phone.slice(-4)}\\. A new PIN can be sent in about (2\\d|30) seconds\\.$`))
+    expect(message(r)).toMatch(
+      new RegExp(
+        `^That PIN is not correct\\. Please enter the PIN we sent to your number ending in ${c.phone.slice(-4)}\\. A new PIN can be sent in about (2\\d|30) seconds\\.$`,
+      ),
+    )
     expect(slow.sms.sent).toHaveLength(1)
     // Asking again without a PIN does not send another one either.
     expect(message(await say(slow, spec))).toMatch(/^Please enter the PIN we sent/)
@@ -239,14 +328,21 @@ describe('OrderFood: caps, cooldown and locks', () => {
   it('when no more PINs may be sent, a wrong PIN re-asks for the last one, which still works', async () => {
     const capped = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '2' })
     const c = await customer(capped)
-    const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs(), slots: { Food: slot('salad') } }
+    const spec = {
+      intent: 'OrderFood',
+      sessionId: c.sessionId,
+      sessionAttributes: c.attrs(),
+      slots: { Food: slot('salad') },
+    }
     await say(capped, spec)
     await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(capped.sms.lastPin(c.phone))) } })
     const last = capped.sms.lastPin(c.phone)
     const r = await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(wrong(last)) } })
     expect(message(r)).toMatch(/^That PIN is not correct\. Please enter the most recent PIN/)
     expect(capped.sms.sent).toHaveLength(2)
-    expect((await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(last) } })).sessionState.intent.state).toBe('Fulfilled')
+    expect((await say(capped, { ...spec, slots: { ...spec.slots, Pin: slot(last) } })).sessionState.intent.state).toBe(
+      'Fulfilled',
+    )
   })
 
   it('locks after PIN_MAX_ATTEMPTS wrong PINs: Close/Failed saying when to try again, and it stays locked', async () => {
@@ -260,7 +356,9 @@ describe('OrderFood: caps, cooldown and locks', () => {
     expectLexShape(locked)
     expect(locked.sessionState.dialogAction).toEqual({ type: 'Close' })
     expect(locked.sessionState.intent.state).toBe('Failed')
-    expect(message(locked)).toMatch(/^Too many incorrect PINs\. For your security, please try again in [1-5] minute\(s\)\.$/)
+    expect(message(locked)).toMatch(
+      /^Too many incorrect PINs\. For your security, please try again in [1-5] minute\(s\)\.$/,
+    )
     // The right PIN no longer helps, and no new PIN is sent while the lock lasts.
     const after = await say(strict, { ...spec, slots: { Pin: slot(pin) } })
     expect(after.sessionState.intent.state).toBe('Failed')
@@ -271,7 +369,12 @@ describe('OrderFood: caps, cooldown and locks', () => {
 
 describe('OrderFood: what cannot be done is said clearly', () => {
   it('no phone registered for the e-mail: Close/Failed telling the user to contact support, nothing sent', async () => {
-    const r = await say(t, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email: 'nobody@example.com' }, slots: { Food: slot('pizza') } })
+    const r = await say(t, {
+      intent: 'OrderFood',
+      sessionId: randomUUID(),
+      sessionAttributes: { email: 'nobody@example.com' },
+      slots: { Food: slot('pizza') },
+    })
     expectLexShape(r)
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/couldn't find a phone number.*contact support/)
@@ -280,9 +383,19 @@ describe('OrderFood: what cannot be done is said clearly', () => {
 
   it('a registered number outside SMS_ALLOWED_COUNTRIES: Close/Failed telling the user to contact support, nothing sent', async () => {
     const email = `us-${randomUUID().slice(0, 6)}@example.com`
-    const put = await t.app.inject({ method: 'PUT', url: '/v1/callers/+12025550143', headers: auth, payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en', email } })
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/callers/+12025550143',
+      headers: auth,
+      payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en', email },
+    })
     expect(put.statusCode).toBe(201)
-    const r = await say(t, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email }, slots: { Food: slot('pizza') } })
+    const r = await say(t, {
+      intent: 'OrderFood',
+      sessionId: randomUUID(),
+      sessionAttributes: { email },
+      slots: { Food: slot('pizza') },
+    })
     expectLexShape(r)
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/can't send a PIN to the phone number.*contact support/)
@@ -313,8 +426,23 @@ describe('OrderFood: what cannot be done is said clearly', () => {
     delete noSession.sessionId
     const oddAttributes = lexEvent({ intent: 'OrderFood' })
     oddAttributes.sessionState.sessionAttributes = { email: 42, nested: { a: 1 }, gone: null }
-    for (const payload of [{}, [], 'text', 42, null, { sessionState: 'x', bot: 7 }, { sessionState: { intent: { name: 5 } } }, noSession, oddAttributes]) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+    for (const payload of [
+      {},
+      [],
+      'text',
+      42,
+      null,
+      { sessionState: 'x', bot: 7 },
+      { sessionState: { intent: { name: 5 } } },
+      noSession,
+      oddAttributes,
+    ]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/channels/lex',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      })
       expect(res.statusCode).toBe(200)
       const r = res.json()
       expectLexShape(r)
@@ -327,7 +455,10 @@ describe('OrderFood: what cannot be done is said clearly', () => {
     const c = await customer(t)
     const spec = { intent: 'OrderFood', sessionId: c.sessionId, sessionAttributes: c.attrs() }
     const challengeId = (await say(t, spec)).sessionState.sessionAttributes.uuid
-    for (const Pin of [{ shape: 'Scalar', value: { originalValue: 123456, interpretedValue: 123456 } }, { shape: 'List', values: 'x' }]) {
+    for (const Pin of [
+      { shape: 'Scalar', value: { originalValue: 123456, interpretedValue: 123456 } },
+      { shape: 'List', values: 'x' },
+    ]) {
       const r = await say(t, { ...spec, slots: { Pin } })
       expectLexShape(r)
       expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
@@ -337,7 +468,11 @@ describe('OrderFood: what cannot be done is said clearly', () => {
   })
 
   it('without the API key: 401, like every /v1 route', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', payload: lexEvent({ intent: 'GetFoodMenu' }) })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/channels/lex',
+      payload: lexEvent({ intent: 'GetFoodMenu' }),
+    })
     expect(res.statusCode).toBe(401)
   })
 })
@@ -345,10 +480,17 @@ describe('OrderFood: what cannot be done is said clearly', () => {
 describe('OrderFood: dependencies failing', () => {
   it('Redis down: Close/Failed "something went wrong, nothing was ordered"; the menu still works', async () => {
     const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    const r = await say(down, { intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email: 'a@example.com' }, slots: { Food: slot('pizza') } })
+    const r = await say(down, {
+      intent: 'OrderFood',
+      sessionId: randomUUID(),
+      sessionAttributes: { email: 'a@example.com' },
+      slots: { Food: slot('pizza') },
+    })
     expectLexShape(r)
     expect(r.sessionState.intent.state).toBe('Failed')
-    expect(message(r)).toBe('Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.')
+    expect(message(r)).toBe(
+      'Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.',
+    )
     const menu = await say(down, { intent: 'GetFoodMenu', sessionId: randomUUID() })
     expect(message(menu)).toMatch(/^Here is our menu/)
     expect(down.sms.sent).toHaveLength(0)

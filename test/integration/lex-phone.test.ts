@@ -26,7 +26,18 @@ const order = (r: Json) => JSON.parse(r.sessionState.sessionAttributes.currentOr
 
 async function caller(opts: { language?: 'en' | 'ja'; email?: string } = {}) {
   const phone = nextPhone()
-  const put = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Ken', lastName: 'Ito', custLevel: 'Gold', language: opts.language ?? 'en', ...(opts.email ? { email: opts.email } : {}) } })
+  const put = await t.app.inject({
+    method: 'PUT',
+    url: `/v1/callers/${phone}`,
+    headers: auth,
+    payload: {
+      firstName: 'Ken',
+      lastName: 'Ito',
+      custLevel: 'Gold',
+      language: opts.language ?? 'en',
+      ...(opts.email ? { email: opts.email } : {}),
+    },
+  })
   expect(put.statusCode).toBe(201)
   return phone
 }
@@ -38,14 +49,25 @@ function call(phone: string | undefined, base: Partial<CallTurnSpec> = {}) {
   return {
     contactId,
     async turn(spec: Omit<CallTurnSpec, 'contactId' | 'callerPhone'>): Promise<Json> {
-      const r = await say(callTurn({ ...base, ...spec, contactId, callerPhone: phone, attributes: { ...attributes, ...(spec.attributes ?? {}) } }))
+      const r = await say(
+        callTurn({
+          ...base,
+          ...spec,
+          contactId,
+          callerPhone: phone,
+          attributes: { ...attributes, ...(spec.attributes ?? {}) },
+        }),
+      )
       attributes = r.sessionState.sessionAttributes
       return r
     },
   }
 }
 
-shareTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50', SMS_PREFIX_MAX_SENDS: '1000' }, (app) => (t = app))
+shareTestApp(
+  { PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50', SMS_PREFIX_MAX_SENDS: '1000' },
+  (app) => (t = app),
+)
 
 describe('a call identified by its number', () => {
   it('order -> PIN by SMS to the registered number -> spoken PIN -> added, "anything else?" keeps the call -> second item -> "no, that\'s all" -> summary', async () => {
@@ -57,15 +79,28 @@ describe('a call identified by its number', () => {
     expect(text(asked)).toContain(`ending in <say-as interpret-as="digits">${phone.slice(-4)}</say-as>`)
 
     const pin = t.sms.lastPin(phone)
-    const added = await c.turn({ intent: 'OrderFood', said: sayDigits(pin, 'en'), slots: { Food: slot('pizza'), Pin: slot(sayDigits(pin, 'en'), String(Number(pin))) } })
+    const added = await c.turn({
+      intent: 'OrderFood',
+      said: sayDigits(pin, 'en'),
+      slots: { Food: slot('pizza'), Pin: slot(sayDigits(pin, 'en'), String(Number(pin))) },
+    })
     expect(added.sessionState.dialogAction).toEqual({ type: 'ElicitIntent' })
-    expect(added.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Fulfilled', slots: { Food: null, Pin: null } })
-    expect(spokenText(added)).toBe("Thank you, you are verified. I&apos;ve added Pizza to your order. Your order so far: 1 Pizza (total 1,200 Japanese yen). Would you like anything else?")
+    expect(added.sessionState.intent).toMatchObject({
+      name: 'OrderFood',
+      state: 'Fulfilled',
+      slots: { Food: null, Pin: null },
+    })
+    expect(spokenText(added)).toBe(
+      'Thank you, you are verified. I&apos;ve added Pizza to your order. Your order so far: 1 Pizza (total 1,200 Japanese yen). Would you like anything else?',
+    )
     expect(order(added)).toEqual([{ id: 'pizza', name: 'Pizza', quantity: 1 }])
 
     const second = await c.turn({ intent: 'OrderFood', said: 'pasta please', slots: { Food: slot('pasta') } })
     expect(second.sessionState.dialogAction).toEqual({ type: 'ElicitIntent' })
-    expect(order(second)).toEqual([{ id: 'pizza', name: 'Pizza', quantity: 1 }, { id: 'pasta', name: 'Pasta', quantity: 1 }])
+    expect(order(second)).toEqual([
+      { id: 'pizza', name: 'Pizza', quantity: 1 },
+      { id: 'pasta', name: 'Pasta', quantity: 1 },
+    ])
     expect(t.sms.sent).toHaveLength(1)
 
     // The bot has no FinishOrder intent for these words here: Lex routes them to FallbackIntent.
@@ -80,8 +115,14 @@ describe('a call identified by its number', () => {
     const c = call(phone, { localeId: 'ja_JP' })
     await c.turn({ intent: 'OrderFood', said: 'ピザをお願いします', slots: { Food: slot('ピザ') } })
     const pin = t.sms.lastPin(phone)
-    const added = await c.turn({ intent: 'OrderFood', said: sayDigits(pin, 'ja'), slots: { Food: slot('ピザ'), Pin: slot(sayDigits(pin, 'ja'), String(Number(pin))) } })
-    expect(spokenText(added)).toBe('認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザを1つ（合計1,200円）。他にご注文はありますか？')
+    const added = await c.turn({
+      intent: 'OrderFood',
+      said: sayDigits(pin, 'ja'),
+      slots: { Food: slot('ピザ'), Pin: slot(sayDigits(pin, 'ja'), String(Number(pin))) },
+    })
+    expect(spokenText(added)).toBe(
+      '認証が完了しました。ピザをご注文に追加しました。現在のご注文：ピザを1つ（合計1,200円）。他にご注文はありますか？',
+    )
     const done = await c.turn({ intent: 'FinishOrder', said: '以上です', slots: {} })
     expect(done.sessionState.intent).toMatchObject({ name: 'FinishOrder', state: 'Fulfilled' })
     expect(spokenText(done)).toBe('ありがとうございました。ご注文は、ピザを1つ（合計1,200円）です。')
@@ -106,7 +147,11 @@ describe('a call identified by its number', () => {
     const c = call(phone, { inputMode: 'DTMF' })
     await c.turn({ intent: 'OrderFood', said: 'sushi', slots: { Food: slot('sushi') } })
     const pin = t.sms.lastPin(phone)
-    const r = await c.turn({ intent: 'OrderFood', said: pin, slots: { Food: slot('sushi'), Pin: slot(String(Number(pin)), String(Number(pin))) } })
+    const r = await c.turn({
+      intent: 'OrderFood',
+      said: pin,
+      slots: { Food: slot('sushi'), Pin: slot(String(Number(pin)), String(Number(pin))) },
+    })
     expect(r.sessionState.sessionAttributes.auth).toBe('true')
     expect(order(r)).toEqual([{ id: 'sushi', name: 'Sushi', quantity: 1 }])
   })
@@ -133,10 +178,21 @@ describe('a call identified by its number', () => {
 describe('which attribute identifies the caller', () => {
   it('a registered number outside SMS_ALLOWED_COUNTRIES calling: told no PIN can go to that number, nothing sent', async () => {
     const us = '+12025550177'
-    expect((await t.app.inject({ method: 'PUT', url: `/v1/callers/${us}`, headers: auth, payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' } })).statusCode).toBe(201)
+    expect(
+      (
+        await t.app.inject({
+          method: 'PUT',
+          url: `/v1/callers/${us}`,
+          headers: auth,
+          payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' },
+        })
+      ).statusCode,
+    ).toBe(201)
     const r = await call(us).turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
     expect(r.sessionState.intent.state).toBe('Failed')
-    expect(spokenText(r)).toBe('I can&apos;t send a PIN to the number you&apos;re calling from. Please contact support.')
+    expect(spokenText(r)).toBe(
+      'I can&apos;t send a PIN to the number you&apos;re calling from. Please contact support.',
+    )
     expect(t.sms.sent).toHaveLength(0)
   })
 
@@ -144,14 +200,27 @@ describe('which attribute identifies the caller', () => {
     const emailOwner = await caller({ email: `owner-${randomUUID().slice(0, 6)}@example.com` })
     const email = (await t.app.inject({ method: 'GET', url: `/v1/callers/${emailOwner}`, headers: auth })).json().email
     const phone = await caller()
-    await call(phone).turn({ intent: 'OrderFood', said: 'pizza', attributes: { email }, slots: { Food: slot('pizza') } })
+    await call(phone).turn({
+      intent: 'OrderFood',
+      said: 'pizza',
+      attributes: { email },
+      slots: { Food: slot('pizza') },
+    })
     expect(t.sms.sent.map((m) => m.to)).toEqual([phone])
   })
 
   it('on a text turn, callerPhone is ignored: a web client cannot make a PIN go to, or verify, the number it names', async () => {
     const victim = await caller()
     const sessionId = randomUUID()
-    const r = await say(lexEvent({ intent: 'OrderFood', sessionId, inputMode: 'Text', sessionAttributes: { callerPhone: victim }, slots: { Food: slot('pizza') } }))
+    const r = await say(
+      lexEvent({
+        intent: 'OrderFood',
+        sessionId,
+        inputMode: 'Text',
+        sessionAttributes: { callerPhone: victim },
+        slots: { Food: slot('pizza') },
+      }),
+    )
     expect(r.sessionState.intent.state).toBe('Failed')
     expect(text(r)).toMatch(/e-mail address you signed in with/)
     expect(r.messages[0].contentType).toBe('PlainText')
@@ -164,7 +233,11 @@ describe('which attribute identifies the caller', () => {
     const r = await forger.turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
     expect(t.sms.sent.map((m) => m.to)).toEqual([victim])
     expect(JSON.stringify(r)).not.toContain(t.sms.lastPin(victim))
-    const guess = await forger.turn({ intent: 'OrderFood', said: 'one two three four five six', slots: { Food: slot('pizza'), Pin: slot('one two three four five six', '123456') } })
+    const guess = await forger.turn({
+      intent: 'OrderFood',
+      said: 'one two three four five six',
+      slots: { Food: slot('pizza'), Pin: slot('one two three four five six', '123456') },
+    })
     expect(guess.sessionState.sessionAttributes.auth).toBe('false')
     expect(order(guess)).toEqual([])
   })
@@ -175,8 +248,18 @@ describe('which attribute identifies the caller', () => {
     const c = call(a)
     await c.turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
     const pin = t.sms.lastPin(a)
-    expect((await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })).sessionState.sessionAttributes.auth).toBe('true')
-    const swapped = await say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: b, said: 'pizza', slots: { Food: slot('pizza') } }))
+    expect(
+      (await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })).sessionState.sessionAttributes.auth,
+    ).toBe('true')
+    const swapped = await say(
+      callTurn({
+        intent: 'OrderFood',
+        contactId: c.contactId,
+        callerPhone: b,
+        said: 'pizza',
+        slots: { Food: slot('pizza') },
+      }),
+    )
     expect(swapped.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
     expect(t.sms.sent.at(-1)!.to).toBe(b)
   })
@@ -198,12 +281,21 @@ describe('voice-friendly answers', () => {
     // What the caller said is read back, escaped: it can never become markup.
     const pin = t.sms.lastPin(phone)
     await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })
-    const odd = await c.turn({ intent: 'OrderFood', said: 'x', slots: { Food: slot('<break time="10s"/> & "fish" \u{E000}12\u{E001}') } })
-    expect(text(odd)).toContain('Sorry, &quot;&lt;break time=&quot;10s&quot;/&gt; &amp; &quot;fish&quot; 12&quot; is not on our menu.')
+    const odd = await c.turn({
+      intent: 'OrderFood',
+      said: 'x',
+      slots: { Food: slot('<break time="10s"/> & "fish" \u{E000}12\u{E001}') },
+    })
+    expect(text(odd)).toContain(
+      'Sorry, &quot;&lt;break time=&quot;10s&quot;/&gt; &amp; &quot;fish&quot; 12&quot; is not on our menu.',
+    )
     expect(text(odd)).not.toContain('<say-as interpret-as="digits">12')
 
     const typed = await say(lexEvent({ intent: 'GetFoodMenu', inputMode: 'Text', sessionId: randomUUID() }))
-    expect(typed.messages[0]).toEqual({ contentType: 'PlainText', content: expect.stringMatching(/^Here is our menu: Pizza \(¥1,200\)/) })
+    expect(typed.messages[0]).toEqual({
+      contentType: 'PlainText',
+      content: expect.stringMatching(/^Here is our menu: Pizza \(¥1,200\)/),
+    })
   })
 
   it('a message too long for Lex is cut before it is marked up, and still parses', async () => {
@@ -227,7 +319,14 @@ describe('one conversation, one turn at a time', () => {
     const verified = await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })
     expect(verified.sessionState.sessionAttributes.auth).toBe('true')
 
-    const same = callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pasta', attributes: verified.sessionState.sessionAttributes, slots: { Food: slot('pasta') } })
+    const same = callTurn({
+      intent: 'OrderFood',
+      contactId: c.contactId,
+      callerPhone: phone,
+      said: 'pasta',
+      attributes: verified.sessionState.sessionAttributes,
+      slots: { Food: slot('pasta') },
+    })
     const answers = await Promise.all(Array.from({ length: 20 }, () => say(structuredClone(same))))
     for (const a of answers) expect(a).toEqual(answers[0])
     expect(spokenText(answers[0])).toMatch(/^I&apos;ve added Pasta to your order\. Your order so far: 1 Pasta/)
@@ -235,7 +334,16 @@ describe('one conversation, one turn at a time', () => {
     expect(session?.items).toEqual([{ item: 'pasta', quantity: 1 }])
 
     // Saying it again after the answer is a new turn (Lex sends the new attributes): a second pasta.
-    const again = await say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pasta', attributes: answers[0].sessionState.sessionAttributes, slots: { Food: slot('pasta') } }))
+    const again = await say(
+      callTurn({
+        intent: 'OrderFood',
+        contactId: c.contactId,
+        callerPhone: phone,
+        said: 'pasta',
+        attributes: answers[0].sessionState.sessionAttributes,
+        slots: { Food: slot('pasta') },
+      }),
+    )
     expect(order(again)).toEqual([{ id: 'pasta', name: 'Pasta', quantity: 2 }])
   })
 
@@ -244,7 +352,14 @@ describe('one conversation, one turn at a time', () => {
     const c = call(phone)
     const asked = await c.turn({ intent: 'OrderFood', said: 'ramen', slots: { Food: slot('ramen') } })
     const pin = t.sms.lastPin(phone)
-    const same = callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: sayDigits(pin, 'en'), attributes: asked.sessionState.sessionAttributes, slots: { Food: slot('ramen'), Pin: slot(sayDigits(pin, 'en'), String(Number(pin))) } })
+    const same = callTurn({
+      intent: 'OrderFood',
+      contactId: c.contactId,
+      callerPhone: phone,
+      said: sayDigits(pin, 'en'),
+      attributes: asked.sessionState.sessionAttributes,
+      slots: { Food: slot('ramen'), Pin: slot(sayDigits(pin, 'en'), String(Number(pin))) },
+    })
     const answers = await Promise.all(Array.from({ length: 20 }, () => say(structuredClone(same))))
     for (const a of answers) {
       expect(spokenText(a)).toMatch(/^Thank you, you are verified\. I&apos;ve added Ramen/)
@@ -257,9 +372,25 @@ describe('one conversation, one turn at a time', () => {
     const phone = await caller()
     const c = call(phone)
     const hold = t.sms.holdNext()
-    const first = say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pizza', slots: { Food: slot('pizza') } }))
+    const first = say(
+      callTurn({
+        intent: 'OrderFood',
+        contactId: c.contactId,
+        callerPhone: phone,
+        said: 'pizza',
+        slots: { Food: slot('pizza') },
+      }),
+    )
     await hold.reached
-    const second = await say(callTurn({ intent: 'OrderFood', contactId: c.contactId, callerPhone: phone, said: 'pasta', slots: { Food: slot('pasta') } }))
+    const second = await say(
+      callTurn({
+        intent: 'OrderFood',
+        contactId: c.contactId,
+        callerPhone: phone,
+        said: 'pasta',
+        slots: { Food: slot('pasta') },
+      }),
+    )
     expect(second.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
     expect(spokenText(second)).toMatch(/A PIN is already on its way/)
     expect(text(second)).not.toMatch(/went wrong/)

@@ -11,17 +11,38 @@ const calls: VoiceMessage[] = []
 let t: TestApp
 
 beforeAll(async () => {
-  t = await buildTestApp({ VOICE_PROVIDER: 'log', LEX_PIN_CHANNEL: 'auto' }, { voice: { call: async (m) => void calls.push(m) } })
+  t = await buildTestApp(
+    { VOICE_PROVIDER: 'log', LEX_PIN_CHANNEL: 'auto' },
+    { voice: { call: async (m) => void calls.push(m) } },
+  )
 })
 afterAll(() => t.app.close())
 
 async function customer(phone: string) {
   const email = `v-${randomUUID().slice(0, 8)}@example.com`
-  const put = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email } })
+  const put = await t.app.inject({
+    method: 'PUT',
+    url: `/v1/callers/${phone}`,
+    headers: auth,
+    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email },
+  })
   expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const say = async (extra: Json = {}): Promise<Json> =>
-    (await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, localeId: 'ja_JP', sessionAttributes: { email }, ...extra }) })).json()
+    (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/channels/lex',
+        headers: auth,
+        payload: lexEvent({
+          intent: 'OrderFood',
+          sessionId,
+          localeId: 'ja_JP',
+          sessionAttributes: { email },
+          ...extra,
+        }),
+      })
+    ).json()
   return { say, sessionId }
 }
 
@@ -33,10 +54,17 @@ describe('LEX_PIN_CHANNEL=auto', () => {
     expect(asked.messages[0].content).toContain('末尾0123の電話番号にお電話でワンタイムPINをお伝えします')
     expect(calls.map((m) => [m.to, m.locale])).toEqual([[phone, 'ja']])
     expect(t.sms.sent).toHaveLength(0)
-    const pin = [...calls[0]!.ssml.matchAll(/interpret-as="digits">(\d)</g)].map((m) => m[1]).join('').slice(0, 6)
+    const pin = [...calls[0]!.ssml.matchAll(/interpret-as="digits">(\d)</g)]
+      .map((m) => m[1])
+      .join('')
+      .slice(0, 6)
     const approved = await c.say({ slots: { Pin: slot(pin) } })
     expect(approved.sessionState.sessionAttributes.auth).toBe('true')
-    expect(decodeJwt(approved.sessionState.sessionAttributes.pinlineAssertion)).toMatchObject({ amr: ['otp', 'tel'], via: 'lex', binding: `lex:${c.sessionId}` })
+    expect(decodeJwt(approved.sessionState.sessionAttributes.pinlineAssertion)).toMatchObject({
+      amr: ['otp', 'tel'],
+      via: 'lex',
+      binding: `lex:${c.sessionId}`,
+    })
   })
 
   it('a mobile customer gets an SMS as before', async () => {

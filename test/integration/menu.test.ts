@@ -29,7 +29,14 @@ describe('GET /v1/menu', () => {
     expect(en.json().locale).toBe('en')
     expect(en.json().items[0]).toEqual({ id: 'pizza', name: 'Pizza', price: 1200, currency: 'JPY' })
     const ja = await t.app.inject({ url: '/v1/menu?locale=ja', headers: auth })
-    expect(ja.json().items.map((i: { name: string }) => i.name)).toEqual(['ピザ', 'パスタ', 'チーズバーガー', 'サラダ', '寿司', 'ラーメン'])
+    expect(ja.json().items.map((i: { name: string }) => i.name)).toEqual([
+      'ピザ',
+      'パスタ',
+      'チーズバーガー',
+      'サラダ',
+      '寿司',
+      'ラーメン',
+    ])
   })
 
   it('400 for an unsupported locale or unknown parameter; 401 without the API key', async () => {
@@ -41,10 +48,12 @@ describe('GET /v1/menu', () => {
   })
 
   it('MENU_FILE replaces the menu; a missing Japanese name falls back to English', async () => {
-    const path = menuFile('custom.json', { items: [
-      { id: 'tacos', price: 9.5, currency: 'USD', names: { en: 'Tacos' }, aliases: ['taco'] },
-      { id: 'mochi', price: 4, currency: 'USD', names: { en: 'Mochi', ja: '餅' } },
-    ] })
+    const path = menuFile('custom.json', {
+      items: [
+        { id: 'tacos', price: 9.5, currency: 'USD', names: { en: 'Tacos' }, aliases: ['taco'] },
+        { id: 'mochi', price: 4, currency: 'USD', names: { en: 'Mochi', ja: '餅' } },
+      ],
+    })
     const custom = await useTestApp({ MENU_FILE: path })
     const res = await custom.app.inject({ url: '/v1/menu?locale=ja', headers: auth })
     expect(res.json().items).toEqual([
@@ -63,7 +72,11 @@ describe('MENU_FILE validation (at start, naming the variable)', () => {
     ['a bad id', menuFile('id.json', { items: [{ ...item, id: 'Pizza!' }] }), /MENU_FILE: .*\/items\/0\/id/],
     ['a negative price', menuFile('price.json', { items: [{ ...item, price: -1 }] }), /MENU_FILE: .*price/],
     ['an unknown field', menuFile('extra.json', { items: [{ ...item, spicy: true }] }), /MENU_FILE: /],
-    ['a word naming two dishes', menuFile('dup.json', { items: [item, { ...item, id: 'pie', names: { en: 'Pie' }, aliases: ['ＰＩＺＺＡ'] }] }), /"pizza" names both pizza and pie/],
+    [
+      'a word naming two dishes',
+      menuFile('dup.json', { items: [item, { ...item, id: 'pie', names: { en: 'Pie' }, aliases: ['ＰＩＺＺＡ'] }] }),
+      /"pizza" names both pizza and pie/,
+    ],
   ])('refuses %s', (_name, path, message) => {
     expect(() => loadConfig({ NODE_ENV: 'test', MENU_FILE: path })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'test', MENU_FILE: path })).toThrow(message)
@@ -73,7 +86,8 @@ describe('MENU_FILE validation (at start, naming the variable)', () => {
 describe('menu matching', () => {
   const menu = createMenu(loadConfig({ NODE_ENV: 'test' }).menu)
   it('finds a dish by id, name in any language or alias, ignoring case, width and spacing', () => {
-    for (const said of ['pizza', 'Pizza', ' PIZZAS ', 'ピザ', 'ﾋﾟｻﾞ', 'Ｐｉｚｚａ', 'margherita']) expect(menu.find(said)?.id).toBe('pizza')
+    for (const said of ['pizza', 'Pizza', ' PIZZAS ', 'ピザ', 'ﾋﾟｻﾞ', 'Ｐｉｚｚａ', 'margherita'])
+      expect(menu.find(said)?.id).toBe('pizza')
     expect(menu.find('green  salad')?.id).toBe('salad')
     expect(menu.find('lobster')).toBeUndefined()
     expect(menu.find('')).toBeUndefined()

@@ -46,7 +46,12 @@ describe('POST /v1/pins', () => {
 
   it('without a locale, writes to a known caller in their own language', async () => {
     const phone = nextPhone()
-    await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' } })
+    await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
+    })
     await issue({ phone })
     expect(t.sms.sent[0]!.body).toContain('認証コード')
   })
@@ -124,7 +129,13 @@ describe('POST /v1/pins/{id}/verify', () => {
     expect((await t.app.inject({ url: `/v1/callers/${phone}`, headers: auth })).statusCode).toBe(404)
     const { challengeId } = (await issue({ phone, enrol: true, locale: 'ja' })).json()
     const res = await verify(challengeId, t.sms.lastPin(phone))
-    expect(res.json().caller).toMatchObject({ phone, firstName: 'New', lastName: 'Customer', custLevel: 'Welcome', language: 'ja' })
+    expect(res.json().caller).toMatchObject({
+      phone,
+      firstName: 'New',
+      lastName: 'Customer',
+      custLevel: 'Welcome',
+      language: 'ja',
+    })
     const lookup = await t.app.inject({ url: `/v1/callers/${phone}`, headers: auth })
     expect(lookup.statusCode).toBe(200)
     const days = (Date.parse(lookup.json().trustedUntil) - Date.now()) / 86_400_000
@@ -142,11 +153,18 @@ describe('POST /v1/pins/{id}/verify', () => {
   it('an expired challenge is not found', async () => {
     const short = await useTestApp({ PIN_TTL_SECONDS: '30' })
     const phone = nextPhone()
-    const { challengeId } = (await short.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })).json()
+    const { challengeId } = (
+      await short.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+    ).json()
     // Expire it the way Redis would at the TTL, without waiting 30 s.
     await short.app.redis.pexpire(short.app.keys.challenge(challengeId), 1)
     await new Promise((r) => setTimeout(r, 20))
-    const res = await short.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin: short.sms.lastPin(phone) } })
+    const res = await short.app.inject({
+      method: 'POST',
+      url: `/v1/pins/${challengeId}/verify`,
+      headers: auth,
+      payload: { pin: short.sms.lastPin(phone) },
+    })
     expect(res.statusCode).toBe(404)
     expect(res.json().code).toBe('CHALLENGE_NOT_FOUND')
   })
@@ -174,7 +192,8 @@ describe('POST /v1/pins/{id}/resend', () => {
   it('sends a new PIN (the old one stops working), keeps attempts used, and stops at PIN_MAX_SENDS', async () => {
     const fast = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PIN_MAX_SENDS: '3', PHONE_MAX_SENDS: '10' })
     const phone = nextPhone()
-    const call = (url: string, payload?: object) => fast.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+    const call = (url: string, payload?: object) =>
+      fast.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
     const { challengeId } = (await call('/v1/pins', { phone })).json()
     const first = fast.sms.lastPin(phone)
     expect((await call(`/v1/pins/${challengeId}/verify`, { pin: wrong(first) })).json().attemptsLeft).toBe(4)
@@ -183,7 +202,10 @@ describe('POST /v1/pins/{id}/resend', () => {
     expect(resent.json()).toMatchObject({ challengeId, sendsLeft: 1 })
     const second = fast.sms.lastPin(phone)
     if (second !== first) {
-      expect((await call(`/v1/pins/${challengeId}/verify`, { pin: first })).json()).toMatchObject({ status: 'rejected', attemptsLeft: 3 })
+      expect((await call(`/v1/pins/${challengeId}/verify`, { pin: first })).json()).toMatchObject({
+        status: 'rejected',
+        attemptsLeft: 3,
+      })
     }
     expect((await call(`/v1/pins/${challengeId}/resend`)).statusCode).toBe(200)
     const capped = await call(`/v1/pins/${challengeId}/resend`)
@@ -191,7 +213,9 @@ describe('POST /v1/pins/{id}/resend', () => {
     expect(capped.json().code).toBe('MAX_SENDS_REACHED')
     expect(capped.headers['retry-after']).toBeDefined()
     expect(fast.sms.sent).toHaveLength(3)
-    expect((await call(`/v1/pins/${challengeId}/verify`, { pin: fast.sms.lastPin(phone) })).json().status).toBe('approved')
+    expect((await call(`/v1/pins/${challengeId}/verify`, { pin: fast.sms.lastPin(phone) })).json().status).toBe(
+      'approved',
+    )
   })
 })
 
@@ -233,7 +257,7 @@ describe('SMS provider failure', () => {
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('SMS_SEND_FAILED')
     expect(await t.app.redis.get(`${t.prefix}{${t.app.keys.phoneId(phone)}}:sends`)).toBe('0')
-    expect((await keysMatching(t, `${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`))).toEqual([])
+    expect(await keysMatching(t, `${t.prefix}{${t.app.keys.phoneId(phone)}}:ch:*`)).toEqual([])
     for (let i = 0; i < 5; i++) expect((await issue({ phone })).statusCode).toBe(201)
   })
 })

@@ -6,15 +6,22 @@ import { auth, useTestApp, type TestApp } from '../support/app/test-app.ts'
 async function app(env: Record<string, string>) {
   return useTestApp({ SMS_PREFIX_MAX_SENDS: '3', RATE_LIMIT_PER_KEY: '100000', ...env })
 }
-const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+const issue = (t: TestApp, phone: string) =>
+  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const enrol = async (t: TestApp, phone: string) => {
-  const res = await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' } })
+  const res = await t.app.inject({
+    method: 'PUT',
+    url: `/v1/callers/${phone}`,
+    headers: auth,
+    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
+  })
   expect(res.statusCode).toBe(201)
 }
 /** Strangers in the block 0120-555-0xxx, each number once: the sweep the prefix cap exists for. */
 const sweep = async (t: TestApp, n: number) => {
   const codes = []
-  for (let i = 0; i < n; i++) codes.push((await issue(t, `+8190555501${String(i).padStart(2, '0')}`)).json().code ?? 'sent')
+  for (let i = 0; i < n; i++)
+    codes.push((await issue(t, `+8190555501${String(i).padStart(2, '0')}`)).json().code ?? 'sent')
   return codes
 }
 
@@ -39,7 +46,7 @@ describe('the prefix cap and known callers (SMS_PREFIX_KNOWN_MAX_SENDS)', () => 
     expect(await sweep(t, 3)).toEqual(['sent', 'sent', 'sent'])
   })
 
-  it('SMS_PREFIX_KNOWN_MAX_SENDS=0: known callers share the strangers\' cap (no difference to observe)', async () => {
+  it("SMS_PREFIX_KNOWN_MAX_SENDS=0: known callers share the strangers' cap (no difference to observe)", async () => {
     const t = await app({ SMS_PREFIX_KNOWN_MAX_SENDS: '0' })
     await enrol(t, '+819055550999')
     await sweep(t, 3)

@@ -35,7 +35,12 @@ describe('HTTP rate limits (one script on Redis)', () => {
     const variants = ['', ' ', '\t', '\u00a0', ' \u00a0', '\u00a0\u00a0', '\u00a0\t\u00a0', '  \u00a0  ']
     const codes = await times(variants.length, async () => {
       const suffix = variants.shift()!
-      return (await t.app.inject({ url: '/v1/callers/+819012345678', headers: { authorization: `Bearer ${TEST_API_KEY}${suffix}` } })).statusCode
+      return (
+        await t.app.inject({
+          url: '/v1/callers/+819012345678',
+          headers: { authorization: `Bearer ${TEST_API_KEY}${suffix}` },
+        })
+      ).statusCode
     })
     expect(codes).toEqual([404, 404, 404, 429, 429, 429, 429, 429])
   })
@@ -48,7 +53,11 @@ describe('HTTP rate limits (one script on Redis)', () => {
 
   it('IPv6 clients are counted per /64: rotating addresses inside one network does not escape', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '1000', RATE_LIMIT_PER_IP: '2' })
-    const codes = await times(3, async () => (await lookup(t, { ip: `2001:db8:1:2::${Math.floor(Math.random() * 0xffff).toString(16)}` })).statusCode)
+    const codes = await times(
+      3,
+      async () =>
+        (await lookup(t, { ip: `2001:db8:1:2::${Math.floor(Math.random() * 0xffff).toString(16)}` })).statusCode,
+    )
     expect(codes).toEqual([404, 404, 429])
   })
 
@@ -62,7 +71,13 @@ describe('HTTP rate limits (one script on Redis)', () => {
 
   it('a refused request does not reach the handler: no SMS, no challenge', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '1' })
-    const issue = () => t.app.inject({ method: 'POST', url: '/v1/pins', headers: { authorization: `Bearer ${TEST_API_KEY}` }, payload: { phone: '+819012340077' } })
+    const issue = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/pins',
+        headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        payload: { phone: '+819012340077' },
+      })
     expect((await issue()).statusCode).toBe(201)
     const keysBefore = await keysOf(t)
     const refused = await issue()
@@ -80,9 +95,11 @@ describe('HTTP rate limits (one script on Redis)', () => {
     expect(await rateLimitKeysOf(t)).toEqual([])
   })
 
-  it('a wrong API key is refused (401) before any Redis work and does not use the client\'s allowance', async () => {
+  it("a wrong API key is refused (401) before any Redis work and does not use the client's allowance", async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '2', RATE_LIMIT_PER_IP: '2' })
-    expect((await times(5, () => lookup(t, { key: 'wrong-key-0123456789abcdef' }))).every((r) => r.statusCode === 401)).toBe(true)
+    expect(
+      (await times(5, () => lookup(t, { key: 'wrong-key-0123456789abcdef' }))).every((r) => r.statusCode === 401),
+    ).toBe(true)
     expect(await rateLimitKeysOf(t)).toEqual([])
     expect((await lookup(t)).statusCode).toBe(404)
   })
@@ -107,12 +124,31 @@ describe('the channel routes the Lambda shims call', () => {
   it('are not HTTP rate limited: every Lambda arrives from a few addresses with one key', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '2', RATE_LIMIT_PER_IP: '2', RATE_LIMIT_WINDOW_SECONDS: '30' })
     const headers = { authorization: `Bearer ${TEST_API_KEY}` }
-    const connectEvent = { Name: 'ContactFlowEvent', Details: { ContactData: { ContactId: 'c-1', Channel: 'VOICE', CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' } }, Parameters: { action: 'lookup' } } }
-    const lexEvent = { sessionId: 's-1', inputMode: 'Text', bot: { id: 'B', aliasId: 'A', localeId: 'en_US' }, sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } } }
-    const connect = await times(5, () => t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers, payload: connectEvent }))
+    const connectEvent = {
+      Name: 'ContactFlowEvent',
+      Details: {
+        ContactData: {
+          ContactId: 'c-1',
+          Channel: 'VOICE',
+          CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' },
+        },
+        Parameters: { action: 'lookup' },
+      },
+    }
+    const lexEvent = {
+      sessionId: 's-1',
+      inputMode: 'Text',
+      bot: { id: 'B', aliasId: 'A', localeId: 'en_US' },
+      sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } },
+    }
+    const connect = await times(5, () =>
+      t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers, payload: connectEvent }),
+    )
     expect(connect.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200])
     expect(connect.map((r) => r.json().lambdaResult)).toEqual(['Success', 'Success', 'Success', 'Success', 'Success'])
-    const lex = await times(5, () => t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers, payload: lexEvent }))
+    const lex = await times(5, () =>
+      t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers, payload: lexEvent }),
+    )
     expect(lex.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200])
     // The REST routes under the same key are limited.
     expect((await times(3, () => lookup(t))).map((r) => r.statusCode)).toEqual([404, 404, 429])

@@ -17,14 +17,26 @@ afterAll(async () => {
 describe('Redis down', () => {
   it('issue and verify answer 503 DEPENDENCY_UNAVAILABLE, nothing is sent or granted, and it recovers', async () => {
     const phone = '+819012347777'
-    const { challengeId } = (await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })).json()
+    const { challengeId } = (
+      await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+    ).json()
     const pin = t.sms.lastPin(phone)
     await redis.stop()
 
-    const issue = await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012347778' } })
+    const issue = await t.app.inject({
+      method: 'POST',
+      url: '/v1/pins',
+      headers: auth,
+      payload: { phone: '+819012347778' },
+    })
     expect(issue.statusCode).toBe(503)
     expect(issue.json()).toEqual({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.any(String) })
-    const verify = await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin } })
+    const verify = await t.app.inject({
+      method: 'POST',
+      url: `/v1/pins/${challengeId}/verify`,
+      headers: auth,
+      payload: { pin },
+    })
     expect(verify.statusCode).toBe(503)
     expect(verify.json().code).toBe('DEPENDENCY_UNAVAILABLE')
     expect((await t.app.inject({ url: '/v1/callers/+819012347777', headers: auth })).statusCode).toBe(503)
@@ -34,9 +46,19 @@ describe('Redis down', () => {
 
     // No persistence on this Redis: the challenge is gone after the restart, so the old PIN grants nothing.
     await redis.restart()
-    await expect.poll(async () => (await t.app.inject({ url: '/readyz' })).statusCode, { timeout: 5000, interval: 100 }).toBe(200)
-    const after = await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/verify`, headers: auth, payload: { pin } })
+    await expect
+      .poll(async () => (await t.app.inject({ url: '/readyz' })).statusCode, { timeout: 5000, interval: 100 })
+      .toBe(200)
+    const after = await t.app.inject({
+      method: 'POST',
+      url: `/v1/pins/${challengeId}/verify`,
+      headers: auth,
+      payload: { pin },
+    })
     expect(after.statusCode).toBe(404)
-    expect((await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012347778' } })).statusCode).toBe(201)
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012347778' } }))
+        .statusCode,
+    ).toBe(201)
   })
 })

@@ -23,7 +23,9 @@ describe('Redis maxmemory-policy', () => {
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
     const t = await buildTestApp({ REDIS_URL: server.url }, { logs: true })
     await t.app.close()
-    expect(warnings(t.logs()).map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 40, maxmemoryPolicy: 'allkeys-lru' })])
+    expect(warnings(t.logs()).map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: 40, maxmemoryPolicy: 'allkeys-lru' }),
+    ])
   })
 
   it('with noeviction and memory full, a PIN request fails closed (503, no SMS), and there is no warning', async () => {
@@ -32,7 +34,12 @@ describe('Redis maxmemory-policy', () => {
     try {
       expect(warnings(t.logs())).toEqual([])
       await admin.config('SET', 'maxmemory', '1')
-      const res = await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012349999' } })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/pins',
+        headers: auth,
+        payload: { phone: '+819012349999' },
+      })
       expect(res.statusCode).toBe(503)
       expect(res.json().code).toBe('DEPENDENCY_UNAVAILABLE')
       expect(t.sms.sent).toHaveLength(0)

@@ -7,7 +7,15 @@ import { loggerOptions } from '../../services/auth/src/logging.ts'
 import { encryptPin, OTHER_KEY, PIN_KEY, tamper, useKmsStandIn } from '../support/stand-ins/kms-client.ts'
 import type { KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp, recordingSms, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import {
+  TEST_API_KEY,
+  TEST_SECRET,
+  auth,
+  buildTestApp,
+  recordingSms,
+  type TestApp,
+  useTestApp,
+} from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
 // The Lex bot's text modality: the client encrypts the PIN with KMS (EncryptionContext
@@ -25,7 +33,9 @@ const encrypt = (plaintext: string, challengeId: string, keyId = KEY) => encrypt
 /** A phone session with a PIN sent: its id, challenge id and the PIN. */
 async function pinnedSession(app: TestApp) {
   const phone = nextPhone()
-  const { sessionId } = (await app.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { phone } })).json()
+  const { sessionId } = (
+    await app.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { phone } })
+  ).json()
   const sent = await app.app.inject({ method: 'POST', url: `/v1/sessions/${sessionId}/pin`, headers: auth })
   expect(sent.statusCode).toBe(201)
   return { sessionId: sessionId as string, challengeId: sent.json().challengeId as string, pin: app.sms.lastPin(phone) }
@@ -37,7 +47,12 @@ const attempts = async (app: TestApp, challengeId: string) => (await app.app.ver
 
 useKmsStandIn((stand) => (kms = stand))
 beforeAll(async () => {
-  t = await buildTestApp({ KMS_KEY_ID: KEY, KMS_TIMEOUT_MS: '300', PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '50' })
+  t = await buildTestApp({
+    KMS_KEY_ID: KEY,
+    KMS_TIMEOUT_MS: '300',
+    PIN_RESEND_COOLDOWN_SECONDS: '0',
+    PHONE_MAX_SENDS: '50',
+  })
 })
 afterAll(() => t.app.close())
 beforeEach(() => kms.setDown(false))
@@ -60,22 +75,33 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
 
   it.each([
     ['tampered', async (pin: string, id: string) => tamper(await encrypt(pin, id))],
-    ['made for another challenge', async (pin: string) => encrypt(pin, `${'B'.repeat(16)}${randomUUID().replace(/-/g, '').slice(0, 22)}`)],
+    [
+      'made for another challenge',
+      async (pin: string) => encrypt(pin, `${'B'.repeat(16)}${randomUUID().replace(/-/g, '').slice(0, 22)}`),
+    ],
     ['made under another key', async (pin: string, id: string) => encrypt(pin, id, OTHER_KEY)],
   ])('%s ciphertext: 400 INVALID_CIPHERTEXT, counted as a failed attempt', async (_name, make) => {
     const s = await pinnedSession(t)
     const res = await verify(t, s.sessionId, { encryptedPin: await make(s.pin, s.challengeId) })
     expect(res.statusCode).toBe(400)
-    expect(res.json()).toEqual({ code: 'INVALID_CIPHERTEXT', message: expect.stringContaining('counted as a wrong PIN (4 attempts left)') })
+    expect(res.json()).toEqual({
+      code: 'INVALID_CIPHERTEXT',
+      message: expect.stringContaining('counted as a wrong PIN (4 attempts left)'),
+    })
     expect(await attempts(t, s.challengeId)).toBe(1)
     // The real PIN still works, one attempt down.
-    expect((await verify(t, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })).json()).toMatchObject({ status: 'approved', attemptsLeft: 3 })
+    expect((await verify(t, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })).json()).toMatchObject({
+      status: 'approved',
+      attemptsLeft: 3,
+    })
   })
 
   it('unreadable ciphertexts lock the challenge like wrong PINs do', async () => {
     const strict = await useTestApp({ KMS_KEY_ID: KEY, PIN_MAX_ATTEMPTS: '2' })
     const s = await pinnedSession(strict)
-    expect((await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode).toBe(400)
+    expect(
+      (await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })).statusCode,
+    ).toBe(400)
     const last = await verify(strict, s.sessionId, { encryptedPin: tamper(await encrypt(s.pin, s.challengeId)) })
     expect(last.json().message).toMatch(/the challenge is now locked/)
     const right = await verify(strict, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
@@ -115,7 +141,10 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
     expect(await attempts(t, s.challengeId)).toBe(0)
     expect((await t.app.inject({ url: `/v1/sessions/${s.sessionId}`, headers: auth })).json().authenticated).toBe(false)
     kms.setDown(false)
-    expect((await verify(t, s.sessionId, { encryptedPin })).json()).toMatchObject({ status: 'approved', attemptsLeft: 4 })
+    expect((await verify(t, s.sessionId, { encryptedPin })).json()).toMatchObject({
+      status: 'approved',
+      attemptsLeft: 4,
+    })
   })
 
   it('KMS hanging: 503 within the configured time box (KMS_TIMEOUT_MS x KMS_MAX_ATTEMPTS), no attempt used', async () => {
@@ -134,7 +163,10 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
     const s = await pinnedSession(plain)
     const res = await verify(plain, s.sessionId, { encryptedPin: await encrypt(s.pin, s.challengeId) })
     expect(res.statusCode).toBe(400)
-    expect(res.json()).toEqual({ code: 'ENCRYPTION_NOT_CONFIGURED', message: expect.stringMatching(/KMS_KEY_ID is not set/) })
+    expect(res.json()).toEqual({
+      code: 'ENCRYPTION_NOT_CONFIGURED',
+      message: expect.stringMatching(/KMS_KEY_ID is not set/),
+    })
     expect(await attempts(plain, s.challengeId)).toBe(0)
   })
 
@@ -153,15 +185,33 @@ describe('Lex text modality: encryptedPin session attribute', () => {
   async function lexCustomer(app: TestApp) {
     const phone = nextPhone()
     const email = `k-${randomUUID().slice(0, 6)}@example.com`
-    await app.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email } })
+    await app.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email },
+    })
     const sessionId = randomUUID()
-    const say = async (attrs: Record<string, string> = {}, slots: Record<string, Json> = { Food: slot('pizza') }): Promise<Json> => {
-      const res = await app.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email, ...attrs }, slots }) })
+    const say = async (
+      attrs: Record<string, string> = {},
+      slots: Record<string, Json> = { Food: slot('pizza') },
+    ): Promise<Json> => {
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/v1/channels/lex',
+        headers: auth,
+        payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email, ...attrs }, slots }),
+      })
       expect(res.statusCode).toBe(200)
       return res.json()
     }
     const asked = await say()
-    return { phone, say, challengeId: asked.sessionState.sessionAttributes.uuid as string, pin: () => app.sms.lastPin(phone) }
+    return {
+      phone,
+      say,
+      challengeId: asked.sessionState.sessionAttributes.uuid as string,
+      pin: () => app.sms.lastPin(phone),
+    }
   }
 
   it('a right encrypted PIN verifies and orders; the one-shot attribute is not echoed back', async () => {
@@ -178,7 +228,9 @@ describe('Lex text modality: encryptedPin session attribute', () => {
     expect(r.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
     expect(r.messages[0].content).toMatch(/^I couldn't read that PIN\. I've sent a new PIN/)
     expect(await attempts(t, c.challengeId)).toBe(1)
-    expect((await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })).sessionState.intent.state).toBe('Fulfilled')
+    expect((await c.say({ encryptedPin: await encrypt(c.pin(), c.challengeId) })).sessionState.intent.state).toBe(
+      'Fulfilled',
+    )
   })
 
   it('KMS down: Close/Failed "try again", no attempt used, and the unchecked attribute is dropped', async () => {
@@ -204,19 +256,45 @@ describe('Lex text modality: encryptedPin session attribute', () => {
 describe('logs', () => {
   it('never contain a PIN, a ciphertext, a full phone number or an e-mail address, even at trace level', async () => {
     let logs = ''
-    const stream = new Writable({ write(chunk, _enc, done) { logs += String(chunk); done() } })
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        logs += String(chunk)
+        done()
+      },
+    })
     const config = loadConfig({
-      NODE_ENV: 'test', REDIS_URL: inject('redisUrl'), REDIS_MODE: inject('redisMode'), REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`, PIN_HMAC_SECRET: TEST_SECRET,
-      API_KEYS: TEST_API_KEY, KMS_KEY_ID: KEY, PIN_RESEND_COOLDOWN_SECONDS: '0',
+      NODE_ENV: 'test',
+      REDIS_URL: inject('redisUrl'),
+      REDIS_MODE: inject('redisMode'),
+      REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+      PIN_HMAC_SECRET: TEST_SECRET,
+      API_KEYS: TEST_API_KEY,
+      KMS_KEY_ID: KEY,
+      PIN_RESEND_COOLDOWN_SECONDS: '0',
     })
     const sms = recordingSms()
     const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
     onTestFinished(() => app.close())
     const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix, logs: () => logs }
     const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
-    await app.inject({ method: 'PUT', url: `/v1/callers/${c.phone}`, headers: auth, payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email } })
+    await app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${c.phone}`,
+      headers: auth,
+      payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email },
+    })
     const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
-      app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent({ intent: 'OrderFood', sessionId: 'log-session-1', sessionAttributes: { email: c.email, ...attrs }, slots }) })
+      app.inject({
+        method: 'POST',
+        url: '/v1/channels/lex',
+        headers: auth,
+        payload: lexEvent({
+          intent: 'OrderFood',
+          sessionId: 'log-session-1',
+          sessionAttributes: { email: c.email, ...attrs },
+          slots,
+        }),
+      })
     const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
     const first = sms.lastPin(c.phone)
     await event({}, { Pin: slot(wrong(first)) })
@@ -226,14 +304,24 @@ describe('logs', () => {
     kms.setDown(true)
     await event({ encryptedPin: encrypted })
     kms.setDown(false)
-    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe('Fulfilled')
+    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe(
+      'Fulfilled',
+    )
     const s = await pinnedSession(logged)
     expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
 
     // The paths ran and were logged (the KMS outage at error level), without the secrets.
     expect(logs).toContain('lex turn')
     expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
-    for (const secret of [first, ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]), tampered, encrypted, c.phone, c.phone.slice(1), c.email]) {
+    for (const secret of [
+      first,
+      ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]),
+      tampered,
+      encrypted,
+      c.phone,
+      c.phone.slice(1),
+      c.email,
+    ]) {
       expect(logs).not.toContain(secret)
     }
   })

@@ -30,10 +30,19 @@ describe('POST /v1/sessions', () => {
     const res = await create({ email: 'Someone@Example.com', locale: 'ja' })
     expect(res.statusCode).toBe(201)
     const body = res.json()
-    expect(body).toEqual({ sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), authenticated: false, locale: 'ja', items: [], expiresAt: expect.any(String) })
+    expect(body).toEqual({
+      sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      authenticated: false,
+      locale: 'ja',
+      items: [],
+      expiresAt: expect.any(String),
+    })
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(895_000)
     expect(await t.app.redis.pttl(t.app.keys.session(body.sessionId))).toBeGreaterThan(895_000)
-    expect((await call(t, 'GET', `/v1/sessions/${body.sessionId}`)).json()).toMatchObject({ sessionId: body.sessionId, authenticated: false })
+    expect((await call(t, 'GET', `/v1/sessions/${body.sessionId}`)).json()).toMatchObject({
+      sessionId: body.sessionId,
+      authenticated: false,
+    })
   })
 
   it('refuses bad input with a clear 4xx and writes nothing', async () => {
@@ -90,13 +99,23 @@ describe('POST /v1/sessions/{id}/pin', () => {
   it("sends the PIN to the phone registered for the session's e-mail, and says where (masked)", async () => {
     const phone = nextPhone()
     const email = `p-${randomUUID().slice(0, 8)}@example.com`
-    await t.app.inject({ method: 'PUT', url: `/v1/callers/${phone}`, headers: auth, payload: { firstName: 'A', lastName: 'B', custLevel: 'x', language: 'ja', email } })
+    await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'A', lastName: 'B', custLevel: 'x', language: 'ja', email },
+    })
     const { sessionId } = (await create({ email: email.toUpperCase() })).json()
     const res = await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     expect(res.statusCode).toBe(201)
     expect(res.json()).toEqual({
-      challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/), status: 'pending', channel: 'sms', expiresAt: expect.any(String),
-      resendAvailableAt: expect.any(String), sendsLeft: 4, sentTo: `+${'*'.repeat(phone.length - 5)}${phone.slice(-4)}`,
+      challengeId: expect.stringMatching(/^[A-Za-z0-9_-]{38}$/),
+      status: 'pending',
+      channel: 'sms',
+      expiresAt: expect.any(String),
+      resendAvailableAt: expect.any(String),
+      sendsLeft: 4,
+      sentTo: `+${'*'.repeat(phone.length - 5)}${phone.slice(-4)}`,
     })
     expect(t.sms.sent.map((m) => m.to)).toEqual([phone])
     expect(res.body).not.toContain(t.sms.lastPin(phone))
@@ -123,11 +142,15 @@ describe('POST /v1/sessions/{id}/pin', () => {
   it('ten parallel requests for a new session send exactly one SMS, all for the same challenge', async () => {
     const phone = nextPhone()
     const { sessionId } = (await create({ phone })).json()
-    const results = await Promise.all(Array.from({ length: 10 }, () => call(t, 'POST', `/v1/sessions/${sessionId}/pin`)))
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => call(t, 'POST', `/v1/sessions/${sessionId}/pin`)),
+    )
     const ids = new Set(results.filter((r) => r.statusCode === 201).map((r) => r.json().challengeId))
     expect(ids.size).toBe(1)
     // The others are told to wait: the PIN is still being sent, or was sent moments ago.
-    expect(results.every((r) => r.statusCode === 201 || ['SMS_SEND_IN_PROGRESS', 'RESEND_COOLDOWN'].includes(r.json().code))).toBe(true)
+    expect(
+      results.every((r) => r.statusCode === 201 || ['SMS_SEND_IN_PROGRESS', 'RESEND_COOLDOWN'].includes(r.json().code)),
+    ).toBe(true)
     expect(t.sms.sent).toHaveLength(1)
   })
 
@@ -151,8 +174,16 @@ describe('POST /v1/sessions/{id}/pin/verify', () => {
     expect([before.statusCode, before.json().code]).toEqual([404, 'CHALLENGE_NOT_FOUND'])
     await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     const pin = t.sms.lastPin(phone)
-    expect((await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })).json()).toEqual({ status: 'rejected', attemptsLeft: 4, authenticated: false })
-    expect((await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin })).json()).toEqual({ status: 'approved', attemptsLeft: 3, authenticated: true })
+    expect((await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })).json()).toEqual({
+      status: 'rejected',
+      attemptsLeft: 4,
+      authenticated: false,
+    })
+    expect((await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin })).json()).toEqual({
+      status: 'approved',
+      attemptsLeft: 3,
+      authenticated: true,
+    })
     const session = (await call(t, 'GET', `/v1/sessions/${sessionId}`)).json()
     expect(session).toMatchObject({ authenticated: true })
     expect(session).not.toHaveProperty('challengeId')
@@ -167,7 +198,9 @@ describe('POST /v1/sessions/{id}/pin/verify', () => {
     const { sessionId } = (await create({ phone })).json()
     await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     const pin = t.sms.lastPin(phone)
-    const results = await Promise.all(Array.from({ length: 20 }, () => call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin })),
+    )
     expect(results.filter((r) => r.statusCode === 200 && r.json().status === 'approved')).toHaveLength(1)
     expect(results.every((r) => r.statusCode === 200 || [404, 409].includes(r.statusCode))).toBe(true)
   })
@@ -178,7 +211,8 @@ describe('POST /v1/sessions/{id}/pin/verify', () => {
     await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
     const pin = t.sms.lastPin(phone)
     let last: Awaited<ReturnType<typeof call>> | undefined
-    for (let i = 0; i < 5; i++) last = await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })
+    for (let i = 0; i < 5; i++)
+      last = await call(t, 'POST', `/v1/sessions/${sessionId}/pin/verify`, { pin: wrong(pin) })
     expect(last!.json()).toMatchObject({ status: 'locked', attemptsLeft: 0, authenticated: false })
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0)
     const more = await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)
@@ -213,7 +247,8 @@ describe('POST /v1/sessions/{id}/items', () => {
     const res = await call(t, 'POST', `/v1/sessions/${sessionId}/items`, { item: 'PIZZA', quantity: 3 })
     expect(res.statusCode).toBe(201)
     expect(res.json()).toMatchObject({
-      sessionId, authenticated: true,
+      sessionId,
+      authenticated: true,
       items: [
         { id: 'pizza', name: 'Pizza', quantity: 4, price: 1200, currency: 'JPY' },
         { id: 'ramen', name: 'Ramen', quantity: 2, price: 950, currency: 'JPY' },
@@ -232,7 +267,9 @@ describe('POST /v1/sessions/{id}/items', () => {
     for (const quantity of [0, 100, 1.5, '2']) {
       expect((await call(t, 'POST', url, { item: 'salad', quantity })).statusCode).toBe(400)
     }
-    expect((await call(t, 'GET', `/v1/sessions/${sessionId}`)).json().items).toEqual([{ id: 'salad', name: 'Salad', quantity: 99, price: 700, currency: 'JPY' }])
+    expect((await call(t, 'GET', `/v1/sessions/${sessionId}`)).json().items).toEqual([
+      { id: 'salad', name: 'Salad', quantity: 99, price: 700, currency: 'JPY' },
+    ])
   })
 
   it('404 SESSION_NOT_FOUND for a session that does not exist', async () => {

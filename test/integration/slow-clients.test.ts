@@ -9,7 +9,11 @@ import { buildTestApp, type TestApp } from '../support/app/test-app.ts'
 let t: TestApp
 let port: number
 beforeAll(async () => {
-  t = await buildTestApp({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_MAX_CONNECTIONS: '5' })
+  t = await buildTestApp({
+    HTTP_HEADERS_TIMEOUT_MS: '1000',
+    HTTP_REQUEST_TIMEOUT_MS: '2000',
+    HTTP_MAX_CONNECTIONS: '5',
+  })
   await t.app.listen({ host: '127.0.0.1', port: 0 })
   port = (t.app.server.address() as { port: number }).port
 })

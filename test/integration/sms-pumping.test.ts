@@ -6,7 +6,8 @@ import { auth, keysMatching, keysOf, type TestApp, useTestApp } from '../support
 
 const app = useTestApp
 
-const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+const issue = (t: TestApp, phone: string) =>
+  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const today = () => new Date().toISOString().slice(0, 10)
 const counters = async (t: TestApp, phone: string) => ({
   prefix: Number((await t.app.redis.get(t.app.keys.prefixSends(phone.slice(0, -3)))) ?? 0),
@@ -41,7 +42,7 @@ describe('destination country allow-list (SMS_ALLOWED_COUNTRIES)', () => {
     expect((await issue(anywhere, '+8823451234567')).statusCode).toBe(201)
   })
 
-  it('the country is the number\'s, not its calling code: +44 7911 is Guernsey, not GB', async () => {
+  it("the country is the number's, not its calling code: +44 7911 is Guernsey, not GB", async () => {
     const t = await app({ SMS_ALLOWED_COUNTRIES: 'GB' })
     expect((await issue(t, '+447911123456')).json().code).toBe('DESTINATION_NOT_ALLOWED')
   })
@@ -50,7 +51,11 @@ describe('destination country allow-list (SMS_ALLOWED_COUNTRIES)', () => {
     const wide = await app({ SMS_ALLOWED_COUNTRIES: 'JP,GB', PIN_RESEND_COOLDOWN_SECONDS: '0' })
     const phone = '+447400123457'
     const { challengeId } = (await issue(wide, phone)).json()
-    const narrow = await app({ REDIS_KEY_PREFIX: wide.prefix, SMS_ALLOWED_COUNTRIES: 'JP', PIN_RESEND_COOLDOWN_SECONDS: '0' })
+    const narrow = await app({
+      REDIS_KEY_PREFIX: wide.prefix,
+      SMS_ALLOWED_COUNTRIES: 'JP',
+      PIN_RESEND_COOLDOWN_SECONDS: '0',
+    })
     const res = await narrow.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/resend`, headers: auth })
     expect(res.statusCode).toBe(422)
     expect(res.json().code).toBe('DESTINATION_NOT_ALLOWED')
@@ -63,7 +68,8 @@ describe('destination country allow-list (SMS_ALLOWED_COUNTRIES)', () => {
 describe('prefix velocity (SMS_PREFIX_MAX_SENDS per SMS_PREFIX_WINDOW_SECONDS)', () => {
   it('caps SMS to one block of numbers (the number without its last 3 digits), with Retry-After', async () => {
     const t = await app({ SMS_PREFIX_MAX_SENDS: '3', SMS_PREFIX_WINDOW_SECONDS: '600' })
-    for (const phone of ['+819012345001', '+819012345002', '+819012345003']) expect((await issue(t, phone)).statusCode).toBe(201)
+    for (const phone of ['+819012345001', '+819012345002', '+819012345003'])
+      expect((await issue(t, phone)).statusCode).toBe(201)
     const res = await issue(t, '+819012345999')
     expect(res.statusCode).toBe(429)
     expect(res.json().code).toBe('PREFIX_SEND_LIMIT')
@@ -80,7 +86,9 @@ describe('prefix velocity (SMS_PREFIX_MAX_SENDS per SMS_PREFIX_WINDOW_SECONDS)',
   it('resends count against the prefix too', async () => {
     const t = await app({ SMS_PREFIX_MAX_SENDS: '2', PIN_RESEND_COOLDOWN_SECONDS: '0' })
     const { challengeId } = (await issue(t, '+819012347001')).json()
-    expect((await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/resend`, headers: auth })).statusCode).toBe(200)
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/resend`, headers: auth })).statusCode,
+    ).toBe(200)
     const third = await t.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/resend`, headers: auth })
     expect(third.statusCode).toBe(429)
     expect(third.json().code).toBe('PREFIX_SEND_LIMIT')
@@ -102,7 +110,8 @@ describe('prefix velocity (SMS_PREFIX_MAX_SENDS per SMS_PREFIX_WINDOW_SECONDS)',
 describe('daily SMS budget (SMS_DAILY_LIMIT)', () => {
   it('over the budget: 503 SMS_BUDGET_EXCEEDED, Retry-After until midnight UTC, nothing sent or counted', async () => {
     const t = await app({ SMS_DAILY_LIMIT: '3' })
-    for (const phone of ['+819011111001', '+819022222001', '+819033333001']) expect((await issue(t, phone)).statusCode).toBe(201)
+    for (const phone of ['+819011111001', '+819022222001', '+819033333001'])
+      expect((await issue(t, phone)).statusCode).toBe(201)
     const res = await issue(t, '+819044444001')
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('SMS_BUDGET_EXCEEDED')
@@ -113,7 +122,9 @@ describe('daily SMS budget (SMS_DAILY_LIMIT)', () => {
     expect(await challengesOf(t, '+819044444001')).toEqual([])
     expect(await counters(t, '+819044444001')).toEqual({ prefix: 0, day: 3, phone: 0 })
     // The counter itself expires at midnight UTC.
-    expect(Math.abs((await t.app.redis.pttl(t.app.keys.dailySends(today()))) / 1000 - secondsToMidnightUtc())).toBeLessThan(5)
+    expect(
+      Math.abs((await t.app.redis.pttl(t.app.keys.dailySends(today()))) / 1000 - secondsToMidnightUtc()),
+    ).toBeLessThan(5)
   })
 
   it('50 parallel requests under a budget of 7: exactly 7 SMS', async () => {

@@ -9,10 +9,11 @@ const env = { PHONE_MAX_SENDS: '2', SMS_PREFIX_MAX_SENDS: '3', SMS_DAILY_LIMIT: 
 async function app() {
   return useTestApp(env, { sms: recordingSms() })
 }
-const issue = (t: TestApp, phone: string) => t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+const issue = (t: TestApp, phone: string) =>
+  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
 const counters = async (t: TestApp, phone: string) => ({
-  prefix: Number(await t.app.redis.get(t.app.keys.prefixSends(phone.slice(0, -3))) ?? 0),
-  day: Number(await t.app.redis.get(t.app.keys.dailySends(new Date().toISOString().slice(0, 10))) ?? 0),
+  prefix: Number((await t.app.redis.get(t.app.keys.prefixSends(phone.slice(0, -3)))) ?? 0),
+  day: Number((await t.app.redis.get(t.app.keys.dailySends(new Date().toISOString().slice(0, 10)))) ?? 0),
 })
 
 describe('an SMS whose outcome is unknown stays counted', () => {
@@ -50,7 +51,7 @@ describe('an SMS whose outcome is unknown stays counted', () => {
     await hold.reached
     hold.fail(new SmsOutcomeUnknown('timed out once sent'))
     expect((await pending).json().code).toBe('SMS_SEND_FAILED')
-    const challenges = (await t.app.redis.keys(`${t.prefix}*:ch:*`))
+    const challenges = await t.app.redis.keys(`${t.prefix}*:ch:*`)
     expect(challenges).toEqual([])
   })
 })

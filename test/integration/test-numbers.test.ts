@@ -7,12 +7,25 @@ const CODE = '246810'
 
 let t: TestApp
 beforeAll(async () => {
-  t = await buildTestApp({ TEST_NUMBERS: `${TEST_PHONE}:${CODE}, +81 90 9999 0002:135790`, PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '20' }, { logs: true })
+  t = await buildTestApp(
+    {
+      TEST_NUMBERS: `${TEST_PHONE}:${CODE}, +81 90 9999 0002:135790`,
+      PIN_RESEND_COOLDOWN_SECONDS: '0',
+      PHONE_MAX_SENDS: '20',
+    },
+    { logs: true },
+  )
 })
 afterAll(() => t.app.close())
 
-const post = (url: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
-const logLines = () => t.logs().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+const post = (url: string, payload?: object) =>
+  t.app.inject({ method: 'POST', url, headers: auth, ...(payload ? { payload } : {}) })
+const logLines = () =>
+  t
+    .logs()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 
 describe('TEST_NUMBERS', () => {
   it('a test number gets its fixed code and no SMS; the code approves once, like any PIN', async () => {

@@ -10,9 +10,12 @@ async function app(trustProxy: string, opts: { logs?: boolean } = {}) {
 
 const LB = '10.0.1.20' // the load balancer: the socket peer
 /** A client that writes its own X-Forwarded-For, through a balancer that appends the real address. */
-const spoofed = (t: TestApp, i: number, client = '203.0.113.7') => t.app.inject({
-  url: '/v1/callers/+819012345678', headers: { ...auth, 'x-forwarded-for': `198.51.100.${i}, ${client}` }, remoteAddress: LB,
-})
+const spoofed = (t: TestApp, i: number, client = '203.0.113.7') =>
+  t.app.inject({
+    url: '/v1/callers/+819012345678',
+    headers: { ...auth, 'x-forwarded-for': `198.51.100.${i}, ${client}` },
+    remoteAddress: LB,
+  })
 const statuses = async (t: TestApp, n: number, client?: string) => {
   const out = []
   for (let i = 0; i < n; i++) out.push((await spoofed(t, i, client)).statusCode)

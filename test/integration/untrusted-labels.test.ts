@@ -7,24 +7,43 @@ import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 // a phone number and an e-mail in it reached the logs unmasked).
 let t: TestApp
 beforeAll(async () => {
-  t = await buildTestApp({ METRICS_PURPOSES: 'login, signup', PHONE_MAX_SENDS: '100', SMS_PREFIX_MAX_SENDS: '1000' }, { logs: true })
+  t = await buildTestApp(
+    { METRICS_PURPOSES: 'login, signup', PHONE_MAX_SENDS: '100', SMS_PREFIX_MAX_SENDS: '1000' },
+    { logs: true },
+  )
 })
 afterAll(() => t.app.close())
 
 describe('/metrics purpose label (METRICS_PURPOSES)', () => {
   it('50 client-chosen purposes make no new series: unknown ones count as other', async () => {
     for (let i = 0; i < 50; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: `+8190123456${String(i).padStart(2, '0')}`, purpose: `p${i}-${'x'.repeat(20)}` } })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/pins',
+        headers: auth,
+        payload: { phone: `+8190123456${String(i).padStart(2, '0')}`, purpose: `p${i}-${'x'.repeat(20)}` },
+      })
       expect(res.statusCode).toBe(201)
     }
-    await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012345699', purpose: 'login' } })
-    const series = (await t.app.inject({ url: '/metrics' })).body.split('\n').filter((l) => l.startsWith('pinline_pins_issued_total{'))
-    expect(series.sort()).toEqual(['pinline_pins_issued_total{purpose="login"} 1', 'pinline_pins_issued_total{purpose="other"} 50'])
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/pins',
+      headers: auth,
+      payload: { phone: '+819012345699', purpose: 'login' },
+    })
+    const series = (await t.app.inject({ url: '/metrics' })).body
+      .split('\n')
+      .filter((l) => l.startsWith('pinline_pins_issued_total{'))
+    expect(series.sort()).toEqual([
+      'pinline_pins_issued_total{purpose="login"} 1',
+      'pinline_pins_issued_total{purpose="other"} 50',
+    ])
   })
 })
 
 describe('x-request-id', () => {
-  const echo = async (id: string) => (await t.app.inject({ url: '/healthz', headers: { 'x-request-id': id } })).headers['x-request-id'] as string
+  const echo = async (id: string) =>
+    (await t.app.inject({ url: '/healthz', headers: { 'x-request-id': id } })).headers['x-request-id'] as string
 
   it('a safe id (a UUID, or a short token) is kept', async () => {
     expect(await echo('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe('0f8fad5b-d9cb-469f-a165-70867728950e')

@@ -27,7 +27,14 @@ let acceptedKey = KEY
 
 const answerSecret = (secretString: string) => (res: ServerResponse) => {
   res.writeHead(200, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ ARN: SECRET_ARN, Name: 'pinline/api-key/connect-shim', SecretString: secretString, VersionStages: ['AWSCURRENT'] }))
+  res.end(
+    JSON.stringify({
+      ARN: SECRET_ARN,
+      Name: 'pinline/api-key/connect-shim',
+      SecretString: secretString,
+      VersionStages: ['AWSCURRENT'],
+    }),
+  )
 }
 const goodSecret = answerSecret(JSON.stringify({ key: KEY, scopes: 'channels' }))
 
@@ -43,8 +50,15 @@ beforeAll(async () => {
       return void res.end(JSON.stringify({ code: 'UNAUTHORIZED', message: 'bad key' }))
     }
     res.writeHead(200, { 'content-type': 'application/json' })
-    if (req.url === '/v1/channels/connect') res.end(JSON.stringify({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' }))
-    else res.end(JSON.stringify({ sessionState: { ...JSON.parse(body).sessionState, dialogAction: { type: 'Close' } }, messages: [] }))
+    if (req.url === '/v1/channels/connect')
+      res.end(JSON.stringify({ lambdaResult: 'Success', recordFound: 'False', authRequired: 'True' }))
+    else
+      res.end(
+        JSON.stringify({
+          sessionState: { ...JSON.parse(body).sessionState, dialogAction: { type: 'Close' } },
+          messages: [],
+        }),
+      )
   })
   extension = await startHttpStandIn(async (req, res) => {
     extensionCalls.push({ url: req.url ?? '', token: req.headers['x-aws-parameters-secrets-token'] })
@@ -77,14 +91,18 @@ describe('the API key from Secrets Manager', () => {
     const { handler } = await connect.load(env())
     expect(extensionCalls).toHaveLength(0) // not at load: the extension does not serve during init
     for (let i = 0; i < 3; i++) expect((await handler(connectEvent())).lambdaResult).toBe('Success')
-    expect(extensionCalls).toEqual([{ url: `/secretsmanager/get?secretId=${encodeURIComponent(SECRET_ARN)}`, token: TOKEN }])
+    expect(extensionCalls).toEqual([
+      { url: `/secretsmanager/get?secretId=${encodeURIComponent(SECRET_ARN)}`, token: TOKEN },
+    ])
     expect(authorizations).toEqual(Array(3).fill(`Bearer ${KEY}`))
   })
 
   it('lex: the same, one turn through', async () => {
     extensionReply = goodSecret
     const { handler } = await lex.load(env())
-    const answer = (await (handler as (e: unknown) => Promise<any>)(lexEvent({ intent: 'GetFoodMenu' }))) as { sessionState: { dialogAction: unknown } }
+    const answer = (await (handler as (e: unknown) => Promise<any>)(lexEvent({ intent: 'GetFoodMenu' }))) as {
+      sessionState: { dialogAction: unknown }
+    }
     expect(answer.sessionState.dialogAction).toEqual({ type: 'Close' })
     expect(authorizations).toEqual([`Bearer ${KEY}`])
   })
@@ -92,7 +110,11 @@ describe('the API key from Secrets Manager', () => {
   it('the extension failing or the secret malformed: the fallback, nothing sent to the service, and the next call tries again', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     const { handler } = await connect.load(env())
-    for (const reply of [(res: ServerResponse) => res.writeHead(400).end('not ready to serve traffic, please wait'), answerSecret('not json'), answerSecret(JSON.stringify({ scopes: 'channels' }))]) {
+    for (const reply of [
+      (res: ServerResponse) => res.writeHead(400).end('not ready to serve traffic, please wait'),
+      answerSecret('not json'),
+      answerSecret(JSON.stringify({ scopes: 'channels' })),
+    ]) {
       extensionReply = reply
       expect(await handler(connectEvent())).toEqual({ lambdaResult: 'Error', errorCode: 'SERVICE_UNAVAILABLE' })
     }

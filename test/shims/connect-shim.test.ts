@@ -18,10 +18,12 @@ let service: HttpStandIn
 let reply: Reply = () => {}
 const received: Array<{ method: string; url: string; headers: Record<string, unknown>; body: string }> = []
 
-const json = (status: number, body: unknown): Reply => (res) => {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(typeof body === 'string' ? body : JSON.stringify(body))
-}
+const json =
+  (status: number, body: unknown): Reply =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(typeof body === 'string' ? body : JSON.stringify(body))
+  }
 
 beforeAll(async () => {
   bundle = await bundleShim('connect')
@@ -40,7 +42,9 @@ afterEach(() => {
 })
 
 const load = (env: Record<string, string | undefined> = {}) =>
-  bundle.load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: KEY, AUTH_SERVICE_TIMEOUT_MS: '400', ...env }).then((m) => m.handler)
+  bundle
+    .load({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: KEY, AUTH_SERVICE_TIMEOUT_MS: '400', ...env })
+    .then((m) => m.handler)
 
 async function timed(handler: ConnectHandler, event: unknown, context?: Parameters<ConnectHandler>[1]) {
   const started = performance.now()
@@ -63,11 +67,15 @@ describe('forwarding', () => {
     reply = json(200, { lambdaResult: 'Success', recordFound: 'True', firstName: 'New' })
     expect(await handler(event)).toEqual({ lambdaResult: 'Success', recordFound: 'True', firstName: 'New' })
     expect(received).toHaveLength(1)
-    expect(received[0]).toMatchObject({ method: 'POST', url: '/v1/channels/connect', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' } })
+    expect(received[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/channels/connect',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    })
     expect(JSON.parse(received[0]!.body)).toEqual(event)
   })
 
-  it('passes the service\'s error maps through, so the flow can branch on the code', async () => {
+  it("passes the service's error maps through, so the flow can branch on the code", async () => {
     const handler = await load()
     reply = json(200, { lambdaResult: 'Error', errorCode: 'INVALID_PIN_FORMAT' })
     expect(await handler(connectEvent())).toEqual({ lambdaResult: 'Error', errorCode: 'INVALID_PIN_FORMAT' })
@@ -155,15 +163,18 @@ describe('configuration, read once at load', () => {
     ['AUTH_SERVICE_URL', { AUTH_SERVICE_URL: 'pinline.internal' }],
     ['AUTH_SERVICE_API_KEY', { AUTH_SERVICE_API_KEY: undefined }],
     ['AUTH_SERVICE_TIMEOUT_MS', { AUTH_SERVICE_TIMEOUT_MS: '2.5s' }],
-  ])('a bad %s: loading does not throw, the error names the variable, every call falls back at once', async (name, env) => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const handler = await load(env)
-    expect(errors.mock.calls.flat().join('\n')).toContain(name)
-    const { result, ms } = await timed(handler, connectEvent())
-    expect(result).toEqual(FALLBACK)
-    expect(ms).toBeLessThan(50)
-    expect(received).toHaveLength(0)
-  })
+  ])(
+    'a bad %s: loading does not throw, the error names the variable, every call falls back at once',
+    async (name, env) => {
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const handler = await load(env)
+      expect(errors.mock.calls.flat().join('\n')).toContain(name)
+      const { result, ms } = await timed(handler, connectEvent())
+      expect(result).toEqual(FALLBACK)
+      expect(ms).toBeLessThan(50)
+      expect(received).toHaveLength(0)
+    },
+  )
 
   it('the environment is read at load: changing it later changes nothing', async () => {
     const handler = await load()
@@ -179,7 +190,11 @@ describe('configuration, read once at load', () => {
   it('a fallback logs why with the contact id, but never the number or the PIN', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
     const handler = await load({ AUTH_SERVICE_URL: `http://127.0.0.1:${await freePort()}` })
-    const event = connectEvent({ phone: '+819012345678', contactId: 'contact-1', parameters: { action: 'verifyPin', pin: '424242#' } })
+    const event = connectEvent({
+      phone: '+819012345678',
+      contactId: 'contact-1',
+      parameters: { action: 'verifyPin', pin: '424242#' },
+    })
     await handler(event)
     const logged = errors.mock.calls.flat().join('\n')
     expect(JSON.parse(logged)).toMatchObject({ reason: 'network', contactId: 'contact-1', action: 'verifyPin' })

@@ -6,8 +6,9 @@ describe('readForwardConfig', () => {
 
   it('appends the route to the service URL, keeping any path prefix', () => {
     expect(readForwardConfig('/v1/channels/lex', 3000, env).url).toBe('https://pinline.internal/v1/channels/lex')
-    expect(readForwardConfig('/v1/channels/lex', 3000, { ...env, AUTH_SERVICE_URL: 'https://gw.example/pinline/' }).url)
-      .toBe('https://gw.example/pinline/v1/channels/lex')
+    expect(
+      readForwardConfig('/v1/channels/lex', 3000, { ...env, AUTH_SERVICE_URL: 'https://gw.example/pinline/' }).url,
+    ).toBe('https://gw.example/pinline/v1/channels/lex')
   })
 
   it('uses the default time box unless AUTH_SERVICE_TIMEOUT_MS says otherwise', () => {
@@ -17,11 +18,20 @@ describe('readForwardConfig', () => {
 
   it('names the variable that is missing or wrong', () => {
     expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_URL: undefined })).toThrow(/AUTH_SERVICE_URL/)
-    expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_URL: 'pinline.internal' })).toThrow(/AUTH_SERVICE_URL/)
+    expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_URL: 'pinline.internal' })).toThrow(
+      /AUTH_SERVICE_URL/,
+    )
     expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_API_KEY: '' })).toThrow(/AUTH_SERVICE_API_KEY/)
-    expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_TIMEOUT_MS: 'soon' })).toThrow(/AUTH_SERVICE_TIMEOUT_MS/)
-    const fromSecret = { AUTH_SERVICE_URL: env.AUTH_SERVICE_URL, AUTH_SERVICE_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k' }
+    expect(() => readForwardConfig('/x', 2500, { ...env, AUTH_SERVICE_TIMEOUT_MS: 'soon' })).toThrow(
+      /AUTH_SERVICE_TIMEOUT_MS/,
+    )
+    const fromSecret = {
+      AUTH_SERVICE_URL: env.AUTH_SERVICE_URL,
+      AUTH_SERVICE_API_KEY_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:k',
+    }
     expect(readForwardConfig('/x', 2500, fromSecret).url).toBe('https://pinline.internal/x')
-    expect(() => readForwardConfig('/x', 2500, { ...fromSecret, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: 'twenty' })).toThrow(/PARAMETERS_SECRETS_EXTENSION_HTTP_PORT/)
+    expect(() =>
+      readForwardConfig('/x', 2500, { ...fromSecret, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: 'twenty' }),
+    ).toThrow(/PARAMETERS_SECRETS_EXTENSION_HTTP_PORT/)
   })
 })

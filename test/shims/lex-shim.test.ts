@@ -15,7 +15,11 @@ import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 type Handler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<Json>
 const root = new URL('../../', import.meta.url)
 
-interface Service { url: string; output: () => string; stop(signal?: NodeJS.Signals): Promise<void> }
+interface Service {
+  url: string
+  output: () => string
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
 
 async function startService(env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort()
@@ -24,16 +28,30 @@ async function startService(env: Record<string, string> = {}): Promise<Service> 
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`, API_KEYS: TEST_API_KEY, PIN_HMAC_SECRET: TEST_SECRET,
-      SMS_PROVIDER: 'log', LOG_LEVEL: 'info', ...env,
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+      API_KEYS: TEST_API_KEY,
+      PIN_HMAC_SECRET: TEST_SECRET,
+      SMS_PROVIDER: 'log',
+      LOG_LEVEL: 'info',
+      ...env,
     },
   })
   child.stdout!.on('data', (c: Buffer) => void (output += c.toString()))
   child.stderr!.on('data', (c: Buffer) => void (output += c.toString()))
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     if (i > 100 || child.exitCode !== null) throw new Error(`service did not start:\n${output}`)
     await sleep(100)
   }
@@ -67,7 +85,9 @@ function expectFallback(r: Json, event: Json, language: 'en' | 'ja' = 'en') {
   expect(r.sessionState.intent).toMatchObject({ name: event.sessionState.intent.name, state: 'Failed' })
   expect(r.sessionState.sessionAttributes).toEqual(kept)
   if ('Pin' in event.sessionState.intent.slots) expect(r.sessionState.intent.slots.Pin).toBeNull()
-  expect(r.messages[0].content).toMatch(language === 'ja' ? /^申し訳ありません、ただいまご注文を承れません/ : /^Sorry, I can't take your order right now/)
+  expect(r.messages[0].content).toMatch(
+    language === 'ja' ? /^申し訳ありません、ただいまご注文を承れません/ : /^Sorry, I can't take your order right now/,
+  )
 }
 
 let service: Service
@@ -87,7 +107,8 @@ describe('against a real service process', () => {
     const phone = '+819055501234'
     const email = `shim-${randomUUID().slice(0, 6)}@example.com`
     const put = await fetch(`${service.url}/v1/callers/${phone}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ firstName: 'S', lastName: 'H', custLevel: 'Gold', language: 'en', email }),
     })
     expect(put.status).toBe(201)
@@ -118,7 +139,13 @@ describe('against a real service process', () => {
     const run = `import('./dist/shims/lex.mjs').then((m) => m.handler(JSON.parse(process.env.EVENT))).then((r) => process.stdout.write(JSON.stringify(r)))`
     const event = lexEvent({ intent: 'GetFoodMenu', localeId: 'ja_JP' })
     const out = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', run], {
-      cwd: root, env: { PATH: process.env.PATH, AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, EVENT: JSON.stringify(event) },
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        AUTH_SERVICE_URL: service.url,
+        AUTH_SERVICE_API_KEY: TEST_API_KEY,
+        EVENT: JSON.stringify(event),
+      },
     })
     expect(JSON.parse(out.stdout).messages[0].content).toMatch(/^メニューはこちらです/)
   })
@@ -126,14 +153,18 @@ describe('against a real service process', () => {
 
 describe('when the service cannot answer', () => {
   const event = lexEvent({
-    intent: 'OrderFood', localeId: 'ja_JP', sessionAttributes: { email: 'a@example.com', auth: 'true', encryptedPin: 'AQID' },
+    intent: 'OrderFood',
+    localeId: 'ja_JP',
+    sessionAttributes: { email: 'a@example.com', auth: 'true', encryptedPin: 'AQID' },
     slots: { Food: slot('ピザ'), Pin: slot('123456') },
   })
   let stand: HttpStandIn | undefined
   afterAll(() => stand?.close())
 
   it('hangs: a Close/Failed fallback within AUTH_SERVICE_TIMEOUT_MS, in the bot language, attributes kept', async () => {
-    stand = await startHttpStandIn(async () => { /* never answers */ })
+    stand = await startHttpStandIn(async () => {
+      /* never answers */
+    })
     const handler = await shimFor(stand.url, '300')
     const started = Date.now()
     const r = await handler(event)
@@ -144,7 +175,11 @@ describe('when the service cannot answer', () => {
   })
 
   it('answers before the Lambda itself times out, when it has less time left than AUTH_SERVICE_TIMEOUT_MS', async () => {
-    stand = stand ?? await startHttpStandIn(async () => { /* never answers */ })
+    stand =
+      stand ??
+      (await startHttpStandIn(async () => {
+        /* never answers */
+      }))
     const handler = await shimFor(stand.url, '3000')
     const started = Date.now()
     const r = await handler(event, { getRemainingTimeInMillis: () => 600 })
@@ -164,8 +199,14 @@ describe('when the service cannot answer', () => {
   })
 
   it('answers non-2xx (wrong API key) or a 2xx that is not a Lex response: fallback, never passed off as success', async () => {
-    expectFallback(await (await loadShim({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: 'wrong-key-0000000000' }))(event), event, 'ja')
-    const odd = await startHttpStandIn(async (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'))
+    expectFallback(
+      await (await loadShim({ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: 'wrong-key-0000000000' }))(event),
+      event,
+      'ja',
+    )
+    const odd = await startHttpStandIn(
+      async (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    )
     try {
       expectFallback(await (await shimFor(odd.url))(event), event, 'ja')
     } finally {
@@ -177,7 +218,13 @@ describe('when the service cannot answer', () => {
     const handler = await shimFor(`http://127.0.0.1:${await freePort()}`)
     for (const e of [null, 42, 'x', []]) {
       const r = await handler(e)
-      expect(r).toMatchObject({ sessionState: { dialogAction: { type: 'Close' }, intent: { name: 'FallbackIntent', state: 'Failed' }, sessionAttributes: {} } })
+      expect(r).toMatchObject({
+        sessionState: {
+          dialogAction: { type: 'Close' },
+          intent: { name: 'FallbackIntent', state: 'Failed' },
+          sessionAttributes: {},
+        },
+      })
     }
   })
 })
@@ -189,7 +236,11 @@ describe('connections and configuration', () => {
       await readBody(req)
       ports.push(req.socket.remotePort!)
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ sessionState: { dialogAction: { type: 'Close' }, intent: { name: 'GetFoodMenu', state: 'Fulfilled' } } }))
+      res.end(
+        JSON.stringify({
+          sessionState: { dialogAction: { type: 'Close' }, intent: { name: 'GetFoodMenu', state: 'Fulfilled' } },
+        }),
+      )
     })
     try {
       const handler = await shimFor(stand.url)
@@ -212,7 +263,10 @@ describe('connections and configuration', () => {
       const cases: Array<[Record<string, string | undefined>, RegExp]> = [
         [{ AUTH_SERVICE_URL: undefined, AUTH_SERVICE_API_KEY: TEST_API_KEY }, /AUTH_SERVICE_URL/],
         [{ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: undefined }, /AUTH_SERVICE_API_KEY/],
-        [{ AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: '50' }, /AUTH_SERVICE_TIMEOUT_MS/],
+        [
+          { AUTH_SERVICE_URL: service.url, AUTH_SERVICE_API_KEY: TEST_API_KEY, AUTH_SERVICE_TIMEOUT_MS: '50' },
+          /AUTH_SERVICE_TIMEOUT_MS/,
+        ],
       ]
       for (const [env, variable] of cases) {
         errors.mockClear()

@@ -52,7 +52,9 @@ describe('global-setup resolution', () => {
     const emptyDir = mkdtempSync(join(tmpdir(), 'pinline-empty-path-'))
     process.env.PATH = emptyDir // no redis-server binary
     try {
-      await expect(setup(fakeProject().project)).rejects.toThrow(/No Redis could be found.*REDIS_URL.*Docker.*redis-server/)
+      await expect(setup(fakeProject().project)).rejects.toThrow(
+        /No Redis could be found.*REDIS_URL.*Docker.*redis-server/,
+      )
     } finally {
       rmSync(emptyDir, { recursive: true, force: true })
     }

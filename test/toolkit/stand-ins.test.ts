@@ -112,7 +112,9 @@ describe('KMS stand-in with the real @aws-sdk/client-kms', () => {
     new KMSClient({ region: 'us-east-1', endpoint: kms.url, credentials, ...extra })
   const context = { purpose: 'pin', tenant: 't-1' }
   const encrypt = (keyId = keyA) =>
-    client().send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('secret pepper'), EncryptionContext: context }))
+    client().send(
+      new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from('secret pepper'), EncryptionContext: context }),
+    )
 
   beforeAll(async () => void (kms = await startKmsStandIn({ keyIds: [keyA, keyB] })))
   afterAll(() => kms.close())
@@ -122,7 +124,11 @@ describe('KMS stand-in with the real @aws-sdk/client-kms', () => {
     expect(KeyId).toBe(kms.keyArn(keyA))
     const before = kms.decryptCount()
     const out = await client().send(
-      new DecryptCommand({ CiphertextBlob, EncryptionContext: { tenant: 't-1', purpose: 'pin' }, KeyId: kms.keyArn(keyA) }),
+      new DecryptCommand({
+        CiphertextBlob,
+        EncryptionContext: { tenant: 't-1', purpose: 'pin' },
+        KeyId: kms.keyArn(keyA),
+      }),
     )
     expect(Buffer.from(out.Plaintext!).toString()).toBe('secret pepper')
     expect(out).toMatchObject({ KeyId: kms.keyArn(keyA), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' })

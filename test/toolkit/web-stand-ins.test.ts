@@ -4,7 +4,10 @@ import { fromCognitoIdentityPool, fromWebToken } from '@aws-sdk/credential-provi
 import { FetchHttpHandler } from '@smithy/fetch-http-handler'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CodeHookResponse } from '../../web/src/lex/dialog.ts'
-import { startCognitoIdentityStandIn, type CognitoIdentityStandIn } from '../support/stand-ins/cognito-identity-stand-in.ts'
+import {
+  startCognitoIdentityStandIn,
+  type CognitoIdentityStandIn,
+} from '../support/stand-ins/cognito-identity-stand-in.ts'
 import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand-ins/lex-runtime-stand-in.ts'
 import { startStsStandIn, type StsStandIn } from '../support/stand-ins/sts-stand-in.ts'
 
@@ -41,24 +44,40 @@ afterAll(async () => {
 
 describe('Cognito identity stand-in with fromCognitoIdentityPool', () => {
   it('hands a guest temporary credentials for its pool, and records the key it issued', async () => {
-    const credentials = await fromCognitoIdentityPool({ identityPoolId: cognito.identityPoolId, clientConfig: { region, endpoint: cognito.url } })()
-    expect(credentials).toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/), secretAccessKey: expect.any(String), sessionToken: expect.any(String) })
+    const credentials = await fromCognitoIdentityPool({
+      identityPoolId: cognito.identityPoolId,
+      clientConfig: { region, endpoint: cognito.url },
+    })()
+    expect(credentials).toMatchObject({
+      accessKeyId: expect.stringMatching(/^ASIA/),
+      secretAccessKey: expect.any(String),
+      sessionToken: expect.any(String),
+    })
     expect(credentials.expiration!.getTime()).toBeGreaterThan(Date.now())
     expect(cognito.issuedKeys).toContain(credentials.accessKeyId)
   })
 
   it('another pool does not exist: ResourceNotFoundException', async () => {
-    const provider = fromCognitoIdentityPool({ identityPoolId: `${region}:00000000-0000-4000-8000-000000000000`, clientConfig: { region, endpoint: cognito.url } })
+    const provider = fromCognitoIdentityPool({
+      identityPoolId: `${region}:00000000-0000-4000-8000-000000000000`,
+      clientConfig: { region, endpoint: cognito.url },
+    })
     await expect(provider()).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
   })
 })
 
 describe('the basic flow: GetOpenIdToken, then the STS stand-in with fromWebToken', () => {
-  it('exchanges a token Cognito issued for the guest role\'s credentials; any other token is refused (InvalidIdentityToken)', async () => {
+  it("exchanges a token Cognito issued for the guest role's credentials; any other token is refused (InvalidIdentityToken)", async () => {
     const client = new CognitoIdentityClient({ region, endpoint: cognito.url })
     const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: cognito.identityPoolId }))
     const { Token } = await client.send(new GetOpenIdTokenCommand({ IdentityId }))
-    const web = (token: string) => fromWebToken({ roleArn: ROLE, webIdentityToken: token, roleSessionName: 'guest', clientConfig: { region, endpoint: sts.url } })()
+    const web = (token: string) =>
+      fromWebToken({
+        roleArn: ROLE,
+        webIdentityToken: token,
+        roleSessionName: 'guest',
+        clientConfig: { region, endpoint: sts.url },
+      })()
     const credentials = await web(Token!)
     expect(credentials).toMatchObject({ accessKeyId: expect.stringMatching(/^ASIA/), sessionToken: expect.any(String) })
     expect(sts.issuedKeys).toEqual([credentials.accessKeyId])
@@ -68,23 +87,71 @@ describe('the basic flow: GetOpenIdToken, then the STS stand-in with fromWebToke
 
 describe('Lex runtime stand-in with RecognizeText', () => {
   // The browser's request handler (fetch, HTTP/1.1); in Node the client would default to HTTP/2.
-  const client = () => new LexRuntimeV2Client({ region, endpoint: lex.url, credentials: { accessKeyId: 'ASIATEST', secretAccessKey: 'x' }, requestHandler: new FetchHttpHandler() })
+  const client = () =>
+    new LexRuntimeV2Client({
+      region,
+      endpoint: lex.url,
+      credentials: { accessKeyId: 'ASIATEST', secretAccessKey: 'x' },
+      requestHandler: new FetchHttpHandler(),
+    })
 
-  it('turns the text into a code-hook event, answers with the hook\'s messages and state, and keeps the dialog', async () => {
-    const first = await client().send(new RecognizeTextCommand({ botId: lex.botId, botAliasId: lex.botAliasId, localeId: 'en_US', sessionId: 's-1', text: 'I would like to order', sessionState: { sessionAttributes: { email: 'a@example.com' } } }))
+  it("turns the text into a code-hook event, answers with the hook's messages and state, and keeps the dialog", async () => {
+    const first = await client().send(
+      new RecognizeTextCommand({
+        botId: lex.botId,
+        botAliasId: lex.botAliasId,
+        localeId: 'en_US',
+        sessionId: 's-1',
+        text: 'I would like to order',
+        sessionState: { sessionAttributes: { email: 'a@example.com' } },
+      }),
+    )
     expect(first.messages).toEqual([{ contentType: 'PlainText', content: 'What would you like?' }])
-    expect(first.sessionState).toMatchObject({ dialogAction: { type: 'ElicitSlot', slotToElicit: 'Food' }, intent: { name: 'OrderFood' }, sessionAttributes: { email: 'a@example.com', auth: 'false' } })
-    expect(hooked[0]).toMatchObject({ invocationSource: 'DialogCodeHook', sessionId: 's-1', bot: { id: lex.botId, aliasId: lex.botAliasId, localeId: 'en_US' } })
+    expect(first.sessionState).toMatchObject({
+      dialogAction: { type: 'ElicitSlot', slotToElicit: 'Food' },
+      intent: { name: 'OrderFood' },
+      sessionAttributes: { email: 'a@example.com', auth: 'false' },
+    })
+    expect(hooked[0]).toMatchObject({
+      invocationSource: 'DialogCodeHook',
+      sessionId: 's-1',
+      bot: { id: lex.botId, aliasId: lex.botAliasId, localeId: 'en_US' },
+    })
 
-    const second = await client().send(new RecognizeTextCommand({ botId: lex.botId, botAliasId: lex.botAliasId, localeId: 'en_US', sessionId: 's-1', text: 'Pizza' }))
+    const second = await client().send(
+      new RecognizeTextCommand({
+        botId: lex.botId,
+        botAliasId: lex.botAliasId,
+        localeId: 'en_US',
+        sessionId: 's-1',
+        text: 'Pizza',
+      }),
+    )
     expect(second.sessionState?.dialogAction?.type).toBe('Close')
     // No attributes sent: Lex's copy from the last turn is used.
-    expect(hooked[1]).toMatchObject({ sessionState: { sessionAttributes: { email: 'a@example.com', auth: 'false' }, intent: { name: 'OrderFood', slots: { Food: { value: { originalValue: 'Pizza' } } } } } })
-    expect(lex.requests.map((r) => [r.text, r.authorization?.match(/Credential=(\w+)\//)?.[1]])).toEqual([['I would like to order', 'ASIATEST'], ['Pizza', 'ASIATEST']])
+    expect(hooked[1]).toMatchObject({
+      sessionState: {
+        sessionAttributes: { email: 'a@example.com', auth: 'false' },
+        intent: { name: 'OrderFood', slots: { Food: { value: { originalValue: 'Pizza' } } } },
+      },
+    })
+    expect(lex.requests.map((r) => [r.text, r.authorization?.match(/Credential=(\w+)\//)?.[1]])).toEqual([
+      ['I would like to order', 'ASIATEST'],
+      ['Pizza', 'ASIATEST'],
+    ])
   })
 
   it('an unknown bot or alias: ResourceNotFoundException', async () => {
-    await expect(client().send(new RecognizeTextCommand({ botId: 'OTHERBOT01', botAliasId: lex.botAliasId, localeId: 'en_US', sessionId: 's-2', text: 'menu' })))
-      .rejects.toMatchObject({ name: 'ResourceNotFoundException' })
+    await expect(
+      client().send(
+        new RecognizeTextCommand({
+          botId: 'OTHERBOT01',
+          botAliasId: lex.botAliasId,
+          localeId: 'en_US',
+          sessionId: 's-2',
+          text: 'menu',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
   })
 })

@@ -33,18 +33,27 @@ describe('assertion keys from the environment', () => {
       JSON.stringify(old.publicKey.export({ format: 'jwk' })),
       JSON.stringify(old.privateKey.export({ format: 'jwk' })),
     ]) {
-      const [previous] = loadConfig({ ...prod, ASSERTION_SIGNING_KEY: signing, ASSERTION_PREVIOUS_KEY: value }).assertions.keys.previous
+      const [previous] = loadConfig({ ...prod, ASSERTION_SIGNING_KEY: signing, ASSERTION_PREVIOUS_KEY: value })
+        .assertions.keys.previous
       expect(previous!.type).toBe('public')
       expect(previous!.export({ format: 'jwk' })).toEqual(old.publicKey.export({ format: 'jwk' }))
     }
   })
 
   it('a public key where the signing key belongs, or another curve, is refused naming the variable', () => {
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
-    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_KEY: p384 })).toThrow(/ASSERTION_SIGNING_KEY must be an EC P-256 key/)
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString()
+    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_KEY: p384 })).toThrow(
+      /ASSERTION_SIGNING_KEY must be an EC P-256 key/,
+    )
     const pub = pair().publicKey.export({ format: 'pem', type: 'spki' }).toString()
-    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_KEY: pub })).toThrow(/ASSERTION_SIGNING_KEY is not a private key/)
-    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_KEY: pub, ASSERTION_PREVIOUS_KEY: '{"kty":"oct","k":"AAAA"}' })).toThrow(/ASSERTION_/)
+    expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_KEY: pub })).toThrow(
+      /ASSERTION_SIGNING_KEY is not a private key/,
+    )
+    expect(() =>
+      loadConfig({ ...prod, ASSERTION_SIGNING_KEY: pub, ASSERTION_PREVIOUS_KEY: '{"kty":"oct","k":"AAAA"}' }),
+    ).toThrow(/ASSERTION_/)
   })
 
   it('outside production a key is generated for the process (and said to be)', () => {
@@ -63,7 +72,14 @@ describe('assertion keys from the environment', () => {
     expect(pub(one)).toEqual(pub(two))
     expect(pub(one)).not.toEqual(pub(other))
     const signature = sign('sha256', Buffer.from('claims'), { key: one.signing, dsaEncoding: 'ieee-p1363' })
-    expect(verify('sha256', Buffer.from('claims'), { key: createPublicKey(two.signing), dsaEncoding: 'ieee-p1363' }, signature)).toBe(true)
+    expect(
+      verify(
+        'sha256',
+        Buffer.from('claims'),
+        { key: createPublicKey(two.signing), dsaEncoding: 'ieee-p1363' },
+        signature,
+      ),
+    ).toBe(true)
     expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_SEED: 'short' })).toThrow(/ASSERTION_SIGNING_SEED/)
     const key = pair().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
     expect(() => loadConfig({ ...prod, ASSERTION_SIGNING_SEED: seed, ASSERTION_SIGNING_KEY: key })).toThrow(/not both/)

@@ -2,15 +2,30 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig, parseApiKeys, readApiKeyVariables } from '../../services/auth/src/config.ts'
 import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
 
-const prod = { NODE_ENV: 'production', API_KEYS: 'k'.repeat(20), PIN_HMAC_SECRET: 's'.repeat(32), ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY }
+const prod = {
+  NODE_ENV: 'production',
+  API_KEYS: 'k'.repeat(20),
+  PIN_HMAC_SECRET: 's'.repeat(32),
+  ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
+}
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({})
-    expect(c.verification).toMatchObject({ pinLength: 6, ttlMs: 300_000, maxAttempts: 5, maxSendsPerChallenge: 5, resendCooldownMs: 30_000 })
     expect(c.verification).toMatchObject({
-      phoneMaxFailures: 10, phoneFailureWindowSeconds: 3600, phoneMaxConsecutiveFailures: 100, phoneConsecutiveWindowSeconds: 30 * 86400,
-      phoneMaxSends: 5, phoneSendWindowSeconds: 900,
+      pinLength: 6,
+      ttlMs: 300_000,
+      maxAttempts: 5,
+      maxSendsPerChallenge: 5,
+      resendCooldownMs: 30_000,
+    })
+    expect(c.verification).toMatchObject({
+      phoneMaxFailures: 10,
+      phoneFailureWindowSeconds: 3600,
+      phoneMaxConsecutiveFailures: 100,
+      phoneConsecutiveWindowSeconds: 30 * 86400,
+      phoneMaxSends: 5,
+      phoneSendWindowSeconds: 900,
     })
     expect(c.verification.trustTtlSeconds).toBe(90 * 86400)
     expect(c.sms.provider).toBe('log')
@@ -28,8 +43,9 @@ describe('loadConfig', () => {
   })
 
   it('NIST SP 800-63B: at most 100 consecutive failures per number; lower is allowed, higher is refused', () => {
-    expect(loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '20', PHONE_CONSECUTIVE_WINDOW_DAYS: '7' }).verification)
-      .toMatchObject({ phoneMaxConsecutiveFailures: 20, phoneConsecutiveWindowSeconds: 7 * 86400 })
+    expect(
+      loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '20', PHONE_CONSECUTIVE_WINDOW_DAYS: '7' }).verification,
+    ).toMatchObject({ phoneMaxConsecutiveFailures: 20, phoneConsecutiveWindowSeconds: 7 * 86400 })
     expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '101' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
     expect(() => loadConfig({ PHONE_MAX_CONSECUTIVE_FAILURES: '0' })).toThrow(/PHONE_MAX_CONSECUTIVE_FAILURES/)
     expect(() => loadConfig({ PHONE_CONSECUTIVE_WINDOW_DAYS: '0' })).toThrow(/PHONE_CONSECUTIVE_WINDOW_DAYS/)
@@ -44,22 +60,35 @@ describe('loadConfig', () => {
 
   it('verification events: a webhook needs its signing secret (32+ characters), and https in production', () => {
     const hook = { EVENTS_WEBHOOK_URL: 'https://hooks.example.com/pinline', EVENTS_WEBHOOK_SECRET: 'w'.repeat(32) }
-    expect(loadConfig(hook).events).toMatchObject({ webhookUrl: hook.EVENTS_WEBHOOK_URL, backlogMax: 10000, timeoutMs: 2000 })
-    expect(() => loadConfig({ EVENTS_WEBHOOK_URL: hook.EVENTS_WEBHOOK_URL })).toThrow(/EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together/)
+    expect(loadConfig(hook).events).toMatchObject({
+      webhookUrl: hook.EVENTS_WEBHOOK_URL,
+      backlogMax: 10000,
+      timeoutMs: 2000,
+    })
+    expect(() => loadConfig({ EVENTS_WEBHOOK_URL: hook.EVENTS_WEBHOOK_URL })).toThrow(
+      /EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together/,
+    )
     expect(() => loadConfig({ ...hook, EVENTS_WEBHOOK_SECRET: 'short' })).toThrow(/EVENTS_WEBHOOK_SECRET/)
-    expect(() => loadConfig({ ...prod, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(/must be https when NODE_ENV=production/)
+    expect(() => loadConfig({ ...prod, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(
+      /must be https when NODE_ENV=production/,
+    )
     expect(() => loadConfig({ EVENTS_SOURCE: 'aws.events' })).toThrow(/EVENTS_SOURCE/)
     expect(() => loadConfig({ EVENTS_BACKLOG_MAX: '0' })).toThrow(/EVENTS_BACKLOG_MAX/)
   })
 
   it('reads API_KEYS as a comma-separated list', () => {
-    expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys.map((k) => k.key)).toEqual(['first-key-0123456789', 'second-key-0123456789'])
+    expect(loadConfig({ API_KEYS: 'first-key-0123456789, second-key-0123456789' }).apiKeys.map((k) => k.key)).toEqual([
+      'first-key-0123456789',
+      'second-key-0123456789',
+    ])
   })
 })
 
 describe('parseApiKeys (API_KEYS)', () => {
   it('reads name:key:scope+scope entries, and bare keys as every scope', () => {
-    const keys = parseApiKeys(' connect-shim:aaaaaaaaaaaaaaaa1:channels, crm:bbbbbbbbbbbbbbbb2:verify,ops:cccccccccccccccc3:admin+verify,dddddddddddddddd4')
+    const keys = parseApiKeys(
+      ' connect-shim:aaaaaaaaaaaaaaaa1:channels, crm:bbbbbbbbbbbbbbbb2:verify,ops:cccccccccccccccc3:admin+verify,dddddddddddddddd4',
+    )
     expect(keys.map((k) => ({ ...k, scopes: [...k.scopes].sort() }))).toEqual([
       { name: 'connect-shim', key: 'aaaaaaaaaaaaaaaa1', scopes: ['channels'], bare: false },
       { name: 'crm', key: 'bbbbbbbbbbbbbbbb2', scopes: ['verify'], bare: false },
@@ -80,7 +109,11 @@ describe('parseApiKeys (API_KEYS)', () => {
     ['a:aaaaaaaaaaaaaaaa1:verify,b:aaaaaaaaaaaaaaaa1:admin', /entry 2 \(b\): repeats another entry's key/],
   ])('%j is refused, naming the entry (never the key)', (value, message) => {
     expect(() => parseApiKeys(value)).toThrow(message)
-    try { parseApiKeys(value) } catch (err) { expect((err as Error).message).not.toContain('aaaaaaaaaaaaaaaa1') }
+    try {
+      parseApiKeys(value)
+    } catch (err) {
+      expect((err as Error).message).not.toContain('aaaaaaaaaaaaaaaa1')
+    }
   })
 })
 
@@ -97,7 +130,8 @@ describe('API_KEY_<NAME>: one key per variable, as a secret store injects them',
       { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
       { name: 'ops', key: opsKey, scopes: ['admin', 'verify'] },
     ])
-    const summary = (keys: ReturnType<typeof loadConfig>['apiKeys']) => keys.map((k) => ({ name: k.name, key: k.key, scopes: [...k.scopes].sort() }))
+    const summary = (keys: ReturnType<typeof loadConfig>['apiKeys']) =>
+      keys.map((k) => ({ name: k.name, key: k.key, scopes: [...k.scopes].sort() }))
     expect(summary(loadConfig({ ...env, API_KEYS: 'first-key-0123456789' }).apiKeys)).toEqual([
       { name: 'key-1', key: 'first-key-0123456789', scopes: ['admin', 'channels', 'verify'] },
       { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
@@ -107,13 +141,21 @@ describe('API_KEY_<NAME>: one key per variable, as a secret store injects them',
   })
 
   it('a name or a key in both API_KEYS and a variable is refused, naming the variable', () => {
-    expect(() => loadConfig({ ...env, API_KEYS: `ops:${'x'.repeat(20)}:verify` })).toThrow(/API_KEY_OPS: the name ops is also used in API_KEYS/)
+    expect(() => loadConfig({ ...env, API_KEYS: `ops:${'x'.repeat(20)}:verify` })).toThrow(
+      /API_KEY_OPS: the name ops is also used in API_KEYS/,
+    )
     expect(() => loadConfig({ ...env, API_KEYS: `crm:${opsKey}:verify` })).toThrow(/API_KEY_OPS: repeats another key/)
   })
 
   it('refuses a bad value naming the variable, never echoing the value', () => {
     const bad = (value: string) => () => loadConfig({ API_KEY_LEX_SHIM: value })
-    for (const value of ['not json s3cr3t-value-0123456789', JSON.stringify({ key: 'short', scopes: 'channels' }), JSON.stringify({ key: 's3cr3t-value-0123456789', scopes: 'everything' }), JSON.stringify({ key: 's3cr3t-value-0123456789' }), JSON.stringify({ key: 's3cr3t:value-0123456789', scopes: 'verify' })]) {
+    for (const value of [
+      'not json s3cr3t-value-0123456789',
+      JSON.stringify({ key: 'short', scopes: 'channels' }),
+      JSON.stringify({ key: 's3cr3t-value-0123456789', scopes: 'everything' }),
+      JSON.stringify({ key: 's3cr3t-value-0123456789' }),
+      JSON.stringify({ key: 's3cr3t:value-0123456789', scopes: 'verify' }),
+    ]) {
       expect(bad(value)).toThrow(/API_KEY_LEX_SHIM/)
       expect(bad(value)).not.toThrow(/s3cr3t/)
     }
@@ -126,7 +168,9 @@ describe('API_KEY_<NAME>: one key per variable, as a secret store injects them',
 
 describe('REDIS_PASSWORD', () => {
   it('is read apart from REDIS_URL, for a secret store to inject', () => {
-    expect(loadConfig({ REDIS_URL: 'rediss://primary.example:6379', REDIS_PASSWORD: 'p'.repeat(32) }).redis).toMatchObject({ url: 'rediss://primary.example:6379', password: 'p'.repeat(32) })
+    expect(
+      loadConfig({ REDIS_URL: 'rediss://primary.example:6379', REDIS_PASSWORD: 'p'.repeat(32) }).redis,
+    ).toMatchObject({ url: 'rediss://primary.example:6379', password: 'p'.repeat(32) })
     expect(loadConfig({}).redis.password).toBeUndefined()
   })
 })

@@ -16,7 +16,11 @@ describe('parseLexEvent on the AWS samples, unmodified', () => {
 
   it('DialogCodeHook (BookHotel): no sessionAttributes at all, every slot null', () => {
     const turn = parseLexEvent(loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel'), 'en')
-    expect(turn.intent).toEqual({ name: 'BookHotel', confirmationState: 'None', slots: { RoomType: null, CheckInDate: null, Nights: null, Location: null } })
+    expect(turn.intent).toEqual({
+      name: 'BookHotel',
+      confirmationState: 'None',
+      slots: { RoomType: null, CheckInDate: null, Nights: null, Location: null },
+    })
     expect(turn.attributes).toEqual({})
     expect(slotReadings(turn.intent!.slots.Location)).toEqual([])
   })
@@ -26,7 +30,13 @@ describe('parseLexEvent leniency', () => {
   it('falls back to the top interpretation, stringifies odd attributes, and keeps encryptedPin out of the echo', () => {
     const e = loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel')
     delete e.sessionState.intent
-    e.sessionState.sessionAttributes = { email: ' A@Example.com ', n: 7, o: { a: 1 }, gone: null, encryptedPin: ' AQID ' }
+    e.sessionState.sessionAttributes = {
+      email: ' A@Example.com ',
+      n: 7,
+      o: { a: 1 },
+      gone: null,
+      encryptedPin: ' AQID ',
+    }
     const turn = parseLexEvent(e, 'en')
     expect(turn.intent?.name).toBe('BookHotel')
     expect(turn.attributes).toEqual({ email: ' A@Example.com ', n: '7', o: '{"a":1}' })
@@ -73,6 +83,8 @@ describe('slots a client that is not Lex made', () => {
       expect(slotReadings(s)).toEqual([])
     }
     // A string beside a wrong-typed field still counts.
-    expect(slotPin({ shape: 'Scalar', value: { originalValue: 42 as never, interpretedValue: '123456' } })).toBe('123456')
+    expect(slotPin({ shape: 'Scalar', value: { originalValue: 42 as never, interpretedValue: '123456' } })).toBe(
+      '123456',
+    )
   })
 })

@@ -14,7 +14,9 @@ describe('speech marks', () => {
 
   it('SSML reads marked digits one by one, says the spoken wording, and escapes everything else', () => {
     const ssml = toSsml(text)
-    expect(ssml).toBe('<speak>Sent to the number ending in <say-as interpret-as="digits">0344</say-as>. Total 1,200 Japanese yen. Fish &amp; &quot;chips&quot; &lt;b&gt;</speak>')
+    expect(ssml).toBe(
+      '<speak>Sent to the number ending in <say-as interpret-as="digits">0344</say-as>. Total 1,200 Japanese yen. Fish &amp; &quot;chips&quot; &lt;b&gt;</speak>',
+    )
     expect(XMLValidator.validate(ssml)).toBe(true)
     const doc = new XMLParser({ ignoreAttributes: false }).parse(ssml)
     expect(doc.speak['say-as']).toMatchObject({ '#text': 344, '@_interpret-as': 'digits' })

@@ -15,42 +15,87 @@ function paths(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...paths(v, `${prefix}.${k}`)])
 }
 
-const bot = { id: 'PLAYGROUND', aliasId: 'TSTALIASID', name: 'pinline-food', aliasName: 'TestBotAlias', version: 'DRAFT', localeId: 'ja_JP' }
+const bot = {
+  id: 'PLAYGROUND',
+  aliasId: 'TSTALIASID',
+  name: 'pinline-food',
+  aliasName: 'TestBotAlias',
+  version: 'DRAFT',
+  localeId: 'ja_JP',
+}
 
 describe('ContactFlowEvent', () => {
-  it('has every field of the Connect guide\'s example, with the contact\'s number, attributes and the block\'s parameters', () => {
-    const event = contactFlowEvent({ contactId: 'c-1', phone: '+819012345678', languageCode: 'ja-JP' }, { action: 'lookup' }, { CallerID: '+819012345678' })
+  it("has every field of the Connect guide's example, with the contact's number, attributes and the block's parameters", () => {
+    const event = contactFlowEvent(
+      { contactId: 'c-1', phone: '+819012345678', languageCode: 'ja-JP' },
+      { action: 'lookup' },
+      { CallerID: '+819012345678' },
+    )
     const real = loadEvent('connect', 'connect-lambda-devguide-example')
     // Queue is null before the flow sets one (as in the Powertools sample); its sub-keys go with it.
-    const expected = paths(real).filter((p) => !p.startsWith('.Details.ContactData.Queue.') && !p.startsWith('.Details.Parameters.'))
+    const expected = paths(real).filter(
+      (p) => !p.startsWith('.Details.ContactData.Queue.') && !p.startsWith('.Details.Parameters.'),
+    )
     expect(paths(event)).toEqual(expect.arrayContaining(expected))
-    expect(event.Details).toMatchObject({ ContactData: { CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' }, Attributes: { CallerID: '+819012345678' }, LanguageCode: 'ja-JP' }, Parameters: { action: 'lookup' } })
+    expect(event.Details).toMatchObject({
+      ContactData: {
+        CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' },
+        Attributes: { CallerID: '+819012345678' },
+        LanguageCode: 'ja-JP',
+      },
+      Parameters: { action: 'lookup' },
+    })
     expect(contactFlowEvent({ contactId: 'c-2', phone: null }, {}, {}).Details.ContactData.CustomerEndpoint).toBeNull()
   })
 })
 
 describe('Lex V2 DialogCodeHook event', () => {
-  it('has every field of AWS\'s sample text event, and the channel reads the turn from it', () => {
-    const event = codeHookEvent({ bot, sessionId: 'session-1', text: 'ピザを注文したいのですが', state: { sessionAttributes: { email: 'a@example.com' } } })
+  it("has every field of AWS's sample text event, and the channel reads the turn from it", () => {
+    const event = codeHookEvent({
+      bot,
+      sessionId: 'session-1',
+      text: 'ピザを注文したいのですが',
+      state: { sessionAttributes: { email: 'a@example.com' } },
+    })
     const real = loadEvent('lex', 'lexv2-dialogcodehook-text-bookhotel')
     // Slots and the proposed next state are the bot's own (BookHotel's); the envelope must match.
     const envelope = (p: string) => !p.includes('.slots.') && !p.startsWith('.proposedNextState')
     expect(paths(event)).toEqual(expect.arrayContaining(paths(real).filter(envelope)))
     const turn = parseLexEvent(event, 'en')
-    expect(turn).toMatchObject({ conversation: ['PLAYGROUND', 'TSTALIASID', 'session-1'], locale: 'ja', email: 'a@example.com', intent: { name: 'OrderFood' } })
-    expect(turn.intent?.slots.Food?.value).toEqual({ originalValue: 'ピザを注文したいのですが', interpretedValue: 'ピザ', resolvedValues: [] })
+    expect(turn).toMatchObject({
+      conversation: ['PLAYGROUND', 'TSTALIASID', 'session-1'],
+      locale: 'ja',
+      email: 'a@example.com',
+      intent: { name: 'OrderFood' },
+    })
+    expect(turn.intent?.slots.Food?.value).toEqual({
+      originalValue: 'ピザを注文したいのですが',
+      interpretedValue: 'ピザ',
+      resolvedValues: [],
+    })
   })
 
   it('follows the dialog: the menu, a dish, then the PIN slot the bot asked for; Close ends the intent', () => {
     expect(recognize("What's on the menu?", { sessionAttributes: {} }).name).toBe('GetFoodMenu')
-    expect(recognize("I'd like to order a pizza", { sessionAttributes: {} }).slots.Food?.value.interpretedValue).toBe('pizza')
-    const asked = nextState({
-      sessionState: { sessionAttributes: { uuid: 'c1' }, dialogAction: { type: 'ElicitSlot', slotToElicit: 'Pin' }, intent: recognize('Pizza', { sessionAttributes: {} }) },
-    }, { sessionAttributes: {} })
+    expect(recognize("I'd like to order a pizza", { sessionAttributes: {} }).slots.Food?.value.interpretedValue).toBe(
+      'pizza',
+    )
+    const asked = nextState(
+      {
+        sessionState: {
+          sessionAttributes: { uuid: 'c1' },
+          dialogAction: { type: 'ElicitSlot', slotToElicit: 'Pin' },
+          intent: recognize('Pizza', { sessionAttributes: {} }),
+        },
+      },
+      { sessionAttributes: {} },
+    )
     const pin = recognize('123 456', asked)
     expect(pin.name).toBe('OrderFood')
     expect(pin.slots.Pin?.value).toMatchObject({ originalValue: '123 456', interpretedValue: '123456' })
     expect(pin.slots.Food?.value.originalValue).toBe('Pizza')
-    expect(nextState({ sessionState: { dialogAction: { type: 'Close' } } }, asked)).toEqual({ sessionAttributes: { uuid: 'c1' } })
+    expect(nextState({ sessionState: { dialogAction: { type: 'Close' } } }, asked)).toEqual({
+      sessionAttributes: { uuid: 'c1' },
+    })
   })
 })

@@ -23,8 +23,20 @@ describe('readDigits: English', () => {
   })
 
   it.each([
-    'my code is 042719', 'four two seven and one', 'double', 'double double four', 'double forty', 'twelve', 'forty two',
-    '', '   ', '０４２７１９', 'ゼロよんに', '4.2e5', '+042719', '042719#',
+    'my code is 042719',
+    'four two seven and one',
+    'double',
+    'double double four',
+    'double forty',
+    'twelve',
+    'forty two',
+    '',
+    '   ',
+    '０４２７１９',
+    'ゼロよんに',
+    '4.2e5',
+    '+042719',
+    '042719#',
   ])('%j is not digits alone', (said) => {
     expect(readDigits(said, 'en')).toBeUndefined()
   })
@@ -52,9 +64,12 @@ describe('readDigits: Japanese', () => {
     expect(readDigits(said, 'ja')).toBe(digits)
   })
 
-  it.each(['以上です', 'ピザ', 'よんじゅうに', '四十二', 'ゼロよんにX', 'zero four two', '', 'あ'])('%j is not digits alone', (said) => {
-    expect(readDigits(said, 'ja')).toBeUndefined()
-  })
+  it.each(['以上です', 'ピザ', 'よんじゅうに', '四十二', 'ゼロよんにX', 'zero four two', '', 'あ'])(
+    '%j is not digits alone',
+    (said) => {
+      expect(readDigits(said, 'ja')).toBeUndefined()
+    },
+  )
 
   it('words run together are cut every way, not greedily: にいち is に + いち', () => {
     // "にい" is 2 said long, which would leave a stray ち if taken first.
@@ -70,30 +85,53 @@ describe('readDigits: Japanese', () => {
 
 describe('pinFromSpeech: which of the words Lex reports decides', () => {
   it('AMAZON.Number drops the leading zero: the words said keep it', () => {
-    expect(pinFromSpeech({ originalValue: 'zero four two seven one nine', interpretedValue: '42719' }, 'en')).toBe('042719')
+    expect(pinFromSpeech({ originalValue: 'zero four two seven one nine', interpretedValue: '42719' }, 'en')).toBe(
+      '042719',
+    )
     expect(pinFromSpeech({ originalValue: 'ゼロ四二七一九', interpretedValue: '42719' }, 'ja')).toBe('042719')
     expect(pinFromSpeech({ originalValue: 'れいよんになないちきゅう', interpretedValue: '42719' }, 'ja')).toBe('042719')
   })
 
   it('a slot value that already lost its zero is completed from the utterance when it reads as the same number', () => {
-    expect(pinFromSpeech({ originalValue: '42719', transcript: 'zero four two seven one nine', interpretedValue: '42719' }, 'en')).toBe('042719')
-    expect(pinFromSpeech({ originalValue: '42719', transcript: 'まるよんにななひときゅう', interpretedValue: '42719' }, 'ja')).toBe('42719')
+    expect(
+      pinFromSpeech(
+        { originalValue: '42719', transcript: 'zero four two seven one nine', interpretedValue: '42719' },
+        'en',
+      ),
+    ).toBe('042719')
+    expect(
+      pinFromSpeech(
+        { originalValue: '42719', transcript: 'まるよんにななひときゅう', interpretedValue: '42719' },
+        'ja',
+      ),
+    ).toBe('42719')
   })
 
   it('the words heard win over a different interpretation, and over a different utterance', () => {
-    expect(pinFromSpeech({ originalValue: 'one two three four five six', interpretedValue: '654321' }, 'en')).toBe('123456')
-    expect(pinFromSpeech({ originalValue: '123456', transcript: '654321', interpretedValue: '123456' }, 'en')).toBe('123456')
+    expect(pinFromSpeech({ originalValue: 'one two three four five six', interpretedValue: '654321' }, 'en')).toBe(
+      '123456',
+    )
+    expect(pinFromSpeech({ originalValue: '123456', transcript: '654321', interpretedValue: '123456' }, 'en')).toBe(
+      '123456',
+    )
   })
 
   it('words that are not digits fall back to what Lex understood, then to the words as they are', () => {
     expect(pinFromSpeech({ originalValue: 'my code', interpretedValue: '042719' }, 'en')).toBe('042719')
-    expect(pinFromSpeech({ originalValue: 'my code', interpretedValue: '42719', transcript: 'my code is zero four two seven one nine' }, 'en')).toBe('42719')
+    expect(
+      pinFromSpeech(
+        { originalValue: 'my code', interpretedValue: '42719', transcript: 'my code is zero four two seven one nine' },
+        'en',
+      ),
+    ).toBe('42719')
     expect(pinFromSpeech({ originalValue: 'twelve' }, 'en')).toBe('twelve')
     expect(pinFromSpeech({}, 'en')).toBeUndefined()
   })
 
   it('full-width digits are read on a Japanese bot only (English recognisers never produce them)', () => {
     expect(pinFromSpeech({ originalValue: '０４２７１９', interpretedValue: '０４２７１９' }, 'ja')).toBe('042719')
-    expect(pinFromSpeech({ originalValue: '０４２７１９', interpretedValue: '０４２７１９' }, 'en')).toBe('０４２７１９')
+    expect(pinFromSpeech({ originalValue: '０４２７１９', interpretedValue: '０４２７１９' }, 'en')).toBe(
+      '０４２７１９',
+    )
   })
 })

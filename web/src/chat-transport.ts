@@ -26,7 +26,14 @@ export function localTransport(): ChatTransport {
   let state: DialogState = { sessionAttributes: {} }
   return {
     async send(text, { email, localeId }) {
-      const bot: BotRef = { id: 'PLAYGROUND', aliasId: 'TSTALIASID', name: 'pinline-food', aliasName: 'TestBotAlias', version: 'DRAFT', localeId }
+      const bot: BotRef = {
+        id: 'PLAYGROUND',
+        aliasId: 'TSTALIASID',
+        name: 'pinline-food',
+        aliasName: 'TestBotAlias',
+        version: 'DRAFT',
+        localeId,
+      }
       const turnState = { ...state, sessionAttributes: { ...state.sessionAttributes, email } }
       const res = await fetch('api/channels/lex', {
         method: 'POST',

@@ -7,7 +7,13 @@ import type { Lang, Texts } from './i18n.ts'
 
 type OrderLine = { name: string; quantity: number }
 
-export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; transport: ChatTransport; local: boolean }) {
+export function setUpChat(ctx: {
+  t(): Texts
+  lang(): Lang
+  localeId(): string
+  transport: ChatTransport
+  local: boolean
+}) {
   const log = byTestId<HTMLOListElement>('chat-log')
   const form = byTestId<HTMLFormElement>('chat-form')
   const input = byTestId<HTMLInputElement>('chat-input')
@@ -73,7 +79,11 @@ export function setUpChat(ctx: { t(): Texts; lang(): Lang; localeId(): string; t
       lines = []
     }
     logLine(log, 'user', t.quickDone)
-    logLine(log, 'bot', lines.length ? t.orderDone(lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')) : t.orderEmpty)
+    logLine(
+      log,
+      'bot',
+      lines.length ? t.orderDone(lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')) : t.orderEmpty,
+    )
     ctx.transport.reset()
     eliciting = undefined
     attributes = {}

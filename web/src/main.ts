@@ -47,14 +47,22 @@ async function start() {
 
   // The deployed bot speaks the locale its config names; locally the UI language picks it.
   // A Japanese mobile number to start with (the service sends PINs to JP numbers by default).
-  const demo = `+81 90-${String(Math.floor(Math.random() * 1e8)).padStart(8, '0').replace(/^(\d{4})/, '$1-')}`
+  const demo = `+81 90-${String(Math.floor(Math.random() * 1e8))
+    .padStart(8, '0')
+    .replace(/^(\d{4})/, '$1-')}`
   for (const id of ['phone-number', 'chat-phone']) {
     const field = byTestId<HTMLInputElement>(id)
     if (!field.value) field.value = demo
   }
 
   const localeId = () => (config.mode === 'aws' ? config.localeId : BOT_LOCALES[lang])
-  const chat = setUpChat({ t, lang: () => lang, localeId, transport: local ? localTransport() : awsTransport(config as AwsConfig), local })
+  const chat = setUpChat({
+    t,
+    lang: () => lang,
+    localeId,
+    transport: local ? localTransport() : awsTransport(config as AwsConfig),
+    local,
+  })
   const phone = local ? setUpPhone({ t, lang: () => lang }) : undefined
   const outbox = local ? setUpOutbox({ t, lang: () => lang }) : undefined
 
@@ -73,7 +81,8 @@ async function start() {
       const w = words[el.dataset.i18nLabel!]
       if (typeof w === 'string') el.setAttribute('aria-label', w)
     })
-    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang))
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]'))
+      b.setAttribute('aria-pressed', String(b.dataset.lang === lang))
     byTestId('mode').textContent = local ? t().modeLocal : t().modeAws
     outbox?.relabel()
     await chat.relabel()

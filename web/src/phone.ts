@@ -14,7 +14,14 @@ const KEYS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'
 
 class HungUp extends Error {}
 
-type Pending = { digits: string; max: number; seconds: number; timer: number; done(value: string): void; fail(err: Error): void }
+type Pending = {
+  digits: string
+  max: number
+  seconds: number
+  timer: number
+  done(value: string): void
+  fail(err: Error): void
+}
 
 export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   const number = byTestId<HTMLInputElement>('phone-number')
@@ -61,7 +68,8 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   function input(prompt: string, action: FlowAction): Promise<string> {
     say(prompt)
     const dtmf = action.Parameters.DTMFConfiguration ?? {}
-    if (dtmf.InputTerminationSequence && dtmf.InputTerminationSequence !== '#') throw new Error(`the keypad ends input with #, not ${dtmf.InputTerminationSequence}`)
+    if (dtmf.InputTerminationSequence && dtmf.InputTerminationSequence !== '#')
+      throw new Error(`the keypad ends input with #, not ${dtmf.InputTerminationSequence}`)
     return new Promise<string>((resolve, reject) => {
       pending = {
         digits: '',
@@ -114,21 +122,31 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
           })
           const answer = await res.json()
           if (!res.ok) throw new Error(`HTTP ${res.status} ${answer?.code ?? ''}`)
-          const summary = Object.entries(answer as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(', ')
+          const summary = Object.entries(answer as Record<string, string>)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')
           logLine(log, 'trace', ctx.t().lambda(parameters.action ?? 'lookup', summary))
           return answer
         },
       })
       const a = result.attributes
       if (result.transferred) {
-        const who = a.firstName ? `${a.firstName} ${a.lastName ?? ''} (${a.custLevel ?? ''})`.replace(/\s+\(/, ' (') : ctx.t().unverified
+        const who = a.firstName
+          ? `${a.firstName} ${a.lastName ?? ''} (${a.custLevel ?? ''})`.replace(/\s+\(/, ' (')
+          : ctx.t().unverified
         logLine(log, 'connected', ctx.t().connected(who))
       }
       // How the flow says the caller was verified: pinlineAuthMethod (PIN, CALLER_ID, NONE), else pinlineVerified.
       const auth = ctx.t().auth
       const method = a.pinlineAuthMethod ?? (a.pinlineVerified === 'True' ? 'verified' : 'NONE')
       logLine(log, method === 'NONE' ? 'auth none' : 'auth', auth[method] ?? method)
-      logLine(log, 'trace', Object.entries(a).map(([k, v]) => `${k}=${v}`).join(', '))
+      logLine(
+        log,
+        'trace',
+        Object.entries(a)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', '),
+      )
       logLine(log, 'status', ctx.t().disconnected)
     } catch (err) {
       if (err instanceof HungUp || stop.aborted) logLine(log, 'status', ctx.t().hungUp)
@@ -152,13 +170,15 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     pending?.fail(new HungUp())
     pending = undefined
   })
-  for (const b of document.querySelectorAll<HTMLButtonElement>('.keypad [data-key]')) b.addEventListener('click', () => press(b.dataset.key!))
+  for (const b of document.querySelectorAll<HTMLButtonElement>('.keypad [data-key]'))
+    b.addEventListener('click', () => press(b.dataset.key!))
 
   return {
     /** Keyboard digits, * and # reach the keypad unless the focus is in a text field. */
     onKey(e: KeyboardEvent): boolean {
       const target = e.target as HTMLElement | null
-      if (!KEYS.has(e.key) || e.ctrlKey || e.metaKey || e.altKey || target?.matches('input, textarea, select')) return false
+      if (!KEYS.has(e.key) || e.ctrlKey || e.metaKey || e.altKey || target?.matches('input, textarea, select'))
+        return false
       press(e.key)
       return true
     },

@@ -33,20 +33,39 @@ export class Channels extends Construct {
     const stack = Stack.of(this)
     const shim = (name: 'connect' | 'lex', client: 'connect-shim' | 'lex-shim') => {
       const fn = new ShimFunction(this, name === 'connect' ? 'ConnectShim' : 'LexShim', {
-        name, bundleDir: props.bundleDir, vpc: props.vpc, serviceUrl: props.service.url, apiKey: props.secrets.apiKeys[client], logRetentionDays: props.logRetentionDays,
+        name,
+        bundleDir: props.bundleDir,
+        vpc: props.vpc,
+        serviceUrl: props.service.url,
+        apiKey: props.secrets.apiKeys[client],
+        logRetentionDays: props.logRetentionDays,
       })
       props.service.allowFrom(fn.securityGroup, `pinline ${name} shim`)
       return fn
     }
     this.connectShim = shim('connect', 'connect-shim')
     this.lexShim = shim('lex', 'lex-shim')
-    this.bot = new LexBot(this, 'Bot', { menu: props.menu, codeHook: this.lexShim.function, idleSessionTtlSeconds: props.idleSessionTtlSeconds, pinLength: props.pinLength })
+    this.bot = new LexBot(this, 'Bot', {
+      menu: props.menu,
+      codeHook: this.lexShim.function,
+      idleSessionTtlSeconds: props.idleSessionTtlSeconds,
+      pinLength: props.pinLength,
+    })
     if (props.connect) {
-      this.connect = new ConnectIntegration(this, 'Connect', { ...props.connect, connectShim: this.connectShim.function })
+      this.connect = new ConnectIntegration(this, 'Connect', {
+        ...props.connect,
+        connectShim: this.connectShim.function,
+      })
       // The second flow hands the call to the bot (ConnectParticipantWithLexBot).
       this.connect.addLexFlow(this.bot.aliasArn)
     }
-    new CfnOutput(stack, 'ConnectShimArn', { value: this.connectShim.function.functionArn, description: 'Connect shim (Invoke AWS Lambda function block)' })
-    new CfnOutput(stack, 'LexShimArn', { value: this.lexShim.function.functionArn, description: 'Lex shim (the bot alias code hook)' })
+    new CfnOutput(stack, 'ConnectShimArn', {
+      value: this.connectShim.function.functionArn,
+      description: 'Connect shim (Invoke AWS Lambda function block)',
+    })
+    new CfnOutput(stack, 'LexShimArn', {
+      value: this.lexShim.function.functionArn,
+      description: 'Lex shim (the bot alias code hook)',
+    })
   }
 }

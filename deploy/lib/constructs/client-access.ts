@@ -35,41 +35,77 @@ export class ClientAccess extends Construct {
     })
     this.unauthenticatedRole = new iam.Role(this, 'UnauthenticatedRole', {
       description: 'pinline web guests: kms:Encrypt on the PIN key for a challenge, lex:RecognizeText on the bot alias',
-      assumedBy: new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {
-        StringEquals: { 'cognito-identity.amazonaws.com:aud': this.identityPool.ref },
-        'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'unauthenticated' },
-      }, 'sts:AssumeRoleWithWebIdentity'),
+      assumedBy: new iam.FederatedPrincipal(
+        'cognito-identity.amazonaws.com',
+        {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': this.identityPool.ref },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'unauthenticated' },
+        },
+        'sts:AssumeRoleWithWebIdentity',
+      ),
       maxSessionDuration: Duration.hours(1),
     })
-    new CfnIdentityPoolRoleAttachment(this, 'Roles', { identityPoolId: this.identityPool.ref, roles: { unauthenticated: this.unauthenticatedRole.roleArn } })
+    new CfnIdentityPoolRoleAttachment(this, 'Roles', {
+      identityPoolId: this.identityPool.ref,
+      roles: { unauthenticated: this.unauthenticatedRole.roleArn },
+    })
 
     const onlyChallengeContext = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] },
       Null: { 'kms:EncryptionContextKeys': 'false' },
     }
     // The seed's first key policy statement, and the same in the role's own policy.
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'Browsers may only encrypt, only for a challenge',
-      principals: [this.unauthenticatedRole],
-      actions: ['kms:Encrypt'],
-      resources: ['*'], // in a key policy, "*" is this key
-      conditions: onlyChallengeContext,
-    }))
-    this.unauthenticatedRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [this.key.keyArn], conditions: onlyChallengeContext }))
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'Browsers may only encrypt, only for a challenge',
+        principals: [this.unauthenticatedRole],
+        actions: ['kms:Encrypt'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: onlyChallengeContext,
+      }),
+    )
+    this.unauthenticatedRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt'],
+        resources: [this.key.keyArn],
+        conditions: onlyChallengeContext,
+      }),
+    )
     const stack = Stack.of(this)
-    new CfnOutput(stack, 'IdentityPoolId', { value: this.identityPool.ref, description: 'Cognito identity pool for web guests (fromCognitoIdentityPool)' })
-    new CfnOutput(stack, 'PinKeyArn', { value: this.key.keyArn, description: 'KMS key browsers encrypt PINs under (EncryptionContext {challengeId})' })
+    new CfnOutput(stack, 'IdentityPoolId', {
+      value: this.identityPool.ref,
+      description: 'Cognito identity pool for web guests (fromCognitoIdentityPool)',
+    })
+    new CfnOutput(stack, 'PinKeyArn', {
+      value: this.key.keyArn,
+      description: 'KMS key browsers encrypt PINs under (EncryptionContext {challengeId})',
+    })
   }
 
   /** The seed's second statement: the service's role may decrypt, only ciphertexts made for a challenge. */
   allowDecrypt(role: iam.IRole): void {
-    const conditions = { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] }, Null: { 'kms:EncryptionContextKeys': 'false' } }
-    this.key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'pinline may decrypt', principals: [role], actions: ['kms:Decrypt'], resources: ['*'], conditions }))
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions }))
+    const conditions = {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] },
+      Null: { 'kms:EncryptionContextKeys': 'false' },
+    }
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'pinline may decrypt',
+        principals: [role],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions,
+      }),
+    )
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions }),
+    )
   }
 
   /** Guests may talk to this bot alias (and only it) directly from the browser. */
   allowRecognizeText(botAliasArn: string): void {
-    this.unauthenticatedRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lex:RecognizeText'], resources: [botAliasArn] }))
+    this.unauthenticatedRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lex:RecognizeText'], resources: [botAliasArn] }),
+    )
   }
 }

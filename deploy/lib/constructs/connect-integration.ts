@@ -53,11 +53,17 @@ export class ConnectIntegration extends Construct {
       file: CALLER_AUTH_FLOW,
       name: `${stack.stackName} caller auth`,
       description: 'pinline: recognise callers by number, PIN the unknown ones (connect/pinline-caller-auth.json)',
-      substitutions: { [CALLER_AUTH_PLACEHOLDERS.lambda]: props.connectShim.functionArn, [CALLER_AUTH_PLACEHOLDERS.queue]: props.queueArn },
+      substitutions: {
+        [CALLER_AUTH_PLACEHOLDERS.lambda]: props.connectShim.functionArn,
+        [CALLER_AUTH_PLACEHOLDERS.queue]: props.queueArn,
+      },
     })
     // Connect checks at save time that the flow's Lambda is associated with the instance.
     this.callerAuthFlow.flow.addResourceDependency(association)
-    new CfnOutput(stack, 'CallerAuthFlowArn', { value: this.callerAuthFlow.flow.attrContactFlowArn, description: 'Contact flow to attach to the phone number' })
+    new CfnOutput(stack, 'CallerAuthFlowArn', {
+      value: this.callerAuthFlow.flow.attrContactFlowArn,
+      description: 'Contact flow to attach to the phone number',
+    })
   }
 
   /** Lets flows on this instance hand calls to a Lex V2 bot alias (ConnectParticipantWithLexBot). */
@@ -81,7 +87,10 @@ export class ConnectIntegration extends Construct {
       substitutions: { [LEX_ORDER_PLACEHOLDERS.alias]: aliasArn },
     })
     flow.flow.addResourceDependency(association)
-    new CfnOutput(stack, 'LexOrderFlowArn', { value: flow.flow.attrContactFlowArn, description: 'Contact flow that hands calls to the Lex bot (food orders by phone)' })
+    new CfnOutput(stack, 'LexOrderFlowArn', {
+      value: flow.flow.attrContactFlowArn,
+      description: 'Contact flow that hands calls to the Lex bot (food orders by phone)',
+    })
     return flow
   }
 }

@@ -44,11 +44,15 @@ export function substituteFlow(flow: unknown, substitutions: Record<string, stri
         return substitutions[value]
       }
       const left = placeholderIn(value)
-      if (left) throw new Error(`${where}: placeholder ${left} left at ${path} (${value.slice(0, 120)}); add it to the substitutions`)
+      if (left)
+        throw new Error(
+          `${where}: placeholder ${left} left at ${path} (${value.slice(0, 120)}); add it to the substitutions`,
+        )
       return value
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`))
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${path}.${k}`)]))
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, `${path}.${k}`)]))
     return value
   }
   const result = walk(flow, '$')

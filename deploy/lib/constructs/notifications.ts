@@ -30,13 +30,19 @@ export class Notifications extends Construct {
 
     if (props.events) {
       const bus = props.events.eventBus
-      this.eventBus = bus === 'create' ? new events.EventBus(this, 'EventBus', { description: 'pinline verification events' })
-        : bus.startsWith('arn:') ? events.EventBus.fromEventBusArn(this, 'EventBus', bus)
-          : events.EventBus.fromEventBusName(this, 'EventBus', bus)
+      this.eventBus =
+        bus === 'create'
+          ? new events.EventBus(this, 'EventBus', { description: 'pinline verification events' })
+          : bus.startsWith('arn:')
+            ? events.EventBus.fromEventBusArn(this, 'EventBus', bus)
+            : events.EventBus.fromEventBusName(this, 'EventBus', bus)
       // PutEvents on this bus only.
       this.eventBus.grantPutEventsTo(taskRole)
       env.EVENTS_EVENTBRIDGE_BUS = this.eventBus.eventBusArn
-      new CfnOutput(stack, 'EventBusArn', { value: this.eventBus.eventBusArn, description: 'the EventBridge bus pinline puts verification events on' })
+      new CfnOutput(stack, 'EventBusArn', {
+        value: this.eventBus.eventBusArn,
+        description: 'the EventBridge bus pinline puts verification events on',
+      })
     }
 
     env.SMS_PROVIDER = messaging.smsProvider
@@ -44,7 +50,9 @@ export class Notifications extends Construct {
       // SMS goes to a phone number (PhoneNumber), not to a topic: there is no resource ARN to name,
       // and IAM has no condition key for the destination number, so Publish cannot be scoped to a
       // resource. The service's own send caps and country allow-list bound what it sends.
-      taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }))
+      taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'SmsToPhoneNumbers', actions: ['sns:Publish'], resources: ['*'] }),
+      )
     }
     // End User Messaging authorises a send on every resource it involves: the origination identity
     // (phone number, pool or sender ID), and the configuration set and protect configuration when
@@ -59,12 +67,24 @@ export class Notifications extends Construct {
     if (eum.protectConfigurationId) env.EUM_PROTECT_CONFIGURATION_ID = eum.protectConfigurationId
     if (messaging.smsProvider === 'eum') {
       env.EUM_ORIGINATION_IDENTITY = eum.originationIdentity!
-      taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SmsThroughEndUserMessaging', actions: ['sms-voice:SendTextMessage'], resources: [identityArn(stack, eum.originationIdentity!), ...shared] }))
+      taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SmsThroughEndUserMessaging',
+          actions: ['sms-voice:SendTextMessage'],
+          resources: [identityArn(stack, eum.originationIdentity!), ...shared],
+        }),
+      )
     }
     if (messaging.voiceOriginationIdentity) {
       env.VOICE_PROVIDER = 'eum'
       env.VOICE_ORIGINATION_IDENTITY = messaging.voiceOriginationIdentity
-      taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PinCallsThroughEndUserMessaging', actions: ['sms-voice:SendVoiceMessage'], resources: [identityArn(stack, messaging.voiceOriginationIdentity), ...shared] }))
+      taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PinCallsThroughEndUserMessaging',
+          actions: ['sms-voice:SendVoiceMessage'],
+          resources: [identityArn(stack, messaging.voiceOriginationIdentity), ...shared],
+        }),
+      )
     }
   }
 }

@@ -27,7 +27,11 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id)
     const { vpc, settings } = props
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'pinline Redis: only the service may connect', allowAllOutbound: false })
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'pinline Redis: only the service may connect',
+      allowAllOutbound: false,
+    })
     const subnets = new CfnSubnetGroup(this, 'Subnets', {
       description: 'pinline Redis: private subnets',
       subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
@@ -49,10 +53,21 @@ export class Redis extends Construct {
       snapshotRetentionLimit: 1,
       autoMinorVersionUpgrade: true,
       ...(settings.clusterMode
-        ? { clusterMode: 'enabled', cacheParameterGroupName: 'default.valkey8.cluster.on', numNodeGroups: settings.numNodeGroups, replicasPerNodeGroup: settings.replicasPerNodeGroup }
-        : { clusterMode: 'disabled', cacheParameterGroupName: 'default.valkey8', numCacheClusters: 1 + settings.replicasPerNodeGroup }),
+        ? {
+            clusterMode: 'enabled',
+            cacheParameterGroupName: 'default.valkey8.cluster.on',
+            numNodeGroups: settings.numNodeGroups,
+            replicasPerNodeGroup: settings.replicasPerNodeGroup,
+          }
+        : {
+            clusterMode: 'disabled',
+            cacheParameterGroupName: 'default.valkey8',
+            numCacheClusters: 1 + settings.replicasPerNodeGroup,
+          }),
     })
-    const host = settings.clusterMode ? this.replicationGroup.attrConfigurationEndPointAddress : this.replicationGroup.attrPrimaryEndPointAddress
+    const host = settings.clusterMode
+      ? this.replicationGroup.attrConfigurationEndPointAddress
+      : this.replicationGroup.attrPrimaryEndPointAddress
     this.url = Fn.join('', ['rediss://', host, `:${this.port}`])
   }
 }

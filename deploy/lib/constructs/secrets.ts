@@ -36,11 +36,19 @@ export class ServiceSecrets extends Construct {
         generateSecretString: { passwordLength: length, excludePunctuation: true, includeSpace: false },
       })
     this.pinHmac = random('PinHmacSecret', 'pinline PIN_HMAC_SECRET: keys the HMAC of every stored PIN', 64)
-    this.keyHash = random('KeyHashSecret', 'pinline KEY_HASH_SECRET: keys the hashes of numbers and e-mails in Redis keys', 64)
+    this.keyHash = random(
+      'KeyHashSecret',
+      'pinline KEY_HASH_SECRET: keys the hashes of numbers and e-mails in Redis keys',
+      64,
+    )
     // ElastiCache AUTH tokens are 16 to 128 printable characters.
     this.redisAuth = random('RedisAuthToken', 'pinline REDIS_PASSWORD: the ElastiCache AUTH token', 64)
     // Secrets Manager generates strings, not EC keys: the service derives its P-256 signing key from this.
-    this.assertionSeed = random('AssertionSigningSeed', 'pinline ASSERTION_SIGNING_SEED: the verification assertions\' ES256 signing key is derived from it', 64)
+    this.assertionSeed = random(
+      'AssertionSigningSeed',
+      "pinline ASSERTION_SIGNING_SEED: the verification assertions' ES256 signing key is derived from it",
+      64,
+    )
     const keys = {} as Record<ApiKeyClient, Secret>
     for (const [client, scopes] of Object.entries(API_KEY_CLIENTS) as Array<[ApiKeyClient, readonly ApiKeyScope[]]>) {
       keys[client] = new Secret(this, `ApiKey-${client}`, {

@@ -53,17 +53,30 @@ export class PinlineService extends Construct {
     const stack = Stack.of(this)
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED })
 
-    this.taskRole = new iam.Role(this, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: 'pinline service: send PINs (SMS, calls) and events, decrypt PINs under the PIN key' })
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'pinline service: send PINs (SMS, calls) and events, decrypt PINs under the PIN key',
+    })
     // SMS, PIN calls and verification events: their grants on this role, their variables below.
-    this.notifications = new Notifications(this, 'Notifications', { events: props.events, messaging: props.messaging, taskRole: this.taskRole })
-
-    const taskDefinition = this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: settings.cpu,
-      memoryLimitMiB: settings.memoryMiB,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    this.notifications = new Notifications(this, 'Notifications', {
+      events: props.events,
+      messaging: props.messaging,
       taskRole: this.taskRole,
     })
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY })
+
+    const taskDefinition = (this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: settings.cpu,
+      memoryLimitMiB: settings.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      taskRole: this.taskRole,
+    }))
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
 
     const port = serviceDefaults.http.port
     const environment: Partial<Record<ConfigVariable, string>> & Record<string, string> = {
@@ -88,7 +101,8 @@ export class PinlineService extends Construct {
       REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
       ASSERTION_SIGNING_SEED: ecs.Secret.fromSecretsManager(secrets.assertionSeed),
     }
-    for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[]) secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
+    for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[])
+      secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
 
     taskDefinition.addContainer('pinline', {
       image: ecs.ContainerImage.fromAsset(props.repoRoot, { file: 'Dockerfile', platform: Platform.LINUX_ARM64 }),
@@ -101,7 +115,11 @@ export class PinlineService extends Construct {
       stopTimeout: Duration.seconds(30),
     })
 
-    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc, description: 'pinline internal load balancer', allowAllOutbound: false })
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc,
+      description: 'pinline internal load balancer',
+      allowAllOutbound: false,
+    })
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc,
       internetFacing: false,
@@ -109,7 +127,10 @@ export class PinlineService extends Construct {
       securityGroup: lbSecurityGroup,
       dropInvalidHeaderFields: true,
     })
-    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', { vpc, description: 'pinline tasks' })
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc,
+      description: 'pinline tasks',
+    })
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
@@ -133,21 +154,43 @@ export class PinlineService extends Construct {
       description: 'pinline tasks',
     })
 
-    const listener = this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false })
+    const listener = this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+    })
     listener.addTargets('Tasks', {
       port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
       deregistrationDelay: Duration.seconds(15),
-      healthCheck: { path: HEALTH_CHECK_PATH, interval: Duration.seconds(10), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 3, healthyHttpCodes: '200' },
+      healthCheck: {
+        path: HEALTH_CHECK_PATH,
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+        healthyHttpCodes: '200',
+      },
     })
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: settings.desiredCount, maxCapacity: settings.maxCount })
-    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) })
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: settings.desiredCount,
+      maxCapacity: settings.maxCount,
+    })
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    })
 
-    for (const cidr of settings.operatorCidrs) this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), 'operators')
+    for (const cidr of settings.operatorCidrs)
+      this.loadBalancer.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), 'operators')
     this.url = `http://${this.loadBalancer.loadBalancerDnsName}`
-    new CfnOutput(stack, 'ServiceUrl', { value: this.url, description: 'pinline inside the VPC (internal load balancer); shims and operators call it' })
+    new CfnOutput(stack, 'ServiceUrl', {
+      value: this.url,
+      description: 'pinline inside the VPC (internal load balancer); shims and operators call it',
+    })
   }
 
   /** Lets `peer` (a shim, an operator's bastion) reach the load balancer. */

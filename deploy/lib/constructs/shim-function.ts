@@ -35,7 +35,10 @@ export class ShimFunction extends Construct {
     super(scope, id)
     this.timeoutMs = DEFAULT_TIMEOUT_MS[props.name]
     const file = `${props.name}.mjs`
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: `pinline ${props.name} shim` })
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `pinline ${props.name} shim`,
+    })
     this.function = new lambda.Function(this, 'Function', {
       description: `pinline ${props.name} shim: forwards the event to the service`,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -56,7 +59,10 @@ export class ShimFunction extends Construct {
         cacheEnabled: true,
         logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup: new logs.LogGroup(this, 'Logs', {
+        retention: props.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     })
     props.apiKey.grantRead(this.function)
   }

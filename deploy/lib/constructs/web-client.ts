@@ -59,11 +59,17 @@ export class WebClient extends Construct {
     })
     this.deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
-      sources: [s3deploy.Source.asset(props.pageDir), s3deploy.Source.jsonData('config.json', { mode: 'aws', ...props.config })],
+      sources: [
+        s3deploy.Source.asset(props.pageDir),
+        s3deploy.Source.jsonData('config.json', { mode: 'aws', ...props.config }),
+      ],
       // A new page or config.json is served at once, not after the cache expires.
       distribution: this.distribution,
       distributionPaths: ['/*'],
     })
-    new CfnOutput(Stack.of(this), 'WebChatUrl', { value: `https://${this.distribution.distributionDomainName}/`, description: 'The web chat (AWS mode of web/)' })
+    new CfnOutput(Stack.of(this), 'WebChatUrl', {
+      value: `https://${this.distribution.distributionDomainName}/`,
+      description: 'The web chat (AWS mode of web/)',
+    })
   }
 }

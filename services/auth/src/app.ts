@@ -40,7 +40,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   await fastify.register(assertions)
   await fastify.register(events)
   await fastify.register(redis)
-  await fastify.register(verification, { ...(opts.sms ? { sms: opts.sms } : {}), ...(opts.voice ? { voice: opts.voice } : {}) })
+  await fastify.register(verification, {
+    ...(opts.sms ? { sms: opts.sms } : {}),
+    ...(opts.voice ? { voice: opts.voice } : {}),
+  })
   await fastify.register(orders)
   await fastify.register(health)
   await fastify.register(wellKnown)
@@ -48,7 +51,9 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   // The browser playground: development only; production never loads it (404).
   if (opts.config.env !== 'production') await fastify.register((await import('./plugins/dev/playground.ts')).default)
   if (opts.config.http.trustProxy === true) {
-    fastify.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies\' CIDRs')
+    fastify.log.warn(
+      "TRUST_PROXY=true trusts every X-Forwarded-For hop: clients can choose their own address and dodge the per-IP limit; set the hop count (1 behind one load balancer) or the proxies' CIDRs",
+    )
   }
   // Set when the request arrives (no async hook per response): every answer carries it, errors included.
   fastify.addHook('onRequest', (req, reply, done) => {
@@ -57,7 +62,10 @@ export async function app(fastify: FastifyInstance, opts: AppOptions) {
   })
 }
 
-export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel)): FastifyHttpOptions<Server> {
+export function serverOptions(
+  config: Config,
+  logger: FastifyServerOptions['logger'] = loggerOptions(config.http.logLevel),
+): FastifyHttpOptions<Server> {
   return {
     logger,
     logController: new AccessLog(),
@@ -67,7 +75,11 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     // keep-alive default outlasts an AWS ALB's 60 s idle timeout, as AWS advises for targets.
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
-    http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
     trustProxy: trustProxyOption(config.http.trustProxy),
     // An incoming x-request-id is echoed and logged: only a bounded, safe one is kept.
     requestIdHeader: false,
@@ -107,7 +119,9 @@ export function acceptedRequestId(header: string | string[] | undefined): string
 }
 
 /** Builds a ready instance (for tests, scripts and server.ts). */
-export async function buildApp(opts: AppOptions & { logger?: FastifyServerOptions['logger'] }): Promise<FastifyInstance> {
+export async function buildApp(
+  opts: AppOptions & { logger?: FastifyServerOptions['logger'] },
+): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(opts.config, opts.logger))
   // Past the cap, new connections are closed at once: file descriptors stay for Redis, SNS and KMS.
   fastify.server.maxConnections = opts.config.http.maxConnections

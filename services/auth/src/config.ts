@@ -3,7 +3,12 @@ import envSchema from 'env-schema'
 import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
-import { deriveSigningKey, generateSigningKey, parseKey, type AssertionKeys } from './adapters/assertions/key-material.ts'
+import {
+  deriveSigningKey,
+  generateSigningKey,
+  parseKey,
+  type AssertionKeys,
+} from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
 import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
 import type { MenuItem } from './core/menu.ts'
@@ -16,11 +21,17 @@ import { OneOf } from './schemas/common.ts'
 // Every setting pinline reads, with its default and bounds. The README's table lists the same
 // variables (test/unit/config-docs.test.ts fails when they differ).
 const Env = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  TRUST_PROXY: Type.String({ default: 'false', maxLength: 2000, description: 'false, a hop count, or proxy addresses/CIDRs, comma-separated; true trusts every hop' }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    maxLength: 2000,
+    description: 'false, a hop count, or proxy addresses/CIDRs, comma-separated; true trusts every hop',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 32768, minimum: 1024, maximum: 1048576 }),
   // Every server-side wait is bounded: a slow client cannot hold a connection (slowloris).
   HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 500, maximum: 120000 }),
@@ -70,7 +81,11 @@ const Env = Type.Object({
   KMS_TIMEOUT_MS: Type.Integer({ default: 1000, minimum: 100, maximum: 10000 }),
   KMS_MAX_ATTEMPTS: Type.Integer({ default: 2, minimum: 1, maximum: 5 }),
   // SMS pumping guards (see SECURITY.md) and HTTP rate limits.
-  SMS_ALLOWED_COUNTRIES: Type.String({ default: 'JP', pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$', description: 'ISO codes, comma-separated; * = anywhere' }),
+  SMS_ALLOWED_COUNTRIES: Type.String({
+    default: 'JP',
+    pattern: '^ *(\\*|[A-Z]{2}( *, *[A-Z]{2})*) *$',
+    description: 'ISO codes, comma-separated; * = anywhere',
+  }),
   SMS_PREFIX_DROP_DIGITS: Type.Integer({ default: 3, minimum: 1, maximum: 6 }),
   SMS_PREFIX_MAX_SENDS: Type.Integer({ default: 20, minimum: 1, maximum: 1000000 }),
   SMS_PREFIX_KNOWN_MAX_SENDS: Type.Integer({ default: 100, minimum: 0, maximum: 1000000 }),
@@ -86,7 +101,11 @@ const Env = Type.Object({
   CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
   CHANNEL_RATE_LIMIT_PER_CONVERSATION: Type.Integer({ default: 60, minimum: 1, maximum: 100000 }),
   CHANNEL_RATE_LIMIT_PER_NUMBER: Type.Integer({ default: 30, minimum: 1, maximum: 100000 }),
-  METRICS_PURPOSES: Type.String({ default: '', pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$', description: 'purpose labels counted by name in /metrics; others count as other' }),
+  METRICS_PURPOSES: Type.String({
+    default: '',
+    pattern: '^ *([a-z0-9_-]{1,32}( *, *[a-z0-9_-]{1,32}){0,49})? *$',
+    description: 'purpose labels counted by name in /metrics; others count as other',
+  }),
   TEST_NUMBERS: Type.Optional(Type.String({ description: 'number:code pairs, comma-separated' })),
   ALLOW_TEST_NUMBERS: Type.Boolean({ default: false }),
   // AWS End User Messaging SMS and Voice v2: SMS (SMS_PROVIDER=eum) and PINs by phone call
@@ -145,25 +164,47 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const production = e.NODE_ENV === 'production'
   const apiKeys = allApiKeys(parseApiKeys(e.API_KEYS ?? ''), readApiKeyVariables(source))
-  if (production && apiKeys.length === 0) throw new ConfigError('Invalid configuration: API_KEYS is required when NODE_ENV=production (or API_KEY_<NAME> variables)')
-  if (production && !e.PIN_HMAC_SECRET) throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
+  if (production && apiKeys.length === 0)
+    throw new ConfigError(
+      'Invalid configuration: API_KEYS is required when NODE_ENV=production (or API_KEY_<NAME> variables)',
+    )
+  if (production && !e.PIN_HMAC_SECRET)
+    throw new ConfigError('Invalid configuration: PIN_HMAC_SECRET is required when NODE_ENV=production')
   const provider = e.SMS_PROVIDER ?? (production ? 'sns' : 'log')
-  if (production && provider === 'log') throw new ConfigError('Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
-  if (production && e.VOICE_PROVIDER === 'log') throw new ConfigError('Invalid configuration: VOICE_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production')
+  if (production && provider === 'log')
+    throw new ConfigError(
+      'Invalid configuration: SMS_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production',
+    )
+  if (production && e.VOICE_PROVIDER === 'log')
+    throw new ConfigError(
+      'Invalid configuration: VOICE_PROVIDER=log writes PINs to the log and is refused when NODE_ENV=production',
+    )
   if (e.VOICE_PROVIDER === 'eum' && !e.VOICE_ORIGINATION_IDENTITY) {
-    throw new ConfigError('Invalid configuration: VOICE_ORIGINATION_IDENTITY is required with VOICE_PROVIDER=eum (a number or pool that can place voice calls)')
+    throw new ConfigError(
+      'Invalid configuration: VOICE_ORIGINATION_IDENTITY is required with VOICE_PROVIDER=eum (a number or pool that can place voice calls)',
+    )
   }
-  if (e.LEX_PIN_CHANNEL === 'voice' && !e.VOICE_PROVIDER) throw new ConfigError('Invalid configuration: LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER')
+  if (e.LEX_PIN_CHANNEL === 'voice' && !e.VOICE_PROVIDER)
+    throw new ConfigError('Invalid configuration: LEX_PIN_CHANNEL=voice needs VOICE_PROVIDER')
   const voices = { en: voiceId(e.VOICE_ID_EN, 'VOICE_ID_EN'), ja: voiceId(e.VOICE_ID_JA, 'VOICE_ID_JA') }
   if (Boolean(e.EVENTS_WEBHOOK_URL) !== Boolean(e.EVENTS_WEBHOOK_SECRET)) {
-    throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)')
+    throw new ConfigError(
+      'Invalid configuration: EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together (the secret signs every delivery)',
+    )
   }
   if (production && e.EVENTS_WEBHOOK_URL?.startsWith('http:')) {
     throw new ConfigError('Invalid configuration: EVENTS_WEBHOOK_URL must be https when NODE_ENV=production')
   }
-  const assertionKeys = loadAssertionKeys(e.ASSERTION_SIGNING_KEY, e.ASSERTION_SIGNING_SEED, e.ASSERTION_PREVIOUS_KEY, production)
-  if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) throw new ConfigError('Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS')
-  if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS) throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
+  const assertionKeys = loadAssertionKeys(
+    e.ASSERTION_SIGNING_KEY,
+    e.ASSERTION_SIGNING_SEED,
+    e.ASSERTION_PREVIOUS_KEY,
+    production,
+  )
+  if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS)
+    throw new ConfigError('Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be at least HTTP_HEADERS_TIMEOUT_MS')
+  if (e.SESSION_MAX_AGE_SECONDS < e.SESSION_TTL_SECONDS)
+    throw new ConfigError('Invalid configuration: SESSION_MAX_AGE_SECONDS must be at least SESSION_TTL_SECONDS')
   let menu: MenuItem[]
   try {
     menu = loadMenu(e.MENU_FILE)
@@ -172,14 +213,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.REDIS_MODE === 'cluster') parseSeedUrls(e.REDIS_URL)
   // WAIT answers within its own timeout, which must leave the command time to reply.
-  const replicaAckTimeoutMs = e.REDIS_REPLICA_ACK_TIMEOUT_MS ?? Math.min(250, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))
+  const replicaAckTimeoutMs =
+    e.REDIS_REPLICA_ACK_TIMEOUT_MS ?? Math.min(250, Math.floor(e.REDIS_COMMAND_TIMEOUT_MS / 2))
   if (replicaAckTimeoutMs >= e.REDIS_COMMAND_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration: REDIS_REPLICA_ACK_TIMEOUT_MS must be below REDIS_COMMAND_TIMEOUT_MS')
   }
   const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES)
   const testNumbers = parseTestNumbers(e.TEST_NUMBERS, e.PIN_LENGTH, e.DEFAULT_COUNTRY)
   if (production && testNumbers.size > 0 && !e.ALLOW_TEST_NUMBERS) {
-    throw new ConfigError('Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true')
+    throw new ConfigError(
+      'Invalid configuration: TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true',
+    )
   }
   // Outside production a fixed development secret keeps Redis keys stable across restarts.
   const secret = e.PIN_HMAC_SECRET ?? DEVELOPMENT_SECRET
@@ -248,7 +292,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
     /** Bearer keys with their names and scopes (API_KEYS and API_KEY_<NAME>). Outside production a fixed development key keeps the first run to one command. */
-    apiKeys: apiKeys.length > 0 ? apiKeys : [{ name: 'development', key: 'dev-key-change-me-0000', scopes: new Set(API_KEY_SCOPES), bare: false } satisfies ApiKey],
+    apiKeys:
+      apiKeys.length > 0
+        ? apiKeys
+        : [
+            {
+              name: 'development',
+              key: 'dev-key-change-me-0000',
+              scopes: new Set(API_KEY_SCOPES),
+              bare: false,
+            } satisfies ApiKey,
+          ],
     /** keySecret keys the hashes of numbers and e-mails in Redis keys (KEY_HASH_SECRET, else PIN_HMAC_SECRET). */
     redis: {
       /** standalone: one node (url); cluster: url is a comma-separated list of seed nodes. */
@@ -275,7 +329,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       protectConfigurationId: e.EUM_PROTECT_CONFIGURATION_ID,
       maxPrice: e.EUM_MAX_PRICE,
     },
-    voice: { provider: e.VOICE_PROVIDER, originationIdentity: e.VOICE_ORIGINATION_IDENTITY, maxPricePerMinute: e.VOICE_MAX_PRICE_PER_MINUTE, voices },
+    voice: {
+      provider: e.VOICE_PROVIDER,
+      originationIdentity: e.VOICE_ORIGINATION_IDENTITY,
+      maxPricePerMinute: e.VOICE_MAX_PRICE_PER_MINUTE,
+      voices,
+    },
     /** How the Lex bot sends its PINs */
     lexPinChannel: e.LEX_PIN_CHANNEL,
     assertions: { keys: assertionKeys, issuer: e.ASSERTION_ISSUER, ttlSeconds: e.ASSERTION_TTL_SECONDS },
@@ -289,7 +348,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryMaxMs: e.EVENTS_RETRY_MAX_MS,
     },
     kms: { keyId: e.KMS_KEY_ID, timeoutMs: e.KMS_TIMEOUT_MS, maxAttempts: e.KMS_MAX_ATTEMPTS },
-    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000, perApiKey: e.RATE_LIMIT_PER_KEY, perIp: e.RATE_LIMIT_PER_IP },
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+      perApiKey: e.RATE_LIMIT_PER_KEY,
+      perIp: e.RATE_LIMIT_PER_IP,
+    },
     channelRateLimit: {
       windowSeconds: e.CHANNEL_RATE_LIMIT_WINDOW_SECONDS,
       perKey: e.CHANNEL_RATE_LIMIT_PER_KEY,
@@ -297,7 +360,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       perNumber: e.CHANNEL_RATE_LIMIT_PER_NUMBER,
     },
     /** `purpose` values counted by name in /metrics (besides pinline's own); others count as `other`. */
-    metricsPurposes: e.METRICS_PURPOSES.split(',').map((x) => x.trim()).filter(Boolean),
+    metricsPurposes: e.METRICS_PURPOSES.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
     /** trust: a known caller ID authenticates; verify: known callers also need a PIN. */
     callerIdAuth: e.CALLER_ID_AUTH,
     menu,
@@ -305,14 +370,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 /** A generated key signs assertions no other process can verify after a restart: development only. */
-function loadAssertionKeys(signing: string | undefined, seed: string | undefined, previous: string | undefined, production: boolean): AssertionKeys {
-  if (signing && seed) throw new ConfigError('Invalid configuration: set ASSERTION_SIGNING_KEY or ASSERTION_SIGNING_SEED, not both')
+function loadAssertionKeys(
+  signing: string | undefined,
+  seed: string | undefined,
+  previous: string | undefined,
+  production: boolean,
+): AssertionKeys {
+  if (signing && seed)
+    throw new ConfigError('Invalid configuration: set ASSERTION_SIGNING_KEY or ASSERTION_SIGNING_SEED, not both')
   if (!signing && !seed && production) {
-    throw new ConfigError('Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK; or ASSERTION_SIGNING_SEED, a random secret of 32+ characters it is derived from); it is only generated in development')
+    throw new ConfigError(
+      'Invalid configuration: ASSERTION_SIGNING_KEY is required when NODE_ENV=production (an EC P-256 private key, PEM or JWK; or ASSERTION_SIGNING_SEED, a random secret of 32+ characters it is derived from); it is only generated in development',
+    )
   }
   try {
     return {
-      signing: signing ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private') : seed ? deriveSigningKey(seed) : generateSigningKey(),
+      signing: signing
+        ? parseKey(signing, 'ASSERTION_SIGNING_KEY', 'private')
+        : seed
+          ? deriveSigningKey(seed)
+          : generateSigningKey(),
       previous: previous ? [parseKey(previous, 'ASSERTION_PREVIOUS_KEY', 'public')] : [],
       generated: !signing && !seed,
     }
@@ -322,7 +399,10 @@ function loadAssertionKeys(signing: string | undefined, seed: string | undefined
 }
 
 function voiceId(value: string, variable: string): VoiceId {
-  if (!(Object.values(VoiceId) as string[]).includes(value)) throw new ConfigError(`Invalid configuration: ${variable}: ${value} is not an End User Messaging voice (e.g. JOANNA, MIZUKI, TAKUMI)`)
+  if (!(Object.values(VoiceId) as string[]).includes(value))
+    throw new ConfigError(
+      `Invalid configuration: ${variable}: ${value} is not an End User Messaging voice (e.g. JOANNA, MIZUKI, TAKUMI)`,
+    )
   return value as VoiceId
 }
 
@@ -336,29 +416,35 @@ export interface SeedNode {
 
 /** REDIS_URL in cluster mode: `redis://` or `rediss://` seed nodes, comma-separated, all of one scheme. */
 export function parseSeedUrls(value: string): SeedNode[] {
-  const seeds = value.split(',').map((u) => u.trim()).filter(Boolean).map((raw, i) => {
-    let url: URL
-    try {
-      url = new URL(raw)
-    } catch {
-      // Named by position, not by content: the URL may hold a password.
-      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} is not a URL`)
-    }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} must start with redis:// or rediss://`)
-    }
-    if (!url.hostname) throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} has no host`)
-    if (url.pathname.length > 1 && url.pathname !== '/0') {
-      throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} names a database; a cluster has only database 0`)
-    }
-    return {
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : 6379,
-      tls: url.protocol === 'rediss:',
-      username: url.username ? decodeURIComponent(url.username) : undefined,
-      password: url.password ? decodeURIComponent(url.password) : undefined,
-    }
-  })
+  const seeds = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((raw, i) => {
+      let url: URL
+      try {
+        url = new URL(raw)
+      } catch {
+        // Named by position, not by content: the URL may hold a password.
+        throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} is not a URL`)
+      }
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+        throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} must start with redis:// or rediss://`)
+      }
+      if (!url.hostname) throw new ConfigError(`Invalid configuration: REDIS_URL: seed ${i + 1} has no host`)
+      if (url.pathname.length > 1 && url.pathname !== '/0') {
+        throw new ConfigError(
+          `Invalid configuration: REDIS_URL: seed ${i + 1} names a database; a cluster has only database 0`,
+        )
+      }
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port ? Number(url.port) : 6379,
+        tls: url.protocol === 'rediss:',
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+      }
+    })
   if (seeds.length === 0) throw new ConfigError('Invalid configuration: REDIS_URL: no seed node given')
   if (new Set(seeds.map((s) => s.tls)).size > 1) {
     throw new ConfigError('Invalid configuration: REDIS_URL: seeds mix redis:// and rediss://')
@@ -371,21 +457,37 @@ function parseCountries(value: string): '*' | string[] {
   const known = new Set<string>(getCountries())
   const codes = value.split(',').map((c) => c.trim())
   const unknown = codes.find((c) => !known.has(c))
-  if (unknown) throw new ConfigError(`Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`)
+  if (unknown)
+    throw new ConfigError(
+      `Invalid configuration: SMS_ALLOWED_COUNTRIES: ${unknown} is not a country code that phone numbers use`,
+    )
   return [...new Set(codes)]
 }
 
 /** TEST_NUMBERS: `+819000000001:123456,+819000000002:654321`; each number valid, each code PIN_LENGTH digits. */
-function parseTestNumbers(value: string | undefined, pinLength: number, defaultCountry: string | undefined): Map<string, string> {
+function parseTestNumbers(
+  value: string | undefined,
+  pinLength: number,
+  defaultCountry: string | undefined,
+): Map<string, string> {
   const numbers = new Map<string, string>()
-  const entries = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  const entries = (value ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
   for (const [i, entry] of entries.entries()) {
     const [number = '', code = '', ...rest] = entry.split(':').map((x) => x.trim())
     const phone = normalisePhone(number, defaultCountry)
     // Named by position, not by content: configuration errors end up in logs.
     const name = `entry ${i + 1}`
-    if (!phone || rest.length > 0) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`)
-    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`)
+    if (!phone || rest.length > 0)
+      throw new ConfigError(
+        `Invalid configuration: TEST_NUMBERS: ${name} must be <phone number>:<code> with a valid number`,
+      )
+    if (!new RegExp(`^[0-9]{${pinLength}}$`).test(code))
+      throw new ConfigError(
+        `Invalid configuration: TEST_NUMBERS: ${name}: the code must be PIN_LENGTH (${pinLength}) ASCII digits`,
+      )
     if (numbers.has(phone.e164)) throw new ConfigError(`Invalid configuration: TEST_NUMBERS: ${name} repeats a number`)
     numbers.set(phone.e164, code)
   }
@@ -427,12 +529,18 @@ export function readApiKeyVariables(source: Record<string, string | undefined>):
     } catch {
       throw invalid('must be JSON {"key": "…", "scopes": "channels+verify+admin"}')
     }
-    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { key?: unknown; scopes?: unknown }
-    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key)) throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
-    if (typeof scopes !== 'string') throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    const { key, scopes } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+      key?: unknown
+      scopes?: unknown
+    }
+    if (typeof key !== 'string' || key.length < 16 || /[\s,:]/.test(key))
+      throw invalid('"key" must be a string of at least 16 characters without spaces, commas or colons')
+    if (typeof scopes !== 'string')
+      throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
     const list = scopes.split('+')
     const unknown = list.find((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope))
-    if (unknown !== undefined) throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
+    if (unknown !== undefined)
+      throw invalid(`"scopes" must name one or more of ${API_KEY_SCOPES.join(', ')}, joined by +`)
     keys.push({ name: match[1]!.toLowerCase().replaceAll('_', '-'), key, scopes: [...new Set(list)] as ApiKeyScope[] })
   }
   return keys
@@ -456,7 +564,10 @@ const KEY_NAME = /^[A-Za-z0-9_.-]{1,64}$/
  * 16 characters; names and keys are unique. Errors name the entry by position, never its content.
  */
 export function parseApiKeys(value: string): ApiKey[] {
-  const entries = value.split(',').map((x) => x.trim()).filter(Boolean)
+  const entries = value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
   const out: ApiKey[] = []
   for (const [i, entry] of entries.entries()) {
     const where = `Invalid configuration: API_KEYS: entry ${i + 1}`
@@ -469,14 +580,20 @@ export function parseApiKeys(value: string): ApiKey[] {
       if (!KEY_NAME.test(name)) throw new ConfigError(`${where}: the name must be 1 to 64 of A-Z a-z 0-9 _ . -`)
       const scopes = scopeList.split('+').map((x) => x.trim())
       const unknown = scopes.find((x) => !(API_KEY_SCOPES as readonly string[]).includes(x))
-      if (unknown !== undefined) throw new ConfigError(`${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${API_KEY_SCOPES.join(', ')}, joined with +`)
+      if (unknown !== undefined)
+        throw new ConfigError(
+          `${where} (${name}): unknown scope "${unknown.slice(0, 20)}"; scopes are ${API_KEY_SCOPES.join(', ')}, joined with +`,
+        )
       parsed = { name, key, scopes: new Set(scopes as ApiKeyScope[]), bare: false }
     } else {
       throw new ConfigError(`${where} must be name:key:scope+scope (or a bare key, which has every scope)`)
     }
-    if (parsed.key.length < 16) throw new ConfigError(`${where} (${parsed.name}): every key must be at least 16 characters`)
-    if (out.some((k) => k.name === parsed.name)) throw new ConfigError(`${where}: the name ${parsed.name} is used twice`)
-    if (out.some((k) => k.key === parsed.key)) throw new ConfigError(`${where} (${parsed.name}): repeats another entry's key`)
+    if (parsed.key.length < 16)
+      throw new ConfigError(`${where} (${parsed.name}): every key must be at least 16 characters`)
+    if (out.some((k) => k.name === parsed.name))
+      throw new ConfigError(`${where}: the name ${parsed.name} is used twice`)
+    if (out.some((k) => k.key === parsed.key))
+      throw new ConfigError(`${where} (${parsed.name}): repeats another entry's key`)
     out.push(parsed)
   }
   return out
@@ -495,7 +612,8 @@ export function parseTrustProxy(value: string): TrustProxy {
   if (v === 'true') return true
   if (/^[0-9]+$/.test(v)) {
     const hops = Number(v)
-    if (hops < 1 || hops > 10) throw new ConfigError('Invalid configuration: TRUST_PROXY: a hop count is 1 to 10 (0 is false)')
+    if (hops < 1 || hops > 10)
+      throw new ConfigError('Invalid configuration: TRUST_PROXY: a hop count is 1 to 10 (0 is false)')
     return hops
   }
   const entries = v.split(',').map((x) => x.trim())
@@ -505,7 +623,9 @@ export function parseTrustProxy(value: string): TrustProxy {
     const max = family === 4 ? 32 : 128
     const badBits = bits !== undefined && (!/^[0-9]{1,3}$/.test(bits) || Number(bits) > max)
     if (family === 0 || badBits || rest.length > 0) {
-      throw new ConfigError(`Invalid configuration: TRUST_PROXY: entry ${i + 1} is not an IP address or CIDR (use false, a hop count, or addresses/CIDRs, comma-separated)`)
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY: entry ${i + 1} is not an IP address or CIDR (use false, a hop count, or addresses/CIDRs, comma-separated)`,
+      )
     }
   }
   return entries
@@ -516,7 +636,8 @@ function allApiKeys(fromList: ApiKey[], fromVariables: NamedApiKey[]): ApiKey[] 
   const all = [...fromList]
   for (const k of fromVariables) {
     const where = `Invalid configuration: API_KEY_${k.name.toUpperCase().replaceAll('-', '_')}`
-    if (all.some((x) => x.name === k.name)) throw new ConfigError(`${where}: the name ${k.name} is also used in API_KEYS`)
+    if (all.some((x) => x.name === k.name))
+      throw new ConfigError(`${where}: the name ${k.name} is also used in API_KEYS`)
     if (all.some((x) => x.key === k.key)) throw new ConfigError(`${where}: repeats another key`)
     all.push({ name: k.name, key: k.key, scopes: new Set(k.scopes), bare: false })
   }

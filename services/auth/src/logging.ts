@@ -23,14 +23,23 @@ function maskStrings(value: unknown, depth = 0): unknown {
 }
 
 /** pino options: JSON lines, request ids, and nothing secret in them. */
-export function loggerOptions(level: string): NonNullable<FastifyServerOptions['loggerInstance']> | Record<string, unknown> {
+export function loggerOptions(
+  level: string,
+): NonNullable<FastifyServerOptions['loggerInstance']> | Record<string, unknown> {
   return {
     level,
     redact: {
       // Credentials and codes never reach a log line, whatever object they travel in.
       paths: [
-        'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
-        'pin', '*.pin', 'encryptedPin', '*.encryptedPin', 'secret', '*.secret',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'pin',
+        '*.pin',
+        'encryptedPin',
+        '*.encryptedPin',
+        'secret',
+        '*.secret',
       ],
       censor: '[redacted]',
     },

@@ -9,8 +9,16 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+]
 
 export interface TestBrowser {
   /** A new tab with a phone-sized screen, its console errors collected in `errors`. */
@@ -23,14 +31,20 @@ export interface TestBrowser {
 /** One Chromium per test file, with a fresh profile (--user-data-dir) of its own. */
 export async function launchBrowser(executablePath = CHROMIUM): Promise<TestBrowser> {
   if (!existsSync(executablePath)) {
-    throw new Error(`Chromium is not installed at ${executablePath}: the browser tests need it. ` +
-      'Install it with `apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.')
+    throw new Error(
+      `Chromium is not installed at ${executablePath}: the browser tests need it. ` +
+        'Install it with `apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.',
+    )
   }
   const profile = await mkdtemp(join(tmpdir(), 'pinline-chromium-'))
   const errors: string[] = []
   let context: BrowserContext | undefined = await chromium.launchPersistentContext(profile, {
-    executablePath, args: ARGS, headless: true,
-    viewport: { width: 390, height: 844 }, hasTouch: true, locale: 'en-US',
+    executablePath,
+    args: ARGS,
+    headless: true,
+    viewport: { width: 390, height: 844 },
+    hasTouch: true,
+    locale: 'en-US',
   })
   for (const p of context.pages()) await p.close()
   return {

@@ -4,7 +4,10 @@ import { TEST_API_KEY, TEST_SECRET } from './test-app.ts'
  * The environment of a real service process in fault tests: SMS through the real SNS client to
  * the stand-in at `snsUrl`, Redis at `redisUrl`, short timeouts so faults show quickly.
  */
-export function serviceEnv(opts: { redisUrl: string; snsUrl: string; redisMode?: 'standalone' | 'cluster' }, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(
+  opts: { redisUrl: string; snsUrl: string; redisMode?: 'standalone' | 'cluster' },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -33,12 +36,18 @@ const authorization = `Bearer ${TEST_API_KEY}`
 /** A JSON call to a service process; `ms` is how long it took. */
 export async function call(base: string, method: string, path: string, body?: unknown) {
   const started = performance.now()
-  const init = body === undefined
-    ? { method, headers: { authorization } }
-    : { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }
+  const init =
+    body === undefined
+      ? { method, headers: { authorization } }
+      : { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) }
   const res = await fetch(`${base}${path}`, init)
   const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started }
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: performance.now() - started,
+  }
 }
 
 /** Retries `fn` until it returns true or `timeoutMs` passes. */

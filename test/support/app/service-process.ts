@@ -67,9 +67,14 @@ export async function startService(env: Record<string, string>): Promise<Service
   const deadline = Date.now() + READY_TIMEOUT_MS
   for (;;) {
     if (!running()) {
-      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-4000)}`)
+      throw new Error(
+        `the service exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.slice(-4000)}`,
+      )
     }
-    const ready = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    const ready = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ready) break
     if (Date.now() > deadline) {
       await stop()

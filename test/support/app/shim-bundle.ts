@@ -6,7 +6,10 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { shimBuildOptions } from '../../../scripts/shim-build-options.ts'
 
-export type ConnectHandler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<Record<string, string>>
+export type ConnectHandler = (
+  event: unknown,
+  context?: { getRemainingTimeInMillis?: () => number },
+) => Promise<Record<string, string>>
 
 export interface ShimBundle {
   path: string

@@ -78,7 +78,10 @@ export interface TestApp {
 }
 
 /** A real app on the shared test Redis, under a key prefix of its own. */
-export async function buildTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {},
+): Promise<TestApp> {
   const prefix = `t${randomUUID().slice(0, 8)}:`
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -98,13 +101,18 @@ export async function buildTestApp(env: Record<string, string> = {}, opts: { sms
   })
   const sms = opts.sms ?? recordingSms()
   let lines = ''
-  const logger = opts.logs ? { ...loggerOptions(config.http.logLevel), stream: { write: (line: string) => void (lines += line) } } : false
+  const logger = opts.logs
+    ? { ...loggerOptions(config.http.logLevel), stream: { write: (line: string) => void (lines += line) } }
+    : false
   const app = await buildApp({ config, sms, logger, ...(opts.voice ? { voice: opts.voice } : {}) })
   return { app, config, sms, prefix: config.redis.keyPrefix, logs: () => lines }
 }
 
 /** buildTestApp for one test: the app closes itself when the test finishes, pass or fail. */
-export async function useTestApp(env: Record<string, string> = {}, opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {}): Promise<TestApp> {
+export async function useTestApp(
+  env: Record<string, string> = {},
+  opts: { sms?: RecordingSms; logs?: boolean; voice?: VoiceSender } = {},
+): Promise<TestApp> {
   const t = await buildTestApp(env, opts)
   onTestFinished(() => t.app.close())
   return t

@@ -19,7 +19,18 @@ export interface Mutation {
 
 /** Keys a client should never be able to use: prototype pollution, and our own answer's keys. */
 const forgedKey = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'pinVerified', 'lambdaResult', 'auth', 'uuid', 'challengeId', 'pin', 'admin'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'pinVerified',
+    'lambdaResult',
+    'auth',
+    'uuid',
+    'challengeId',
+    'pin',
+    'admin',
+  ),
   fc.string({ maxLength: 12 }),
 )
 
@@ -31,8 +42,10 @@ export const oddString: fc.Arbitrary<string> = fc.oneof(
 )
 
 /** Mostly what a working flow or bot sends, now and then anything: each field breaks on its own. */
-export const mostly = <T>(valid: fc.Arbitrary<T>, odd: fc.Arbitrary<unknown> = fc.oneof(oddString, hostileValue)): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 20, arbitrary: valid as fc.Arbitrary<unknown> }, odd)
+export const mostly = <T>(
+  valid: fc.Arbitrary<T>,
+  odd: fc.Arbitrary<unknown> = fc.oneof(oddString, hostileValue),
+): fc.Arbitrary<unknown> => fc.oneof({ weight: 20, arbitrary: valid as fc.Arbitrary<unknown> }, odd)
 
 export const sixDigits = fc.stringMatching(/^[0-9]{6}$/)
 export const fullWidth = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)))
@@ -46,7 +59,11 @@ export const shimAuthorization = fc.oneof(
 /** Over Connect's attribute limit (32 KB), the Lex route's body limit (32 KB) and Connect's (256 KB). */
 const hugeString = fc.constantFrom('x'.repeat(40_000), '9'.repeat(300_000))
 
-const value: fc.Arbitrary<unknown> = fc.oneof({ weight: 12, arbitrary: hostileValue }, { weight: 4, arbitrary: oddString }, hugeString)
+const value: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 12, arbitrary: hostileValue },
+  { weight: 4, arbitrary: oddString },
+  hugeString,
+)
 
 export const mutation: fc.Arbitrary<Mutation> = fc.record({
   at: fc.nat(),
@@ -56,7 +73,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
 })
 
 /** A few mutations, none in two cases of three. */
-export const mutations = fc.oneof({ weight: 2, arbitrary: fc.constant([] as Mutation[]) }, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+export const mutations = fc.oneof(
+  { weight: 2, arbitrary: fc.constant([] as Mutation[]) },
+  fc.array(mutation, { minLength: 1, maxLength: 3 }),
+)
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -68,7 +88,8 @@ function pathsOf(v: unknown, at: Path = [], out: Path[] = []): Path[] {
 }
 
 /** Own and enumerable, so a `__proto__` key survives as it would arrive on the wire. */
-const put = (o: object, k: string | number, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+const put = (o: object, k: string | number, v: unknown) =>
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
 
 /** A copy of `event` with the mutations applied in turn (each sees the previous ones' result). */
 export function mutate<T>(event: T, ms: readonly Mutation[]): T {
@@ -114,7 +135,16 @@ export function payloadOf(event: fc.Arbitrary<unknown>): fc.Arbitrary<Payload> {
       const text = JSON.stringify(e) ?? ''
       return { body: text.slice(0, cut % (text.length + 1)), headers: json }
     }),
-    fc.tuple(event, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/xml'))
+    fc
+      .tuple(
+        event,
+        fc.constantFrom(
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=utf-16',
+          'application/xml',
+        ),
+      )
       .map(([e, type]) => ({ body: JSON.stringify(e) ?? '', headers: { 'content-type': type } })),
   )
 }
@@ -123,12 +153,21 @@ export function payloadOf(event: fc.Arbitrary<unknown>): fc.Arbitrary<Payload> {
  * What a channel route gets from a fuzzer, sent as the shim sends it: mostly a real event broken
  * by mutations, sometimes any JSON at all, and never one that carries a right PIN.
  */
-export function shimRequests(url: string, event: fc.Arbitrary<unknown>, pins: readonly string[]): fc.Arbitrary<InjectOptions> {
-  const events = fc.oneof(
-    { weight: 10, arbitrary: fc.tuple(event, mutations).map(([e, ms]) => mutate(e, ms)) },
-    fc.jsonValue({ maxDepth: 4 }),
-  ).filter((e) => !pins.some((pin) => carries(e, pin)))
+export function shimRequests(
+  url: string,
+  event: fc.Arbitrary<unknown>,
+  pins: readonly string[],
+): fc.Arbitrary<InjectOptions> {
+  const events = fc
+    .oneof(
+      { weight: 10, arbitrary: fc.tuple(event, mutations).map(([e, ms]) => mutate(e, ms)) },
+      fc.jsonValue({ maxDepth: 4 }),
+    )
+    .filter((e) => !pins.some((pin) => carries(e, pin)))
   return fc.tuple(payloadOf(events), shimAuthorization).map(([p, auth]) => ({
-    method: 'POST', url, body: p.body, headers: { ...p.headers, ...auth },
+    method: 'POST',
+    url,
+    body: p.body,
+    headers: { ...p.headers, ...auth },
   }))
 }

@@ -76,10 +76,19 @@ export interface CallTurnSpec {
  * and the session attributes the contact flow set, with no e-mail.
  */
 export function callTurn(spec: CallTurnSpec): Json {
-  const attributes = { ...(spec.attributes ?? {}), ...(spec.callerPhone === undefined ? {} : { callerPhone: spec.callerPhone }) }
+  const attributes = {
+    ...(spec.attributes ?? {}),
+    ...(spec.callerPhone === undefined ? {} : { callerPhone: spec.callerPhone }),
+  }
   const e = lexEvent({
-    intent: spec.intent, sessionId: spec.contactId, localeId: spec.localeId ?? 'en_US', botId: spec.botId,
-    inputMode: spec.inputMode ?? 'Speech', transcript: spec.said, sessionAttributes: attributes, slots: spec.slots,
+    intent: spec.intent,
+    sessionId: spec.contactId,
+    localeId: spec.localeId ?? 'en_US',
+    botId: spec.botId,
+    inputMode: spec.inputMode ?? 'Speech',
+    transcript: spec.said,
+    sessionAttributes: attributes,
+    slots: spec.slots,
   })
   e.transcriptions[0].transcriptionConfidence = 0.91
   return e
@@ -87,8 +96,12 @@ export function callTurn(spec: CallTurnSpec): Json {
 
 /** How a caller reads digits out, one by one, in each language. */
 export function sayDigits(digits: string, language: 'en' | 'ja'): string {
-  const words = language === 'ja'
-    ? ['ゼロ', 'いち', 'に', 'さん', 'よん', 'ご', 'ろく', 'なな', 'はち', 'きゅう']
-    : ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
-  return digits.split('').map((d) => words[Number(d)]).join(language === 'ja' ? '' : ' ')
+  const words =
+    language === 'ja'
+      ? ['ゼロ', 'いち', 'に', 'さん', 'よん', 'ご', 'ろく', 'なな', 'はち', 'きゅう']
+      : ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine']
+  return digits
+    .split('')
+    .map((d) => words[Number(d)])
+    .join(language === 'ja' ? '' : ' ')
 }

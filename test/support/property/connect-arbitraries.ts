@@ -30,54 +30,77 @@ const pinInput = fc.oneof(
   { weight: 6, arbitrary: sixDigits.map((p) => `${p}#`) },
   sixDigits.map(fullWidth),
   fc.constantFrom('Timeout', '#', '', '##', '*', '123456##', '#123456', ' 123456', '12345', '1234567'),
-  fc.integer(), fc.array(sixDigits, { maxLength: 2 }), hostileValue,
+  fc.integer(),
+  fc.array(sixDigits, { maxLength: 2 }),
+  hostileValue,
 )
-
 
 /** A ContactFlowEvent with every field the channel reads varied; shimRequests breaks it further. */
 function events(targets: ConnectTargets): fc.Arbitrary<Json> {
-  const phone = mostly(fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(...targets.phones) },
-    fc.constantFrom(...targets.phones).map((p) => `${p.slice(0, 3)} ${p.slice(3, 5)}-${p.slice(5)}`),
-    fc.constantFrom('+1234567890', 'anonymous', 'Anonymous', '+447911123456', '+8823451234567', '0', ''),
-  ))
-  const parameters = fc.record({
-    action: mostly(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('lookup', 'sendPin', 'verifyPin') }, fc.constantFrom('VerifyPin', 'verifypin', 'enrol', ''))),
-    CallerID: phone,
-    language: mostly(fc.constantFrom('ja', 'en', 'ja_JP', 'en-US', 'xx')),
-    pin: pinInput,
-    challengeId: mostly(fc.oneof(fc.constantFrom(...targets.challengeIds), forgedChallengeId)),
-    resend: mostly(fc.constantFrom('true', 'True', 'false', 'False'), fc.oneof(fc.constantFrom('TRUE', 'yes', '1'), hostileValue)),
-    sentAttributeKey: fc.constant('sentAttributeValue'),
-  }, { requiredKeys: [] })
+  const phone = mostly(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...targets.phones) },
+      fc.constantFrom(...targets.phones).map((p) => `${p.slice(0, 3)} ${p.slice(3, 5)}-${p.slice(5)}`),
+      fc.constantFrom('+1234567890', 'anonymous', 'Anonymous', '+447911123456', '+8823451234567', '0', ''),
+    ),
+  )
+  const parameters = fc.record(
+    {
+      action: mostly(
+        fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom('lookup', 'sendPin', 'verifyPin') },
+          fc.constantFrom('VerifyPin', 'verifypin', 'enrol', ''),
+        ),
+      ),
+      CallerID: phone,
+      language: mostly(fc.constantFrom('ja', 'en', 'ja_JP', 'en-US', 'xx')),
+      pin: pinInput,
+      challengeId: mostly(fc.oneof(fc.constantFrom(...targets.challengeIds), forgedChallengeId)),
+      resend: mostly(
+        fc.constantFrom('true', 'True', 'false', 'False'),
+        fc.oneof(fc.constantFrom('TRUE', 'yes', '1'), hostileValue),
+      ),
+      sentAttributeKey: fc.constant('sentAttributeValue'),
+    },
+    { requiredKeys: [] },
+  )
   // Contact attributes are set by flows, some from what callers typed: they must never count.
   const attributes = fc.dictionary(
-    fc.oneof(fc.constantFrom('language', 'auth', 'pinVerified', 'challengeId', 'lambdaResult', 'verified'), fc.string({ maxLength: 8 })),
+    fc.oneof(
+      fc.constantFrom('language', 'auth', 'pinVerified', 'challengeId', 'lambdaResult', 'verified'),
+      fc.string({ maxLength: 8 }),
+    ),
     mostly(fc.constantFrom('True', 'true', 'ja', 'en')),
     { maxKeys: 4 },
   )
-  const event = fc.record({
-    fixture: fc.constantFrom(...fixtures),
-    contactId: mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...targets.contactIds) }, fc.uuid())),
-    phone: fc.option(phone, { freq: 8 }),
-    channel: fc.option(mostly(fc.oneof({ weight: 4, arbitrary: fc.constant('VOICE') }, fc.constantFrom('CHAT', 'TASK', 'EMAIL', 'voice'))), { nil: undefined }),
-    attributes: fc.option(mostly(attributes), { nil: undefined }),
-    languageCode: fc.option(mostly(fc.constantFrom('ja-JP', 'en-US', 'xx')), { nil: undefined }),
-    parameters: mostly(parameters, fc.oneof(fc.constant(null), hostileValue)),
-  }).map((g) => {
-    const e = structuredClone(g.fixture)
-    const data = e.Details.ContactData
-    data.ContactId = g.contactId
-    data.CustomerEndpoint = g.phone === null ? null : { Address: g.phone, Type: 'TELEPHONE_NUMBER' }
-    if (g.channel !== undefined) data.Channel = g.channel
-    if (g.attributes !== undefined) data.Attributes = g.attributes
-    if (g.languageCode !== undefined) data.LanguageCode = g.languageCode
-    e.Details.Parameters = g.parameters
-    return e
-  })
+  const event = fc
+    .record({
+      fixture: fc.constantFrom(...fixtures),
+      contactId: mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...targets.contactIds) }, fc.uuid())),
+      phone: fc.option(phone, { freq: 8 }),
+      channel: fc.option(
+        mostly(
+          fc.oneof({ weight: 4, arbitrary: fc.constant('VOICE') }, fc.constantFrom('CHAT', 'TASK', 'EMAIL', 'voice')),
+        ),
+        { nil: undefined },
+      ),
+      attributes: fc.option(mostly(attributes), { nil: undefined }),
+      languageCode: fc.option(mostly(fc.constantFrom('ja-JP', 'en-US', 'xx')), { nil: undefined }),
+      parameters: mostly(parameters, fc.oneof(fc.constant(null), hostileValue)),
+    })
+    .map((g) => {
+      const e = structuredClone(g.fixture)
+      const data = e.Details.ContactData
+      data.ContactId = g.contactId
+      data.CustomerEndpoint = g.phone === null ? null : { Address: g.phone, Type: 'TELEPHONE_NUMBER' }
+      if (g.channel !== undefined) data.Channel = g.channel
+      if (g.attributes !== undefined) data.Attributes = g.attributes
+      if (g.languageCode !== undefined) data.LanguageCode = g.languageCode
+      e.Details.Parameters = g.parameters
+      return e
+    })
   return event
 }
-
 
 /** POST /v1/channels/connect as the shim sends it, with fuzzed events; never a right PIN. */
 export function connectRequests(targets: ConnectTargets): fc.Arbitrary<InjectOptions> {
@@ -98,14 +121,17 @@ export function expectConnectShape(res: InjectResponse): void {
     if (!Object.hasOwn(ErrorCodes, code)) throw new Error(`unknown errorCode: ${res.body}`)
     if (ErrorCodes[code].status >= 500) throw new Error(`a failure of ours: ${res.body}`)
   }
-  if (map.retryAfterSeconds !== undefined && !/^[1-9][0-9]*$/.test(map.retryAfterSeconds)) throw new Error(`retryAfterSeconds: ${res.body}`)
+  if (map.retryAfterSeconds !== undefined && !/^[1-9][0-9]*$/.test(map.retryAfterSeconds))
+    throw new Error(`retryAfterSeconds: ${res.body}`)
 }
 
 const PROFILE = ['firstName', 'lastName', 'custLevel'] as const
 
 /** A grant on Connect: a verified PIN; with `profileIsGrant` (CALLER_ID_AUTH=verify), a profile too. */
-export const isConnectGrant = (profileIsGrant: boolean) => (res: InjectResponse): boolean => {
-  if (res.statusCode !== 200) return false
-  const map = res.json() as Record<string, string>
-  return map.pinVerified === 'True' || (profileIsGrant && PROFILE.some((k) => k in map))
-}
+export const isConnectGrant =
+  (profileIsGrant: boolean) =>
+  (res: InjectResponse): boolean => {
+    if (res.statusCode !== 200) return false
+    const map = res.json() as Record<string, string>
+    return map.pinVerified === 'True' || (profileIsGrant && PROFILE.some((k) => k in map))
+  }

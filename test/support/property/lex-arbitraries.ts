@@ -30,19 +30,32 @@ const fixtures = eventNames('lex')
 
 /** A slot as Lex fills it, or as a broken client might: lists, bare values, wrong types. */
 function slotOf(words: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
-  const scalar = fc.tuple(words, fc.option(words, { nil: undefined }), fc.array(words, { maxLength: 2 })).map(([o, i, r]) => slot(o, i ?? o, r))
+  const scalar = fc
+    .tuple(words, fc.option(words, { nil: undefined }), fc.array(words, { maxLength: 2 }))
+    .map(([o, i, r]) => slot(o, i ?? o, r))
   return fc.oneof(
     { weight: 10, arbitrary: scalar },
     fc.constant(null),
     fc.array(scalar, { maxLength: 2 }).map((values) => ({ shape: 'List', values })),
-    fc.record({ shape: fc.constantFrom('Scalar', 'List', 'Composite'), value: hostileValue, values: hostileValue }, { requiredKeys: [] }),
+    fc.record(
+      { shape: fc.constantFrom('Scalar', 'List', 'Composite'), value: hostileValue, values: hostileValue },
+      { requiredKeys: [] },
+    ),
     // Lex sends strings; a broken client may not.
-    fc.record({ originalValue: hostileValue, interpretedValue: hostileValue, resolvedValues: hostileValue }, { requiredKeys: [] }).map((value) => ({ shape: 'Scalar', value })),
+    fc
+      .record(
+        { originalValue: hostileValue, interpretedValue: hostileValue, resolvedValues: hostileValue },
+        { requiredKeys: [] },
+      )
+      .map((value) => ({ shape: 'Scalar', value })),
     hostileValue,
   )
 }
 
-const food = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('pizza', 'Pizzas', 'ピザ', 'burger', 'lobster', '寿司') }, oddString)
+const food = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('pizza', 'Pizzas', 'ピザ', 'burger', 'lobster', '寿司') },
+  oddString,
+)
 const pinWords = fc.oneof(
   { weight: 6, arbitrary: sixDigits },
   sixDigits.map((p) => p.split('').join(' ')),
@@ -53,32 +66,65 @@ const pinWords = fc.oneof(
 
 /** A code-hook event with every field the channel reads varied; shimRequests breaks it further. */
 function events(targets: LexTargets): fc.Arbitrary<Json> {
-  const attributes = fc.record({
-    email: mostly(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...targets.emails) }, fc.constantFrom(...targets.emails).map((e) => ` ${e.toUpperCase()} `), fc.constantFrom('nobody@example.com', 'not-an-email'))),
-    auth: mostly(fc.constantFrom('true', 'false', 'True')),
-    uuid: mostly(fc.oneof(fc.constantFrom(...targets.challengeIds), fc.stringMatching(/^[A-Za-z0-9_-]{38}$/))),
-    currentOrder: mostly(fc.constantFrom('[{"id":"pizza","name":"Pizza","quantity":50}]', '[]', '{"__proto__":{"admin":true}}', 'null')),
-    encryptedPin: mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...targets.ciphertexts) }, fc.constantFrom('AQID', 'not base64!', 'A'.repeat(8196), '===='))),
-    theme: fc.constant('dark'),
-  }, { requiredKeys: ['email'] })
-  const slots = fc.record({ Food: slotOf(food), Pin: slotOf(pinWords), Location: slotOf(oddString) }, { requiredKeys: [] })
-  const turn = fc.record({
-    fixture: fc.constantFrom(...fixtures),
-    intent: fc.oneof({ weight: 12, arbitrary: fc.constantFrom('OrderFood', 'GetFoodMenu') }, fc.constantFrom('BookHotel', 'FallbackIntent', 'orderfood', 'CheckBalance'), oddString),
-    conversation: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...targets.conversations) }, fc.tuple(fc.constantFrom('CCGFLGVZMD', 'OTHERBOT01'), fc.uuid())),
-    slots,
-    sessionAttributes: fc.option(attributes, { nil: undefined }),
-    localeId: mostly(fc.constantFrom('en_US', 'ja_JP', 'en_GB', 'fr_FR')),
-    inputMode: fc.constantFrom<'Text' | 'Speech' | 'DTMF'>('Text', 'Speech', 'DTMF'),
-  }).map((g) => {
-    const e = lexEvent({ intent: g.intent, fixture: g.fixture, slots: g.slots as Record<string, Json>, sessionAttributes: g.sessionAttributes as Record<string, string> | undefined, inputMode: g.inputMode })
-    ;[e.bot.id, e.sessionId] = g.conversation
-    e.bot.localeId = g.localeId
-    return e
-  })
+  const attributes = fc.record(
+    {
+      email: mostly(
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...targets.emails) },
+          fc.constantFrom(...targets.emails).map((e) => ` ${e.toUpperCase()} `),
+          fc.constantFrom('nobody@example.com', 'not-an-email'),
+        ),
+      ),
+      auth: mostly(fc.constantFrom('true', 'false', 'True')),
+      uuid: mostly(fc.oneof(fc.constantFrom(...targets.challengeIds), fc.stringMatching(/^[A-Za-z0-9_-]{38}$/))),
+      currentOrder: mostly(
+        fc.constantFrom('[{"id":"pizza","name":"Pizza","quantity":50}]', '[]', '{"__proto__":{"admin":true}}', 'null'),
+      ),
+      encryptedPin: mostly(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...targets.ciphertexts) },
+          fc.constantFrom('AQID', 'not base64!', 'A'.repeat(8196), '===='),
+        ),
+      ),
+      theme: fc.constant('dark'),
+    },
+    { requiredKeys: ['email'] },
+  )
+  const slots = fc.record(
+    { Food: slotOf(food), Pin: slotOf(pinWords), Location: slotOf(oddString) },
+    { requiredKeys: [] },
+  )
+  const turn = fc
+    .record({
+      fixture: fc.constantFrom(...fixtures),
+      intent: fc.oneof(
+        { weight: 12, arbitrary: fc.constantFrom('OrderFood', 'GetFoodMenu') },
+        fc.constantFrom('BookHotel', 'FallbackIntent', 'orderfood', 'CheckBalance'),
+        oddString,
+      ),
+      conversation: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...targets.conversations) },
+        fc.tuple(fc.constantFrom('CCGFLGVZMD', 'OTHERBOT01'), fc.uuid()),
+      ),
+      slots,
+      sessionAttributes: fc.option(attributes, { nil: undefined }),
+      localeId: mostly(fc.constantFrom('en_US', 'ja_JP', 'en_GB', 'fr_FR')),
+      inputMode: fc.constantFrom<'Text' | 'Speech' | 'DTMF'>('Text', 'Speech', 'DTMF'),
+    })
+    .map((g) => {
+      const e = lexEvent({
+        intent: g.intent,
+        fixture: g.fixture,
+        slots: g.slots as Record<string, Json>,
+        sessionAttributes: g.sessionAttributes as Record<string, string> | undefined,
+        inputMode: g.inputMode,
+      })
+      ;[e.bot.id, e.sessionId] = g.conversation
+      e.bot.localeId = g.localeId
+      return e
+    })
   return turn
 }
-
 
 /** POST /v1/channels/lex as the shim sends it, with fuzzed events; never a right PIN. */
 export function lexRequests(targets: LexTargets): fc.Arbitrary<InjectOptions> {
@@ -86,7 +132,9 @@ export function lexRequests(targets: LexTargets): fc.Arbitrary<InjectOptions> {
 }
 
 // What the bot says when a turn failed on our side: with Redis and KMS up, input caused it.
-const OUR_FAULT = new Set(Object.values(botTexts).flatMap((t) => [message(t.unavailable, false).content, message(t.unavailable, true).content]))
+const OUR_FAULT = new Set(
+  Object.values(botTexts).flatMap((t) => [message(t.unavailable, false).content, message(t.unavailable, true).content]),
+)
 
 /**
  * A voice turn's message is SSML that parses as XML inside one <speak>; a text turn's is plain
@@ -115,7 +163,12 @@ export function expectLexMessage(r: Json): void {
  */
 export function expectLexShape(res: InjectResponse): void {
   if (res.statusCode !== 200) {
-    expect({ 400: 'INVALID_JSON', 401: 'UNAUTHORIZED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }[res.statusCode], res.body).toBe(res.json().code)
+    expect(
+      { 400: 'INVALID_JSON', 401: 'UNAUTHORIZED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' }[
+        res.statusCode
+      ],
+      res.body,
+    ).toBe(res.json().code)
     return
   }
   const r = res.json()

@@ -22,7 +22,7 @@ const STACK_TRACE = /\n\s+at |node:internal|\.(ts|js|mjs):\d+:\d+|\/services\/au
 
 const sent = (request: InjectOptions) => {
   const body = request.body ?? request.payload
-  return typeof body === 'string' ? body : JSON.stringify(body) ?? ''
+  return typeof body === 'string' ? body : (JSON.stringify(body) ?? '')
 }
 
 /**
@@ -33,7 +33,11 @@ const sent = (request: InjectOptions) => {
  * own `isGrant` (pinVerified "True", auth "true"), with `errorBody: false` where errors travel
  * in the channel's own shape.
  */
-export async function assertNoFaultNoGrant(app: FastifyInstance, requests: fc.Arbitrary<InjectOptions>, opts: NoFaultOptions): Promise<void> {
+export async function assertNoFaultNoGrant(
+  app: FastifyInstance,
+  requests: fc.Arbitrary<InjectOptions>,
+  opts: NoFaultOptions,
+): Promise<void> {
   await fc.assert(
     fc.asyncProperty(requests, async (request) => {
       const res = await app.inject(request)

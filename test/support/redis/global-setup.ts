@@ -48,7 +48,9 @@ export async function setupCluster(project: TestProject): Promise<() => Promise<
     return async () => {}
   }
   if (!hasRedisServerBinary()) {
-    throw new Error('The cluster tests need the redis-server and redis-cli binaries on PATH (apt-get install redis-server), or REDIS_CLUSTER_URL=redis://host:port,... pointing at a running Redis Cluster.')
+    throw new Error(
+      'The cluster tests need the redis-server and redis-cli binaries on PATH (apt-get install redis-server), or REDIS_CLUSTER_URL=redis://host:port,... pointing at a running Redis Cluster.',
+    )
   }
   const cluster = await startRedisCluster()
   console.log(`[global-setup] Redis for tests: local Redis Cluster (3 primaries, 3 replicas) at ${cluster.url}`)

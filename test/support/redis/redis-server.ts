@@ -57,7 +57,8 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no']
   args.push('--pidfile', join(dir, 'redis.pid'), ...persistence, ...(opts.extraArgs ?? []))
   if (opts.requirepass !== undefined) args.push('--requirepass', opts.requirepass)
-  const pingUrl = opts.requirepass === undefined ? url : `redis://:${encodeURIComponent(opts.requirepass)}@127.0.0.1:${port}`
+  const pingUrl =
+    opts.requirepass === undefined ? url : `redis://:${encodeURIComponent(opts.requirepass)}@127.0.0.1:${port}`
 
   let child: ChildProcess | undefined
 

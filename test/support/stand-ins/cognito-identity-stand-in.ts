@@ -28,7 +28,8 @@ export async function startCognitoIdentityStandIn(opts: { region?: string } = {}
 
   const operations: Record<string, (b: Record<string, unknown>) => unknown> = {
     GetId(b) {
-      if (b.IdentityPoolId !== identityPoolId) throw new CognitoError('ResourceNotFoundException', `IdentityPool '${String(b.IdentityPoolId)}' not found.`)
+      if (b.IdentityPoolId !== identityPoolId)
+        throw new CognitoError('ResourceNotFoundException', `IdentityPool '${String(b.IdentityPoolId)}' not found.`)
       const id = `${region}:${randomUUID()}`
       identities.add(id)
       return { IdentityId: id }
@@ -48,23 +49,31 @@ export async function startCognitoIdentityStandIn(opts: { region?: string } = {}
       return {
         IdentityId: id,
         // Expiration is epoch seconds in the awsJson1_1 wire format.
-        Credentials: { AccessKeyId: accessKeyId, SecretKey: randomBytes(20).toString('base64'), SessionToken: randomBytes(32).toString('base64'), Expiration: Math.floor(Date.now() / 1000) + 3600 },
+        Credentials: {
+          AccessKeyId: accessKeyId,
+          SecretKey: randomBytes(20).toString('base64'),
+          SessionToken: randomBytes(32).toString('base64'),
+          Expiration: Math.floor(Date.now() / 1000) + 3600,
+        },
       }
     },
   }
 
-  const http = await startHttpStandIn(async (req, res) => {
-    const target = String(req.headers['x-amz-target'] ?? '')
-    const op = operations[target.replace(/^AWSCognitoIdentityService\./, '')]
-    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>
-    if (!op) return send(res, 400, { __type: 'UnknownOperationException', message: `Unsupported target ${target}` })
-    try {
-      send(res, 200, op(body))
-    } catch (err) {
-      if (!(err instanceof CognitoError)) throw err
-      send(res, 400, { __type: err.type, message: err.message })
-    }
-  }, { cors: true })
+  const http = await startHttpStandIn(
+    async (req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '')
+      const op = operations[target.replace(/^AWSCognitoIdentityService\./, '')]
+      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>
+      if (!op) return send(res, 400, { __type: 'UnknownOperationException', message: `Unsupported target ${target}` })
+      try {
+        send(res, 200, op(body))
+      } catch (err) {
+        if (!(err instanceof CognitoError)) throw err
+        send(res, 400, { __type: err.type, message: err.message })
+      }
+    },
+    { cors: true },
+  )
 
   return { url: http.url, identityPoolId, issuedKeys, tokenIdentity: (token) => tokens.get(token), close: http.close }
 }

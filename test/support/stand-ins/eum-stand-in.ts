@@ -48,7 +48,8 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() })
   res.end(JSON.stringify(body))
 }
-const error = (res: ServerResponse, status: number, type: string, message: string) => send(res, status, { __type: type, message })
+const error = (res: ServerResponse, status: number, type: string, message: string) =>
+  send(res, status, { __type: type, message })
 
 type Body = Record<string, unknown>
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
@@ -68,7 +69,8 @@ export async function startEumStandIn(): Promise<EumStandIn> {
     if (injected === 'hang') return
     if (injected === 'throttle') return error(res, 400, 'ThrottlingException', 'Rate exceeded')
     if (injected === 'internal') return error(res, 500, 'InternalServerException', 'Internal error')
-    if (contentType !== 'application/x-amz-json-1.0') return error(res, 400, 'SerializationException', `Unexpected content type ${contentType}`)
+    if (contentType !== 'application/x-amz-json-1.0')
+      return error(res, 400, 'SerializationException', `Unexpected content type ${contentType}`)
     let b: Body
     try {
       b = JSON.parse(raw || '{}') as Body
@@ -82,10 +84,16 @@ export async function startEumStandIn(): Promise<EumStandIn> {
     switch (target) {
       case 'PinpointSMSVoiceV2.SendTextMessage': {
         const body = str(b.MessageBody)
-        if (!body || body.length > 1600) return error(res, 400, 'ValidationException', 'MessageBody must be 1 to 1600 characters')
+        if (!body || body.length > 1600)
+          return error(res, 400, 'ValidationException', 'MessageBody must be 1 to 1600 characters')
         texts.push({
-          to, body, type: str(b.MessageType), originationIdentity: str(b.OriginationIdentity), configurationSet: str(b.ConfigurationSetName),
-          protectConfigurationId: str(b.ProtectConfigurationId), maxPrice: str(b.MaxPrice),
+          to,
+          body,
+          type: str(b.MessageType),
+          originationIdentity: str(b.OriginationIdentity),
+          configurationSet: str(b.ConfigurationSetName),
+          protectConfigurationId: str(b.ProtectConfigurationId),
+          maxPrice: str(b.MaxPrice),
         })
         return send(res, 200, { MessageId: randomUUID() })
       }
@@ -93,12 +101,21 @@ export async function startEumStandIn(): Promise<EumStandIn> {
         const origin = str(b.OriginationIdentity)
         const ssml = str(b.MessageBody)
         if (!origin) return error(res, 400, 'ValidationException', 'OriginationIdentity is required')
-        if (b.MessageBodyTextType !== 'SSML' || !ssml?.startsWith('<speak>') || !ssml.endsWith('</speak>') || ssml.length > 6000) {
+        if (
+          b.MessageBodyTextType !== 'SSML' ||
+          !ssml?.startsWith('<speak>') ||
+          !ssml.endsWith('</speak>') ||
+          ssml.length > 6000
+        ) {
           return error(res, 400, 'ValidationException', 'MessageBody must be SSML of at most 6000 characters')
         }
         calls.push({
-          to, ssml, voiceId: str(b.VoiceId) ?? 'MATTHEW', originationIdentity: origin,
-          configurationSet: str(b.ConfigurationSetName), maxPricePerMinute: str(b.MaxPricePerMinute),
+          to,
+          ssml,
+          voiceId: str(b.VoiceId) ?? 'MATTHEW',
+          originationIdentity: origin,
+          configurationSet: str(b.ConfigurationSetName),
+          maxPricePerMinute: str(b.MaxPricePerMinute),
         })
         return send(res, 200, { MessageId: randomUUID() })
       }

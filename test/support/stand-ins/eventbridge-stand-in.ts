@@ -40,7 +40,8 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() })
   res.end(JSON.stringify(body))
 }
-const error = (res: ServerResponse, status: number, type: string, message: string) => send(res, status, { __type: type, message })
+const error = (res: ServerResponse, status: number, type: string, message: string) =>
+  send(res, status, { __type: type, message })
 
 export async function startEventBridgeStandIn(): Promise<EventBridgeStandIn> {
   const entries: PutEntry[] = []
@@ -57,7 +58,8 @@ export async function startEventBridgeStandIn(): Promise<EventBridgeStandIn> {
     if (injected === 'hang') return // never answer: the client's requestTimeout has to fire
     if (down || injected === 'internal') return error(res, 500, 'InternalException', 'EventBridge is down')
     if (injected === 'throttle') return error(res, 400, 'ThrottlingException', 'Rate exceeded')
-    if (target !== 'AWSEvents.PutEvents') return error(res, 400, 'UnknownOperationException', `Unsupported target ${target}`)
+    if (target !== 'AWSEvents.PutEvents')
+      return error(res, 400, 'UnknownOperationException', `Unsupported target ${target}`)
     let body: { Entries?: PutEntry[] }
     try {
       body = JSON.parse(raw || '{}') as { Entries?: PutEntry[] }
@@ -65,10 +67,12 @@ export async function startEventBridgeStandIn(): Promise<EventBridgeStandIn> {
       return error(res, 400, 'SerializationException', 'Request body is not JSON')
     }
     const batch = body.Entries ?? []
-    if (batch.length < 1 || batch.length > 10) return error(res, 400, 'ValidationException', 'Entries must hold 1 to 10 entries')
+    if (batch.length < 1 || batch.length > 10)
+      return error(res, 400, 'ValidationException', 'Entries must hold 1 to 10 entries')
     const answers = batch.map((entry, i) => {
       if (injected === 'partial' && i === 1) return { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }
-      if (!entry.Source || !entry.DetailType || !entry.Detail) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' }
+      if (!entry.Source || !entry.DetailType || !entry.Detail)
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' }
       entries.push(entry)
       return { EventId: randomUUID() }
     })

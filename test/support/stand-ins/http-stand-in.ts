@@ -37,7 +37,10 @@ export async function startHttpStandIn(
  */
 function answerCors(req: IncomingMessage, res: ServerResponse): boolean {
   res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')
-  res.setHeader('access-control-expose-headers', 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, x-amz-request-id, date')
+  res.setHeader(
+    'access-control-expose-headers',
+    'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, x-amz-request-id, date',
+  )
   if (req.method !== 'OPTIONS') return false
   res.writeHead(200, {
     'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',

@@ -29,7 +29,14 @@ export type KmsStandIn = {
   close(): Promise<void>
 }
 
-export type Body = { KeyId?: string; Plaintext?: string; CiphertextBlob?: string; EncryptionContext?: Record<string, string>; NumberOfBytes?: number; KeySpec?: string }
+export type Body = {
+  KeyId?: string
+  Plaintext?: string
+  CiphertextBlob?: string
+  EncryptionContext?: Record<string, string>
+  NumberOfBytes?: number
+  KeySpec?: string
+}
 type Answer = { status: number; body: unknown }
 
 class KmsError extends Error {
@@ -76,13 +83,19 @@ export async function startKmsStandIn(opts: { keyIds?: string[]; cors?: boolean 
 
   const decrypt = (b: Body) => {
     const blob = Buffer.from(b.CiphertextBlob ?? '', 'base64')
-    const invalid = new KmsError('InvalidCiphertextException', 'The ciphertext is invalid or was not encrypted under this context')
+    const invalid = new KmsError(
+      'InvalidCiphertextException',
+      'The ciphertext is invalid or was not encrypted under this context',
+    )
     const idLength = blob[1] ?? 0
     if (blob[0] !== VERSION || blob.length < 2 + idLength + 28) throw invalid
     const blobKeyId = blob.subarray(2, 2 + idLength).toString('utf8')
     const { id, key } = resolveKey(blobKeyId)
     if (b.KeyId !== undefined && resolveKey(b.KeyId).id !== id) {
-      throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext')
+      throw new KmsError(
+        'IncorrectKeyException',
+        'The key ID in the request does not identify the key that encrypted the ciphertext',
+      )
     }
     const rest = blob.subarray(2 + idLength)
     try {
@@ -118,23 +131,27 @@ export async function startKmsStandIn(opts: { keyIds?: string[]; cors?: boolean 
     }
   }
 
-  const http = await startHttpStandIn(async (req, res) => {
-    const target = String(req.headers['x-amz-target'] ?? '')
-    const raw = await readBody(req)
-    if (target === 'TrentService.Decrypt') decrypts++
-    const injected = failures.take()
-    if (injected === 'hang') return // never answer: the client's requestTimeout has to fire
-    if (down || injected === 'internal') return send(res, failure(new KmsError('KMSInternalException', 'KMS is down', 500)))
-    if (injected === 'throttle') return send(res, failure(new KmsError('ThrottlingException', 'Rate exceeded')))
-    let body: Body
-    try {
-      body = JSON.parse(raw || '{}') as Body
-    } catch {
-      return send(res, failure(new KmsError('SerializationException', 'Request body is not JSON')))
-    }
-    requests.push({ target, body, authorization: req.headers.authorization })
-    send(res, answer(target, body))
-  }, { cors: opts.cors ?? false })
+  const http = await startHttpStandIn(
+    async (req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '')
+      const raw = await readBody(req)
+      if (target === 'TrentService.Decrypt') decrypts++
+      const injected = failures.take()
+      if (injected === 'hang') return // never answer: the client's requestTimeout has to fire
+      if (down || injected === 'internal')
+        return send(res, failure(new KmsError('KMSInternalException', 'KMS is down', 500)))
+      if (injected === 'throttle') return send(res, failure(new KmsError('ThrottlingException', 'Rate exceeded')))
+      let body: Body
+      try {
+        body = JSON.parse(raw || '{}') as Body
+      } catch {
+        return send(res, failure(new KmsError('SerializationException', 'Request body is not JSON')))
+      }
+      requests.push({ target, body, authorization: req.headers.authorization })
+      send(res, answer(target, body))
+    },
+    { cors: opts.cors ?? false },
+  )
 
   return {
     url: http.url,

@@ -59,7 +59,10 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
       reply(e.status, errorXml(e, requestId))
     // Like SNS, an invalid-parameter refusal names the number it refused.
     if (failure === 'invalid-parameter') {
-      return replyError({ ...FAILURES[failure], message: `Invalid parameter: PhoneNumber Reason: ${form.get('PhoneNumber') ?? ''} is not valid to publish to` })
+      return replyError({
+        ...FAILURES[failure],
+        message: `Invalid parameter: PhoneNumber Reason: ${form.get('PhoneNumber') ?? ''} is not valid to publish to`,
+      })
     }
     if (failure) return replyError(FAILURES[failure])
 
@@ -69,8 +72,10 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
     }
     const phoneNumber = form.get('PhoneNumber') ?? ''
     const message = form.get('Message')
-    const invalid = (reason: string) => replyError({ ...FAILURES['invalid-parameter'], message: `Invalid parameter: ${reason}` })
-    if (!E164.test(phoneNumber)) return invalid(`PhoneNumber Reason: ${phoneNumber || 'missing'} is not valid to publish to`)
+    const invalid = (reason: string) =>
+      replyError({ ...FAILURES['invalid-parameter'], message: `Invalid parameter: ${reason}` })
+    if (!E164.test(phoneNumber))
+      return invalid(`PhoneNumber Reason: ${phoneNumber || 'missing'} is not valid to publish to`)
     if (!message) return invalid('Message Reason: Empty message')
 
     publishes.push({ phoneNumber, message, attributes: messageAttributes(form), at: Date.now() })

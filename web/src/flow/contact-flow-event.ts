@@ -12,8 +12,13 @@ export interface ContactOptions {
   instanceArn?: string
 }
 
-export function contactFlowEvent(contact: ContactOptions, parameters: Record<string, string>, attributes: Record<string, string>) {
-  const instanceArn = contact.instanceArn ?? 'arn:aws:connect:ap-northeast-1:111122223333:instance/00000000-0000-4000-8000-000000000000'
+export function contactFlowEvent(
+  contact: ContactOptions,
+  parameters: Record<string, string>,
+  attributes: Record<string, string>,
+) {
+  const instanceArn =
+    contact.instanceArn ?? 'arn:aws:connect:ap-northeast-1:111122223333:instance/00000000-0000-4000-8000-000000000000'
   return {
     Details: {
       ContactData: {

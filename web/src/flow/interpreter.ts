@@ -70,10 +70,12 @@ export async function runContactFlow(flow: Flow, host: FlowHost): Promise<CallRe
     throw new Error(`the flow interpreter does not know ${value}`)
   }
   const resolveAll = (map: Record<string, string> = {}) =>
-    Object.fromEntries(Object.entries(map).flatMap(([k, v]) => {
-      const r = resolve(v)
-      return r === undefined ? [] : [[k, r]]
-    }))
+    Object.fromEntries(
+      Object.entries(map).flatMap(([k, v]) => {
+        const r = resolve(v)
+        return r === undefined ? [] : [[k, r]]
+      }),
+    )
   const onError = (a: FlowAction, type: string) => a.Transitions.Errors?.find((e) => e.ErrorType === type)?.NextAction
   const onValue = (a: FlowAction, value: string | undefined) =>
     a.Transitions.Conditions?.find((c) => matches(c.Condition.Operator, value, c.Condition.Operands))?.NextAction
@@ -103,7 +105,11 @@ export async function runContactFlow(flow: Flow, host: FlowHost): Promise<CallRe
           break
         }
         // A response STRING_MAP validation refuses takes the error branch, like a failed invocation.
-        const flat = typeof answer === 'object' && answer !== null && !Array.isArray(answer) && Object.values(answer).every((v) => typeof v === 'string')
+        const flat =
+          typeof answer === 'object' &&
+          answer !== null &&
+          !Array.isArray(answer) &&
+          Object.values(answer).every((v) => typeof v === 'string')
         if (!flat) {
           id = onError(a, 'NoMatchingError')
           break
@@ -157,14 +163,23 @@ function matches(operator: string, value: string | undefined, operands: string[]
   const n = Number(value)
   const m = Number(operands[0])
   switch (operator) {
-    case 'Equals': return operands.includes(value)
-    case 'NumberGreaterThan': return n > m
-    case 'NumberGreaterOrEqualTo': return n >= m
-    case 'NumberLessThan': return n < m
-    case 'NumberLessOrEqualTo': return n <= m
-    case 'TextStartsWith': return operands.some((o) => value.startsWith(o))
-    case 'TextEndsWith': return operands.some((o) => value.endsWith(o))
-    case 'TextContains': return operands.some((o) => value.includes(o))
-    default: throw new Error(`the flow interpreter does not know the Compare operator ${operator}`)
+    case 'Equals':
+      return operands.includes(value)
+    case 'NumberGreaterThan':
+      return n > m
+    case 'NumberGreaterOrEqualTo':
+      return n >= m
+    case 'NumberLessThan':
+      return n < m
+    case 'NumberLessOrEqualTo':
+      return n <= m
+    case 'TextStartsWith':
+      return operands.some((o) => value.startsWith(o))
+    case 'TextEndsWith':
+      return operands.some((o) => value.endsWith(o))
+    case 'TextContains':
+      return operands.some((o) => value.includes(o))
+    default:
+      throw new Error(`the flow interpreter does not know the Compare operator ${operator}`)
   }
 }

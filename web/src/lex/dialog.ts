@@ -23,7 +23,10 @@ export interface BotRef {
   localeId: string
 }
 
-export type Slot = { shape: 'Scalar'; value: { originalValue: string; interpretedValue: string; resolvedValues: string[] } } | null
+export type Slot = {
+  shape: 'Scalar'
+  value: { originalValue: string; interpretedValue: string; resolvedValues: string[] }
+} | null
 export interface Intent {
   name: string
   slots: Record<string, Slot>
@@ -49,19 +52,33 @@ export interface CodeHookResponse {
 }
 
 const MENU_WORDS = /\b(menu|recommend\w*)\b|メニュー|おすすめ|お品書き/i
-const ORDER_LEADS = /^(?:(?:i'?d like|i would like|i want|can i (?:have|order|get)|order|please)(?: to order)?\s+)?(?:(?:an?|one|some)\s+)?/i
-const ORDER_TAILS = /(?:を(?:注文(?:したいのですが|します|したい)?|ください|お願いします)|ください|をひとつ|を一つ)[。!！]*$/
+const ORDER_LEADS =
+  /^(?:(?:i'?d like|i would like|i want|can i (?:have|order|get)|order|please)(?: to order)?\s+)?(?:(?:an?|one|some)\s+)?/i
+const ORDER_TAILS =
+  /(?:を(?:注文(?:したいのですが|します|したい)?|ください|お願いします)|ください|をひとつ|を一つ)[。!！]*$/
 
-const scalar = (text: string, interpreted = text): Slot => ({ shape: 'Scalar', value: { originalValue: text, interpretedValue: interpreted, resolvedValues: [] } })
+const scalar = (text: string, interpreted = text): Slot => ({
+  shape: 'Scalar',
+  value: { originalValue: text, interpretedValue: interpreted, resolvedValues: [] },
+})
 
 /** The intent and slots Lex would pick for `text` in this state of the dialog. */
 export function recognize(text: string, state: DialogState): Intent {
   const said = text.trim()
-  const intent = (name: string, slots: Record<string, Slot>): Intent => ({ name, slots, state: 'InProgress', confirmationState: 'None' })
+  const intent = (name: string, slots: Record<string, Slot>): Intent => ({
+    name,
+    slots,
+    state: 'InProgress',
+    confirmationState: 'None',
+  })
   if (state.intent?.name === INTENT_ORDER && state.slotToElicit === SLOT_PIN) {
     // AMAZON.Number: the digits the user said or typed, spaces and dashes dropped.
     const digits = said.replace(/[\s-]/g, '')
-    return intent(INTENT_ORDER, { ...state.intent.slots, [SLOT_FOOD]: state.intent.slots[SLOT_FOOD] ?? null, [SLOT_PIN]: /^\d+$/.test(digits) ? scalar(said, digits) : null })
+    return intent(INTENT_ORDER, {
+      ...state.intent.slots,
+      [SLOT_FOOD]: state.intent.slots[SLOT_FOOD] ?? null,
+      [SLOT_PIN]: /^\d+$/.test(digits) ? scalar(said, digits) : null,
+    })
   }
   if (MENU_WORDS.test(said)) return intent(INTENT_MENU, {})
   const dish = said.replace(ORDER_LEADS, '').replace(ORDER_TAILS, '').trim() || said
@@ -69,13 +86,22 @@ export function recognize(text: string, state: DialogState): Intent {
 }
 
 /** The DialogCodeHook event Lex V2 sends for one text turn. */
-export function codeHookEvent(opts: { bot: BotRef; sessionId: string; text: string; state: DialogState; requestId?: string }): Record<string, unknown> {
+export function codeHookEvent(opts: {
+  bot: BotRef
+  sessionId: string
+  text: string
+  state: DialogState
+  requestId?: string
+}): Record<string, unknown> {
   const intent = recognize(opts.text, opts.state)
   const copy = () => structuredClone(intent)
   return {
     sessionId: opts.sessionId,
     inputTranscript: opts.text,
-    interpretations: [{ intent: copy(), nluConfidence: 1 }, { intent: { slots: {}, confirmationState: 'None', name: 'FallbackIntent', state: 'InProgress' } }],
+    interpretations: [
+      { intent: copy(), nluConfidence: 1 },
+      { intent: { slots: {}, confirmationState: 'None', name: 'FallbackIntent', state: 'InProgress' } },
+    ],
     responseContentType: 'text/plain; charset=utf-8',
     sessionState: {
       intent: copy(),
@@ -84,7 +110,14 @@ export function codeHookEvent(opts: { bot: BotRef; sessionId: string; text: stri
     },
     messageVersion: '1.0',
     invocationSource: 'DialogCodeHook',
-    transcriptions: [{ resolvedSlots: {}, resolvedContext: { intent: intent.name }, transcription: opts.text, transcriptionConfidence: 1 }],
+    transcriptions: [
+      {
+        resolvedSlots: {},
+        resolvedContext: { intent: intent.name },
+        transcription: opts.text,
+        transcriptionConfidence: 1,
+      },
+    ],
     inputMode: 'Text',
     bot: { ...opts.bot },
   }
@@ -94,6 +127,7 @@ export function codeHookEvent(opts: { bot: BotRef; sessionId: string; text: stri
 export function nextState(response: CodeHookResponse, previous: DialogState): DialogState {
   const s = response.sessionState
   const attributes = s.sessionAttributes ?? previous.sessionAttributes
-  if (s.dialogAction.type === 'ElicitSlot' && s.intent) return { intent: s.intent, slotToElicit: s.dialogAction.slotToElicit, sessionAttributes: attributes }
+  if (s.dialogAction.type === 'ElicitSlot' && s.intent)
+    return { intent: s.intent, slotToElicit: s.dialogAction.slotToElicit, sessionAttributes: attributes }
   return { sessionAttributes: attributes }
 }

@@ -22,14 +22,18 @@ export async function decryptPin(
   const { decryptor, verification } = deps
   if (!decryptor) throw new PinlineError('ENCRYPTION_NOT_CONFIGURED')
   if (encryptedPin.length === 0 || encryptedPin.length > 8192 || !BASE64.test(encryptedPin)) {
-    throw new PinlineError('INVALID_CIPHERTEXT', { message: 'encryptedPin must be the base64 CiphertextBlob from KMS Encrypt' })
+    throw new PinlineError('INVALID_CIPHERTEXT', {
+      message: 'encryptedPin must be the base64 CiphertextBlob from KMS Encrypt',
+    })
   }
   const out = await decryptor.decrypt(Buffer.from(encryptedPin, 'base64'), { challengeId })
   if (out.kind === 'invalid') {
     // As good as a wrong PIN, and counted as one (through the same atomic verify).
     const r = await verification.failAttempt(challengeId)
     const left = r.status === 'locked' ? 'the challenge is now locked' : `${r.attemptsLeft} attempts left`
-    throw new PinlineError('INVALID_CIPHERTEXT', { message: `${ErrorCodes.INVALID_CIPHERTEXT.message}; it counted as a wrong PIN (${left})` })
+    throw new PinlineError('INVALID_CIPHERTEXT', {
+      message: `${ErrorCodes.INVALID_CIPHERTEXT.message}; it counted as a wrong PIN (${left})`,
+    })
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(out.value)

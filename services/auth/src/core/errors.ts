@@ -15,24 +15,45 @@ export const ErrorCodes = {
   FORBIDDEN_SCOPE: { status: 403, message: 'This API key does not have the scope this route needs' },
   NOT_FOUND: { status: 404, message: 'No such route' },
   CALLER_NOT_FOUND: { status: 404, message: 'No caller is enrolled with that phone number' },
-  CHALLENGE_NOT_FOUND: { status: 404, message: 'The challenge does not exist, has expired or was already used; request a new PIN' },
+  CHALLENGE_NOT_FOUND: {
+    status: 404,
+    message: 'The challenge does not exist, has expired or was already used; request a new PIN',
+  },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   // Development only: the playground answers pages it served itself, opened on this machine.
-  PLAYGROUND_FORBIDDEN: { status: 403, message: 'The playground answers only its own page, opened at localhost or an IP address (same origin)' },
+  PLAYGROUND_FORBIDDEN: {
+    status: 403,
+    message: 'The playground answers only its own page, opened at localhost or an IP address (same origin)',
+  },
   EMAIL_TAKEN: { status: 409, message: 'That e-mail address belongs to another caller' },
   // An idempotent retry of a request that may still be sending its SMS; carries Retry-After.
-  SMS_SEND_IN_PROGRESS: { status: 409, message: 'The PIN for this request is still being sent; wait and ask again (nothing more was sent)' },
+  SMS_SEND_IN_PROGRESS: {
+    status: 409,
+    message: 'The PIN for this request is still being sent; wait and ask again (nothing more was sent)',
+  },
   // 422: well-formed, but there is nothing to verify
-  CALLER_NUMBER_UNAVAILABLE: { status: 422, message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)' },
+  CALLER_NUMBER_UNAVAILABLE: {
+    status: 422,
+    message: 'The contact has no caller phone number (withheld number, or a chat, e-mail or task contact)',
+  },
   // 422: well-formed, but policy forbids it
   DESTINATION_NOT_ALLOWED: { status: 422, message: 'PINs are not sent to numbers in that country or network' },
-  VOICE_NOT_AVAILABLE: { status: 422, message: 'PINs by phone call are not enabled on this service (VOICE_PROVIDER is not set); use sms' },
+  VOICE_NOT_AVAILABLE: {
+    status: 422,
+    message: 'PINs by phone call are not enabled on this service (VOICE_PROVIDER is not set); use sms',
+  },
   // 422: a verification assertion that does not prove what was asked (POST /v1/assertions/verify)
   ASSERTION_INVALID: { status: 422, message: 'The assertion is malformed or not signed by this service' },
   ASSERTION_EXPIRED: { status: 422, message: 'The assertion has expired; verify the caller again' },
-  ASSERTION_BINDING_MISMATCH: { status: 422, message: 'The assertion was issued for another contact, session or challenge' },
+  ASSERTION_BINDING_MISMATCH: {
+    status: 422,
+    message: 'The assertion was issued for another contact, session or challenge',
+  },
   ASSERTION_PURPOSE_MISMATCH: { status: 422, message: 'The assertion was issued for another purpose' },
-  ASSERTION_TRANSACTION_MISMATCH: { status: 422, message: 'The assertion was issued for another amount, currency or payee' },
+  ASSERTION_TRANSACTION_MISMATCH: {
+    status: 422,
+    message: 'The assertion was issued for another amount, currency or payee',
+  },
   // 413 / 415
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
@@ -43,14 +64,26 @@ export const ErrorCodes = {
   PHONE_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to this number; try again later' },
   PHONE_LOCKED: { status: 429, message: 'Too many failed verifications for this number; try again later' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
-  CLIENT_SEND_LIMIT: { status: 429, message: 'This API key has sent all the SMS it may in this window; try again later' },
+  CLIENT_SEND_LIMIT: {
+    status: 429,
+    message: 'This API key has sent all the SMS it may in this window; try again later',
+  },
   PREFIX_SEND_LIMIT: { status: 429, message: 'Too many PINs were sent to numbers close to this one; try again later' },
   // 500 / 503: our side; nothing was granted
   INTERNAL: { status: 500, message: 'Internal error' },
-  SMS_SEND_FAILED: { status: 503, message: 'The SMS could not be sent (or the provider did not confirm it in time); ask for a new PIN' },
+  SMS_SEND_FAILED: {
+    status: 503,
+    message: 'The SMS could not be sent (or the provider did not confirm it in time); ask for a new PIN',
+  },
   SMS_BUDGET_EXCEEDED: { status: 503, message: 'The service has sent all the SMS it may today; try again later' },
-  VOICE_SEND_FAILED: { status: 503, message: 'The call could not be placed; nothing was counted against you, try again or use sms' },
-  VOICE_BUDGET_EXCEEDED: { status: 503, message: 'The service has placed all the PIN calls it may today; try again later or use sms' },
+  VOICE_SEND_FAILED: {
+    status: 503,
+    message: 'The call could not be placed; nothing was counted against you, try again or use sms',
+  },
+  VOICE_BUDGET_EXCEEDED: {
+    status: 503,
+    message: 'The service has placed all the PIN calls it may today; try again later or use sms',
+  },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable; nothing was granted, try again' },
   // Only the Lambda shims say this: the service did not answer, or not with a well-formed result.
   SERVICE_UNAVAILABLE: { status: 503, message: 'The verification service did not answer in time; nothing was granted' },
@@ -58,11 +91,17 @@ export const ErrorCodes = {
   SESSION_NOT_FOUND: { status: 404, message: 'The session does not exist or has expired; start a new one' },
   SESSION_NOT_AUTHENTICATED: { status: 401, message: 'Verify the session with a PIN before ordering' },
   SESSION_ALREADY_AUTHENTICATED: { status: 409, message: 'The session is already verified; no PIN is needed' },
-  CONTACT_NOT_FOUND: { status: 404, message: 'No phone number is registered for this contact, so no PIN can be sent; please contact support' },
+  CONTACT_NOT_FOUND: {
+    status: 404,
+    message: 'No phone number is registered for this contact, so no PIN can be sent; please contact support',
+  },
   UNKNOWN_MENU_ITEM: { status: 422, message: 'That item is not on the menu' },
   ORDER_LIMIT_REACHED: { status: 422, message: 'The order cannot hold more of that item' },
   INVALID_CIPHERTEXT: { status: 400, message: 'The encrypted PIN could not be decrypted for this challenge' },
-  ENCRYPTION_NOT_CONFIGURED: { status: 400, message: 'Encrypted PINs are not enabled on this service (KMS_KEY_ID is not set); send the PIN as pin' },
+  ENCRYPTION_NOT_CONFIGURED: {
+    status: 400,
+    message: 'Encrypted PINs are not enabled on this service (KMS_KEY_ID is not set); send the PIN as pin',
+  },
 } as const satisfies Record<string, { status: number; message: string }>
 
 export type ErrorCode = keyof typeof ErrorCodes

@@ -35,8 +35,12 @@ export function createMenu(items: readonly MenuItem[]) {
   }
 
   const name = (item: MenuItem, locale: Locale) => item.names[locale] ?? item.names.en
-  const localise = (item: MenuItem, locale: Locale): LocalisedItem =>
-    ({ id: item.id, name: name(item, locale), price: item.price, currency: item.currency })
+  const localise = (item: MenuItem, locale: Locale): LocalisedItem => ({
+    id: item.id,
+    name: name(item, locale),
+    price: item.price,
+    currency: item.currency,
+  })
 
   return {
     list: (locale: Locale): LocalisedItem[] => items.map((item) => localise(item, locale)),

@@ -41,15 +41,19 @@ const digits = (pin: string, pause: string) =>
 const voiceTemplates: Record<Locale, (t: PinText) => string> = {
   en: ({ brand, pin, minutes, transaction: t }) => {
     const what = t ? ` to pay ${xml(t.amount)} ${xml(t.currency)} to ${xml(t.payee)}` : ''
-    return `<speak>This is ${xml(brand)}. Your verification code${what} is <break time="300ms"/>${digits(pin, '400ms')}.<break time="700ms"/>`
-      + `Again, your code is <break time="300ms"/>${digits(pin, '400ms')}.<break time="500ms"/>`
-      + `It expires in ${minutes} minutes. Do not share it with anyone; ${xml(brand)} will never ask you for it.</speak>`
+    return (
+      `<speak>This is ${xml(brand)}. Your verification code${what} is <break time="300ms"/>${digits(pin, '400ms')}.<break time="700ms"/>` +
+      `Again, your code is <break time="300ms"/>${digits(pin, '400ms')}.<break time="500ms"/>` +
+      `It expires in ${minutes} minutes. Do not share it with anyone; ${xml(brand)} will never ask you for it.</speak>`
+    )
   },
   ja: ({ brand, pin, minutes, transaction: t }) => {
     const what = t ? `${xml(t.payee)}への${xml(t.amount)} ${xml(t.currency)}のお支払いの` : ''
-    return `<speak>${xml(brand)}です。${what}認証コードは、<break time="300ms"/>${digits(pin, '400ms')}、です。<break time="700ms"/>`
-      + `もう一度申し上げます。認証コードは、<break time="300ms"/>${digits(pin, '400ms')}、です。<break time="500ms"/>`
-      + `有効期限は${minutes}分です。このコードは誰にも教えないでください。</speak>`
+    return (
+      `<speak>${xml(brand)}です。${what}認証コードは、<break time="300ms"/>${digits(pin, '400ms')}、です。<break time="700ms"/>` +
+      `もう一度申し上げます。認証コードは、<break time="300ms"/>${digits(pin, '400ms')}、です。<break time="500ms"/>` +
+      `有効期限は${minutes}分です。このコードは誰にも教えないでください。</speak>`
+    )
   },
 }
 

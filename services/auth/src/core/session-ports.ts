@@ -49,10 +49,7 @@ export type AddItemOutcome =
   | { kind: 'limit' }
 
 /** A conversation turn about to run: the answer to an identical turn just given, or the turn's lock, or neither yet. */
-export type TurnStart =
-  | { kind: 'replay'; answer: string }
-  | { kind: 'go' }
-  | { kind: 'busy' }
+export type TurnStart = { kind: 'replay'; answer: string } | { kind: 'go' } | { kind: 'busy' }
 
 /** Every method refreshes the session's TTL; undefined = missing, expired or another incarnation. */
 export interface SessionStore {
@@ -63,10 +60,23 @@ export interface SessionStore {
   openForContact(session: NewSession, t: SessionTiming): Promise<OrderSession>
   get(id: string, t: SessionTiming): Promise<OrderSession | undefined>
   /** Binds a challenge if `generation` is still current (else returns the session unchanged). */
-  bindChallenge(id: string, nonce: string, generation: number, challengeId: string, sentTo: string, t: SessionTiming): Promise<OrderSession | undefined>
+  bindChallenge(
+    id: string,
+    nonce: string,
+    generation: number,
+    challengeId: string,
+    sentTo: string,
+    t: SessionTiming,
+  ): Promise<OrderSession | undefined>
   /** Marks the session authenticated (and forgets the spent challenge) if it is still `nonce`. */
   authenticate(id: string, nonce: string, t: SessionTiming): Promise<OrderSession | undefined>
-  addItem(id: string, item: string, quantity: number, limits: { maxQuantity: number; maxLines: number }, t: SessionTiming): Promise<AddItemOutcome>
+  addItem(
+    id: string,
+    item: string,
+    quantity: number,
+    limits: { maxQuantity: number; maxLines: number },
+    t: SessionTiming,
+  ): Promise<AddItemOutcome>
   /**
    * One turn of a conversation at a time (`id` is its session id, whether or not the session
    * exists yet): the kept answer if the last turn had this `fingerprint`, else the lock under
@@ -77,9 +87,7 @@ export interface SessionStore {
   endTurn(id: string, token: string, fingerprint: string, answer: string | undefined, keepMs: number): Promise<void>
 }
 
-export type DecryptOutcome =
-  | { kind: 'plaintext'; value: Uint8Array }
-  | { kind: 'invalid' }
+export type DecryptOutcome = { kind: 'plaintext'; value: Uint8Array } | { kind: 'invalid' }
 
 /**
  * Decrypts a client-encrypted PIN. `invalid` means the ciphertext was tampered with or made

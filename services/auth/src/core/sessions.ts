@@ -58,7 +58,6 @@ const TURN_KEEP_MS = 10_000
 /** How a conversation turn ran: alone, answered from an identical turn, or unlocked after waiting out a slow one. */
 export type TurnResult = { kind: 'ran' | 'replayed' | 'unlocked'; answer: string }
 
-
 export type OrderSessions = ReturnType<typeof createOrderSessions>
 
 /**
@@ -90,7 +89,11 @@ export function createOrderSessions(deps: SessionDeps) {
     isSessionId: (id: string) => store.isSessionId(id),
 
     /** REST: a session for an e-mail address (phone found when a PIN is asked for) or a phone number. */
-    async create(req: { email?: string | undefined; phone?: string | undefined; locale?: string | undefined }): Promise<OrderSession> {
+    async create(req: {
+      email?: string | undefined
+      phone?: string | undefined
+      locale?: string | undefined
+    }): Promise<OrderSession> {
       if ((req.email === undefined) === (req.phone === undefined)) {
         throw new PinlineError('VALIDATION_FAILED', { message: 'body must have exactly one of email or phone' })
       }
@@ -110,12 +113,19 @@ export function createOrderSessions(deps: SessionDeps) {
      * caller's number, which must itself be registered: CONTACT_NOT_FOUND before anything is
      * written otherwise, so an unknown number costs no session and no SMS.
      */
-    async openChannel(channel: string, parts: readonly string[], req: { email?: string | undefined; phone?: string | undefined; locale: Locale }): Promise<OrderSession> {
+    async openChannel(
+      channel: string,
+      parts: readonly string[],
+      req: { email?: string | undefined; phone?: string | undefined; locale: Locale },
+    ): Promise<OrderSession> {
       const id = channelSessionId(channel, parts)
       if (req.phone !== undefined) {
         const caller = await callers.get(verification.phone(req.phone))
         if (!caller) throw new PinlineError('CONTACT_NOT_FOUND')
-        return store.openForContact({ id, nonce: randomToken(), email: undefined, phone: caller.phone, locale: req.locale }, timing())
+        return store.openForContact(
+          { id, nonce: randomToken(), email: undefined, phone: caller.phone, locale: req.locale },
+          timing(),
+        )
       }
       if (req.email === undefined) throw new PinlineError('INVALID_EMAIL')
       const email = normaliseEmail(req.email)
@@ -130,7 +140,12 @@ export function createOrderSessions(deps: SessionDeps) {
      * the answer and whether an identical turn may be given it (not a failure, which a retry
      * should retry). Throws what `run` throws.
      */
-    async channelTurn(channel: string, parts: readonly string[], fingerprint: string, run: () => Promise<{ answer: string; keep: boolean }>): Promise<TurnResult> {
+    async channelTurn(
+      channel: string,
+      parts: readonly string[],
+      fingerprint: string,
+      run: () => Promise<{ answer: string; keep: boolean }>,
+    ): Promise<TurnResult> {
       const id = channelSessionId(channel, parts)
       const token = randomToken()
       const deadline = Date.now() + TURN_WAIT_MS // real time, whatever clock sessions are given
@@ -162,7 +177,11 @@ export function createOrderSessions(deps: SessionDeps) {
      * Sends a PIN for the session: a new PIN on its current challenge if it has one
      * (same attempt count, cooldown and caps), else a new challenge to its contact's phone.
      */
-    async requestPin(id: string, client?: string, opts: { via?: Via; channel?: RequestedChannel | undefined } = {}): Promise<PinRequest> {
+    async requestPin(
+      id: string,
+      client?: string,
+      opts: { via?: Via; channel?: RequestedChannel | undefined } = {},
+    ): Promise<PinRequest> {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (s.challengeId) {
@@ -170,14 +189,23 @@ export function createOrderSessions(deps: SessionDeps) {
           return { kind: 'sent', session: s, challenge: await verification.resend(s.challengeId, client) }
         } catch (err) {
           if (!isPinlineError(err)) throw err
-          if (isPending(err.code)) return { kind: 'pending', session: s, reason: err.code, retryAfterSeconds: err.retryAfter ?? 1 }
+          if (isPending(err.code))
+            return { kind: 'pending', session: s, reason: err.code, retryAfterSeconds: err.retryAfter ?? 1 }
           if (err.code !== 'CHALLENGE_NOT_FOUND') throw err
         }
       }
       const phone = await contactPhone(s)
       // One challenge per session generation: a retried or parallel request sends no second SMS.
       const idempotencyKey = ['session', s.id, s.nonce, s.generation].join('\0')
-      const challenge = await verification.issue({ phone, locale: s.locale, purpose: 'order', idempotencyKey, client, via: opts.via ?? 'rest', channel: opts.channel })
+      const challenge = await verification.issue({
+        phone,
+        locale: s.locale,
+        purpose: 'order',
+        idempotencyKey,
+        client,
+        via: opts.via ?? 'rest',
+        channel: opts.channel,
+      })
       const session = await store.bindChallenge(s.id, s.nonce, s.generation, challenge.challengeId, phone, timing())
       if (!session) throw new PinlineError('SESSION_NOT_FOUND')
       return { kind: 'sent', session, challenge }
@@ -191,7 +219,8 @@ export function createOrderSessions(deps: SessionDeps) {
       const s = await load(id)
       if (s.authenticated) throw new PinlineError('SESSION_ALREADY_AUTHENTICATED')
       if (!s.challengeId) throw new PinlineError('CHALLENGE_NOT_FOUND')
-      const pin = 'pin' in input ? input.pin : await decryptPin({ decryptor, verification }, s.challengeId, input.encryptedPin)
+      const pin =
+        'pin' in input ? input.pin : await decryptPin({ decryptor, verification }, s.challengeId, input.encryptedPin)
       const r = await verification.verify(s.challengeId, pin, binding)
       if (r.status !== 'approved') return { ...r, authenticated: false, session: s }
       const session = await store.authenticate(s.id, s.nonce, timing())
@@ -204,12 +233,24 @@ export function createOrderSessions(deps: SessionDeps) {
       const item = menu.get(itemText) ?? menu.find(itemText)
       if (!item) throw new PinlineError('UNKNOWN_MENU_ITEM')
       if (!store.isSessionId(id)) throw new PinlineError('SESSION_NOT_FOUND')
-      const out = await store.addItem(id, item.id, quantity, { maxQuantity: policy.maxQuantity, maxLines: policy.maxLines }, timing())
+      const out = await store.addItem(
+        id,
+        item.id,
+        quantity,
+        { maxQuantity: policy.maxQuantity, maxLines: policy.maxLines },
+        timing(),
+      )
       switch (out.kind) {
-        case 'not_found': throw new PinlineError('SESSION_NOT_FOUND')
-        case 'not_authenticated': throw new PinlineError('SESSION_NOT_AUTHENTICATED')
-        case 'limit': throw new PinlineError('ORDER_LIMIT_REACHED', { message: `An order holds at most ${policy.maxQuantity} of each item and ${policy.maxLines} different items` })
-        case 'added': return { session: out.session, item }
+        case 'not_found':
+          throw new PinlineError('SESSION_NOT_FOUND')
+        case 'not_authenticated':
+          throw new PinlineError('SESSION_NOT_AUTHENTICATED')
+        case 'limit':
+          throw new PinlineError('ORDER_LIMIT_REACHED', {
+            message: `An order holds at most ${policy.maxQuantity} of each item and ${policy.maxLines} different items`,
+          })
+        case 'added':
+          return { session: out.session, item }
       }
     },
   }

@@ -46,9 +46,17 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
      * one key is stopped before it spends the budgets others share. A refusal (or a Redis error)
      * takes back what was already counted, so a refused request leaves no count behind.
      */
-    async take(e164: string, now: number, client?: string, known = false, delivery: Delivery = 'sms'): Promise<() => Promise<void>> {
+    async take(
+      e164: string,
+      now: number,
+      client?: string,
+      known = false,
+      delivery: Delivery = 'sms',
+    ): Promise<() => Promise<void>> {
       const byClient: SpendCounter | undefined = client === undefined ? undefined : { kind: 'client', client }
-      const giveBackClient = async () => { if (byClient) await counters.giveBack(byClient).catch(ignore) }
+      const giveBackClient = async () => {
+        if (byClient) await counters.giveBack(byClient).catch(ignore)
+      }
       if (byClient) {
         const c = await counters.take(byClient, policy.clientMaxSends, policy.clientWindowSeconds * 1000)
         if (c.kind === 'full') {
@@ -57,11 +65,17 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
         }
       }
       const ownBudget = known && policy.prefixKnownMaxSends > 0
-      const prefix: SpendCounter = { kind: 'prefix', prefix: e164.slice(0, -policy.prefixDropDigits), ...(ownBudget ? { known: true } : {}) }
-      const p = await counters.take(prefix, ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends, policy.prefixWindowSeconds * 1000).catch(async (err: unknown) => {
-        await giveBackClient()
-        throw err
-      })
+      const prefix: SpendCounter = {
+        kind: 'prefix',
+        prefix: e164.slice(0, -policy.prefixDropDigits),
+        ...(ownBudget ? { known: true } : {}),
+      }
+      const p = await counters
+        .take(prefix, ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends, policy.prefixWindowSeconds * 1000)
+        .catch(async (err: unknown) => {
+          await giveBackClient()
+          throw err
+        })
       if (p.kind === 'full') {
         await giveBackClient()
         events.smsRefused?.('prefix')
@@ -72,17 +86,25 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
       const date = new Date(now).toISOString().slice(0, 10)
       const voice = delivery === 'voice'
       const day: SpendCounter = voice ? { kind: 'voice_day', day: date } : { kind: 'day', day: date }
-      const d = await counters.take(day, voice ? policy.voiceDailyLimit : policy.dailyLimit, untilMidnight).catch(async (err: unknown) => {
-        await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
-        throw err
-      })
+      const d = await counters
+        .take(day, voice ? policy.voiceDailyLimit : policy.dailyLimit, untilMidnight)
+        .catch(async (err: unknown) => {
+          await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
+          throw err
+        })
       if (d.kind === 'full') {
         await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
         events.smsRefused?.(voice ? 'voice_budget' : 'budget')
-        throw new PinlineError(voice ? 'VOICE_BUDGET_EXCEEDED' : 'SMS_BUDGET_EXCEEDED', { retryAfter: seconds(untilMidnight) })
+        throw new PinlineError(voice ? 'VOICE_BUDGET_EXCEEDED' : 'SMS_BUDGET_EXCEEDED', {
+          retryAfter: seconds(untilMidnight),
+        })
       }
       return async () => {
-        await Promise.all([counters.giveBack(prefix).catch(ignore), counters.giveBack(day).catch(ignore), giveBackClient()])
+        await Promise.all([
+          counters.giveBack(prefix).catch(ignore),
+          counters.giveBack(day).catch(ignore),
+          giveBackClient(),
+        ])
       }
     },
   }

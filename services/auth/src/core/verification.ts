@@ -5,8 +5,24 @@ import { toLocale, pinMessage, pinVoiceMessage } from './messages.ts'
 import { maskPhone, normalisePhone, type Phone } from './phone.ts'
 import { generatePin, keyedToken, pinDigest, randomToken } from './pin.ts'
 import type {
-  Caller, CallerRegistry, ChallengeContext, ChallengeState, ChallengeStore, Delivery, EnrolDefaults, Limits, Locale,
-  SendUndo, SmsSender, SpendCounters, Transaction, VerificationEvent, VerificationEvents, Via, VerifyOutcome, VoiceSender,
+  Caller,
+  CallerRegistry,
+  ChallengeContext,
+  ChallengeState,
+  ChallengeStore,
+  Delivery,
+  EnrolDefaults,
+  Limits,
+  Locale,
+  SendUndo,
+  SmsSender,
+  SpendCounters,
+  Transaction,
+  VerificationEvent,
+  VerificationEvents,
+  Via,
+  VerifyOutcome,
+  VoiceSender,
 } from './ports.ts'
 import { SmsOutcomeUnknown } from './ports.ts'
 import { createSpendGuard, type SpendPolicy } from './spend-guard.ts'
@@ -92,7 +108,8 @@ const REFUSALS = {
   phone_locked: 'PHONE_LOCKED',
   phone_send_limit: 'PHONE_SEND_LIMIT',
 } as const satisfies Record<string, ErrorCode>
-const refusal = (kind: keyof typeof REFUSALS, retryAfterMs: number) => new PinlineError(REFUSALS[kind], { retryAfter: seconds(retryAfterMs) })
+const refusal = (kind: keyof typeof REFUSALS, retryAfterMs: number) =>
+  new PinlineError(REFUSALS[kind], { retryAfter: seconds(retryAfterMs) })
 
 export type Verification = ReturnType<typeof createVerification>
 
@@ -103,10 +120,23 @@ export function createVerification(deps: VerificationDeps) {
   const guard = createSpendGuard(deps.spend, policy, events)
   const ignore = () => undefined
 
-  const emit = (type: VerificationEvent['type'], challengeId: string, c: ChallengeContext, counts: { attempts: number; sends: number }) =>
+  const emit = (
+    type: VerificationEvent['type'],
+    challengeId: string,
+    c: ChallengeContext,
+    counts: { attempts: number; sends: number },
+  ) =>
     events.changed?.({
-      id: randomUUID(), type, challengeId, phoneId: store.phoneIdOf(challengeId),
-      via: c.via, channel: c.delivery, purpose: c.purpose, attempts: counts.attempts, sends: counts.sends, at: now(),
+      id: randomUUID(),
+      type,
+      challengeId,
+      phoneId: store.phoneIdOf(challengeId),
+      via: c.via,
+      channel: c.delivery,
+      purpose: c.purpose,
+      attempts: counts.attempts,
+      sends: counts.sends,
+      at: now(),
     })
 
   const view = (id: string, s: ChallengeState, sent: boolean, channel: Delivery): ChallengeView => {
@@ -131,7 +161,15 @@ export function createVerification(deps: VerificationDeps) {
   // a send; if the provider may have sent it, the counts stay. Once the
   // provider accepted the SMS, the challenge records it (for idempotent retries). Should that
   // record be lost, a retry past the delivery grace sends a fresh PIN: one SMS too many, never none.
-  async function deliver(sent: { id: string; digest: string; state: ChallengeState; context: ChallengeContext }, phone: string, locale: Locale, pin: string, undo: SendUndo, action: 'issue' | 'resend', client: string | undefined): Promise<void> {
+  async function deliver(
+    sent: { id: string; digest: string; state: ChallengeState; context: ChallengeContext },
+    phone: string,
+    locale: Locale,
+    pin: string,
+    undo: SendUndo,
+    action: 'issue' | 'resend',
+    client: string | undefined,
+  ): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
       return store.markDelivered(sent.id, sent.digest).catch(ignore)
@@ -146,7 +184,12 @@ export function createVerification(deps: VerificationDeps) {
       await store.undoSend(undo).catch(ignore)
       throw err
     })
-    const text = { brand: policy.brand, pin, minutes: Math.round(policy.ttlMs / 60000), transaction: sent.context.transaction }
+    const text = {
+      brand: policy.brand,
+      pin,
+      minutes: Math.round(policy.ttlMs / 60000),
+      transaction: sent.context.transaction,
+    }
     try {
       if (delivery === 'voice') await voiceSender().call({ to: phone, ssml: pinVoiceMessage(locale, text), locale })
       else await sms.send({ to: phone, body: pinMessage(locale, text) })
@@ -186,8 +229,17 @@ export function createVerification(deps: VerificationDeps) {
   function transactionOf(t: Transaction | undefined): Transaction | undefined {
     if (!t) return undefined
     const payee = t.payee.trim()
-    if (!AMOUNT.test(t.amount) || !CURRENCY.test(t.currency) || payee.length === 0 || payee.length > PAYEE_MAX || /[\p{Cc}]/u.test(payee)) {
-      throw new PinlineError('VALIDATION_FAILED', { message: 'transaction: amount is a decimal string, currency an ISO 4217 code, payee 1 to 64 printable characters' })
+    if (
+      !AMOUNT.test(t.amount) ||
+      !CURRENCY.test(t.currency) ||
+      payee.length === 0 ||
+      payee.length > PAYEE_MAX ||
+      /[\p{Cc}]/u.test(payee)
+    ) {
+      throw new PinlineError('VALIDATION_FAILED', {
+        message:
+          'transaction: amount is a decimal string, currency an ISO 4217 code, payee 1 to 64 printable characters',
+      })
     }
     return { amount: t.amount, currency: t.currency, payee }
   }
@@ -205,7 +257,12 @@ export function createVerification(deps: VerificationDeps) {
         events.verified?.('approved')
         emit('approved', id, facts, facts)
         const assertion = binding && deps.assertions ? await deps.assertions.issue(facts, binding) : undefined
-        return { status: 'approved', attemptsLeft: outcome.attemptsLeft, caller: outcome.caller, ...(assertion ? { assertion } : {}) }
+        return {
+          status: 'approved',
+          attemptsLeft: outcome.attemptsLeft,
+          caller: outcome.caller,
+          ...(assertion ? { assertion } : {}),
+        }
       }
       case 'rejected':
         events.verified?.('rejected')
@@ -244,7 +301,12 @@ export function createVerification(deps: VerificationDeps) {
       const phone = normalised.e164
       const locale = await localeFor(phone, req.locale)
       const transaction = transactionOf(req.transaction)
-      const context: ChallengeContext = { purpose: req.purpose ?? 'verify', delivery, via: req.via ?? 'rest', transaction }
+      const context: ChallengeContext = {
+        purpose: req.purpose ?? 'verify',
+        delivery,
+        via: req.via ?? 'rest',
+        transaction,
+      }
       const token = req.idempotencyKey ? keyedToken(policy.secret, req.idempotencyKey) : randomToken()
       const id = store.challengeId(phone, token)
       const pin = policy.testNumbers.get(phone) ?? generatePin(policy.pinLength)
@@ -258,20 +320,36 @@ export function createVerification(deps: VerificationDeps) {
         case 'existing':
           return view(id, outcome.state, false, delivery)
         case 'in_progress':
-          // Never "sent" for an SMS that may not arrive: the first request is still sending it
-          // (it may yet fail, and withdraw the challenge), or its reply was lost after the write.
+        // Never "sent" for an SMS that may not arrive: the first request is still sending it
+        // (it may yet fail, and withdraw the challenge), or its reply was lost after the write.
         case 'max_sends':
         case 'phone_locked':
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue', req.client)
+          await deliver(
+            { id, digest, state: outcome.state, context },
+            phone,
+            locale,
+            pin,
+            outcome.undo,
+            'issue',
+            req.client,
+          )
           events.issued?.(context.purpose)
           emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true, delivery)
         case 'redeliver':
           // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
-          await deliver({ id, digest, state: outcome.state, context }, phone, locale, pin, outcome.undo, 'issue', req.client)
+          await deliver(
+            { id, digest, state: outcome.state, context },
+            phone,
+            locale,
+            pin,
+            outcome.undo,
+            'issue',
+            req.client,
+          )
           events.resent?.('redeliver')
           emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true, delivery)
@@ -303,7 +381,15 @@ export function createVerification(deps: VerificationDeps) {
             await store.undoSend(outcome.undo).catch(ignore)
             throw err
           }
-          await deliver({ id, digest, state: outcome.state, context: outcome.context }, outcome.phone, outcome.locale, pin, outcome.undo, 'resend', client)
+          await deliver(
+            { id, digest, state: outcome.state, context: outcome.context },
+            outcome.phone,
+            outcome.locale,
+            pin,
+            outcome.undo,
+            'resend',
+            client,
+          )
           events.resent?.('resend')
           emit('pending', id, outcome.context, outcome.state)
           return view(id, outcome.state, true, outcome.context.delivery)
@@ -319,7 +405,11 @@ export function createVerification(deps: VerificationDeps) {
       if (!store.isChallengeId(id)) throw new PinlineError('CHALLENGE_NOT_FOUND')
       const testPhone = policy.testNumbers.size > 0 ? testNumberOf(id) : undefined
       if (testPhone) reportTestUse(testPhone, 'verify')
-      return settle(id, await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults), binding)
+      return settle(
+        id,
+        await store.verify(id, pinDigest(policy.secret, id, pin), now(), policy, policy.enrolDefaults),
+        binding,
+      )
     },
 
     /** Whether a challenge was issued to this phone number (a channel must not verify another number's). */

@@ -7,8 +7,12 @@ const Status = { type: 'object', properties: { status: { type: 'string' } } } as
 export default async function health(fastify: FastifyInstance) {
   fastify.get('/healthz', { schema: { tags: ['health'], response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
-  fastify.get('/readyz', { schema: { tags: ['health'], response: { 200: Status, 503: Status } } }, async (_req, reply) => {
-    const unready = await redisUnreadiness(fastify.redis, fastify.config.redis.commandTimeoutMs)
-    return unready === undefined ? { status: 'ok' } : reply.code(503).send({ status: unready })
-  })
+  fastify.get(
+    '/readyz',
+    { schema: { tags: ['health'], response: { 200: Status, 503: Status } } },
+    async (_req, reply) => {
+      const unready = await redisUnreadiness(fastify.redis, fastify.config.redis.commandTimeoutMs)
+      return unready === undefined ? { status: 'ok' } : reply.code(503).send({ status: unready })
+    },
+  )
 }

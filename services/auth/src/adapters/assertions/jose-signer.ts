@@ -1,5 +1,14 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
-import { SignJWT, calculateJwkThumbprint, createLocalJWKSet, errors, exportJWK, jwtVerify, type JWK, type JWTPayload } from 'jose'
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  errors,
+  exportJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose'
 import type { AssertionCheck, AssertionClaims, AssertionSigner, Via } from '../../core/ports.ts'
 import type { AssertionKeys } from './key-material.ts'
 
@@ -9,7 +18,13 @@ const ALG = 'ES256'
 const VIAS: readonly Via[] = ['rest', 'connect', 'lex']
 
 export interface PublicJwk extends JWK {
-  kty: 'EC'; crv: 'P-256'; x: string; y: string; kid: string; alg: typeof ALG; use: 'sig'
+  kty: 'EC'
+  crv: 'P-256'
+  x: string
+  y: string
+  kid: string
+  alg: typeof ALG
+  use: 'sig'
 }
 
 export interface JoseSigner extends AssertionSigner {
@@ -20,7 +35,16 @@ export interface JoseSigner extends AssertionSigner {
 async function publicJwk(key: KeyObject): Promise<PublicJwk> {
   const jwk = await exportJWK(key.type === 'public' ? key : createPublicKey(key))
   // kid = RFC 7638 thumbprint: stable for a key, wherever it is configured.
-  return { ...jwk, kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y!, kid: await calculateJwkThumbprint(jwk), alg: ALG, use: 'sig' }
+  return {
+    ...jwk,
+    kty: 'EC',
+    crv: 'P-256',
+    x: jwk.x!,
+    y: jwk.y!,
+    kid: await calculateJwkThumbprint(jwk),
+    alg: ALG,
+    use: 'sig',
+  }
 }
 
 const str = (v: unknown) => typeof v === 'string' && v.length > 0
@@ -28,9 +52,20 @@ const optStr = (v: unknown) => v === undefined || typeof v === 'string'
 
 /** Our claims, well typed; anything else (a JWT of ours could only be this) is not an assertion. */
 function asClaims(p: JWTPayload): AssertionClaims | undefined {
-  const ok = str(p.sub) && str(p.jti) && typeof p.iat === 'number' && typeof p.exp === 'number' && str(p.iss)
-    && Array.isArray(p.amr) && p.amr.every(str) && VIAS.includes(p.via as Via)
-    && str(p.binding) && str(p.purpose) && optStr(p.amount) && optStr(p.currency) && optStr(p.payee)
+  const ok =
+    str(p.sub) &&
+    str(p.jti) &&
+    typeof p.iat === 'number' &&
+    typeof p.exp === 'number' &&
+    str(p.iss) &&
+    Array.isArray(p.amr) &&
+    p.amr.every(str) &&
+    VIAS.includes(p.via as Via) &&
+    str(p.binding) &&
+    str(p.purpose) &&
+    optStr(p.amount) &&
+    optStr(p.currency) &&
+    optStr(p.payee)
   return ok ? (p as unknown as AssertionClaims) : undefined
 }
 
@@ -54,7 +89,10 @@ export async function createJoseSigner(keys: AssertionKeys, issuer: string): Pro
       try {
         // Signature first (jose checks claims only on a valid signature), then iss, typ and exp.
         const { payload } = await jwtVerify(token, keySet, {
-          issuer, typ: ASSERTION_TYP, algorithms: [ALG], requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+          issuer,
+          typ: ASSERTION_TYP,
+          algorithms: [ALG],
+          requiredClaims: ['sub', 'jti', 'iat', 'exp'],
         })
         const claims = asClaims(payload)
         return claims ? { kind: 'valid', claims } : { kind: 'invalid' }

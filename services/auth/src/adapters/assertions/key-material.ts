@@ -1,4 +1,11 @@
-import { createECDH, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import {
+  createECDH,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto'
 
 // Assertion keys as the environment gives them: a PEM (PKCS#8 or SEC 1 "EC PRIVATE KEY" for the
 // signing key; SPKI or a private key for a previous one) or a JWK as JSON. Env files often hold
@@ -33,7 +40,9 @@ export function parseKey(value: string, variable: string, kind: 'private' | 'pub
   try {
     key = read(value, kind)
   } catch {
-    throw new Error(`${variable} is not a ${kind === 'private' ? 'private' : 'public or private'} key in PEM or JWK form`)
+    throw new Error(
+      `${variable} is not a ${kind === 'private' ? 'private' : 'public or private'} key in PEM or JWK form`,
+    )
   }
   if (!isP256(key)) throw new Error(`${variable} must be an EC P-256 key (ES256)`)
   return key

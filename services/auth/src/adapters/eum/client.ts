@@ -12,11 +12,18 @@ export interface EumClientOptions {
  * no idempotency key, so an attempt that may have reached it is never retried (no duplicate SMS
  * or call); throttling, 5xx and connections that never opened are.
  */
-export function createEumClient(opts: EumClientOptions, clientConfig: PinpointSMSVoiceV2ClientConfig = {}): PinpointSMSVoiceV2Client {
+export function createEumClient(
+  opts: EumClientOptions,
+  clientConfig: PinpointSMSVoiceV2ClientConfig = {},
+): PinpointSMSVoiceV2Client {
   return new PinpointSMSVoiceV2Client({
     maxAttempts: opts.maxAttempts,
     retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
-    requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
+    requestHandler: {
+      requestTimeout: opts.timeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: Math.min(opts.timeoutMs, 2000),
+    },
     ...clientConfig,
   })
 }

@@ -16,15 +16,18 @@ export interface EumSmsOptions {
 export function createEumSmsSender(client: PinpointSMSVoiceV2Client, opts: EumSmsOptions): SmsSender {
   return {
     async send({ to, body }) {
-      await client.send(new SendTextMessageCommand({
-        DestinationPhoneNumber: to,
-        MessageBody: body,
-        MessageType: 'TRANSACTIONAL',
-        ...(opts.originationIdentity ? { OriginationIdentity: opts.originationIdentity } : {}),
-        ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
-        ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
-        ...(opts.maxPrice ? { MaxPrice: opts.maxPrice } : {}),
-      }), { abortSignal: AbortSignal.timeout(opts.deadlineMs) })
+      await client.send(
+        new SendTextMessageCommand({
+          DestinationPhoneNumber: to,
+          MessageBody: body,
+          MessageType: 'TRANSACTIONAL',
+          ...(opts.originationIdentity ? { OriginationIdentity: opts.originationIdentity } : {}),
+          ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
+          ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
+          ...(opts.maxPrice ? { MaxPrice: opts.maxPrice } : {}),
+        }),
+        { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+      )
     },
   }
 }

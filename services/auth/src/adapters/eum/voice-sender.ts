@@ -1,4 +1,8 @@
-import { SendVoiceMessageCommand, type PinpointSMSVoiceV2Client, type VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
+import {
+  SendVoiceMessageCommand,
+  type PinpointSMSVoiceV2Client,
+  type VoiceId,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import type { Locale, VoiceSender } from '../../core/ports.ts'
 
 export interface EumVoiceOptions {
@@ -16,16 +20,19 @@ export interface EumVoiceOptions {
 export function createEumVoiceSender(client: PinpointSMSVoiceV2Client, opts: EumVoiceOptions): VoiceSender {
   return {
     async call({ to, ssml, locale }) {
-      await client.send(new SendVoiceMessageCommand({
-        DestinationPhoneNumber: to,
-        OriginationIdentity: opts.originationIdentity,
-        MessageBody: ssml,
-        MessageBodyTextType: 'SSML',
-        VoiceId: opts.voices[locale],
-        ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
-        ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
-        ...(opts.maxPricePerMinute ? { MaxPricePerMinute: opts.maxPricePerMinute } : {}),
-      }), { abortSignal: AbortSignal.timeout(opts.deadlineMs) })
+      await client.send(
+        new SendVoiceMessageCommand({
+          DestinationPhoneNumber: to,
+          OriginationIdentity: opts.originationIdentity,
+          MessageBody: ssml,
+          MessageBodyTextType: 'SSML',
+          VoiceId: opts.voices[locale],
+          ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
+          ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
+          ...(opts.maxPricePerMinute ? { MaxPricePerMinute: opts.maxPricePerMinute } : {}),
+        }),
+        { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+      )
     },
   }
 }

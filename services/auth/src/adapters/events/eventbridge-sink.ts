@@ -19,18 +19,29 @@ export const DETAIL_TYPE = 'Verification State Change'
 export function createEventBridgeSink(opts: EventBridgeOptions, clientConfig: EventBridgeClientConfig = {}): EventSink {
   const client = new EventBridgeClient({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
+    requestHandler: {
+      requestTimeout: opts.timeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: Math.min(opts.timeoutMs, 2000),
+    },
     ...clientConfig,
   })
   return {
     name: 'eventbridge',
     maxBatch: 10,
     async deliver(batch) {
-      const out = await client.send(new PutEventsCommand({
-        Entries: batch.map((e) => ({
-          EventBusName: opts.bus, Source: opts.source, DetailType: DETAIL_TYPE, Time: new Date(e.at), Detail: JSON.stringify(e),
-        })),
-      }), { abortSignal: AbortSignal.timeout(opts.timeoutMs * 2) })
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: batch.map((e) => ({
+            EventBusName: opts.bus,
+            Source: opts.source,
+            DetailType: DETAIL_TYPE,
+            Time: new Date(e.at),
+            Detail: JSON.stringify(e),
+          })),
+        }),
+        { abortSignal: AbortSignal.timeout(opts.timeoutMs * 2) },
+      )
       if (!out.FailedEntryCount) return []
       // Entries answer in request order; one with an ErrorCode was not put.
       return batch.filter((_, i) => out.Entries?.[i]?.ErrorCode !== undefined || out.Entries?.[i] === undefined)

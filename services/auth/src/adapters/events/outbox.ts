@@ -40,14 +40,15 @@ export function createOutbox(sink: EventSink, opts: OutboxOptions, hooks: Outbox
   let droppedSinceFull = 0
   let wake: (() => void) | undefined
 
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    timer.unref() // a retry wait never holds the process open
-    wake = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-  })
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      timer.unref() // a retry wait never holds the process open
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
 
   async function drain(): Promise<void> {
     let failures = 0

@@ -22,20 +22,28 @@ const CLIENT_FAULTS = new Set(['InvalidCiphertextException', 'IncorrectKeyExcept
  * Region, credentials and AWS_ENDPOINT_URL_KMS come from the SDK's default chain.
  */
 export function createKmsPinDecryptor(opts: KmsDecryptorOptions, client?: KMSClient): PinDecryptor {
-  const kms = client ?? new KMSClient({
-    maxAttempts: opts.maxAttempts,
-    // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
-    requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
-  })
+  const kms =
+    client ??
+    new KMSClient({
+      maxAttempts: opts.maxAttempts,
+      // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
+      requestHandler: {
+        requestTimeout: opts.timeoutMs,
+        throwOnRequestTimeout: true,
+        connectionTimeout: Math.min(opts.timeoutMs, 2000),
+      },
+    })
 
   return {
     async decrypt(ciphertext, context) {
       try {
-        const out = await kms.send(new DecryptCommand({
-          CiphertextBlob: ciphertext,
-          KeyId: opts.keyId,
-          EncryptionContext: { challengeId: context.challengeId },
-        }))
+        const out = await kms.send(
+          new DecryptCommand({
+            CiphertextBlob: ciphertext,
+            KeyId: opts.keyId,
+            EncryptionContext: { challengeId: context.challengeId },
+          }),
+        )
         if (!out.Plaintext) return { kind: 'invalid' }
         return { kind: 'plaintext', value: out.Plaintext }
       } catch (err) {

@@ -51,30 +51,35 @@ export function createRedis(opts: RedisOptions): RedisClient {
   const tls = seeds[0]?.tls ?? false
   const username = opts.username ?? seeds.find((s) => s.username)?.username
   const password = opts.password ?? seeds.find((s) => s.password)?.password
-  const cluster = new Cluster(seeds.map(({ host, port }) => ({ host, port })), {
-    scaleReads: 'master', // reads see every write: a replica may lag
-    enableOfflineQueue: false,
-    enableReadyCheck: true,
-    lazyConnect: true,
-    retryDelayOnFailover: 0,
-    retryDelayOnClusterDown: 0,
-    retryDelayOnTryAgain: 50,
-    maxRedirections: 6,
-    slotsRefreshTimeout: Math.max(1000, opts.commandTimeoutMs),
-    // The slot map is also refreshed on every MOVED and on every node that drops; this
-    // bounds how long a failover the client was not told about goes unseen.
-    slotsRefreshInterval: 2000,
-    clusterRetryStrategy: backoff,
-    // With TLS, keep the hostnames the cluster announces (ElastiCache's *.cache.amazonaws.com)
-    // instead of resolving them to IPs, so that the certificate matches the name.
-    ...(tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
-    redisOptions: {
-      ...perConnection,
-      ...(username ? { username } : {}),
-      ...(password ? { password } : {}),
-      ...(tls ? { tls: {} } : {}),
+  const cluster = new Cluster(
+    seeds.map(({ host, port }) => ({ host, port })),
+    {
+      scaleReads: 'master', // reads see every write: a replica may lag
+      enableOfflineQueue: false,
+      enableReadyCheck: true,
+      lazyConnect: true,
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
+      retryDelayOnTryAgain: 50,
+      maxRedirections: 6,
+      slotsRefreshTimeout: Math.max(1000, opts.commandTimeoutMs),
+      // The slot map is also refreshed on every MOVED and on every node that drops; this
+      // bounds how long a failover the client was not told about goes unseen.
+      slotsRefreshInterval: 2000,
+      clusterRetryStrategy: backoff,
+      // With TLS, keep the hostnames the cluster announces (ElastiCache's *.cache.amazonaws.com)
+      // instead of resolving them to IPs, so that the certificate matches the name.
+      ...(tls
+        ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
+        : {}),
+      redisOptions: {
+        ...perConnection,
+        ...(username ? { username } : {}),
+        ...(password ? { password } : {}),
+        ...(tls ? { tls: {} } : {}),
+      },
     },
-  })
+  )
   // ioredis opens a node's connection on its first command, and with no offline queue every
   // command sent while it is still connecting fails: once the cluster is ready, open each
   // primary's connection as soon as the node is known (a replica promoted by a failover too).
@@ -96,7 +101,9 @@ export async function connectRedis(redis: RedisClient, timeoutMs: number): Promi
   // A cluster that answers but is not ready keeps the first connect pending: start anyway
   // (requests get 503 and /readyz says why) while the client keeps trying.
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis not ready in time')), deadline - Date.now())))
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('Redis not ready in time')), deadline - Date.now())),
+  )
   await Promise.race([redis.connect(), late]).finally(() => clearTimeout(timer))
   while (redis.nodes('master').some((n) => n.status !== 'ready') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20))

@@ -52,15 +52,20 @@ export function createKeys(prefix: string, secret: string) {
     /** An order session is one hash in a slot of its own. */
     session: (sessionId: string) => `${tag(`s:${sessionId}`)}:session`,
     /** A conversation's turn lock and the answer to its last turn: the session's slot. */
-    forTurn: (sessionId: string) => ({ lock: `${tag(`s:${sessionId}`)}:turn-lock`, last: `${tag(`s:${sessionId}`)}:last-turn` }),
+    forTurn: (sessionId: string) => ({
+      lock: `${tag(`s:${sessionId}`)}:turn-lock`,
+      last: `${tag(`s:${sessionId}`)}:last-turn`,
+    }),
     isSessionId: (id: string) => SESSION_ID.test(id),
     /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
-    isChallengeFor: (challengeId: string, e164: string) => CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
+    isChallengeFor: (challengeId: string, e164: string) =>
+      CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
     // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
     /** SMS sent on behalf of one API key (its name): the attacker-controlled budget comes first. */
     clientSends: (keyName: string) => `${tag(`k:${digest(`client:${keyName}`)}`)}:sends`,
     /** Known (enrolled) callers have a counter of their own per prefix: a sweep of strangers does not block them. */
-    prefixSends: (numberPrefix: string, known = false) => `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
+    prefixSends: (numberPrefix: string, known = false) =>
+      `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
     dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
     dailyCalls: (day: string) => `${tag(`v:${day}`)}:calls`,
     /**

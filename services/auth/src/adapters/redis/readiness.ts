@@ -12,7 +12,9 @@ const SLOTS = 16384
  */
 export async function redisUnreadiness(redis: RedisClient, timeoutMs: number): Promise<string | undefined> {
   const check = isCluster(redis) ? clusterUnreadiness(redis) : redis.ping().then(() => undefined)
-  const timeout = new Promise<string>((resolve) => setTimeout(resolve, timeoutMs, 'redis did not answer in time').unref())
+  const timeout = new Promise<string>((resolve) =>
+    setTimeout(resolve, timeoutMs, 'redis did not answer in time').unref(),
+  )
   return Promise.race([check.catch(() => 'redis unavailable'), timeout])
 }
 
@@ -27,11 +29,18 @@ async function clusterUnreadiness(cluster: Cluster): Promise<string | undefined>
     else owners.set(key, (owners.get(key) ?? 0) + 1)
   }
   if (unassigned > 0) return `redis cluster: ${unassigned} slots unassigned`
-  const answers = await Promise.all([...owners].map(async ([key, slots]) => {
-    const node = primaries.get(key)
-    const ok = node !== undefined && (await node.ping().then(() => true, () => false))
-    return ok ? 0 : slots
-  }))
+  const answers = await Promise.all(
+    [...owners].map(async ([key, slots]) => {
+      const node = primaries.get(key)
+      const ok =
+        node !== undefined &&
+        (await node.ping().then(
+          () => true,
+          () => false,
+        ))
+      return ok ? 0 : slots
+    }),
+  )
   const orphaned = answers.reduce((a, b) => a + b, 0)
   if (orphaned > 0) return `redis cluster: ${orphaned} slots without a reachable primary`
   const info = String(await cluster.cluster('INFO'))

@@ -11,7 +11,11 @@ export interface ReplicaAck {
    * the node that owns its slot, by WAIT minReplicas timeoutMs: `acknowledged` says whether that
    * many replicas had received everything the script wrote.
    */
-  run<S extends AnyScript>(script: S, keys: Parameters<S>[1], args: Parameters<S>[2]): Promise<{ reply: Awaited<ReturnType<S>>; acknowledged: boolean }>
+  run<S extends AnyScript>(
+    script: S,
+    keys: Parameters<S>[1],
+    args: Parameters<S>[2],
+  ): Promise<{ reply: Awaited<ReturnType<S>>; acknowledged: boolean }>
 }
 
 /** No replica is waited for: every reply counts as acknowledged (a single node, REDIS_MIN_REPLICAS_ACK=0). */
@@ -30,7 +34,12 @@ export function noReplicaAck(redis: RedisClient): ReplicaAck {
  * is gone then slows only the writes that wait for it, never the reads and other writes that
  * share the main connection.
  */
-export function replicaAck(durable: RedisClient, minReplicas: number, timeoutMs: number, onMissing: () => void = () => undefined): ReplicaAck {
+export function replicaAck(
+  durable: RedisClient,
+  minReplicas: number,
+  timeoutMs: number,
+  onMissing: () => void = () => undefined,
+): ReplicaAck {
   const isScript = (prop: string) => prop in (durable as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet
   return {
     minReplicas,

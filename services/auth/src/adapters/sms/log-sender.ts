@@ -15,7 +15,8 @@ export function createLogSender(log: Pick<Logger, 'warn'>): SmsSender {
   return {
     async send({ to, body }) {
       log.warn({ sms: { to: maskPhone(to), body } }, 'SMS_PROVIDER=log: SMS written to the log instead of sent')
-      if (logSmsChannel.hasSubscribers) logSmsChannel.publish({ to: maskPhone(to), body, at: new Date().toISOString() } satisfies LoggedSms)
+      if (logSmsChannel.hasSubscribers)
+        logSmsChannel.publish({ to: maskPhone(to), body, at: new Date().toISOString() } satisfies LoggedSms)
     },
   }
 }
@@ -24,7 +25,10 @@ export function createLogSender(log: Pick<Logger, 'warn'>): SmsSender {
 export function createLogVoiceSender(log: Pick<Logger, 'warn'>): VoiceSender {
   return {
     async call({ to, ssml, locale }) {
-      log.warn({ call: { to: maskPhone(to), locale, ssml } }, 'VOICE_PROVIDER=log: PIN call written to the log instead of placed')
+      log.warn(
+        { call: { to: maskPhone(to), locale, ssml } },
+        'VOICE_PROVIDER=log: PIN call written to the log instead of placed',
+      )
     },
   }
 }

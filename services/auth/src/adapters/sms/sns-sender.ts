@@ -88,7 +88,11 @@ export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientC
     maxAttempts: opts.maxAttempts,
     retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
     // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
-    requestHandler: { requestTimeout: opts.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(opts.timeoutMs, 2000) },
+    requestHandler: {
+      requestTimeout: opts.timeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: Math.min(opts.timeoutMs, 2000),
+    },
     ...clientConfig,
   })
   const deadlineMs = snsSendDeadlineMs(opts)
@@ -96,12 +100,15 @@ export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientC
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
   }
   if (opts.senderId) attributes['AWS.SNS.SMS.SenderID'] = { DataType: 'String', StringValue: opts.senderId }
-  if (opts.originationNumber) attributes['AWS.MM.SMS.OriginationNumber'] = { DataType: 'String', StringValue: opts.originationNumber }
+  if (opts.originationNumber)
+    attributes['AWS.MM.SMS.OriginationNumber'] = { DataType: 'String', StringValue: opts.originationNumber }
 
   return {
     async send({ to, body }) {
       try {
-        await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), { abortSignal: AbortSignal.timeout(deadlineMs) })
+        await sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), {
+          abortSignal: AbortSignal.timeout(deadlineMs),
+        })
       } catch (err) {
         // Only an answer from SNS or a connection that never opened says "not sent"; anything
         // else (a timeout once sent, a reset, the deadline) may have delivered the SMS.

@@ -1,7 +1,16 @@
 import { PinlineError } from '../../core/errors.ts'
 import type { CallerRegistry } from '../../core/ports.ts'
 import type { Verification } from '../../core/verification.ts'
-import { actionOf, callerNumber, contactKey, dtmfPin, requestedLanguage, requestedPurpose, wantsResend, type ContactFlowEvent } from './event.ts'
+import {
+  actionOf,
+  callerNumber,
+  contactKey,
+  dtmfPin,
+  requestedLanguage,
+  requestedPurpose,
+  wantsResend,
+  type ContactFlowEvent,
+} from './event.ts'
 import { flag, profile, success, type ConnectResult } from './string-map.ts'
 
 export interface ConnectChannelOptions {
@@ -20,7 +29,12 @@ export type ConnectChannel = ReturnType<typeof createConnectChannel>
  * is a PinlineError, which the route turns into {lambdaResult: "Error", errorCode}.
  * No auth decisions are made here: the core issues, counts and enrols.
  */
-export function createConnectChannel({ verification: v, callers, callerIdAuth, now = Date.now }: ConnectChannelOptions) {
+export function createConnectChannel({
+  verification: v,
+  callers,
+  callerIdAuth,
+  now = Date.now,
+}: ConnectChannelOptions) {
   async function lookup(e: ContactFlowEvent): Promise<ConnectResult> {
     const caller = await callers.get(v.phone(callerNumber(e)))
     if (!caller) return success({ recordFound: 'False', authRequired: 'True' })
@@ -33,12 +47,24 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     // Keyed by the contact: Connect's retry of this invocation finds the challenge and sends nothing.
     const channel = e.Details.Parameters?.channel
     let challenge = await v.issue({
-      phone: callerNumber(e), locale: requestedLanguage(e), purpose: requestedPurpose(e), enrol: true, idempotencyKey: contactKey(e), via: 'connect', channel, client,
+      phone: callerNumber(e),
+      locale: requestedLanguage(e),
+      purpose: requestedPurpose(e),
+      enrol: true,
+      idempotencyKey: contactKey(e),
+      via: 'connect',
+      channel,
+      client,
     })
     // "Press 1 to get the code by a call instead": a resend may switch the channel (auto keeps it).
-    if (!challenge.sent && wantsResend(e)) challenge = await v.resend(challenge.challengeId, client, { channel: channel === 'auto' ? undefined : channel })
+    if (!challenge.sent && wantsResend(e))
+      challenge = await v.resend(challenge.challengeId, client, { channel: channel === 'auto' ? undefined : channel })
     const expiresInSeconds = Math.max(0, Math.ceil((challenge.expiresAt - now()) / 1000))
-    return success({ challengeId: challenge.challengeId, expiresInSeconds: String(expiresInSeconds), channel: challenge.channel })
+    return success({
+      challengeId: challenge.challengeId,
+      expiresInSeconds: String(expiresInSeconds),
+      channel: challenge.channel,
+    })
   }
 
   async function verifyPin(e: ContactFlowEvent): Promise<ConnectResult> {
@@ -51,11 +77,17 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     const id = given || v.challengeIdFor(phone, contactKey(e))
     // An approval is proved to the agent's desktop and back-ends by an assertion bound to this contact.
     const result = await v.verify(id, pin, { via: 'connect', ref: e.Details.ContactData.ContactId })
-    const common = { pinVerified: flag(result.status === 'approved'), status: result.status, attemptsLeft: String(result.attemptsLeft) }
+    const common = {
+      pinVerified: flag(result.status === 'approved'),
+      status: result.status,
+      attemptsLeft: String(result.attemptsLeft),
+    }
     switch (result.status) {
       case 'approved':
         return success({
-          ...common, ...(result.caller ? profile(result.caller) : {}), ...(result.assertion ? { pinlineAssertion: result.assertion } : {}),
+          ...common,
+          ...(result.caller ? profile(result.caller) : {}),
+          ...(result.assertion ? { pinlineAssertion: result.assertion } : {}),
         })
       case 'rejected':
         return success(common)
@@ -70,7 +102,10 @@ export function createConnectChannel({ verification: v, callers, callerIdAuth, n
     /** Throws PinlineError for every failure; the caller maps it with errorMap(). */
     async handle(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
       const action = actionOf(e)
-      if (!Object.hasOwn(actions, action)) throw new PinlineError('VALIDATION_FAILED', { message: 'Parameters.action must be lookup, sendPin or verifyPin' })
+      if (!Object.hasOwn(actions, action))
+        throw new PinlineError('VALIDATION_FAILED', {
+          message: 'Parameters.action must be lookup, sendPin or verifyPin',
+        })
       return actions[action](e, client)
     },
   }

@@ -24,7 +24,8 @@ export function callerNumber(e: ContactFlowEvent): string {
   const data = e.Details.ContactData
   if (data.Channel && data.Channel !== 'VOICE') throw new PinlineError('CALLER_NUMBER_UNAVAILABLE')
   const endpoint = data.CustomerEndpoint
-  const fromEndpoint = endpoint && (endpoint.Type ?? 'TELEPHONE_NUMBER') === 'TELEPHONE_NUMBER' ? endpoint.Address : undefined
+  const fromEndpoint =
+    endpoint && (endpoint.Type ?? 'TELEPHONE_NUMBER') === 'TELEPHONE_NUMBER' ? endpoint.Address : undefined
   const number = params(e).CallerID || fromEndpoint
   if (!number || !/[0-9]/.test(number)) throw new PinlineError('CALLER_NUMBER_UNAVAILABLE')
   return number

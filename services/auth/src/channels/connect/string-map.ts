@@ -25,5 +25,10 @@ export function errorMap(err: PinlineError): ConnectResult {
 
 /** The profile attributes a flow reads (never a PIN). */
 export function profile(caller: Caller): StringMap {
-  return { firstName: caller.firstName, lastName: caller.lastName, custLevel: caller.custLevel, language: caller.language }
+  return {
+    firstName: caller.firstName,
+    lastName: caller.lastName,
+    custLevel: caller.custLevel,
+    language: caller.language,
+  }
 }

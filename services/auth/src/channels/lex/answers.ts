@@ -6,15 +6,38 @@ import { FINISH_UTTERANCES } from './bot-names.ts'
 // routes "no" or "以上です" to FallbackIntent, and the channel reads the words itself. Only a
 // whole utterance counts: "no pizza" is not "no".
 
-const normalise = (text: string) => text.toLowerCase().normalize('NFKC')
-  .replace(/[’`]/g, "'").replace(/[.,!?。、！？…]/g, ' ').replace(/\s+/g, ' ').trim()
+const normalise = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[’`]/g, "'")
+    .replace(/[.,!?。、！？…]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 
 // The bot's own utterances, and what recognisers also write for them.
 const EN_DONE = new Set([
-  ...FINISH_UTTERANCES.en_US, 'nah', 'thats all', 'that is all', 'thats it', 'that is it', 'nothing', 'im done', "i'm good", 'finish', 'finished',
+  ...FINISH_UTTERANCES.en_US,
+  'nah',
+  'thats all',
+  'that is all',
+  'thats it',
+  'that is it',
+  'nothing',
+  'im done',
+  "i'm good",
+  'finish',
+  'finished',
 ])
 const JA_DONE = new Set([
-  ...FINISH_UTTERANCES.ja_JP, '以上で', '以上になります', 'いえ', 'ありません', 'けっこうです', '終わりです', 'おわりです',
+  ...FINISH_UTTERANCES.ja_JP,
+  '以上で',
+  '以上になります',
+  'いえ',
+  'ありません',
+  'けっこうです',
+  '終わりです',
+  'おわりです',
 ])
 const EN_YES = new Set(['yes', 'yeah', 'yep', 'yes please', 'sure', 'ok', 'okay'])
 const JA_YES = new Set(['はい', 'ええ', 'うん', 'お願いします', 'はいお願いします'])

@@ -34,15 +34,43 @@ export const BOT_LOCALES = { en_US: 'en', ja_JP: 'ja' } as const
  * it 42719. The regex (digits only) goes on where the locale accepts one; the channel reads
  * the words itself either way (spoken-digits.ts).
  */
-export const PIN_SLOT_TYPE = { name: 'PinDigits', parent: 'AMAZON.AlphaNumeric', regex: (pinLength: number) => `[0-9]{${pinLength}}` } as const
+export const PIN_SLOT_TYPE = {
+  name: 'PinDigits',
+  parent: 'AMAZON.AlphaNumeric',
+  regex: (pinLength: number) => `[0-9]{${pinLength}}`,
+} as const
 
 /**
  * FinishOrder's sample utterances: the answers to "anything else?" that end an order. The
  * channel also reads these words on FallbackIntent turns (answers.ts), for a bot without them.
  */
 export const FINISH_UTTERANCES: Record<keyof typeof BOT_LOCALES, readonly string[]> = {
-  en_US: ['no', 'nope', 'no thanks', 'no thank you', "that's all", "that's it", "that's everything", 'nothing else', "i'm done", 'done', 'all done', "no that's all"],
-  ja_JP: ['いいえ', '以上です', '以上', '以上でお願いします', 'それで全部です', 'それだけです', '大丈夫です', '結構です', 'ないです', 'いいえ以上です'],
+  en_US: [
+    'no',
+    'nope',
+    'no thanks',
+    'no thank you',
+    "that's all",
+    "that's it",
+    "that's everything",
+    'nothing else',
+    "i'm done",
+    'done',
+    'all done',
+    "no that's all",
+  ],
+  ja_JP: [
+    'いいえ',
+    '以上です',
+    '以上',
+    '以上でお願いします',
+    'それで全部です',
+    'それだけです',
+    '大丈夫です',
+    '結構です',
+    'ないです',
+    'いいえ以上です',
+  ],
 }
 
 export type IntentName = (typeof INTENTS)[keyof typeof INTENTS]

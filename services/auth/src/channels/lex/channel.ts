@@ -49,9 +49,24 @@ function fingerprint(raw: unknown): string {
   const e = isObject(raw) ? raw : {}
   const bot = isObject(e.bot) ? e.bot : {}
   const state = isObject(e.sessionState) ? e.sessionState : {}
-  const top = Array.isArray(e.interpretations) && isObject(e.interpretations[0]) ? e.interpretations[0].intent : undefined
-  const said = [bot.id, bot.aliasId, bot.localeId, e.sessionId, e.inputMode, e.inputTranscript, e.invocationSource, state.intent, top, state.sessionAttributes, state.activeContexts]
-  return createHash('sha256').update(stableJson(said) ?? '').digest('base64url')
+  const top =
+    Array.isArray(e.interpretations) && isObject(e.interpretations[0]) ? e.interpretations[0].intent : undefined
+  const said = [
+    bot.id,
+    bot.aliasId,
+    bot.localeId,
+    e.sessionId,
+    e.inputMode,
+    e.inputTranscript,
+    e.invocationSource,
+    state.intent,
+    top,
+    state.sessionAttributes,
+    state.activeContexts,
+  ]
+  return createHash('sha256')
+    .update(stableJson(said) ?? '')
+    .digest('base64url')
 }
 
 /**
@@ -70,37 +85,59 @@ const keepable = (outcome: string) => !outcome.endsWith(':pin_in_progress') && !
 export function createLexChannel(deps: LexChannelDeps) {
   const { menu, sessions } = deps
 
-  const orderLines = (s: OrderSession, locale: Locale) => s.items.map(({ item, quantity }) => {
-    const entry = menu.get(item)
-    return { id: item, name: menu.nameOf(item, locale), quantity, price: entry?.price, currency: entry?.currency }
-  })
+  const orderLines = (s: OrderSession, locale: Locale) =>
+    s.items.map(({ item, quantity }) => {
+      const entry = menu.get(item)
+      return { id: item, name: menu.nameOf(item, locale), quantity, price: entry?.price, currency: entry?.currency }
+    })
   const dishNames = (locale: Locale) => menu.list(locale).map((i) => i.name)
   const last4 = (s: OrderSession) => (s.sentTo ?? '').slice(-4)
 
   async function showMenu(turn: LexTurn, r: Responder, t: BotTexts, log: Log): Promise<LexOutcome> {
     // The menu needs no session; one is only looked up so `auth` tells the truth.
     if (turn.conversation) {
-      const s = await sessions.peekChannel('lex', turn.conversation).catch((err: unknown) => void log.error({ err }, 'lex: session lookup failed'))
+      const s = await sessions
+        .peekChannel('lex', turn.conversation)
+        .catch((err: unknown) => void log.error({ err }, 'lex: session lookup failed'))
       if (s) r.use(s)
     }
     return { response: r.elicitOrder(SLOTS.food, t.menu(menu.list(turn.locale))), outcome: 'menu' }
   }
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
-  async function askForPin(s: OrderSession, lead: string, r: Responder, t: BotTexts, outcome: string, client?: string): Promise<LexOutcome> {
+  async function askForPin(
+    s: OrderSession,
+    lead: string,
+    r: Responder,
+    t: BotTexts,
+    outcome: string,
+    client?: string,
+  ): Promise<LexOutcome> {
     let p: PinRequest
     try {
       p = await sessions.requestPin(s.id, client, { via: 'lex', channel: deps.pinChannel })
     } catch (err) {
       // An earlier turn's PIN is still being sent: it may arrive any moment, so ask for it.
       if (!isPinlineError(err) || err.code !== 'SMS_SEND_IN_PROGRESS') throw err
-      return { response: r.elicitOrder(SLOTS.pin, lead + t.pinOnItsWay(err.retryAfter)), outcome: `${outcome}:pin_in_progress` }
+      return {
+        response: r.elicitOrder(SLOTS.pin, lead + t.pinOnItsWay(err.retryAfter)),
+        outcome: `${outcome}:pin_in_progress`,
+      }
     }
     r.use(p.session)
     const to = last4(p.session)
-    const text = p.kind === 'pending' ? t.pinPending(to, p.reason, p.retryAfterSeconds)
-      : lead ? t.newPinSent(to) : p.challenge.channel === 'voice' ? t.pinCalled(to) : t.pinSent(to)
-    return { response: r.elicitOrder(SLOTS.pin, lead + text), outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}` }
+    const text =
+      p.kind === 'pending'
+        ? t.pinPending(to, p.reason, p.retryAfterSeconds)
+        : lead
+          ? t.newPinSent(to)
+          : p.challenge.channel === 'voice'
+            ? t.pinCalled(to)
+            : t.pinSent(to)
+    return {
+      response: r.elicitOrder(SLOTS.pin, lead + text),
+      outcome: `${outcome}:${p.kind === 'sent' ? 'pin_sent' : 'pin_pending'}`,
+    }
   }
 
   const byPhone = (turn: LexTurn) => turn.voice && turn.callerPhone !== undefined
@@ -110,20 +147,27 @@ export function createLexChannel(deps: LexChannelDeps) {
    * wins; on a text turn only the e-mail counts. Either is only a claim: it picks whose
    * registered phone gets the PIN, and the PIN proves it (docs/lex.md).
    */
-  async function open(turn: LexTurn & { conversation: [string, string, string] }, r: Responder, t: BotTexts): Promise<OrderSession | LexOutcome> {
+  async function open(
+    turn: LexTurn & { conversation: [string, string, string] },
+    r: Responder,
+    t: BotTexts,
+  ): Promise<OrderSession | LexOutcome> {
     if (byPhone(turn)) {
       try {
         return await sessions.openChannel('lex', turn.conversation, { phone: turn.callerPhone!, locale: turn.locale })
       } catch (err) {
         const code = isPinlineError(err) ? err.code : undefined
-        if (code === 'CONTACT_NOT_FOUND') return { response: r.close('Failed', t.unknownNumber), outcome: 'unknown_number' }
-        if (code === 'INVALID_PHONE') return { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
+        if (code === 'CONTACT_NOT_FOUND')
+          return { response: r.close('Failed', t.unknownNumber), outcome: 'unknown_number' }
+        if (code === 'INVALID_PHONE')
+          return { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
         throw err
       }
     }
-    if (!turn.email) return turn.voice
-      ? { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
-      : { response: r.close('Failed', t.noEmail), outcome: 'no_email' }
+    if (!turn.email)
+      return turn.voice
+        ? { response: r.close('Failed', t.noCallerNumber), outcome: 'no_caller_number' }
+        : { response: r.close('Failed', t.noEmail), outcome: 'no_email' }
     return sessions.openChannel('lex', turn.conversation, { email: turn.email, locale: turn.locale })
   }
 
@@ -136,7 +180,8 @@ export function createLexChannel(deps: LexChannelDeps) {
     let lead = ''
     if (!s.authenticated) {
       const pin = slotPin(turn.intent?.slots[SLOTS.pin], turn)
-      const input: PinInput | undefined = turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
+      const input: PinInput | undefined =
+        turn.encryptedPin !== undefined ? { encryptedPin: turn.encryptedPin } : pin !== undefined ? { pin } : undefined
       if (!input || !s.challengeId) return askForPin(s, '', r, t, 'unverified', client)
       let check: PinCheck
       try {
@@ -148,22 +193,27 @@ export function createLexChannel(deps: LexChannelDeps) {
         if (code === 'INVALID_CIPHERTEXT') return askForPin(s, t.unreadablePin, r, t, 'unreadable', client)
         if (code === 'CHALLENGE_NOT_FOUND') return askForPin(s, t.expiredPin, r, t, 'expired', client)
         // Not counted and nothing sent: just ask again.
-        if (code === 'INVALID_PIN_FORMAT') return { response: r.elicitOrder(SLOTS.pin, t.badPinFormat), outcome: 'bad_format' }
+        if (code === 'INVALID_PIN_FORMAT')
+          return { response: r.elicitOrder(SLOTS.pin, t.badPinFormat), outcome: 'bad_format' }
         throw err
       }
       r.use(check.session)
       if (check.status === 'approved' && check.assertion) r.assert(check.assertion)
-      if (check.status === 'locked') return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
+      if (check.status === 'locked')
+        return { response: r.close('Failed', t.locked(check.retryAfterSeconds)), outcome: 'locked' }
       if (check.status === 'rejected') return askForPin(check.session, t.wrongPin, r, t, 'rejected', client)
       s = check.session
       lead = t.verified
     }
 
     const said = slotReadings(turn.intent?.slots[SLOTS.food])
-    if (said.length === 0) return { response: r.elicitOrder(SLOTS.food, lead + t.askFood(dishNames(turn.locale))), outcome: 'ask_food' }
+    if (said.length === 0)
+      return { response: r.elicitOrder(SLOTS.food, lead + t.askFood(dishNames(turn.locale))), outcome: 'ask_food' }
     const item = said.map((text) => menu.find(text)).find((found) => found !== undefined)
     if (!item) {
-      const response = r.elicitOrder(SLOTS.food, lead + t.unknownFood(said.at(-1)!, dishNames(turn.locale)), { clearFood: true })
+      const response = r.elicitOrder(SLOTS.food, lead + t.unknownFood(said.at(-1)!, dishNames(turn.locale)), {
+        clearFood: true,
+      })
       return { response, outcome: 'unknown_food' }
     }
     const { session } = await sessions.addItem(s.id, item.id, 1)
@@ -177,7 +227,8 @@ export function createLexChannel(deps: LexChannelDeps) {
   async function finish(turn: LexTurn, r: Responder, t: BotTexts): Promise<LexOutcome> {
     const s = turn.conversation ? await sessions.peekChannel('lex', turn.conversation) : undefined
     if (s) r.use(s)
-    if (!s?.authenticated || s.items.length === 0) return { response: r.close('Failed', t.nothingOrdered), outcome: 'finished_empty' }
+    if (!s?.authenticated || s.items.length === 0)
+      return { response: r.close('Failed', t.nothingOrdered), outcome: 'finished_empty' }
     return { response: r.close('Fulfilled', t.summary(orderLines(s, turn.locale))), outcome: 'finished' }
   }
 
@@ -189,39 +240,57 @@ export function createLexChannel(deps: LexChannelDeps) {
     }
     if (!turn.intent) return { response: r.close('Failed', t.malformed), outcome: 'malformed' }
     // On a call, Close would hang up on the caller: ask again instead.
-    return { response: turn.voice ? r.elicitIntent(t.unknownIntent, 'Failed') : r.close('Failed', t.unknownIntent), outcome: 'unknown_intent' }
+    return {
+      response: turn.voice ? r.elicitIntent(t.unknownIntent, 'Failed') : r.close('Failed', t.unknownIntent),
+      outcome: 'unknown_intent',
+    }
   }
 
   /** What to tell the user when a call refused or failed; the outcome names the error code. */
   function failure(err: unknown, t: BotTexts, turn: LexTurn): { text: string; outcome: string; ours: boolean } {
     if (!isPinlineError(err)) return { text: t.unavailable, outcome: 'error', ours: true }
-    const text = ({
-      CONTACT_NOT_FOUND: t.noContact,
-      CHALLENGE_LOCKED: t.locked(err.retryAfter),
-      PHONE_LOCKED: t.locked(err.retryAfter),
-      MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
-      PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
-      PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
-      CLIENT_SEND_LIMIT: t.sendLimit(err.retryAfter),
-      RATE_LIMITED: t.busy(err.retryAfter),
-      DESTINATION_NOT_ALLOWED: byPhone(turn) ? t.callerNumberNotAllowed : t.destinationNotAllowed,
-      SMS_SEND_FAILED: t.smsFailed,
-      SMS_BUDGET_EXCEEDED: t.smsFailed,
-      INVALID_EMAIL: t.noEmail,
-      ENCRYPTION_NOT_CONFIGURED: t.encryptionOff,
-      ORDER_LIMIT_REACHED: t.orderLimit,
-    } as Partial<Record<string, string>>)[err.code]
+    const text = (
+      {
+        CONTACT_NOT_FOUND: t.noContact,
+        CHALLENGE_LOCKED: t.locked(err.retryAfter),
+        PHONE_LOCKED: t.locked(err.retryAfter),
+        MAX_SENDS_REACHED: t.sendLimit(err.retryAfter),
+        PHONE_SEND_LIMIT: t.sendLimit(err.retryAfter),
+        PREFIX_SEND_LIMIT: t.sendLimit(err.retryAfter),
+        CLIENT_SEND_LIMIT: t.sendLimit(err.retryAfter),
+        RATE_LIMITED: t.busy(err.retryAfter),
+        DESTINATION_NOT_ALLOWED: byPhone(turn) ? t.callerNumberNotAllowed : t.destinationNotAllowed,
+        SMS_SEND_FAILED: t.smsFailed,
+        SMS_BUDGET_EXCEEDED: t.smsFailed,
+        INVALID_EMAIL: t.noEmail,
+        ENCRYPTION_NOT_CONFIGURED: t.encryptionOff,
+        ORDER_LIMIT_REACHED: t.orderLimit,
+      } as Partial<Record<string, string>>
+    )[err.code]
     return { text: text ?? t.unavailable, outcome: err.code, ours: err.statusCode >= 500 }
   }
 
-  async function answer(turn: LexTurn, r: Responder, t: BotTexts, log: Log, client: string | undefined): Promise<LexOutcome & { keep: boolean }> {
+  async function answer(
+    turn: LexTurn,
+    r: Responder,
+    t: BotTexts,
+    log: Log,
+    client: string | undefined,
+  ): Promise<LexOutcome & { keep: boolean }> {
     try {
       let out: LexOutcome
       switch (turn.intent?.name) {
-        case INTENTS.menu: out = await showMenu(turn, r, t, log); break
-        case INTENTS.order: out = await orderFood(turn, r, t, client); break
-        case INTENTS.finish: out = await finish(turn, r, t); break
-        default: out = await other(turn, r, t)
+        case INTENTS.menu:
+          out = await showMenu(turn, r, t, log)
+          break
+        case INTENTS.order:
+          out = await orderFood(turn, r, t, client)
+          break
+        case INTENTS.finish:
+          out = await finish(turn, r, t)
+          break
+        default:
+          out = await other(turn, r, t)
       }
       return { ...out, keep: keepable(out.outcome) }
     } catch (err) {
@@ -232,8 +301,10 @@ export function createLexChannel(deps: LexChannelDeps) {
   }
 
   /** Turns that change the order (or end it) run one at a time per conversation; see channelTurn. */
-  const serialised = (turn: LexTurn) => turn.intent?.name === INTENTS.order || turn.intent?.name === INTENTS.finish
-    || (turn.intent?.name === INTENTS.fallback && saysDone(turn.transcript, turn.locale))
+  const serialised = (turn: LexTurn) =>
+    turn.intent?.name === INTENTS.order ||
+    turn.intent?.name === INTENTS.finish ||
+    (turn.intent?.name === INTENTS.fallback && saysDone(turn.transcript, turn.locale))
 
   return {
     async handle(raw: unknown, log: Log, opts: TurnOptions = {}): Promise<LexOutcome> {
@@ -246,7 +317,9 @@ export function createLexChannel(deps: LexChannelDeps) {
         turn = parseLexEvent(undefined, deps.defaultLocale)
       }
       const t = botTexts[turn.locale]
-      const r = lexResponder(turn, (s) => JSON.stringify(orderLines(s, turn.locale).map(({ id, name, quantity }) => ({ id, name, quantity }))))
+      const r = lexResponder(turn, (s) =>
+        JSON.stringify(orderLines(s, turn.locale).map(({ id, name, quantity }) => ({ id, name, quantity }))),
+      )
       if (!turn.conversation || !serialised(turn)) {
         const { response, outcome } = await answer(turn, r, t, log, opts.client)
         return { response, outcome }

@@ -71,7 +71,8 @@ function shallow(v: unknown, max = MAX_ECHO_DEPTH): boolean {
 function readIntent(v: unknown): LexIntent | undefined {
   if (!isObject(v) || !str(v.name)) return undefined
   const slots: LexSlots = {}
-  if (isObject(v.slots)) for (const [k, s] of Object.entries(v.slots)) slots[k] = isObject(s) && shallow(s) ? (s as LexSlot) : null
+  if (isObject(v.slots))
+    for (const [k, s] of Object.entries(v.slots)) slots[k] = isObject(s) && shallow(s) ? (s as LexSlot) : null
   return { name: v.name as string, confirmationState: str(v.confirmationState) ?? 'None', slots }
 }
 
@@ -79,7 +80,8 @@ function readAttributes(v: unknown): Record<string, string> {
   const out: Record<string, string> = {}
   if (!isObject(v)) return out
   // Lex only sends strings; anything else came from a broken client and is stringified, as Lex requires.
-  for (const [k, a] of Object.entries(v)) if (k.length > 0 && a !== undefined && a !== null) out[k] = typeof a === 'string' ? a : JSON.stringify(a)
+  for (const [k, a] of Object.entries(v))
+    if (k.length > 0 && a !== undefined && a !== null) out[k] = typeof a === 'string' ? a : JSON.stringify(a)
   return out
 }
 
@@ -94,8 +96,10 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
   const botId = str(bot.id)
   const inputMode: InputMode = e.inputMode === 'Speech' || e.inputMode === 'DTMF' ? e.inputMode : 'Text'
   return {
-    conversation: sessionId && SESSION_ID.test(sessionId) && botId && BOT_ID.test(botId)
-      ? [botId, str(bot.aliasId) ?? '', sessionId] : undefined,
+    conversation:
+      sessionId && SESSION_ID.test(sessionId) && botId && BOT_ID.test(botId)
+        ? [botId, str(bot.aliasId) ?? '', sessionId]
+        : undefined,
     locale: toLocale(str(bot.localeId)) ?? defaultLocale,
     // The intent Lex is working on; the top interpretation only if sessionState lacks one.
     intent: readIntent(state.intent) ?? readIntent(top),
@@ -103,7 +107,8 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
     email: str(attributes[SESSION_ATTRIBUTES.email]?.trim()),
     callerPhone: str(attributes[SESSION_ATTRIBUTES.callerPhone]?.trim()),
     encryptedPin: str(encryptedPin?.trim()),
-    activeContexts: Array.isArray(state.activeContexts) && shallow(state.activeContexts) ? state.activeContexts : undefined,
+    activeContexts:
+      Array.isArray(state.activeContexts) && shallow(state.activeContexts) ? state.activeContexts : undefined,
     inputMode,
     voice: inputMode !== 'Text',
     transcript: str(e.inputTranscript),
@@ -114,7 +119,8 @@ export function parseLexEvent(raw: unknown, defaultLocale: Locale): LexTurn {
 // a client that is not Lex can put anything in them, so their values are checked here.
 function scalar(slot: LexSlot | null | undefined): LexSlotValue | undefined {
   const values: unknown = slot?.values
-  const v: unknown = slot?.value ?? (Array.isArray(values) ? values.find((s) => isObject(s) && s.value)?.value : undefined)
+  const v: unknown =
+    slot?.value ?? (Array.isArray(values) ? values.find((s) => isObject(s) && s.value)?.value : undefined)
   return isObject(v) ? v : undefined
 }
 
@@ -132,8 +138,14 @@ export function slotReadings(slot: LexSlot | null | undefined): string[] {
  * whole utterance is read too, since on that turn it is the answer to "please say your PIN".
  * Either way the core checks the format.
  */
-export function slotPin(slot: LexSlot | null | undefined, turn: Pick<LexTurn, 'locale' | 'transcript'> = { locale: 'en', transcript: undefined }): string | undefined {
+export function slotPin(
+  slot: LexSlot | null | undefined,
+  turn: Pick<LexTurn, 'locale' | 'transcript'> = { locale: 'en', transcript: undefined },
+): string | undefined {
   const v = scalar(slot)
   if (!v) return undefined
-  return pinFromSpeech({ originalValue: str(v.originalValue), transcript: turn.transcript, interpretedValue: str(v.interpretedValue) }, turn.locale)
+  return pinFromSpeech(
+    { originalValue: str(v.originalValue), transcript: turn.transcript, interpretedValue: str(v.interpretedValue) },
+    turn.locale,
+  )
 }

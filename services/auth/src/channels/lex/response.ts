@@ -45,7 +45,13 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
   // pinline alone writes auth, uuid and currentOrder: the client's own values are never echoed,
   // with or without a server session. pinlineAssertion is signed, so a client cannot forge one;
   // it is still kept only while the server session is verified (another e-mail drops it).
-  const { auth: _auth, uuid: _uuid, currentOrder: _order, [ASSERTION_ATTRIBUTE]: echoed, ...clientAttributes } = turn.attributes
+  const {
+    auth: _auth,
+    uuid: _uuid,
+    currentOrder: _order,
+    [ASSERTION_ATTRIBUTE]: echoed,
+    ...clientAttributes
+  } = turn.attributes
   const attributes = (): Record<string, string> => {
     const kept = assertion ?? (session?.authenticated ? echoed : undefined)
     return {
@@ -90,7 +96,12 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
       const food = opts.clearFood ? null : (own[SLOTS.food] ?? null)
       return respond(
         { type: 'ElicitSlot', slotToElicit },
-        { name: INTENTS.order, state: 'InProgress', confirmationState: continuing ? turn.intent!.confirmationState : 'None', slots: { ...own, [SLOTS.food]: food, [SLOTS.pin]: null } },
+        {
+          name: INTENTS.order,
+          state: 'InProgress',
+          confirmationState: continuing ? turn.intent!.confirmationState : 'None',
+          slots: { ...own, [SLOTS.food]: food, [SLOTS.pin]: null },
+        },
         content,
       )
     },
@@ -105,7 +116,12 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
       for (const k of Object.keys(own)) own[k] = null
       return respond(
         { type: 'ElicitIntent' },
-        { name: intent?.name ?? INTENTS.order, state, confirmationState: intent?.confirmationState ?? 'None', slots: own },
+        {
+          name: intent?.name ?? INTENTS.order,
+          state,
+          confirmationState: intent?.confirmationState ?? 'None',
+          slots: own,
+        },
         content,
       )
     },
@@ -114,7 +130,12 @@ export function lexResponder(turn: LexTurn, currentOrder: (s: OrderSession) => s
       const intent = turn.intent
       return respond(
         { type: 'Close' },
-        { name: intent?.name ?? 'FallbackIntent', state, confirmationState: intent?.confirmationState ?? 'None', slots: slots() },
+        {
+          name: intent?.name ?? 'FallbackIntent',
+          state,
+          confirmationState: intent?.confirmationState ?? 'None',
+          slots: slots(),
+        },
         content,
       )
     },

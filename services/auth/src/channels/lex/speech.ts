@@ -17,7 +17,8 @@ const DIGITS = /\u{E000}([0-9]*)\u{E001}/gu
 export const digits = (d: string): string => `${DIGITS_OPEN}${d.replace(/[^0-9]/g, '')}${DIGITS_CLOSE}`
 
 /** `plain` on a screen, `spoken` on a call. */
-export const spoken = (plain: string, said: string): string => `${ALT_OPEN}${unmarked(plain)}${ALT_SPLIT}${unmarked(said)}${ALT_CLOSE}`
+export const spoken = (plain: string, said: string): string =>
+  `${ALT_OPEN}${unmarked(plain)}${ALT_SPLIT}${unmarked(said)}${ALT_CLOSE}`
 
 /** Text from outside (what the user said, a dish name) can never carry marks of its own. */
 export const unmarked = (text: string): string => text.replace(MARKS, '')
@@ -26,7 +27,8 @@ export function toPlainText(text: string): string {
   return text.replace(ALT, (_, plain: string) => plain).replace(MARKS, '')
 }
 
-const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+const escapeXml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
 
 /** The SSML for a voice turn: everything escaped, marked digits in say-as digits. */
 export function toSsml(text: string): string {

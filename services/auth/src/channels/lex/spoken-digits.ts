@@ -8,14 +8,27 @@ import type { Locale } from '../../core/ports.ts'
 const MAX_INPUT = 120 // characters; a PIN said slowly with separators fits many times over
 
 const EN_WORDS: Record<string, string> = {
-  zero: '0', oh: '0', o: '0', one: '1', two: '2', three: '3', four: '4',
-  five: '5', six: '6', seven: '7', eight: '8', nine: '9',
+  zero: '0',
+  oh: '0',
+  o: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
 }
 const EN_REPEAT: Record<string, number> = { double: 2, triple: 3 }
 
 /** en: "zero four two", "0 4 2", "042-719", "double oh seven". */
 function readEnglish(text: string): string | undefined {
-  const words = text.toLowerCase().split(/[\s,.\-–]+/).filter(Boolean)
+  const words = text
+    .toLowerCase()
+    .split(/[\s,.\-–]+/)
+    .filter(Boolean)
   let out = ''
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
@@ -23,7 +36,7 @@ function readEnglish(text: string): string | undefined {
     if (repeat) {
       // "double" counts only before a single digit: "double four" is 44, "double 42" is not a PIN.
       const next = words[i + 1]
-      const digit = next === undefined ? undefined : EN_WORDS[next] ?? (/^[0-9]$/.test(next) ? next : undefined)
+      const digit = next === undefined ? undefined : (EN_WORDS[next] ?? (/^[0-9]$/.test(next) ? next : undefined))
       if (digit === undefined) return undefined
       out += digit.repeat(repeat)
       i++
@@ -97,7 +110,10 @@ const sameNumber = (a: string, b: string) => a.replace(/^0+/, '') === b.replace(
  * leading zeros wins, because recognisers drop zeros and never invent them. Nothing readable:
  * the interpretation as Lex gave it, for the core to refuse by its format.
  */
-export function pinFromSpeech(heard: { originalValue?: string | undefined; transcript?: string | undefined; interpretedValue?: string | undefined }, locale: Locale): string | undefined {
+export function pinFromSpeech(
+  heard: { originalValue?: string | undefined; transcript?: string | undefined; interpretedValue?: string | undefined },
+  locale: Locale,
+): string | undefined {
   const readings = [heard.originalValue, heard.transcript, heard.interpretedValue]
     .map((text) => readDigits(text, locale))
     .filter((d): d is string => d !== undefined)

@@ -33,35 +33,43 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
  * Bearer auth with scoped keys, for the /v1 scope: a wrong key is 401 before any Redis work, a
  * key without the route's scope is 403 FORBIDDEN_SCOPE, also before any Redis work.
  */
-export default fp(async (fastify: FastifyInstance) => {
-  const keys = fastify.config.apiKeys
-  const digests = keys.map((k) => ({ k, d: digest(k.key) }))
-  for (const k of keys.filter((x) => x.bare)) {
-    fastify.log.warn({ apiKey: k.name }, 'API_KEYS has a bare key: it has every scope (channels, verify, admin); give it a name and scopes (name:key:scope+scope)')
-  }
-  fastify.addHook('onRoute', (route) => {
-    const methods = [route.method].flat()
-    route.config = { ...route.config, scope: route.config?.scope ?? scopeOf(String(methods[0]), route.url) }
-  })
-  await fastify.register(bearerAuth, {
-    keys: new Set<string>(),
-    // Constant time: every key is compared, by digest, so neither a match nor a length leaks.
-    auth: (presented: string, req: FastifyRequest) => {
-      const d = digest(presented)
-      let found: ApiKey | undefined
-      for (const x of digests) if (timingSafeEqual(x.d, d) && !found) found = x.k
-      req.apiKey = found
-      return found !== undefined
-    },
-    // The plugin's types insist on {error}; the body every client sees is our {code, message}.
-    errorResponse: (() => ({ code: 'UNAUTHORIZED', message: ErrorCodes.UNAUTHORIZED.message })) as unknown as (err: Error) => { error: string },
-    verifyErrorLogLevel: 'info',
-  })
-  // Answered here, like a 401: a route's own error handler (Connect's 200 map) must not turn it into a 200.
-  fastify.addHook('onRequest', async (req, reply) => {
-    const scope = req.routeOptions.config.scope
-    if (scope && req.apiKey?.scopes.has(scope)) return
-    const message = `This API key (${req.apiKey?.name ?? 'none'}) does not have the ${scope ?? 'required'} scope`
-    return replyWithError(new PinlineError('FORBIDDEN_SCOPE', { message }) as unknown as FastifyError, req, reply)
-  })
-}, { name: 'api-keys' })
+export default fp(
+  async (fastify: FastifyInstance) => {
+    const keys = fastify.config.apiKeys
+    const digests = keys.map((k) => ({ k, d: digest(k.key) }))
+    for (const k of keys.filter((x) => x.bare)) {
+      fastify.log.warn(
+        { apiKey: k.name },
+        'API_KEYS has a bare key: it has every scope (channels, verify, admin); give it a name and scopes (name:key:scope+scope)',
+      )
+    }
+    fastify.addHook('onRoute', (route) => {
+      const methods = [route.method].flat()
+      route.config = { ...route.config, scope: route.config?.scope ?? scopeOf(String(methods[0]), route.url) }
+    })
+    await fastify.register(bearerAuth, {
+      keys: new Set<string>(),
+      // Constant time: every key is compared, by digest, so neither a match nor a length leaks.
+      auth: (presented: string, req: FastifyRequest) => {
+        const d = digest(presented)
+        let found: ApiKey | undefined
+        for (const x of digests) if (timingSafeEqual(x.d, d) && !found) found = x.k
+        req.apiKey = found
+        return found !== undefined
+      },
+      // The plugin's types insist on {error}; the body every client sees is our {code, message}.
+      errorResponse: (() => ({ code: 'UNAUTHORIZED', message: ErrorCodes.UNAUTHORIZED.message })) as unknown as (
+        err: Error,
+      ) => { error: string },
+      verifyErrorLogLevel: 'info',
+    })
+    // Answered here, like a 401: a route's own error handler (Connect's 200 map) must not turn it into a 200.
+    fastify.addHook('onRequest', async (req, reply) => {
+      const scope = req.routeOptions.config.scope
+      if (scope && req.apiKey?.scopes.has(scope)) return
+      const message = `This API key (${req.apiKey?.name ?? 'none'}) does not have the ${scope ?? 'required'} scope`
+      return replyWithError(new PinlineError('FORBIDDEN_SCOPE', { message }) as unknown as FastifyError, req, reply)
+    })
+  },
+  { name: 'api-keys' },
+)

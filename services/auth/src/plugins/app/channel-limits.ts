@@ -13,7 +13,6 @@ declare module 'fastify' {
   }
 }
 
-
 /**
  * Limits for the channel routes, which the HTTP limits exempt (every Lambda call arrives from a
  * few addresses with one key): per API key, per Connect contact or Lex conversation, per caller
@@ -22,45 +21,59 @@ API key, in its slot, and one script takes all three (one round trip), so a Lamb
  * with them while a forged-event sweep (lookups over a number range, sendPins over many blocks)
  * is held to the per-key rate. Runs after the body is read: the contact and number are in it.
  */
-export default fp(async (fastify: FastifyInstance) => {
-  const { config, keys, redis } = fastify
-  const { windowSeconds, perKey, perConversation, perNumber } = config.channelRateLimit
-  const max = { key: perKey, conversation: perConversation, number: perNumber }
-  const windowMs = windowSeconds * 1000
-  const counters = failClosed({
-    take: async (keyName: string, conversation: string | undefined, number: string | undefined) => {
-      // An absent dimension is skipped (max 0); its key name is the key's own counter, in the slot.
-      const perKey = keys.channelHits(keyName, 'key', '')
-      return takeChannelLimits(redis, {
-        perKey,
-        perConversation: conversation === undefined ? perKey : keys.channelHits(keyName, 'conversation', conversation),
-        perNumber: number === undefined ? perKey : keys.channelHits(keyName, 'number', number),
-      }, { keyMax: max.key, conversationMax: conversation === undefined ? 0 : max.conversation, numberMax: number === undefined ? 0 : max.number, windowMs })
-    },
-  })
+export default fp(
+  async (fastify: FastifyInstance) => {
+    const { config, keys, redis } = fastify
+    const { windowSeconds, perKey, perConversation, perNumber } = config.channelRateLimit
+    const max = { key: perKey, conversation: perConversation, number: perNumber }
+    const windowMs = windowSeconds * 1000
+    const counters = failClosed({
+      take: async (keyName: string, conversation: string | undefined, number: string | undefined) => {
+        // An absent dimension is skipped (max 0); its key name is the key's own counter, in the slot.
+        const perKey = keys.channelHits(keyName, 'key', '')
+        return takeChannelLimits(
+          redis,
+          {
+            perKey,
+            perConversation:
+              conversation === undefined ? perKey : keys.channelHits(keyName, 'conversation', conversation),
+            perNumber: number === undefined ? perKey : keys.channelHits(keyName, 'number', number),
+          },
+          {
+            keyMax: max.key,
+            conversationMax: conversation === undefined ? 0 : max.conversation,
+            numberMax: number === undefined ? 0 : max.number,
+            windowMs,
+          },
+        )
+      },
+    })
 
-  // The counters share the key's slot: one script, one round trip. Like the HTTP limits, a
-  // request refused by one of them still counts against the others.
-  async function limit(keyName: string | undefined, conversation: string | undefined, number?: string) {
-    const reply = await counters.take(keyName ?? '', conversation, number)
-    if (!reply.ok) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(reply.retryAfterMs / 1000)) })
-  }
+    // The counters share the key's slot: one script, one round trip. Like the HTTP limits, a
+    // request refused by one of them still counts against the others.
+    async function limit(keyName: string | undefined, conversation: string | undefined, number?: string) {
+      const reply = await counters.take(keyName ?? '', conversation, number)
+      if (!reply.ok)
+        throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(reply.retryAfterMs / 1000)) })
+    }
 
-  const keyName = (req: FastifyRequest) => req.apiKey?.name
-  fastify.decorate('channelLimits', {
-    async connect(req: FastifyRequest) {
-      const e = req.body as ContactFlowEvent
-      let number: string | undefined
-      try {
-        number = normalisePhone(callerNumber(e), config.verification.defaultCountry)?.e164
-      } catch {
-        number = undefined // no number: the action itself answers CALLER_NUMBER_UNAVAILABLE
-      }
-      await limit(keyName(req), `connect:${e.Details.ContactData.ContactId}`, number)
-    },
-    async lex(req: FastifyRequest) {
-      const sessionId = (req.body as { sessionId?: unknown } | null)?.sessionId
-      await limit(keyName(req), typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined)
-    },
-  })
-}, { name: 'channel-limits', dependencies: ['redis'] })
+    const keyName = (req: FastifyRequest) => req.apiKey?.name
+    fastify.decorate('channelLimits', {
+      async connect(req: FastifyRequest) {
+        const e = req.body as ContactFlowEvent
+        let number: string | undefined
+        try {
+          number = normalisePhone(callerNumber(e), config.verification.defaultCountry)?.e164
+        } catch {
+          number = undefined // no number: the action itself answers CALLER_NUMBER_UNAVAILABLE
+        }
+        await limit(keyName(req), `connect:${e.Details.ContactData.ContactId}`, number)
+      },
+      async lex(req: FastifyRequest) {
+        const sessionId = (req.body as { sessionId?: unknown } | null)?.sessionId
+        await limit(keyName(req), typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined)
+      },
+    })
+  },
+  { name: 'channel-limits', dependencies: ['redis'] },
+)

@@ -15,7 +15,11 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 }
 
 // A schema failure on a field with a code of its own gets that code.
-const FIELD_CODES: Record<string, ErrorCode> = { pin: 'INVALID_PIN_FORMAT', phone: 'INVALID_PHONE', email: 'INVALID_EMAIL' }
+const FIELD_CODES: Record<string, ErrorCode> = {
+  pin: 'INVALID_PIN_FORMAT',
+  phone: 'INVALID_PHONE',
+  email: 'INVALID_EMAIL',
+}
 
 export function toPinlineError(err: FastifyError): PinlineError {
   if (isPinlineError(err)) return err
@@ -23,14 +27,19 @@ export function toPinlineError(err: FastifyError): PinlineError {
     const first = err.validation[0]
     const field = first?.instancePath.split('/').filter(Boolean)[0]
     const code = (field && FIELD_CODES[field]) || 'VALIDATION_FAILED'
-    return new PinlineError(code, { message: `${err.validationContext ?? 'request'}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.trim() })
+    return new PinlineError(code, {
+      message:
+        `${err.validationContext ?? 'request'}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.trim(),
+    })
   }
-  if (err instanceof SyntaxError || (err.code && FASTIFY_CODES[err.code] === 'INVALID_JSON')) return new PinlineError('INVALID_JSON')
+  if (err instanceof SyntaxError || (err.code && FASTIFY_CODES[err.code] === 'INVALID_JSON'))
+    return new PinlineError('INVALID_JSON')
   const mapped = err.code && FASTIFY_CODES[err.code]
   if (mapped) return new PinlineError(mapped)
   // secure-json-parse refuses __proto__ / constructor.prototype: prototype pollution attempts.
   if (err.statusCode === 400) return new PinlineError('VALIDATION_FAILED', { message: err.message })
-  if (err.statusCode === 429) return new PinlineError('RATE_LIMITED', { retryAfter: Number((err as { retryAfter?: number }).retryAfter ?? 1) })
+  if (err.statusCode === 429)
+    return new PinlineError('RATE_LIMITED', { retryAfter: Number((err as { retryAfter?: number }).retryAfter ?? 1) })
   return new PinlineError('INTERNAL', { cause: err })
 }
 
@@ -48,8 +57,13 @@ export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: Fa
   return reply.code(err.statusCode).send({ code: err.code, message })
 }
 
-export default fp(async (fastify: FastifyInstance) => {
-  fastify.setErrorHandler(replyWithError)
+export default fp(
+  async (fastify: FastifyInstance) => {
+    fastify.setErrorHandler(replyWithError)
 
-  fastify.setNotFoundHandler((_req, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: ErrorCodes.NOT_FOUND.message }))
-}, { name: 'error-handler' })
+    fastify.setNotFoundHandler((_req, reply) =>
+      reply.code(404).send({ code: 'NOT_FOUND', message: ErrorCodes.NOT_FOUND.message }),
+    )
+  },
+  { name: 'error-handler' },
+)

@@ -16,53 +16,92 @@ declare module 'fastify' {
 const CLOSE_DEADLINE_MS = 5_000
 
 /** Verification events to EventBridge and/or a signed webhook, each through its own bounded outbox. */
-export default fp(async (fastify) => {
-  const c = fastify.config.events
-  const sinks: EventSink[] = []
-  if (c.eventBridgeBus) sinks.push(createEventBridgeSink({ bus: c.eventBridgeBus, source: c.source, timeoutMs: c.timeoutMs }))
-  if (c.webhookUrl && c.webhookSecret) sinks.push(createWebhookSink({ url: c.webhookUrl, secret: c.webhookSecret, timeoutMs: c.timeoutMs }))
-  if (sinks.length === 0) {
-    fastify.decorate('verificationEvents', {})
-    return
-  }
-
-  const registers = [fastify.metrics.registry]
-  const labelNames = ['sink'] as const
-  const delivered = new Counter({ name: 'pinline_events_delivered_total', help: 'Verification events a sink accepted', labelNames, registers })
-  const failures = new Counter({ name: 'pinline_events_delivery_failures_total', help: 'Failed delivery attempts (retried)', labelNames, registers })
-  const dropped = new Counter({ name: 'pinline_events_dropped_total', help: 'Verification events dropped because the backlog was full', labelNames, registers })
-  const backlog = new Gauge({ name: 'pinline_events_backlog', help: 'Verification events waiting for a sink', labelNames, registers })
-
-  const outboxes: Array<{ sink: string; outbox: Outbox }> = sinks.map((sink) => {
-    const labels = { sink: sink.name }
-    // Every series exists from the start, so a rate() or an alert sees the first failure.
-    backlog.set(labels, 0)
-    for (const counter of [delivered, failures, dropped]) counter.inc(labels, 0)
-    return {
-      sink: sink.name,
-      outbox: createOutbox(sink, { maxBacklog: c.backlogMax, retryBaseMs: 200, retryMaxMs: c.retryMaxMs }, {
-        delivered: (n) => delivered.inc(labels, n),
-        failed: (err) => {
-          failures.inc(labels)
-          fastify.log.warn({ sink: sink.name, err }, 'verification events: delivery failed, will retry')
-        },
-        dropped: () => dropped.inc(labels),
-        backlog: (n) => backlog.set(labels, n),
-        overflow: (s) => s.full
-          ? fastify.log.error({ sink: sink.name, backlogMax: c.backlogMax }, 'verification events: backlog full, new events are dropped until the sink catches up')
-          : fastify.log.warn({ sink: sink.name, dropped: s.dropped }, 'verification events: backlog has room again'),
-      }),
+export default fp(
+  async (fastify) => {
+    const c = fastify.config.events
+    const sinks: EventSink[] = []
+    if (c.eventBridgeBus)
+      sinks.push(createEventBridgeSink({ bus: c.eventBridgeBus, source: c.source, timeoutMs: c.timeoutMs }))
+    if (c.webhookUrl && c.webhookSecret)
+      sinks.push(createWebhookSink({ url: c.webhookUrl, secret: c.webhookSecret, timeoutMs: c.timeoutMs }))
+    if (sinks.length === 0) {
+      fastify.decorate('verificationEvents', {})
+      return
     }
-  })
 
-  fastify.decorate('verificationEvents', {
-    changed: (event) => {
-      for (const { outbox } of outboxes) outbox.publish(event)
-    },
-  })
-  fastify.addHook('onClose', async () => {
-    const left = await Promise.all(outboxes.map(async ({ sink, outbox }) => ({ sink, lost: await outbox.close(CLOSE_DEADLINE_MS) })))
-    for (const { sink, lost } of left) if (lost > 0) fastify.log.error({ sink, lost }, 'verification events: not delivered before shutdown')
-  })
-  fastify.log.info({ sinks: sinks.map((s) => s.name) }, 'verification events enabled')
-}, { name: 'events', dependencies: ['metrics'] })
+    const registers = [fastify.metrics.registry]
+    const labelNames = ['sink'] as const
+    const delivered = new Counter({
+      name: 'pinline_events_delivered_total',
+      help: 'Verification events a sink accepted',
+      labelNames,
+      registers,
+    })
+    const failures = new Counter({
+      name: 'pinline_events_delivery_failures_total',
+      help: 'Failed delivery attempts (retried)',
+      labelNames,
+      registers,
+    })
+    const dropped = new Counter({
+      name: 'pinline_events_dropped_total',
+      help: 'Verification events dropped because the backlog was full',
+      labelNames,
+      registers,
+    })
+    const backlog = new Gauge({
+      name: 'pinline_events_backlog',
+      help: 'Verification events waiting for a sink',
+      labelNames,
+      registers,
+    })
+
+    const outboxes: Array<{ sink: string; outbox: Outbox }> = sinks.map((sink) => {
+      const labels = { sink: sink.name }
+      // Every series exists from the start, so a rate() or an alert sees the first failure.
+      backlog.set(labels, 0)
+      for (const counter of [delivered, failures, dropped]) counter.inc(labels, 0)
+      return {
+        sink: sink.name,
+        outbox: createOutbox(
+          sink,
+          { maxBacklog: c.backlogMax, retryBaseMs: 200, retryMaxMs: c.retryMaxMs },
+          {
+            delivered: (n) => delivered.inc(labels, n),
+            failed: (err) => {
+              failures.inc(labels)
+              fastify.log.warn({ sink: sink.name, err }, 'verification events: delivery failed, will retry')
+            },
+            dropped: () => dropped.inc(labels),
+            backlog: (n) => backlog.set(labels, n),
+            overflow: (s) =>
+              s.full
+                ? fastify.log.error(
+                    { sink: sink.name, backlogMax: c.backlogMax },
+                    'verification events: backlog full, new events are dropped until the sink catches up',
+                  )
+                : fastify.log.warn(
+                    { sink: sink.name, dropped: s.dropped },
+                    'verification events: backlog has room again',
+                  ),
+          },
+        ),
+      }
+    })
+
+    fastify.decorate('verificationEvents', {
+      changed: (event) => {
+        for (const { outbox } of outboxes) outbox.publish(event)
+      },
+    })
+    fastify.addHook('onClose', async () => {
+      const left = await Promise.all(
+        outboxes.map(async ({ sink, outbox }) => ({ sink, lost: await outbox.close(CLOSE_DEADLINE_MS) })),
+      )
+      for (const { sink, lost } of left)
+        if (lost > 0) fastify.log.error({ sink, lost }, 'verification events: not delivered before shutdown')
+    })
+    fastify.log.info({ sinks: sinks.map((s) => s.name) }, 'verification events enabled')
+  },
+  { name: 'events', dependencies: ['metrics'] },
+)

@@ -16,48 +16,77 @@ const BUILT_IN_PURPOSES = ['verify', 'connect', 'order']
  * label has a bounded set of values: `purpose` is client-chosen, so values outside the known
  * list count as `other` (each value would otherwise be a series for good).
  */
-export default fp<{ purposes?: readonly string[] }>(async (fastify, opts) => {
-  const purposes = new Set([...BUILT_IN_PURPOSES, ...(opts.purposes ?? [])])
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'pinline_' })
-  const issued = new Counter({ name: 'pinline_pins_issued_total', help: 'PINs issued (SMS accepted by the provider)', labelNames: ['purpose'], registers: [registry] })
-  const resent = new Counter({ name: 'pinline_pins_resent_total', help: 'PINs re-sent on an existing challenge', registers: [registry] })
-  const verified = new Counter({ name: 'pinline_pin_verifications_total', help: 'PIN checks by result', labelNames: ['result'], registers: [registry] })
-  const smsFailures = new Counter({ name: 'pinline_sms_failures_total', help: 'SMS the provider did not accept', registers: [registry] })
-  const smsRefused = new Counter({ name: 'pinline_sms_refused_total', help: 'SMS refused by a spend guard (SMS pumping signal)', labelNames: ['reason'], registers: [registry] })
-  const latency = new Histogram({
-    name: 'pinline_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
-  })
+export default fp<{ purposes?: readonly string[] }>(
+  async (fastify, opts) => {
+    const purposes = new Set([...BUILT_IN_PURPOSES, ...(opts.purposes ?? [])])
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry, prefix: 'pinline_' })
+    const issued = new Counter({
+      name: 'pinline_pins_issued_total',
+      help: 'PINs issued (SMS accepted by the provider)',
+      labelNames: ['purpose'],
+      registers: [registry],
+    })
+    const resent = new Counter({
+      name: 'pinline_pins_resent_total',
+      help: 'PINs re-sent on an existing challenge',
+      registers: [registry],
+    })
+    const verified = new Counter({
+      name: 'pinline_pin_verifications_total',
+      help: 'PIN checks by result',
+      labelNames: ['result'],
+      registers: [registry],
+    })
+    const smsFailures = new Counter({
+      name: 'pinline_sms_failures_total',
+      help: 'SMS the provider did not accept',
+      registers: [registry],
+    })
+    const smsRefused = new Counter({
+      name: 'pinline_sms_refused_total',
+      help: 'SMS refused by a spend guard (SMS pumping signal)',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+    const latency = new Histogram({
+      name: 'pinline_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    })
 
-  fastify.decorate('metrics', {
-    registry,
-    events: {
-      issued: (purpose) => issued.inc({ purpose: purposes.has(purpose) ? purpose : 'other' }),
-      resent: () => resent.inc(),
-      verified: (result) => verified.inc({ result }),
-      smsFailed: () => smsFailures.inc(),
-      smsRefused: (reason) => smsRefused.inc({ reason }),
-    },
-  })
+    fastify.decorate('metrics', {
+      registry,
+      events: {
+        issued: (purpose) => issued.inc({ purpose: purposes.has(purpose) ? purpose : 'other' }),
+        resent: () => resent.inc(),
+        verified: (result) => verified.inc({ result }),
+        smsFailed: () => smsFailures.inc(),
+        smsRefused: (reason) => smsRefused.inc({ reason }),
+      },
+    })
 
-  // One bound child per method, route and status: observe() with a label object hashes and
-  // validates the labels on every request. The set is bounded (routes x methods x statuses).
-  const series = new Map<string, ReturnType<typeof latency.labels>>()
-  fastify.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched'
-    const id = `${req.method} ${reply.statusCode} ${route}`
-    let child = series.get(id)
-    if (child === undefined) {
-      child = latency.labels({ method: req.method, route, status_code: reply.statusCode })
-      series.set(id, child)
-    }
-    child.observe(reply.elapsedTime / 1000)
-    done()
-  })
+    // One bound child per method, route and status: observe() with a label object hashes and
+    // validates the labels on every request. The set is bounded (routes x methods x statuses).
+    const series = new Map<string, ReturnType<typeof latency.labels>>()
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const route = req.routeOptions.url ?? 'unmatched'
+      const id = `${req.method} ${reply.statusCode} ${route}`
+      let child = series.get(id)
+      if (child === undefined) {
+        child = latency.labels({ method: req.method, route, status_code: reply.statusCode })
+        series.set(id, child)
+      }
+      child.observe(reply.elapsedTime / 1000)
+      done()
+    })
 
-  fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.type(registry.contentType)
-    return registry.metrics()
-  })
-}, { name: 'metrics' })
+    fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      reply.type(registry.contentType)
+      return registry.metrics()
+    })
+  },
+  { name: 'metrics' },
+)

@@ -27,42 +27,71 @@ export interface VerificationOptions {
 }
 
 /** The caller registry and the verification core, on the app's Redis connection and SMS sender. */
-export default fp<VerificationOptions>(async (fastify, { sms, voice }) => {
-  const { config, redis, keys } = fastify
-  const callers = failClosed(createCallerRegistry(redis, keys))
-  // One deadline for a send whatever the provider: the delivery grace is built on it.
-  const deadlineMs = snsSendDeadlineMs(config.sms)
-  const needsEum = config.sms.provider === 'eum' || config.voice.provider === 'eum'
-  const eum = needsEum ? createEumClient({ timeoutMs: config.sms.timeoutMs, maxAttempts: config.sms.maxAttempts }) : undefined
-  const eumShared = { configurationSet: config.eum.configurationSet, protectConfigurationId: config.eum.protectConfigurationId, deadlineMs }
-  const sender = sms ?? (
-    config.sms.provider === 'log' ? createLogSender(fastify.log)
-      : config.sms.provider === 'eum' ? createEumSmsSender(eum!, { ...eumShared, originationIdentity: config.eum.originationIdentity, maxPrice: config.eum.maxPrice })
-        : createSnsSender(config.sms))
-  const caller = voice ?? (
-    config.voice.provider === 'log' ? createLogVoiceSender(fastify.log)
-      : config.voice.provider === 'eum' ? createEumVoiceSender(eum!, {
-        ...eumShared, originationIdentity: config.voice.originationIdentity!, maxPricePerMinute: config.voice.maxPricePerMinute, voices: config.voice.voices,
-      })
-        : undefined)
-  if (config.verification.testNumbers.size > 0) {
-    fastify.log.warn({ testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) }, 'TEST_NUMBERS is set: these numbers get no SMS and a fixed code')
-  }
+export default fp<VerificationOptions>(
+  async (fastify, { sms, voice }) => {
+    const { config, redis, keys } = fastify
+    const callers = failClosed(createCallerRegistry(redis, keys))
+    // One deadline for a send whatever the provider: the delivery grace is built on it.
+    const deadlineMs = snsSendDeadlineMs(config.sms)
+    const needsEum = config.sms.provider === 'eum' || config.voice.provider === 'eum'
+    const eum = needsEum
+      ? createEumClient({ timeoutMs: config.sms.timeoutMs, maxAttempts: config.sms.maxAttempts })
+      : undefined
+    const eumShared = {
+      configurationSet: config.eum.configurationSet,
+      protectConfigurationId: config.eum.protectConfigurationId,
+      deadlineMs,
+    }
+    const sender =
+      sms ??
+      (config.sms.provider === 'log'
+        ? createLogSender(fastify.log)
+        : config.sms.provider === 'eum'
+          ? createEumSmsSender(eum!, {
+              ...eumShared,
+              originationIdentity: config.eum.originationIdentity,
+              maxPrice: config.eum.maxPrice,
+            })
+          : createSnsSender(config.sms))
+    const caller =
+      voice ??
+      (config.voice.provider === 'log'
+        ? createLogVoiceSender(fastify.log)
+        : config.voice.provider === 'eum'
+          ? createEumVoiceSender(eum!, {
+              ...eumShared,
+              originationIdentity: config.voice.originationIdentity!,
+              maxPricePerMinute: config.voice.maxPricePerMinute,
+              voices: config.voice.voices,
+            })
+          : undefined)
+    if (config.verification.testNumbers.size > 0) {
+      fastify.log.warn(
+        { testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) },
+        'TEST_NUMBERS is set: these numbers get no SMS and a fixed code',
+      )
+    }
 
-  fastify.decorate('callers', callers)
-  fastify.decorate('verification', createVerification({
-    store: failClosed(createChallengeStore(redis, keys, fastify.replicaAck)),
-    callers,
-    sms: sender,
-    voice: caller,
-    assertions: fastify.assertions,
-    spend: failClosed(createSpendCounters(redis, keys)),
-    events: {
-      ...fastify.metrics.events,
-      ...fastify.verificationEvents,
-      // An audit trail: a test number is a fixed code that anyone who knows it can use.
-      testNumberUsed: (use) => fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
-    },
-    policy: config.verification,
-  }))
-}, { name: 'verification', dependencies: ['metrics', 'redis', 'assertions', 'events'] })
+    fastify.decorate('callers', callers)
+    fastify.decorate(
+      'verification',
+      createVerification({
+        store: failClosed(createChallengeStore(redis, keys, fastify.replicaAck)),
+        callers,
+        sms: sender,
+        voice: caller,
+        assertions: fastify.assertions,
+        spend: failClosed(createSpendCounters(redis, keys)),
+        events: {
+          ...fastify.metrics.events,
+          ...fastify.verificationEvents,
+          // An audit trail: a test number is a fixed code that anyone who knows it can use.
+          testNumberUsed: (use) =>
+            fastify.log.warn({ testNumber: use.phone, action: use.action }, 'test number used: no SMS sent'),
+        },
+        policy: config.verification,
+      }),
+    )
+  },
+  { name: 'verification', dependencies: ['metrics', 'redis', 'assertions', 'events'] },
+)

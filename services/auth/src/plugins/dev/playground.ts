@@ -44,7 +44,8 @@ function builtPage(): string | undefined {
 function sameOriginOnly(req: FastifyRequest) {
   const site = req.headers['sec-fetch-site']
   const origin = req.headers.origin
-  const ok = directHost(req.hostname) &&
+  const ok =
+    directHost(req.hostname) &&
     (site === undefined || site === 'same-origin' || site === 'none') &&
     (origin === undefined || origin === `${req.protocol}://${req.host}`)
   if (!ok) throw new PinlineError('PLAYGROUND_FORBIDDEN')
@@ -75,41 +76,91 @@ export default async function playground(fastify: FastifyInstance) {
   }
   const forward = async (req: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST', url: string) => {
     const res = await fastify.inject({
-      method, url, ...(method === 'POST' ? { payload: req.body as object } : {}),
+      method,
+      url,
+      ...(method === 'POST' ? { payload: req.body as object } : {}),
       headers: { ...asShim(req, method, url), 'content-type': 'application/json' },
     })
-    return reply.code(res.statusCode).type(String(res.headers['content-type'] ?? 'application/json')).send(res.body)
+    return reply
+      .code(res.statusCode)
+      .type(String(res.headers['content-type'] ?? 'application/json'))
+      .send(res.body)
   }
 
-  fastify.post<{ Params: { channel: 'connect' | 'lex' } }>('/playground/api/channels/:channel', {
-    schema: { hide: true, params: { type: 'object', properties: { channel: { enum: ['connect', 'lex'] } }, required: ['channel'] } },
-  }, (req, reply) => forward(req, reply, 'POST', `/v1/channels/${req.params.channel}`))
-
-  fastify.get<{ Querystring: { locale?: string } }>('/playground/api/menu', {
-    schema: { hide: true, querystring: { type: 'object', properties: { locale: { enum: ['en', 'ja'] } }, additionalProperties: false } },
-  }, (req, reply) => forward(req, reply, 'GET', `/v1/menu${req.query.locale ? `?locale=${req.query.locale}` : ''}`))
-
-  fastify.post<{ Body: { phone: string; email: string; language?: 'en' | 'ja' } }>('/playground/api/callers', {
-    schema: {
-      hide: true,
-      body: { type: 'object', properties: { phone: { type: 'string', maxLength: 32 }, email: { type: 'string', maxLength: 254 }, language: { enum: ['en', 'ja'] } }, required: ['phone', 'email'], additionalProperties: false },
+  fastify.post<{ Params: { channel: 'connect' | 'lex' } }>(
+    '/playground/api/channels/:channel',
+    {
+      schema: {
+        hide: true,
+        params: { type: 'object', properties: { channel: { enum: ['connect', 'lex'] } }, required: ['channel'] },
+      },
     },
-  }, async (req, reply) => {
-    const url = `/v1/callers/${encodeURIComponent(req.body.phone)}`
-    const found = await fastify.inject({ method: 'GET', url, headers: asShim(req, 'GET', url) })
-    if (found.statusCode !== 200 && found.statusCode !== 404) return reply.code(found.statusCode).type('application/json').send(found.body)
-    // Like an admin import (PUT /v1/callers): a known caller keeps its name, level and trust.
-    const { firstName = 'New', lastName = 'Customer', custLevel = 'Welcome', language = req.body.language ?? 'en', trustedUntil = null } = found.statusCode === 200 ? found.json() : {}
-    const payload = { firstName, lastName, custLevel, language, email: req.body.email, ...(trustedUntil ? { trustedUntil } : {}) }
-    const res = await fastify.inject({ method: 'PUT', url, headers: asShim(req, 'PUT', url), payload })
-    return reply.code(res.statusCode).type('application/json').send(res.body)
-  })
+    (req, reply) => forward(req, reply, 'POST', `/v1/channels/${req.params.channel}`),
+  )
+
+  fastify.get<{ Querystring: { locale?: string } }>(
+    '/playground/api/menu',
+    {
+      schema: {
+        hide: true,
+        querystring: { type: 'object', properties: { locale: { enum: ['en', 'ja'] } }, additionalProperties: false },
+      },
+    },
+    (req, reply) => forward(req, reply, 'GET', `/v1/menu${req.query.locale ? `?locale=${req.query.locale}` : ''}`),
+  )
+
+  fastify.post<{ Body: { phone: string; email: string; language?: 'en' | 'ja' } }>(
+    '/playground/api/callers',
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          properties: {
+            phone: { type: 'string', maxLength: 32 },
+            email: { type: 'string', maxLength: 254 },
+            language: { enum: ['en', 'ja'] },
+          },
+          required: ['phone', 'email'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const url = `/v1/callers/${encodeURIComponent(req.body.phone)}`
+      const found = await fastify.inject({ method: 'GET', url, headers: asShim(req, 'GET', url) })
+      if (found.statusCode !== 200 && found.statusCode !== 404)
+        return reply.code(found.statusCode).type('application/json').send(found.body)
+      // Like an admin import (PUT /v1/callers): a known caller keeps its name, level and trust.
+      const {
+        firstName = 'New',
+        lastName = 'Customer',
+        custLevel = 'Welcome',
+        language = req.body.language ?? 'en',
+        trustedUntil = null,
+      } = found.statusCode === 200 ? found.json() : {}
+      const payload = {
+        firstName,
+        lastName,
+        custLevel,
+        language,
+        email: req.body.email,
+        ...(trustedUntil ? { trustedUntil } : {}),
+      }
+      const res = await fastify.inject({ method: 'PUT', url, headers: asShim(req, 'PUT', url), payload })
+      return reply.code(res.statusCode).type('application/json').send(res.body)
+    },
+  )
 
   const streams = new Set<() => void>()
   fastify.get('/playground/api/sms', { schema: { hide: true } }, (req, reply) => {
     reply.hijack()
     const res = reply.raw
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-request-id': req.id })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-request-id': req.id,
+    })
     res.write(': pinline SMS outbox\n\n')
     const onSms = (message: unknown) => void res.write(`event: sms\ndata: ${JSON.stringify(message as LoggedSms)}\n\n`)
     const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS)

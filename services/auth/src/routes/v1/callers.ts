@@ -7,18 +7,25 @@ import { Caller, ErrorBody, PhoneString, commonErrors, security, type CallerBody
 
 const Params = Type.Object({ phone: PhoneString })
 
-const PutBody = Type.Object({
-  firstName: Type.String({ minLength: 1, maxLength: 100 }),
-  lastName: Type.String({ minLength: 1, maxLength: 100 }),
-  custLevel: Type.String({ minLength: 1, maxLength: 50 }),
-  language: Type.String({ pattern: '^[a-z]{2}([-_][A-Za-z]{2})?$', description: 'e.g. en, ja, en-US' }),
-  email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-  trustedUntil: Type.Optional(Type.String({ format: 'date-time', description: 'Omit to trust until removed' })),
-}, { additionalProperties: false })
+const PutBody = Type.Object(
+  {
+    firstName: Type.String({ minLength: 1, maxLength: 100 }),
+    lastName: Type.String({ minLength: 1, maxLength: 100 }),
+    custLevel: Type.String({ minLength: 1, maxLength: 50 }),
+    language: Type.String({ pattern: '^[a-z]{2}([-_][A-Za-z]{2})?$', description: 'e.g. en, ja, en-US' }),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    trustedUntil: Type.Optional(Type.String({ format: 'date-time', description: 'Omit to trust until removed' })),
+  },
+  { additionalProperties: false },
+)
 
 export function toCallerBody(c: CallerRecord): CallerBody {
   return {
-    phone: c.phone, firstName: c.firstName, lastName: c.lastName, custLevel: c.custLevel, language: c.language,
+    phone: c.phone,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    custLevel: c.custLevel,
+    language: c.language,
     ...(c.email ? { email: c.email } : {}),
     enrolledAt: new Date(c.enrolledAt).toISOString(),
     trustedUntil: c.trustedUntil ? new Date(c.trustedUntil).toISOString() : null,
@@ -29,53 +36,101 @@ export function toCallerBody(c: CallerRecord): CallerBody {
 const callers: FastifyPluginAsyncTypebox = async (fastify) => {
   const tags = ['callers']
 
-  fastify.get('/v1/callers/:phone', {
-    schema: { tags, security, summary: 'Look up a known caller', params: Params, response: { 200: Caller, 404: ErrorBody, ...commonErrors } },
-  }, async (req) => {
-    const caller = await fastify.callers.get(fastify.verification.phone(req.params.phone))
-    if (!caller) throw new PinlineError('CALLER_NOT_FOUND')
-    return toCallerBody(caller)
-  })
-
-  fastify.put('/v1/callers/:phone', {
-    schema: {
-      tags, security, summary: 'Import or replace a caller', params: Params, body: PutBody,
-      response: { 200: Caller, 201: Caller, 409: ErrorBody, ...commonErrors },
+  fastify.get(
+    '/v1/callers/:phone',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Look up a known caller',
+        params: Params,
+        response: { 200: Caller, 404: ErrorBody, ...commonErrors },
+      },
     },
-  }, async (req, reply) => {
-    const phone = fastify.verification.phone(req.params.phone)
-    const trustedUntil = req.body.trustedUntil ? Date.parse(req.body.trustedUntil) : undefined
-    if (trustedUntil !== undefined && trustedUntil <= Date.now()) {
-      throw new PinlineError('VALIDATION_FAILED', { message: 'body/trustedUntil must be in the future' })
-    }
-    const { created, caller } = await fastify.callers.put({ ...req.body, phone, enrolledAt: Date.now(), trustedUntil })
-    // An audit trail: binding a number or an e-mail to a person is an admin act. The key's name, never the key.
-    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone), created, email: req.body.email ? 'set' : 'none' }, 'caller imported or replaced by an admin')
-    return reply.code(created ? 201 : 200).send(toCallerBody(caller))
-  })
-
-  fastify.delete('/v1/callers/:phone', {
-    schema: { tags, security, summary: 'Forget a caller', params: Params, response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors } },
-  }, async (req, reply) => {
-    const phone = fastify.verification.phone(req.params.phone)
-    if (!(await fastify.callers.delete(phone))) throw new PinlineError('CALLER_NOT_FOUND')
-    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone) }, 'caller removed by an admin')
-    return reply.code(204).send(null)
-  })
-
-  fastify.delete('/v1/callers/:phone/lock', {
-    schema: {
-      tags, security, summary: "Lift a number's failure lock", params: Params, response: { 204: Type.Null(), ...commonErrors },
-      description: 'Clears the number\'s failed-PIN counters: the window (PHONE_MAX_FAILURES) and the consecutive streak (PHONE_MAX_CONSECUTIVE_FAILURES), '
-        + 'so PHONE_LOCKED ends now. 204 whether or not the number was locked, enrolled or not. For support staff who have verified the caller another way.',
+    async (req) => {
+      const caller = await fastify.callers.get(fastify.verification.phone(req.params.phone))
+      if (!caller) throw new PinlineError('CALLER_NOT_FOUND')
+      return toCallerBody(caller)
     },
-  }, async (req, reply) => {
-    const phone = fastify.verification.phone(req.params.phone)
-    await fastify.verification.unlockPhone(phone)
-    // An audit trail: this undoes a brute-force defence.
-    req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone) }, 'failure lock of a number cleared by an admin')
-    return reply.code(204).send(null)
-  })
+  )
+
+  fastify.put(
+    '/v1/callers/:phone',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Import or replace a caller',
+        params: Params,
+        body: PutBody,
+        response: { 200: Caller, 201: Caller, 409: ErrorBody, ...commonErrors },
+      },
+    },
+    async (req, reply) => {
+      const phone = fastify.verification.phone(req.params.phone)
+      const trustedUntil = req.body.trustedUntil ? Date.parse(req.body.trustedUntil) : undefined
+      if (trustedUntil !== undefined && trustedUntil <= Date.now()) {
+        throw new PinlineError('VALIDATION_FAILED', { message: 'body/trustedUntil must be in the future' })
+      }
+      const { created, caller } = await fastify.callers.put({
+        ...req.body,
+        phone,
+        enrolledAt: Date.now(),
+        trustedUntil,
+      })
+      // An audit trail: binding a number or an e-mail to a person is an admin act. The key's name, never the key.
+      req.log.warn(
+        { apiKey: req.apiKey?.name, phone: maskPhone(phone), created, email: req.body.email ? 'set' : 'none' },
+        'caller imported or replaced by an admin',
+      )
+      return reply.code(created ? 201 : 200).send(toCallerBody(caller))
+    },
+  )
+
+  fastify.delete(
+    '/v1/callers/:phone',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Forget a caller',
+        params: Params,
+        response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors },
+      },
+    },
+    async (req, reply) => {
+      const phone = fastify.verification.phone(req.params.phone)
+      if (!(await fastify.callers.delete(phone))) throw new PinlineError('CALLER_NOT_FOUND')
+      req.log.warn({ apiKey: req.apiKey?.name, phone: maskPhone(phone) }, 'caller removed by an admin')
+      return reply.code(204).send(null)
+    },
+  )
+
+  fastify.delete(
+    '/v1/callers/:phone/lock',
+    {
+      schema: {
+        tags,
+        security,
+        summary: "Lift a number's failure lock",
+        params: Params,
+        response: { 204: Type.Null(), ...commonErrors },
+        description:
+          "Clears the number's failed-PIN counters: the window (PHONE_MAX_FAILURES) and the consecutive streak (PHONE_MAX_CONSECUTIVE_FAILURES), " +
+          'so PHONE_LOCKED ends now. 204 whether or not the number was locked, enrolled or not. For support staff who have verified the caller another way.',
+      },
+    },
+    async (req, reply) => {
+      const phone = fastify.verification.phone(req.params.phone)
+      await fastify.verification.unlockPhone(phone)
+      // An audit trail: this undoes a brute-force defence.
+      req.log.warn(
+        { apiKey: req.apiKey?.name, phone: maskPhone(phone) },
+        'failure lock of a number cleared by an admin',
+      )
+      return reply.code(204).send(null)
+    },
+  )
 }
 
 export default callers

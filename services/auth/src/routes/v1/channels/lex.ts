@@ -12,21 +12,32 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
     pinChannel: fastify.config.lexPinChannel,
   })
 
-  fastify.post('/v1/channels/lex', {
-    // Only the Lambda shims call this, all from a few addresses with one key: per-IP HTTP limits
-    // would throttle a busy bot. Order turns have limits of their own (channel-limits.ts) instead,
-    // answered as a Lex Close/Failed like every other outcome.
-    config: { rateLimit: false },
-    schema: {
-      tags: ['channels'], security, summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood, FinishOrder)',
-      description: 'Always answers 200 with a Lex V2 response once authorised, even when the event is unusable or a dependency fails: the message then says what happened.',
-      body: LexEvent, response: { 200: LexResponse, ...commonErrors },
+  fastify.post(
+    '/v1/channels/lex',
+    {
+      // Only the Lambda shims call this, all from a few addresses with one key: per-IP HTTP limits
+      // would throttle a busy bot. Order turns have limits of their own (channel-limits.ts) instead,
+      // answered as a Lex Close/Failed like every other outcome.
+      config: { rateLimit: false },
+      schema: {
+        tags: ['channels'],
+        security,
+        summary: 'Handle an Amazon Lex V2 code-hook event (GetFoodMenu, OrderFood, FinishOrder)',
+        description:
+          'Always answers 200 with a Lex V2 response once authorised, even when the event is unusable or a dependency fails: the message then says what happened.',
+        body: LexEvent,
+        response: { 200: LexResponse, ...commonErrors },
+      },
     },
-  }, async (req) => {
-    const { response, outcome } = await channel.handle(req.body, req.log, { client: req.apiKey?.name, admit: () => fastify.channelLimits.lex(req) })
-    req.log.info({ lex: { outcome } }, 'lex turn')
-    return response
-  })
+    async (req) => {
+      const { response, outcome } = await channel.handle(req.body, req.log, {
+        client: req.apiKey?.name,
+        admit: () => fastify.channelLimits.lex(req),
+      })
+      req.log.info({ lex: { outcome } }, 'lex turn')
+      return response
+    },
+  )
 }
 
 export default lexChannel
