@@ -327,20 +327,9 @@ export function createVerification(deps: VerificationDeps) {
         case 'phone_send_limit':
           throw refusal(outcome.kind, outcome.retryAfterMs)
         case 'created':
-          await deliver(
-            { id, digest, state: outcome.state, context },
-            phone,
-            locale,
-            pin,
-            outcome.undo,
-            'issue',
-            req.client,
-          )
-          events.issued?.(context.purpose)
-          emit('pending', id, context, outcome.state)
-          return view(id, outcome.state, true, delivery)
+        // 'redeliver': never delivered within the grace, so a fresh PIN goes now, like a resend
+        // without the cooldown.
         case 'redeliver':
-          // Never delivered within the grace: a fresh PIN now, like a resend without the cooldown.
           await deliver(
             { id, digest, state: outcome.state, context },
             phone,
@@ -350,7 +339,8 @@ export function createVerification(deps: VerificationDeps) {
             'issue',
             req.client,
           )
-          events.resent?.('redeliver')
+          if (outcome.kind === 'created') events.issued?.(context.purpose)
+          else events.resent?.('redeliver')
           emit('pending', id, context, outcome.state)
           return view(id, outcome.state, true, delivery)
       }

@@ -1,5 +1,5 @@
 import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2'
-import { NoDuplicateRetryStrategy } from '../sms/sns-sender.ts'
+import { sendOnceClientConfig } from '../sms/sns-sender.ts'
 
 export interface EumClientOptions {
   timeoutMs: number
@@ -16,14 +16,5 @@ export function createEumClient(
   opts: EumClientOptions,
   clientConfig: PinpointSMSVoiceV2ClientConfig = {},
 ): PinpointSMSVoiceV2Client {
-  return new PinpointSMSVoiceV2Client({
-    maxAttempts: opts.maxAttempts,
-    retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
-    requestHandler: {
-      requestTimeout: opts.timeoutMs,
-      throwOnRequestTimeout: true,
-      connectionTimeout: Math.min(opts.timeoutMs, 2000),
-    },
-    ...clientConfig,
-  })
+  return new PinpointSMSVoiceV2Client({ ...sendOnceClientConfig(opts), ...clientConfig })
 }

@@ -61,6 +61,23 @@ export class NoDuplicateRetryStrategy {
   }
 }
 
+/**
+ * SDK client settings for an API that may deliver a message twice if a request is retried:
+ * bounded attempts, no retry after a request that may have arrived, and a request timeout that
+ * throws (without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint).
+ */
+export function sendOnceClientConfig(opts: { timeoutMs: number; maxAttempts: number }) {
+  return {
+    maxAttempts: opts.maxAttempts,
+    retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
+    requestHandler: {
+      requestTimeout: opts.timeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: Math.min(opts.timeoutMs, 2000),
+    },
+  }
+}
+
 // The SDK's backoff before retry i (0-based) is at most min(20 s, 1 s × 2^i) for throttling, its
 // longest kind; other errors wait less.
 const backoffCeilingMs = (retry: number) => Math.min(20_000, 1000 * 2 ** retry)
@@ -84,17 +101,7 @@ export function snsSendDeadlineMs(opts: { timeoutMs: number; maxAttempts: number
  * from us. A slow SNS then costs the user a retry rather than a duplicate SMS.
  */
 export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientConfig = {}): SmsSender {
-  const sns = new SNSClient({
-    maxAttempts: opts.maxAttempts,
-    retryStrategy: new NoDuplicateRetryStrategy(opts.maxAttempts),
-    // Without throwOnRequestTimeout the SDK only warns and waits forever on a hung endpoint.
-    requestHandler: {
-      requestTimeout: opts.timeoutMs,
-      throwOnRequestTimeout: true,
-      connectionTimeout: Math.min(opts.timeoutMs, 2000),
-    },
-    ...clientConfig,
-  })
+  const sns = new SNSClient({ ...sendOnceClientConfig(opts), ...clientConfig })
   const deadlineMs = snsSendDeadlineMs(opts)
   const attributes: Record<string, MessageAttributeValue> = {
     'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
