@@ -10,7 +10,7 @@ import {
   type ConnectTargets,
 } from '../support/property/connect-arbitraries.ts'
 import { fullWidth } from '../support/events/event-mutations.ts'
-import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { assertNoFaultNoGrant, LIMITS_OUT_OF_THE_WAY } from '../support/property/no-fault-property.ts'
 import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
@@ -20,20 +20,6 @@ import { phoneSequence } from '../support/app/phones.ts'
 
 // The property is about inputs: the caps stay out of the way (their own tests cover them), and
 // the REST calls that set the scene are not rate limited.
-const ROOMY = {
-  RATE_LIMIT_PER_KEY: '1000000',
-  RATE_LIMIT_PER_IP: '1000000',
-  CHANNEL_RATE_LIMIT_PER_KEY: '1000000',
-  CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000',
-  CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
-  SMS_KEY_MAX_SENDS: '1000000',
-  SMS_PREFIX_MAX_SENDS: '1000000',
-  SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
-  SMS_DAILY_LIMIT: '1000000',
-  PHONE_MAX_SENDS: '100',
-  PIN_MAX_ATTEMPTS: '10',
-  PHONE_MAX_FAILURES: '100',
-}
 const nextPhone = phoneSequence('90', 30000000)
 
 const post = (t: TestApp, event: unknown) =>
@@ -46,7 +32,7 @@ const post = (t: TestApp, event: unknown) =>
 
 /** An app with a known caller, and a live challenge for it and for an unknown number. */
 async function seeded(env: Record<string, string>) {
-  const t = await buildTestApp({ ...ROOMY, ...env })
+  const t = await buildTestApp({ ...LIMITS_OUT_OF_THE_WAY, ...env })
   const known = nextPhone()
   const unknown = nextPhone()
   const put = await t.app.inject({
@@ -198,7 +184,7 @@ const verifyCase = fc.record({
 describe('Connect verifyPin (fast-check): a grant exactly when the right PIN comes for the right challenge', () => {
   let t: TestApp
   beforeAll(async () => {
-    t = await buildTestApp(ROOMY)
+    t = await buildTestApp(LIMITS_OUT_OF_THE_WAY)
   })
   afterAll(() => t.app.close())
 

@@ -6,7 +6,7 @@ import { encryptPin, OTHER_KEY, PIN_KEY, tamper, useKmsStandIn } from '../suppor
 import type { KmsStandIn } from '../support/stand-ins/kms-stand-in.ts'
 import { expectLexShape, isLexGrant, lexRequests, type LexTargets } from '../support/property/lex-arbitraries.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
-import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { assertNoFaultNoGrant, LIMITS_OUT_OF_THE_WAY } from '../support/property/no-fault-property.ts'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
 
@@ -18,20 +18,6 @@ import { phoneSequence } from '../support/app/phones.ts'
 const KEY = PIN_KEY
 const BOT = 'CCGFLGVZMD' // the bookhotel sample's bot
 const ALIAS = 'TSTALIASID'
-const ROOMY = {
-  RATE_LIMIT_PER_KEY: '1000000',
-  RATE_LIMIT_PER_IP: '1000000',
-  CHANNEL_RATE_LIMIT_PER_KEY: '1000000',
-  CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000',
-  CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
-  SMS_KEY_MAX_SENDS: '1000000',
-  SMS_PREFIX_MAX_SENDS: '1000000',
-  SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
-  SMS_DAILY_LIMIT: '1000000',
-  PHONE_MAX_SENDS: '100',
-  PIN_MAX_ATTEMPTS: '10',
-  PHONE_MAX_FAILURES: '100',
-}
 let kms: KmsStandIn
 let t: TestApp
 const nextPhone = phoneSequence('90', 40000000)
@@ -70,7 +56,7 @@ async function customer() {
 
 useKmsStandIn((stand) => (kms = stand))
 beforeAll(async () => {
-  t = await buildTestApp({ ...ROOMY, KMS_KEY_ID: KEY })
+  t = await buildTestApp({ ...LIMITS_OUT_OF_THE_WAY, KMS_KEY_ID: KEY })
 })
 afterAll(() => t.app.close())
 

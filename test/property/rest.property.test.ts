@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertNoFaultNoGrant } from '../support/property/no-fault-property.ts'
+import { assertNoFaultNoGrant, LIMITS_OUT_OF_THE_WAY } from '../support/property/no-fault-property.ts'
 import { isRestGrant, restRequests, type KnownChallenge } from '../support/property/rest-arbitraries.ts'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
@@ -11,16 +11,8 @@ const known: KnownChallenge[] = []
 
 beforeAll(async () => {
   t = await buildTestApp({
-    // The property is about inputs, not limits: keep the limits out of the way (their own tests cover them).
-    RATE_LIMIT_PER_KEY: '1000000',
-    RATE_LIMIT_PER_IP: '1000000',
+    ...LIMITS_OUT_OF_THE_WAY,
     SMS_ALLOWED_COUNTRIES: '*',
-    SMS_DAILY_LIMIT: '1000000',
-    SMS_PREFIX_MAX_SENDS: '1000000',
-    SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
-    SMS_KEY_MAX_SENDS: '1000000',
-    PIN_MAX_ATTEMPTS: '10',
-    PHONE_MAX_FAILURES: '100',
   })
   for (const phone of ['+819012345678', '+447400123456', '+12025550123']) {
     const res = await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
