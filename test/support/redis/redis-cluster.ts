@@ -94,16 +94,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const onLiveNode = async <T>(fn: (r: Redis) => Promise<T>): Promise<T> => {
     let last: unknown
     for (const node of nodes) {
-      const r = new Redis(node.url, {
-        lazyConnect: true,
-        connectTimeout: 500,
-        commandTimeout: 1000,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => null,
-        ...(password === undefined ? {} : { password }),
-      })
-      r.on('error', () => undefined)
+      const r = probe(node.url, password)
       try {
         await r.connect()
         return await fn(r)
@@ -165,8 +156,8 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   return cluster
 }
 
-/** true: cluster_state ok and every slot has a primary that is not failed; false: not; undefined: the node is down. */
-async function nodeHealthy(url: string, password: string | undefined): Promise<boolean | undefined> {
+/** A one-shot connection to one node: fails fast, never reconnects, never queues. */
+function probe(url: string, password: string | undefined): Redis {
   const r = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 500,
@@ -177,6 +168,12 @@ async function nodeHealthy(url: string, password: string | undefined): Promise<b
     ...(password === undefined ? {} : { password }),
   })
   r.on('error', () => undefined)
+  return r
+}
+
+/** true: cluster_state ok and every slot has a primary that is not failed; false: not; undefined: the node is down. */
+async function nodeHealthy(url: string, password: string | undefined): Promise<boolean | undefined> {
+  const r = probe(url, password)
   try {
     await r.connect()
   } catch {
