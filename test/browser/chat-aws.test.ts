@@ -4,7 +4,7 @@ import { extname } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { webOut } from '../../scripts/build-web.ts'
 import type { CodeHookResponse } from '../../web/src/lex/dialog.ts'
-import { sharedBrowser } from '../support/app/browser.ts'
+import { playgroundEnv, sharedBrowser } from '../support/app/browser.ts'
 import {
   startCognitoIdentityStandIn,
   type CognitoIdentityStandIn,
@@ -14,7 +14,7 @@ import { startKmsStandIn, type KmsStandIn } from '../support/stand-ins/kms-stand
 import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand-ins/lex-runtime-stand-in.ts'
 import { startStsStandIn, type StsStandIn } from '../support/stand-ins/sts-stand-in.ts'
 import { startService, type ServiceProcess } from '../support/app/service-process.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
+import { TEST_API_KEY } from '../support/app/test-app.ts'
 
 // The chat in AWS mode, as hosted on S3: the page with a config.json naming the bot, talking
 // with the real SDK clients in the browser bundle (Cognito guest credentials, Lex RecognizeText,
@@ -50,20 +50,15 @@ beforeAll(async () => {
     startCognitoIdentityStandIn({ region: REGION }),
   ])
   sts = await startStsStandIn({ roleArn: GUEST_ROLE, issuedBy: (token) => cognito.tokenIdentity(token) })
-  service = await startService({
-    NODE_ENV: 'development',
-    REDIS_URL: inject('redisUrl'),
-    REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
-    PIN_HMAC_SECRET: TEST_SECRET,
-    API_KEYS: TEST_API_KEY,
-    SMS_PROVIDER: 'log',
-    LOG_LEVEL: 'warn',
-    KMS_KEY_ID: kms.keyArn(KEY),
-    AWS_ENDPOINT_URL_KMS: kms.url,
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-  })
+  service = await startService(
+    playgroundEnv(inject('redisUrl'), {
+      KMS_KEY_ID: kms.keyArn(KEY),
+      AWS_ENDPOINT_URL_KMS: kms.url,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    }),
+  )
   // The code hook as the Lambda shim reaches it: POST /v1/channels/lex with the API key.
   lex = await startLexRuntimeStandIn(async (event) => {
     const res = await fetch(`${service.url}/v1/channels/lex`, {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
-import { sharedBrowser } from '../support/app/browser.ts'
+import { playgroundEnv, sharedBrowser } from '../support/app/browser.ts'
+import { phoneSequence } from '../support/app/phones.ts'
 import { startService, type ServiceProcess } from '../support/app/service-process.ts'
-import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // The local playground in Chromium, against the real server process (development settings, the
 // log SMS provider): a phone call through the shipped contact flow, in English and Japanese,
@@ -12,20 +12,11 @@ import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 let service: ServiceProcess
 const chromium = sharedBrowser()
-let n = 0
-const nextPhone = () => `+8190${String(41000000 + n++ * 7919 + Math.floor(Math.random() * 1000)).slice(-8)}`
+const nextPhone = phoneSequence('90', 41000000)
 
 beforeAll(async () => {
   chromium.warmUp()
-  service = await startService({
-    NODE_ENV: 'development',
-    REDIS_URL: inject('redisUrl'),
-    REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
-    PIN_HMAC_SECRET: TEST_SECRET,
-    API_KEYS: TEST_API_KEY,
-    SMS_PROVIDER: 'log',
-    LOG_LEVEL: 'warn',
-  })
+  service = await startService(playgroundEnv(inject('redisUrl')))
 })
 afterAll(async () => {
   await chromium.close()

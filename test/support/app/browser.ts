@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { TEST_API_KEY, TEST_SECRET } from './test-app.ts'
 
 // The browser tests drive Debian's Chromium (apt-get install chromium) through playwright-core,
 // which never downloads a browser. No Chromium: the tests fail, saying how to install it.
@@ -80,5 +82,19 @@ export function sharedBrowser(executablePath = CHROMIUM) {
       const browser = await launched?.catch(() => undefined)
       await browser?.close()
     },
+  }
+}
+
+/** A development service for the page: the playground on, SMS to the outbox, its own key prefix. */
+export function playgroundEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `t${randomUUID().slice(0, 8)}:`,
+    PIN_HMAC_SECRET: TEST_SECRET,
+    API_KEYS: TEST_API_KEY,
+    SMS_PROVIDER: 'log',
+    LOG_LEVEL: 'warn',
+    ...extra,
   }
 }
