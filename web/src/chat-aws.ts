@@ -2,28 +2,11 @@ import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { LexRuntimeV2Client, RecognizeTextCommand } from '@aws-sdk/client-lex-runtime-v2'
 import { fromCognitoIdentityPool, fromWebToken } from '@aws-sdk/credential-providers'
+import type { AwsConfig } from './aws-config.ts'
 import type { ChatTransport } from './chat-transport.ts'
 import { randomId } from './lex/random-id.ts'
 
-/** config.json beside the page on S3, written from the stack outputs. */
-export interface AwsConfig {
-  mode: 'aws'
-  region: string
-  identityPoolId: string
-  botId: string
-  botAliasId: string
-  localeId: string
-  kmsKeyId: string
-  /**
-   * The pool's guest role: when set, guests take Cognito's basic flow (GetOpenIdToken, then STS
-   * AssumeRoleWithWebIdentity on this role), whose credentials carry the role's own permissions.
-   * Without it, the enhanced flow (fromCognitoIdentityPool), which Cognito scopes down to a list
-   * of services that may leave out KMS.
-   */
-  guestRoleArn?: string
-  /** Optional endpoint overrides (the tests point them at local stand-ins). */
-  endpoints?: { cognitoIdentity?: string; lexRuntime?: string; kms?: string; sts?: string }
-}
+export type { AwsConfig }
 
 type Credentials = ReturnType<typeof fromWebToken>
 

@@ -6,18 +6,10 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment'
 import { Construct } from 'constructs'
+import type { AwsConfig } from '../../../web/src/aws-config.ts'
 
-/** config.json beside the page: what web/src/chat-aws.ts reads in AWS mode (AwsConfig). */
-export interface WebClientConfig {
-  region: string
-  identityPoolId: string
-  botId: string
-  botAliasId: string
-  localeId: string
-  kmsKeyId: string
-  /** The pool's guest role: the page then takes Cognito's basic flow, whose credentials are the role's own. */
-  guestRoleArn?: string
-}
+/** config.json beside the page: what the page reads in AWS mode, less what the app adds itself. */
+export type WebClientConfig = Omit<AwsConfig, 'mode' | 'endpoints'>
 
 export interface WebClientProps {
   /** The built page: dist/web, which `npm run build` (or build:web) writes. */
