@@ -87,6 +87,30 @@ describe('HTTP rate limits (one script on Redis)', () => {
     expect(await keysOf(t)).toEqual(keysBefore)
   })
 
+  it('leased in batches, the cap still holds for the fleet: two processes on one key serve at most RATE_LIMIT_PER_KEY', async () => {
+    const shared = { RATE_LIMIT_PER_KEY: '200', RATE_LIMIT_PER_IP: '100000', REDIS_KEY_PREFIX: `tl${Date.now()}:` }
+    const [a, b] = [await app(shared), await app(shared)]
+    const served = { a: 0, b: 0, refused: 0 }
+    for (let round = 0; round < 6; round++) {
+      const burst = await Promise.all(
+        Array.from({ length: 80 }, (_, i) => (i % 2 ? lookup(b) : lookup(a)).then((r) => [i % 2, r] as const)),
+      )
+      for (const [which, r] of burst) {
+        if (r.statusCode === 404) served[which ? 'b' : 'a']++
+        else {
+          expect(r.statusCode).toBe(429)
+          served.refused++
+        }
+      }
+    }
+    // Never more than the cap; what a lease leaves unused near the end is refused early, and that is small.
+    expect(served.a + served.b).toBeLessThanOrEqual(200)
+    expect(served.a + served.b).toBeGreaterThanOrEqual(180)
+    expect(served.a).toBeGreaterThan(0)
+    expect(served.b).toBeGreaterThan(0)
+    expect(served.refused).toBe(480 - served.a - served.b)
+  })
+
   it('health, readiness, metrics and docs are exempt', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '1', RATE_LIMIT_PER_IP: '1' })
     for (const url of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {

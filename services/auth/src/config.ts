@@ -96,6 +96,8 @@ const Env = Type.Object({
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
   RATE_LIMIT_PER_KEY: Type.Integer({ default: 1200, minimum: 1, maximum: 100000000 }),
   RATE_LIMIT_PER_IP: Type.Integer({ default: 600, minimum: 1, maximum: 100000000 }),
+  // A busy client's budget is leased from Redis in batches sized for this much of its traffic (0: none).
+  RATE_LIMIT_LEASE_MS: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
   // The channel routes (Lambda shims): their own limits, per key, per contact/conversation, per caller number.
   CHANNEL_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
   CHANNEL_RATE_LIMIT_PER_KEY: Type.Integer({ default: 3000, minimum: 1, maximum: 100000000 }),
@@ -352,6 +354,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
       perApiKey: e.RATE_LIMIT_PER_KEY,
       perIp: e.RATE_LIMIT_PER_IP,
+      leaseMs: e.RATE_LIMIT_LEASE_MS,
     },
     channelRateLimit: {
       windowSeconds: e.CHANNEL_RATE_LIMIT_WINDOW_SECONDS,

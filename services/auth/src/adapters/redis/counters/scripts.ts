@@ -30,28 +30,43 @@ return cjson.encode({count = 0})
 })
 
 /**
- * The HTTP rate limits of one request, in one call: counts one more on the API key's counter and
- * on its client address's (fixed windows, both in the key's slot), refused or not, as
- * @fastify/rate-limit did. The reply says whether both are within their caps, and if not, when
- * the fuller one resets.
+ * Leases HTTP rate-limit budget for one (API key, client address) pair, in one call: up to `want`
+ * requests on both the key's counter and the address's under it (fixed windows, both in the key's
+ * slot), never more than an eighth of what is left of the fuller one (at least one), so that a
+ * nearly spent window is handed out one request at a time. The grant is counted at once, used or
+ * not: the caps are never exceeded, only reached early by what a lease leaves unused. With nothing
+ * left, one request is counted on both, refused or not (as @fastify/rate-limit did), and the reply
+ * says when the fuller window resets. `ttlMs` is how long the grant's windows have left.
  */
-export const takeHttpLimits = defineScript<{ ok: true } | { ok: false; retryAfterMs: number }>()({
-  name: 'plTakeHttpLimits',
+export const leaseHttpLimits = defineScript<
+  { ok: true; granted: number; ttlMs: number } | { ok: false; retryAfterMs: number }
+>()({
+  name: 'plLeaseHttpLimits',
   keys: ['perKey', 'perIp'],
-  argv: { keyMax: 'number', ipMax: 'number', windowMs: 'number' },
+  argv: { keyMax: 'number', ipMax: 'number', windowMs: 'number', want: 'number' },
   lua: `
-local function take(counter)
-  local n = redis.call('INCR', counter)
+local k = tonumber(redis.call('GET', perKey) or '0')
+local i = tonumber(redis.call('GET', perIp) or '0')
+local free = math.min(keyMax - k, ipMax - i)
+local grant = 0
+if free > 0 then grant = math.max(1, math.min(want, math.floor(free / 8))) end
+local function take(counter, by)
+  local n = redis.call('INCRBY', counter, by)
+  local ttl = redis.call('PTTL', counter)
   -- A counter without a TTL would never reset: set it on creation, and repair it if lost.
-  if n == 1 or redis.call('PTTL', counter) < 0 then redis.call('PEXPIRE', counter, windowMs) end
-  return n
+  if n == by or ttl < 0 then
+    redis.call('PEXPIRE', counter, windowMs)
+    return windowMs
+  end
+  return ttl
 end
-local k, i = take(perKey), take(perIp)
-if k <= keyMax and i <= ipMax then return '{"ok":true}' end
+local by = math.max(grant, 1)
+local kt, it = take(perKey, by), take(perIp, by)
+if grant > 0 then return '{"ok":true,"granted":' .. grant .. ',"ttlMs":' .. math.min(kt, it) .. '}' end
 local wait = 0
-if k > keyMax then wait = redis.call('PTTL', perKey) end
-if i > ipMax then wait = math.max(wait, redis.call('PTTL', perIp)) end
-return cjson.encode({ok = false, retryAfterMs = wait})
+if k >= keyMax then wait = kt end
+if i >= ipMax then wait = math.max(wait, it) end
+return '{"ok":false,"retryAfterMs":' .. wait .. '}'
 `,
 })
 
