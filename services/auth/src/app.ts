@@ -4,7 +4,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender, VoiceSender } from './core/ports.ts'
-import { AccessLog, loggerOptions } from './logging.ts'
+import { AccessLog, loggerOptions, requestLog } from './logging.ts'
 import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
 import events from './plugins/app/events.ts'
@@ -69,6 +69,8 @@ export function serverOptions(
   return {
     logger,
     logController: new AccessLog(),
+    // The request's pino child is made on its first own line (most requests write none).
+    childLoggerFactory: requestLog,
     bodyLimit: config.http.bodyLimit,
     // Slow clients: the headers and the whole request each have a deadline (answered 408 and
     // closed), checked every second rather than Node's 30 s; idle keep-alive sockets close. The

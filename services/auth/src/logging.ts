@@ -1,5 +1,11 @@
-import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { stdSerializers } from 'pino'
+import {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
+import { stdSerializers, type Bindings, type ChildLoggerOptions, type Level } from 'pino'
 
 // A number as people write it: digits with spaces, dots, dashes or brackets between them,
 // raw or URL-encoded. Five digits or more are a phone number until proven otherwise: all
@@ -54,12 +60,103 @@ export function loggerOptions(
   }
 }
 
+type LogFn = FastifyBaseLogger['info']
+
+// Per root logger: the same logger without the redaction pass, for lines whose every field is
+// known to hold nothing secret (see RequestLog.known).
+const knownFieldLoggers = new WeakMap<FastifyBaseLogger, FastifyBaseLogger>()
+function knownFieldLogger(root: FastifyBaseLogger): FastifyBaseLogger {
+  let log = knownFieldLoggers.get(root)
+  if (log === undefined) {
+    log = root.child({}, { redact: [] } as ChildLoggerOptions)
+    knownFieldLoggers.set(root, log)
+  }
+  return log
+}
+
+/**
+ * A request's logger (Fastify's `childLoggerFactory`): the pino child with the request id is made
+ * on the first line the request logs, not for every request (most log only their access line,
+ * which needs no child: see `known`). Lines logged through it are redacted as before.
+ */
+export class RequestLog {
+  #parent: FastifyBaseLogger
+  #bindings: Bindings
+  #opts: ChildLoggerOptions
+  #child: FastifyBaseLogger | undefined
+
+  constructor(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions) {
+    this.#parent = parent
+    this.#bindings = bindings
+    this.#opts = opts
+  }
+
+  get #log(): FastifyBaseLogger {
+    this.#child ??= this.#parent.child(this.#bindings, this.#opts)
+    return this.#child
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#opts.level ?? this.#parent.level
+  }
+
+  set level(level: string) {
+    this.#log.level = level
+  }
+
+  /** Whether the line needs writing at all: a level the parent does not write needs no child. */
+  #skips(level: Level): boolean {
+    if (this.#child !== undefined || this.#opts.level !== undefined) return false
+    const parent = this.#parent as FastifyBaseLogger & { isLevelEnabled?(level: string): boolean }
+    return parent.isLevelEnabled?.(level) === false
+  }
+
+  #write(level: Level, args: Parameters<LogFn>): void {
+    if (!this.#skips(level)) (this.#log[level] as (...a: unknown[]) => void)(...args)
+  }
+
+  fatal: LogFn = (...args: Parameters<LogFn>) => this.#write('fatal', args)
+  error: LogFn = (...args: Parameters<LogFn>) => this.#write('error', args)
+  warn: LogFn = (...args: Parameters<LogFn>) => this.#write('warn', args)
+  info: LogFn = (...args: Parameters<LogFn>) => this.#write('info', args)
+  debug: LogFn = (...args: Parameters<LogFn>) => this.#write('debug', args)
+  trace: LogFn = (...args: Parameters<LogFn>) => this.#write('trace', args)
+  silent: LogFn = () => undefined
+
+  child(bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#log.child(bindings, opts)
+  }
+
+  /**
+   * A line whose fields hold nothing secret by construction (a method, a route template or masked
+   * URL, a status, a duration, an error code): the same JSON with the request id, written without
+   * the wildcard redaction pass (about half the cost of a line).
+   */
+  known(level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+    if (this.#skips(level)) return
+    if (this.#child !== undefined || this.#opts.level !== undefined) this.#log[level](fields, msg)
+    else knownFieldLogger(this.#parent)[level]({ ...this.#bindings, ...fields }, msg)
+  }
+}
+
+export const requestLog = (logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions) =>
+  new RequestLog(logger, bindings, opts) as unknown as FastifyBaseLogger
+
+/** A line whose fields hold nothing secret, through RequestLog.known when the request has one. */
+export function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Record<string, unknown>, msg: string) {
+  const log = req.log as unknown
+  if (log instanceof RequestLog) log.known(level, fields, msg)
+  else req.log[level](fields, msg)
+}
+
 /**
  * One access line per request, written when it is answered, with the request, the
  * status and the time. Fastify's default adds an 'incoming request' line before it
  * that repeats the method and URL: twice the log volume and, at info, the largest
  * single cost of a request (see docs/performance.md). Every other line Fastify
- * writes (errors, aborted streams, unknown routes) is kept.
+ * writes (errors, aborted streams, unknown routes) is kept. The line's fields are the
+ * request id, method, route template (or masked URL), status and time: nothing to
+ * redact, so it skips the redaction pass.
  */
 export class AccessLog extends LogController {
   override incomingRequest(): void {}
@@ -67,6 +164,6 @@ export class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(req)) return
     if (error) reply.log.error({ req, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
-    else reply.log.info({ req, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    else logKnown(req, 'info', { req, res: reply, responseTime: reply.elapsedTime }, 'request completed')
   }
 }

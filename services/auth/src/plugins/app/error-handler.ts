@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, PinlineError, isPinlineError, type ErrorCode } from '../../core/errors.ts'
+import { logKnown } from '../../logging.ts'
 
 // Fastify's own errors, mapped onto our stable codes.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -51,7 +52,8 @@ export function toPinlineError(err: FastifyError): PinlineError {
 export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const err = toPinlineError(raw)
   if (err.statusCode >= 500) req.log.error({ err: raw, code: err.code }, 'request failed')
-  else req.log.info({ code: err.code }, 'request refused')
+  // The code is one of ours: nothing to redact.
+  else logKnown(req, 'info', { code: err.code }, 'request refused')
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
   const message = err.statusCode >= 500 ? ErrorCodes[err.code].message : err.message
   return reply.code(err.statusCode).send({ code: err.code, message })
