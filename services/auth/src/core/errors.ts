@@ -114,7 +114,12 @@ export class PinlineError extends Error {
   readonly retryAfter: number | undefined
 
   constructor(code: ErrorCode, opts: { message?: string; retryAfter?: number; cause?: unknown } = {}) {
+    // A refusal (4xx) is an answer to the client, not a fault to trace: capturing the stack cost a
+    // few microseconds per refused request (a lookup miss, a bad PIN format) and it is never logged.
+    const stackTraceLimit = Error.stackTraceLimit
+    if (ErrorCodes[code].status < 500) Error.stackTraceLimit = 0
     super(opts.message ?? ErrorCodes[code].message, { cause: opts.cause })
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'PinlineError'
     this.code = code
     this.statusCode = ErrorCodes[code].status
