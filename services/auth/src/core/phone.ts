@@ -20,8 +20,12 @@ const PHONE_CHARS = /^\+?[0-9 ().-]{4,32}$/
 export function normalisePhone(input: string, defaultCountry?: string): Phone | undefined {
   if (!PHONE_CHARS.test(input)) return undefined
   const parsed = parsePhoneNumberFromString(input, defaultCountry as CountryCode | undefined)
-  if (!parsed?.isValid()) return undefined
-  return { e164: parsed.number, country: parsed.country, fixedLine: parsed.getType() === 'FIXED_LINE' }
+  if (!parsed) return undefined
+  // With the full metadata, isValid() is "has a type" (getType() !== undefined) wherever the country
+  // has type data: asking the type first matches the number against its patterns once, not twice.
+  const type = parsed.getType()
+  if (type === undefined && !parsed.isValid()) return undefined
+  return { e164: parsed.number, country: parsed.country, fixedLine: type === 'FIXED_LINE' }
 }
 
 /** For logs and messages to people: every digit but the last four hidden. */
