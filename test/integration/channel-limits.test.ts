@@ -64,6 +64,26 @@ describe('channel limits (CHANNEL_RATE_LIMIT_*)', () => {
     expect(await codes(1, () => connect(t, randomUUID(), '+819012340102'))).toEqual(['ok'])
   })
 
+  it("a lookup past the limits gets no part of the caller's profile, though it is read alongside them", async () => {
+    const t = await app({ CHANNEL_RATE_LIMIT_PER_NUMBER: '2' })
+    const phone = '+819012340103'
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/v1/callers/${phone}`,
+      headers: auth,
+      payload: { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
+    })
+    expect(put.statusCode).toBe(201)
+    const answers = []
+    for (let i = 0; i < 3; i++) answers.push((await connect(t, randomUUID(), phone)).json())
+    expect(answers.slice(0, 2).map((a) => a.firstName)).toEqual(['Hanako', 'Hanako'])
+    expect(answers[2]).toEqual({
+      lambdaResult: 'Error',
+      errorCode: 'RATE_LIMITED',
+      retryAfterSeconds: expect.stringMatching(/^[1-9][0-9]*$/),
+    })
+  })
+
   it('Lex: per conversation, a Close/Failed saying when to try again', async () => {
     const t = await app({ CHANNEL_RATE_LIMIT_PER_CONVERSATION: '2' })
     const id = randomUUID()

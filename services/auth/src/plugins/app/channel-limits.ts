@@ -2,14 +2,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { takeChannelLimits } from '../../adapters/redis/counters/scripts.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
-import { callerNumber, type ContactFlowEvent } from '../../channels/connect/event.ts'
+import { actionOf, callerNumber, type ContactFlowEvent } from '../../channels/connect/event.ts'
 import { PinlineError } from '../../core/errors.ts'
 import { normalisePhone } from '../../core/phone.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandlers for the channel routes: per-key, per-conversation and per-number request limits. */
-    channelLimits: { connect(req: FastifyRequest): Promise<void>; lex(req: FastifyRequest): Promise<void> }
+    channelLimits: {
+      connect(req: FastifyRequest): Promise<void>
+      lex(req: FastifyRequest): Promise<void>
+      /**
+       * The verdict of a Connect lookup's limits, still on its way: the lookup only reads, so it runs
+       * alongside them (one round trip) and its answer waits for this. Undefined for other requests.
+       */
+      pending(req: FastifyRequest): Promise<void> | undefined
+    }
   }
 }
 
@@ -58,6 +66,7 @@ export default fp(
     }
 
     const keyName = (req: FastifyRequest) => req.apiKey?.name
+    const pending = new WeakMap<FastifyRequest, Promise<void>>()
     fastify.decorate('channelLimits', {
       async connect(req: FastifyRequest) {
         const e = req.body as ContactFlowEvent
@@ -67,12 +76,19 @@ export default fp(
         } catch {
           number = undefined // no number: the action itself answers CALLER_NUMBER_UNAVAILABLE
         }
-        await limit(keyName(req), `connect:${e.Details.ContactData.ContactId}`, number)
+        const verdict = limit(keyName(req), `connect:${e.Details.ContactData.ContactId}`, number)
+        // A lookup writes nothing: it is sent right behind the limits instead of after their answer,
+        // and the route withholds its result until they pass (a refused lookup answers RATE_LIMITED).
+        // Every other action waits for them before it runs.
+        if (actionOf(e) !== 'lookup') return verdict
+        verdict.catch(() => undefined) // the route awaits it; this only keeps it from counting as unhandled
+        pending.set(req, verdict)
       },
       async lex(req: FastifyRequest) {
         const sessionId = (req.body as { sessionId?: unknown } | null)?.sessionId
         await limit(keyName(req), typeof sessionId === 'string' ? `lex:${sessionId.slice(0, 256)}` : undefined)
       },
+      pending: (req: FastifyRequest) => pending.get(req),
     })
   },
   { name: 'channel-limits', dependencies: ['redis'] },

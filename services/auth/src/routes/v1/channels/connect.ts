@@ -49,7 +49,15 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
         return reply.code(200).send(errorMap(err))
       },
     },
-    async (req) => channel.handle(req.body, req.apiKey?.name),
+    async (req) => {
+      const limited = fastify.channelLimits.pending(req)
+      if (limited === undefined) return channel.handle(req.body, req.apiKey?.name)
+      // A lookup runs alongside its limits (see channel-limits.ts): their refusal comes first.
+      const answer = channel.handle(req.body, req.apiKey?.name)
+      answer.catch(() => undefined)
+      await limited
+      return answer
+    },
   )
 }
 
