@@ -91,6 +91,16 @@ export function createLexChannel(deps: LexChannelDeps) {
       return { id: item, name: menu.nameOf(item, locale), quantity, price: entry?.price, currency: entry?.currency }
     })
   const dishNames = (locale: Locale) => menu.list(locale).map((i) => i.name)
+  // The menu does not change while the service runs: its text (every price formatted twice, for
+  // the screen and the voice) is written once per wording and locale, not on every menu turn.
+  const menuTexts = new WeakMap<BotTexts, Map<Locale, string>>()
+  const menuText = (t: BotTexts, locale: Locale) => {
+    let byLocale = menuTexts.get(t)
+    if (byLocale === undefined) menuTexts.set(t, (byLocale = new Map()))
+    let text = byLocale.get(locale)
+    if (text === undefined) byLocale.set(locale, (text = t.menu(menu.list(locale))))
+    return text
+  }
   const last4 = (s: OrderSession) => (s.sentTo ?? '').slice(-4)
 
   async function showMenu(turn: LexTurn, r: Responder, t: BotTexts, log: Log): Promise<LexOutcome> {
@@ -101,7 +111,7 @@ export function createLexChannel(deps: LexChannelDeps) {
         .catch((err: unknown) => void log.error({ err }, 'lex: session lookup failed'))
       if (s) r.use(s)
     }
-    return { response: r.elicitOrder(SLOTS.food, t.menu(menu.list(turn.locale))), outcome: 'menu' }
+    return { response: r.elicitOrder(SLOTS.food, menuText(t, turn.locale)), outcome: 'menu' }
   }
 
   /** Sends (or re-sends) a PIN and asks for it; `lead` says why ("That PIN is not correct. "). */
