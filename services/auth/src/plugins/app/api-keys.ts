@@ -64,11 +64,12 @@ export default fp(
       verifyErrorLogLevel: 'info',
     })
     // Answered here, like a 401: a route's own error handler (Connect's 200 map) must not turn it into a 200.
-    fastify.addHook('onRequest', async (req, reply) => {
+    // A callback hook: the usual answer (the key has the scope) goes on without a promise.
+    fastify.addHook('onRequest', (req, reply, done) => {
       const scope = req.routeOptions.config.scope
-      if (scope && req.apiKey?.scopes.has(scope)) return
+      if (scope && req.apiKey?.scopes.has(scope)) return done()
       const message = `This API key (${req.apiKey?.name ?? 'none'}) does not have the ${scope ?? 'required'} scope`
-      return replyWithError(new PinlineError('FORBIDDEN_SCOPE', { message }) as unknown as FastifyError, req, reply)
+      replyWithError(new PinlineError('FORBIDDEN_SCOPE', { message }) as unknown as FastifyError, req, reply)
     })
   },
   { name: 'api-keys' },
