@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createLexChannel } from '../../../channels/lex/channel.ts'
+import { logKnown } from '../../../logging.ts'
 import { commonErrors, security } from '../../../schemas/common.ts'
 import { LexEvent, LexResponse } from '../../../schemas/lex.ts'
 
@@ -34,7 +35,8 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
         client: req.apiKey?.name,
         admit: () => fastify.channelLimits.lex(req),
       })
-      req.log.info({ lex: { outcome } }, 'lex turn')
+      // The outcome is one of ours (a step name or an error code): nothing to redact.
+      logKnown(req, 'info', { lex: { outcome } }, 'lex turn')
       return response
     },
   )
