@@ -5,23 +5,15 @@ import { loadEvent } from '../support/events/load.ts'
 import { freePort } from '../support/app/free-port.ts'
 import { auth, buildTestApp, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
+import { postConnect } from '../support/app/channels.ts'
 
 let t: TestApp
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
 const nextPhone = phoneSequence('70', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-/** POSTs an event as the shim does; every answer must be a 200 STRING_MAP. */
-async function call(event: unknown, app: TestApp = t) {
-  const res = await app.app.inject({
-    method: 'POST',
-    url: '/v1/channels/connect',
-    headers: auth,
-    payload: event as object,
-  })
-  expect(res.statusCode).toBe(200)
-  return expectStringMap(res.json())
-}
+const call = (event: unknown, app: TestApp = t) => postConnect(app, event)
 
 shareTestApp({}, (app) => (t = app))
 
@@ -72,12 +64,7 @@ describe('lookup', () => {
 
   it("a known number (trust): recordFound True with the seed's profile attributes and never a PIN", async () => {
     const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-    })
+    await registerCaller(t, phone, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
     expect(await call(connectEvent({ phone, parameters: { action: 'lookup' } }))).toEqual({
       lambdaResult: 'Success',
       recordFound: 'True',
@@ -91,12 +78,7 @@ describe('lookup', () => {
 
   it('CallerID takes precedence over the endpoint, and is normalised', async () => {
     const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' },
-    })
+    await registerCaller(t, phone, { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' })
     const spaced = `${phone.slice(0, 3)} ${phone.slice(3, 5)}-${phone.slice(5)}`
     expect((await call(connectEvent({ phone: nextPhone(), parameters: { CallerID: spaced } }))).recordFound).toBe(
       'True',
@@ -128,12 +110,7 @@ describe('lookup', () => {
   it('CALLER_ID_AUTH=verify: a known number needs a PIN, and its profile is withheld until then', async () => {
     const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
     const phone = nextPhone()
-    await strict.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-    })
+    await registerCaller(strict, phone, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
     const contactId = randomUUID()
     expect(await call(connectEvent({ phone, contactId }), strict)).toEqual({
       lambdaResult: 'Success',

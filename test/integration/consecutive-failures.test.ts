@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { lexEvent } from '../support/events/lex-events.ts'
 import { auth, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 // NIST SP 800-63B: at most 100 consecutive failed attempts per account. The per-number
 // failure window (PHONE_MAX_FAILURES per hour) alone would allow 10 guesses an hour forever;
@@ -114,22 +116,19 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
     const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '2', PHONE_MAX_SENDS: '100' })
     const c = client(t)
     const phone = nextPhone()
-    const email = `s-${randomUUID().slice(0, 6)}@example.com`
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email },
+    const { email } = await registerCustomer(t, phone, {
+      firstName: 'A',
+      lastName: 'B',
+      custLevel: 'C',
+      language: 'en',
     })
     await c.fail(phone, 2, 1)
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/channels/lex',
-      headers: auth,
-      payload: lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }),
-    })
-    expect(res.json().sessionState.intent.state).toBe('Failed')
-    expect(res.json().messages[0].content).toBe(
+    const answer = await postLex(
+      t,
+      lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }),
+    )
+    expect(answer.sessionState.intent.state).toBe('Failed')
+    expect(answer.messages[0].content).toBe(
       'Too many incorrect PINs. For your security, please try again in 30 day(s).',
     )
   })

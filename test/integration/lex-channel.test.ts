@@ -4,28 +4,23 @@ import { freePort } from '../support/app/free-port.ts'
 import { lexEvent, slot, type Json, type TurnSpec } from '../support/events/lex-events.ts'
 import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 let t: TestApp
 const nextPhone = phoneSequence('90', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-async function say(app: TestApp, spec: TurnSpec): Promise<Json> {
-  const res = await app.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent(spec) })
-  expect(res.statusCode).toBe(200)
-  return res.json()
-}
+const say = (app: TestApp, spec: TurnSpec): Promise<Json> => postLex(app, lexEvent(spec))
 
 /** A known caller with an e-mail, and a fresh Lex conversation for them. */
 async function customer(app: TestApp, language = 'en') {
-  const phone = nextPhone()
-  const email = `c-${randomUUID().slice(0, 6)}@example.com`
-  const put = await app.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language, email },
+  const { phone, email } = await registerCustomer(app, nextPhone(), {
+    firstName: 'Aiko',
+    lastName: 'Sato',
+    custLevel: 'Gold',
+    language,
   })
-  expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const attrs = (extra: Record<string, string> = {}) => ({ email, ...extra })
   return { phone, email, sessionId, attrs }
@@ -382,14 +377,8 @@ describe('OrderFood: what cannot be done is said clearly', () => {
   })
 
   it('a registered number outside SMS_ALLOWED_COUNTRIES: Close/Failed telling the user to contact support, nothing sent', async () => {
-    const email = `us-${randomUUID().slice(0, 6)}@example.com`
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/v1/callers/+12025550143',
-      headers: auth,
-      payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en', email },
-    })
-    expect(put.statusCode).toBe(201)
+    const profile = { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' }
+    const { email } = await registerCustomer(t, '+12025550143', profile)
     const r = await say(t, {
       intent: 'OrderFood',
       sessionId: randomUUID(),

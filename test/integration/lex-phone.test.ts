@@ -5,6 +5,7 @@ import { expectLexMessage } from '../support/property/lex-arbitraries.ts'
 import { callTurn, lexEvent, sayDigits, slot, type CallTurnSpec, type Json } from '../support/events/lex-events.ts'
 import { auth, keysOf, shareTestApp, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // The Lex bot on a phone line: Amazon Connect hands the call to the bot with the caller's
 // number in the callerPhone session attribute, turns arrive as Speech or DTMF, and answers
@@ -26,19 +27,8 @@ const order = (r: Json) => JSON.parse(r.sessionState.sessionAttributes.currentOr
 
 async function caller(opts: { language?: 'en' | 'ja'; email?: string } = {}) {
   const phone = nextPhone()
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: {
-      firstName: 'Ken',
-      lastName: 'Ito',
-      custLevel: 'Gold',
-      language: opts.language ?? 'en',
-      ...(opts.email ? { email: opts.email } : {}),
-    },
-  })
-  expect(put.statusCode).toBe(201)
+  const profile = { firstName: 'Ken', lastName: 'Ito', custLevel: 'Gold', language: opts.language ?? 'en' }
+  await registerCaller(t, phone, { ...profile, ...(opts.email ? { email: opts.email } : {}) })
   return phone
 }
 
@@ -178,16 +168,7 @@ describe('a call identified by its number', () => {
 describe('which attribute identifies the caller', () => {
   it('a registered number outside SMS_ALLOWED_COUNTRIES calling: told no PIN can go to that number, nothing sent', async () => {
     const us = '+12025550177'
-    expect(
-      (
-        await t.app.inject({
-          method: 'PUT',
-          url: `/v1/callers/${us}`,
-          headers: auth,
-          payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' },
-        })
-      ).statusCode,
-    ).toBe(201)
+    await registerCaller(t, us, { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' })
     const r = await call(us).turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
     expect(r.sessionState.intent.state).toBe('Failed')
     expect(spokenText(r)).toBe(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { auth, keysMatching, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 let t: TestApp
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
@@ -46,12 +47,7 @@ describe('POST /v1/pins', () => {
 
   it('without a locale, writes to a known caller in their own language', async () => {
     const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
-    })
+    await registerCaller(t, phone, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
     await issue({ phone })
     expect(t.sms.sent[0]!.body).toContain('認証コード')
   })

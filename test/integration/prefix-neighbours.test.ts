@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { auth, useTestApp, type TestApp } from '../support/app/test-app.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // Finding 6 of the security review: 20 spoofed calls from one block of 1,000 numbers blocked PINs
 // for the other 999 for an hour. Known (enrolled) callers now have a prefix budget of their own.
@@ -8,15 +9,8 @@ async function app(env: Record<string, string>) {
 }
 const issue = (t: TestApp, phone: string) =>
   t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
-const enrol = async (t: TestApp, phone: string) => {
-  const res = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
-  })
-  expect(res.statusCode).toBe(201)
-}
+const enrol = (t: TestApp, phone: string) =>
+  registerCaller(t, phone, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
 /** Strangers in the block 0120-555-0xxx, each number once: the sweep the prefix cap exists for. */
 const sweep = async (t: TestApp, n: number) => {
   const codes = []
