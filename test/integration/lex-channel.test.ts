@@ -256,38 +256,28 @@ describe('OrderFood: authentication comes from the server session only', () => {
 })
 
 describe('OrderFood: voice and DTMF', () => {
-  it('takes the PIN from the AMAZON.Number slot, keeping a leading zero that Speech interpretation drops', async () => {
-    const c = await customer(t)
-    const spec = {
-      intent: 'OrderFood',
-      inputMode: 'Speech' as const,
-      sessionId: c.sessionId,
-      sessionAttributes: c.attrs(),
-      slots: { Food: slot('cheeseburger') },
-    }
-    await say(t, spec)
-    const pin = t.sms.lastPin(c.phone)
-    const spoken = pin.split('').join(' ')
-    // As Lex reports a spoken number: words as heard, the interpretation without leading zeros.
-    const r = await say(t, { ...spec, slots: { ...spec.slots, Pin: slot(spoken, String(Number(pin))) } })
-    expect(r.sessionState.intent.state).toBe('Fulfilled')
-    expect(order(r)).toEqual([{ id: 'cheeseburger', name: 'Cheeseburger', quantity: 1 }])
-  })
-
-  it('DTMF digits work the same way', async () => {
-    const c = await customer(t)
-    const spec = {
-      intent: 'OrderFood',
-      inputMode: 'DTMF' as const,
-      sessionId: c.sessionId,
-      sessionAttributes: c.attrs(),
-      slots: { Food: slot('sushi') },
-    }
-    await say(t, spec)
-    const pin = t.sms.lastPin(c.phone)
-    const r = await say(t, { ...spec, slots: { ...spec.slots, Pin: slot(pin, String(Number(pin))) } })
-    expect(r.sessionState.intent.state).toBe('Fulfilled')
-  })
+  // Spoken: as Lex reports a number, the words as heard and an interpretation without leading
+  // zeros. DTMF: the digits as keyed, interpreted the same way.
+  it.each([
+    {
+      inputMode: 'Speech',
+      food: 'cheeseburger',
+      name: 'Cheeseburger',
+      heard: (pin: string) => pin.split('').join(' '),
+    },
+    { inputMode: 'DTMF', food: 'sushi', name: 'Sushi', heard: (pin: string) => pin },
+  ] as const)(
+    '$inputMode: the PIN comes from the AMAZON.Number slot, keeping a leading zero the interpretation drops',
+    async ({ inputMode, food, name, heard }) => {
+      const c = await customer(t)
+      const spec = { intent: 'OrderFood', inputMode, sessionId: c.sessionId, sessionAttributes: c.attrs() }
+      await say(t, { ...spec, slots: { Food: slot(food) } })
+      const pin = t.sms.lastPin(c.phone)
+      const r = await say(t, { ...spec, slots: { Food: slot(food), Pin: slot(heard(pin), String(Number(pin))) } })
+      expect(r.sessionState.intent.state).toBe('Fulfilled')
+      expect(order(r)).toEqual([{ id: food, name, quantity: 1 }])
+    },
+  )
 
   it('a PIN of the wrong shape is asked for again, without counting an attempt or sending an SMS', async () => {
     const c = await customer(t)
