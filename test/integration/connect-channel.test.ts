@@ -5,7 +5,7 @@ import { loadEvent } from '../support/events/load.ts'
 import { freePort } from '../support/app/free-port.ts'
 import { auth, buildTestApp, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
-import { registerCaller } from '../support/app/callers.ts'
+import { type CallerProfile, registerCaller } from '../support/app/callers.ts'
 import { postConnect } from '../support/app/channels.ts'
 
 let t: TestApp
@@ -16,6 +16,14 @@ const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) %
 const call = (event: unknown, app: TestApp = t) => postConnect(app, event)
 
 shareTestApp({}, (app) => (t = app))
+
+const TARO = { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
+/** A fresh number the registry knows, with this profile. */
+async function knownPhone(profile: CallerProfile, app: TestApp = t) {
+  const phone = nextPhone()
+  await registerCaller(app, phone, profile)
+  return phone
+}
 
 describe('the shared Connect fixtures, as they are', () => {
   it('Developer Guide event: its +1234567890 is not a valid number, so INVALID_PHONE and nothing written', async () => {
@@ -63,8 +71,7 @@ describe('lookup', () => {
   })
 
   it("a known number (trust): recordFound True with the seed's profile attributes and never a PIN", async () => {
-    const phone = nextPhone()
-    await registerCaller(t, phone, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
+    const phone = await knownPhone(TARO)
     expect(await call(connectEvent({ phone, parameters: { action: 'lookup' } }))).toEqual({
       lambdaResult: 'Success',
       recordFound: 'True',
@@ -77,8 +84,7 @@ describe('lookup', () => {
   })
 
   it('CallerID takes precedence over the endpoint, and is normalised', async () => {
-    const phone = nextPhone()
-    await registerCaller(t, phone, { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' })
+    const phone = await knownPhone({ firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' })
     const spaced = `${phone.slice(0, 3)} ${phone.slice(3, 5)}-${phone.slice(5)}`
     expect((await call(connectEvent({ phone: nextPhone(), parameters: { CallerID: spaced } }))).recordFound).toBe(
       'True',
@@ -109,8 +115,7 @@ describe('lookup', () => {
 
   it('CALLER_ID_AUTH=verify: a known number needs a PIN, and its profile is withheld until then', async () => {
     const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
-    const phone = nextPhone()
-    await registerCaller(strict, phone, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
+    const phone = await knownPhone(TARO, strict)
     const contactId = randomUUID()
     expect(await call(connectEvent({ phone, contactId }), strict)).toEqual({
       lambdaResult: 'Success',

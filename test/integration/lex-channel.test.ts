@@ -45,6 +45,18 @@ function expectLexShape(r: Json) {
   expect(message(r).length).toBeLessThanOrEqual(1024)
 }
 
+/** The first turn of a new conversation for `email`: a pizza is ordered. Its answer, checked for shape. */
+async function orderPizza(app: TestApp, email: string): Promise<Json> {
+  const r = await say(app, {
+    intent: 'OrderFood',
+    sessionId: randomUUID(),
+    sessionAttributes: { email },
+    slots: { Food: slot('pizza') },
+  })
+  expectLexShape(r)
+  return r
+}
+
 beforeAll(async () => {
   // Cooldown 0: as in the seed, a wrong PIN is followed at once by a fresh one.
   t = await buildTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0', PHONE_MAX_SENDS: '20' })
@@ -354,13 +366,7 @@ describe('OrderFood: caps, cooldown and locks', () => {
 
 describe('OrderFood: what cannot be done is said clearly', () => {
   it('no phone registered for the e-mail: Close/Failed telling the user to contact support, nothing sent', async () => {
-    const r = await say(t, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email: 'nobody@example.com' },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const r = await orderPizza(t, 'nobody@example.com')
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/couldn't find a phone number.*contact support/)
     expect(t.sms.sent).toHaveLength(0)
@@ -369,13 +375,7 @@ describe('OrderFood: what cannot be done is said clearly', () => {
   it('a registered number outside SMS_ALLOWED_COUNTRIES: Close/Failed telling the user to contact support, nothing sent', async () => {
     const profile = { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' }
     const { email } = await registerCustomer(t, '+12025550143', profile)
-    const r = await say(t, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const r = await orderPizza(t, email)
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/can't send a PIN to the phone number.*contact support/)
     expect(t.sms.sent).toHaveLength(0)
@@ -459,13 +459,7 @@ describe('OrderFood: what cannot be done is said clearly', () => {
 describe('OrderFood: dependencies failing', () => {
   it('Redis down: Close/Failed "something went wrong, nothing was ordered"; the menu still works', async () => {
     const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    const r = await say(down, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email: 'a@example.com' },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const r = await orderPizza(down, 'a@example.com')
     expect(r.sessionState.intent.state).toBe('Failed')
     expect(message(r)).toBe(
       'Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.',
