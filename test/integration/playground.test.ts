@@ -6,7 +6,7 @@ import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
-import { codeHookEvent } from '../../web/src/lex/dialog.ts'
+import { codeHookEvent, playgroundBot } from '../../web/src/lex/dialog.ts'
 import { inject } from 'vitest'
 import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/app/test-app.ts'
 
@@ -15,14 +15,7 @@ import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/app/te
 
 const page = { host: '127.0.0.1:3000', 'sec-fetch-site': 'same-origin' }
 const json = { ...page, 'content-type': 'application/json' }
-const bot = {
-  id: 'PLAYGROUND',
-  aliasId: 'TSTALIASID',
-  name: 'pinline-food',
-  aliasName: 'TestBotAlias',
-  version: 'DRAFT',
-  localeId: 'en_US',
-}
+const bot = playgroundBot('en_US')
 const DEV_ROUTES = [
   ['GET', '/playground'],
   ['GET', '/playground/'],
