@@ -296,14 +296,24 @@ describe('verifyPin', () => {
     expect((await call(connectEvent({ phone }))).recordFound).toBe('False')
   })
 
-  it.each([['Timeout'], [''], ['#']])(
-    '%j (nothing entered): PIN_NOT_ENTERED, and no attempt is burned',
-    async (input) => {
-      const { pin, at } = await started()
-      expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode: 'PIN_NOT_ENTERED' })
-      expect((await at(wrong(pin))).attemptsLeft).toBe('4')
-    },
-  )
+  // Nothing entered (the flow's timeout, an empty entry, a lone #) is PIN_NOT_ENTERED; any other
+  // entry that is not the PIN's digits (with one optional #) is INVALID_PIN_FORMAT.
+  it.each([
+    ['Timeout', 'PIN_NOT_ENTERED'],
+    ['', 'PIN_NOT_ENTERED'],
+    ['#', 'PIN_NOT_ENTERED'],
+    ['123', 'INVALID_PIN_FORMAT'],
+    ['1234567', 'INVALID_PIN_FORMAT'],
+    ['12345#6', 'INVALID_PIN_FORMAT'],
+    ['１２３４５６', 'INVALID_PIN_FORMAT'],
+    ['12345a', 'INVALID_PIN_FORMAT'],
+    ['123456##', 'INVALID_PIN_FORMAT'],
+    [' 123456', 'INVALID_PIN_FORMAT'],
+  ])('%j: %s, and no attempt is burned', async (input, errorCode) => {
+    const { pin, at } = await started()
+    expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode })
+    expect((await at(wrong(pin))).attemptsLeft).toBe('4')
+  })
 
   it('no pin parameter at all: PIN_NOT_ENTERED', async () => {
     expect(await call(connectEvent({ phone: nextPhone(), parameters: { action: 'verifyPin' } }))).toEqual({
@@ -311,15 +321,6 @@ describe('verifyPin', () => {
       errorCode: 'PIN_NOT_ENTERED',
     })
   })
-
-  it.each([['123'], ['1234567'], ['12345#6'], ['１２３４５６'], ['12345a'], ['123456##'], [' 123456']])(
-    '%j: INVALID_PIN_FORMAT, and no attempt is burned',
-    async (input) => {
-      const { pin, at } = await started()
-      expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode: 'INVALID_PIN_FORMAT' })
-      expect((await at(wrong(pin))).attemptsLeft).toBe('4')
-    },
-  )
 
   it('no challenge for this contact: CHALLENGE_NOT_FOUND', async () => {
     expect(
