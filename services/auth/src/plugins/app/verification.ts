@@ -42,29 +42,29 @@ export default fp<VerificationOptions>(
       protectConfigurationId: config.eum.protectConfigurationId,
       deadlineMs,
     }
-    const sender =
-      sms ??
-      (config.sms.provider === 'log'
-        ? createLogSender(fastify.log)
-        : config.sms.provider === 'eum'
-          ? createEumSmsSender(eum!, {
-              ...eumShared,
-              originationIdentity: config.eum.originationIdentity,
-              maxPrice: config.eum.maxPrice,
-            })
-          : createSnsSender(config.sms))
-    const caller =
-      voice ??
-      (config.voice.provider === 'log'
-        ? createLogVoiceSender(fastify.log)
-        : config.voice.provider === 'eum'
-          ? createEumVoiceSender(eum!, {
-              ...eumShared,
-              originationIdentity: config.voice.originationIdentity!,
-              maxPricePerMinute: config.voice.maxPricePerMinute,
-              voices: config.voice.voices,
-            })
-          : undefined)
+    // A sender for each provider the configuration allows: a new provider fails to compile until it is built here.
+    const smsSenders: Record<typeof config.sms.provider, () => SmsSender> = {
+      log: () => createLogSender(fastify.log),
+      sns: () => createSnsSender(config.sms),
+      eum: () =>
+        createEumSmsSender(eum!, {
+          ...eumShared,
+          originationIdentity: config.eum.originationIdentity,
+          maxPrice: config.eum.maxPrice,
+        }),
+    }
+    const voiceSenders: Record<NonNullable<typeof config.voice.provider>, () => VoiceSender> = {
+      log: () => createLogVoiceSender(fastify.log),
+      eum: () =>
+        createEumVoiceSender(eum!, {
+          ...eumShared,
+          originationIdentity: config.voice.originationIdentity!,
+          maxPricePerMinute: config.voice.maxPricePerMinute,
+          voices: config.voice.voices,
+        }),
+    }
+    const sender = sms ?? smsSenders[config.sms.provider]()
+    const caller = voice ?? (config.voice.provider ? voiceSenders[config.voice.provider]() : undefined)
     if (config.verification.testNumbers.size > 0) {
       fastify.log.warn(
         { testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) },
