@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
 import { PRODUCTION_ENV } from '../support/app/production-env.ts'
 
 describe('SMS spend and rate-limit settings', () => {
-  it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1000 SMS per key per hour, 1200/min per key, 600/min per IP; channels 3000/min per key, 60 per contact, 30 per number', () => {
+  it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1000 SMS per key per hour, 1200/min per key, 600/min per IP (leased for 100 ms of traffic); channels 3000/min per key, 60 per contact, 30 per number', () => {
     const c = loadConfig({})
     expect(c.verification).toMatchObject({
       allowedCountries: ['JP'],
@@ -16,7 +16,7 @@ describe('SMS spend and rate-limit settings', () => {
       clientWindowSeconds: 3600,
       voiceDailyLimit: 1000,
     })
-    expect(c.rateLimit).toEqual({ windowMs: 60_000, perApiKey: 1200, perIp: 600 })
+    expect(c.rateLimit).toEqual({ windowMs: 60_000, perApiKey: 1200, perIp: 600, leaseMs: 100 })
     expect(c.channelRateLimit).toEqual({ windowSeconds: 60, perKey: 3000, perConversation: 60, perNumber: 30 })
     expect(c.verification.testNumbers.size).toBe(0)
   })
@@ -41,6 +41,7 @@ describe('SMS spend and rate-limit settings', () => {
     ['RATE_LIMIT_PER_KEY', '0'],
     ['RATE_LIMIT_PER_IP', 'many'],
     ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+    ['RATE_LIMIT_LEASE_MS', '-1'],
   ])('%s=%s is refused, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name))
   })
