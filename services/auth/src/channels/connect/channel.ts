@@ -23,6 +23,11 @@ export interface ConnectChannelOptions {
 
 export type ConnectChannel = ReturnType<typeof createConnectChannel>
 
+/** What the route already knows about the event: the caller's number in E.164, as the limits normalised it. */
+export interface Known {
+  callerE164?: string | undefined
+}
+
 /**
  * Amazon Connect's contact-flow Lambda contract mapped onto the verification core.
  * Each action returns the flat string map a flow reads as $.External.*; every failure
@@ -35,8 +40,8 @@ export function createConnectChannel({
   callerIdAuth,
   now = Date.now,
 }: ConnectChannelOptions) {
-  async function lookup(e: ContactFlowEvent): Promise<ConnectResult> {
-    const caller = await callers.get(v.phone(callerNumber(e)))
+  async function lookup(e: ContactFlowEvent, _client?: string, known?: Known): Promise<ConnectResult> {
+    const caller = await callers.get(known?.callerE164 ?? v.phone(callerNumber(e)))
     if (!caller) return success({ recordFound: 'False', authRequired: 'True' })
     if (callerIdAuth === 'trust') return success({ recordFound: 'True', authRequired: 'False', ...profile(caller) })
     // Caller ID can be spoofed: until the PIN is right, say only which language to speak.
@@ -100,13 +105,13 @@ export function createConnectChannel({
 
   return {
     /** Throws PinlineError for every failure; the caller maps it with errorMap(). */
-    async handle(e: ContactFlowEvent, client?: string): Promise<ConnectResult> {
+    async handle(e: ContactFlowEvent, client?: string, known?: Known): Promise<ConnectResult> {
       const action = actionOf(e)
       if (!Object.hasOwn(actions, action))
         throw new PinlineError('VALIDATION_FAILED', {
           message: 'Parameters.action must be lookup, sendPin or verifyPin',
         })
-      return actions[action](e, client)
+      return actions[action](e, client, known)
     },
   }
 }

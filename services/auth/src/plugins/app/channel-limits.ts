@@ -14,9 +14,10 @@ declare module 'fastify' {
       lex(req: FastifyRequest): Promise<void>
       /**
        * The verdict of a Connect lookup's limits, still on its way: the lookup only reads, so it runs
-       * alongside them (one round trip) and its answer waits for this. Undefined for other requests.
+       * alongside them (one round trip) and its answer waits for this; and the caller's number as the
+       * limits normalised it (undefined when it has none). Undefined for other requests.
        */
-      pending(req: FastifyRequest): Promise<void> | undefined
+      pending(req: FastifyRequest): { verdict: Promise<void>; callerE164: string | undefined } | undefined
     }
   }
 }
@@ -66,7 +67,7 @@ export default fp(
     }
 
     const keyName = (req: FastifyRequest) => req.apiKey?.name
-    const pending = new WeakMap<FastifyRequest, Promise<void>>()
+    const pending = new WeakMap<FastifyRequest, { verdict: Promise<void>; callerE164: string | undefined }>()
     fastify.decorate('channelLimits', {
       async connect(req: FastifyRequest) {
         const e = req.body as ContactFlowEvent
@@ -82,7 +83,7 @@ export default fp(
         // Every other action waits for them before it runs.
         if (actionOf(e) !== 'lookup') return verdict
         verdict.catch(() => undefined) // the route awaits it; this only keeps it from counting as unhandled
-        pending.set(req, verdict)
+        pending.set(req, { verdict, callerE164: number })
       },
       async lex(req: FastifyRequest) {
         const sessionId = (req.body as { sessionId?: unknown } | null)?.sessionId

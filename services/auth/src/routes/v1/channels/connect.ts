@@ -52,10 +52,11 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
     async (req) => {
       const limited = fastify.channelLimits.pending(req)
       if (limited === undefined) return channel.handle(req.body, req.apiKey?.name)
-      // A lookup runs alongside its limits (see channel-limits.ts): their refusal comes first.
-      const answer = channel.handle(req.body, req.apiKey?.name)
+      // A lookup runs alongside its limits (see channel-limits.ts), with the number they normalised;
+      // their refusal comes first.
+      const answer = channel.handle(req.body, req.apiKey?.name, { callerE164: limited.callerE164 })
       answer.catch(() => undefined)
-      await limited
+      await limited.verdict
       return answer
     },
   )
