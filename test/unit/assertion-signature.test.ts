@@ -15,7 +15,7 @@ describe('ES256 signatures in JWS form', () => {
     const r = Buffer.alloc(32, 0x81) // top bit set: DER writes 0x00 first
     const s = Buffer.alloc(31, 0x11) // a leading zero byte: DER writes 31 bytes
     const der = Buffer.concat([Buffer.from([0x30, 2 + 33 + 2 + 31, 0x02, 33, 0x00]), r, Buffer.from([0x02, 31]), s])
-    expect(derToJose(der).toString('hex')).toBe(r.toString('hex') + '00' + s.toString('hex'))
+    expect(derToJose(der).toString('hex')).toBe(`${r.toString('hex')}00${s.toString('hex')}`)
     expect(() => derToJose(der.subarray(0, der.length - 1))).toThrow()
     expect(() => derToJose(Buffer.from([0x31, 0x00]))).toThrow()
   })
