@@ -35,11 +35,15 @@ export interface NewSession {
   locale: Locale
 }
 
-/** Sliding idle TTL, capped by a maximum age counted from creation. */
-export interface SessionTiming {
-  now: number
+/** How long a session lives: a sliding idle TTL, capped by a maximum age counted from creation. */
+export interface SessionLifetime {
   idleTtlMs: number
   maxAgeMs: number
+}
+
+/** The lifetime as of `now`, handed to every store call. */
+export interface SessionTiming extends SessionLifetime {
+  now: number
 }
 
 export type AddItemOutcome =

@@ -6,14 +6,12 @@ import { normaliseEmail } from './email.ts'
 import { toLocale } from './messages.ts'
 import { keyedToken, randomToken } from './pin.ts'
 import type { CallerRegistry, Locale, Via } from './ports.ts'
-import type { OrderSession, PinDecryptor, SessionStore, SessionTiming } from './session-ports.ts'
+import type { OrderSession, PinDecryptor, SessionLifetime, SessionStore, SessionTiming } from './session-ports.ts'
 import type { ChallengeView, RequestedChannel, Verification, VerifyResult } from './verification.ts'
 
-export interface SessionPolicy {
+export interface SessionPolicy extends SessionLifetime {
   /** Keys channel session ids, so they cannot be derived from what the client sends. */
   secret: string
-  idleTtlMs: number
-  maxAgeMs: number
   maxQuantity: number
   maxLines: number
   defaultLocale: Locale

@@ -31,32 +31,21 @@ export default fp(
       return
     }
 
-    const registers = [fastify.metrics.registry]
-    const labelNames = ['sink'] as const
-    const delivered = new Counter({
-      name: 'pinline_events_delivered_total',
-      help: 'Verification events a sink accepted',
-      labelNames,
-      registers,
+    // Every series is per sink, on the app's registry.
+    const perSink = (name: string, help: string) => ({
+      name,
+      help,
+      labelNames: ['sink'] as const,
+      registers: [fastify.metrics.registry],
     })
-    const failures = new Counter({
-      name: 'pinline_events_delivery_failures_total',
-      help: 'Failed delivery attempts (retried)',
-      labelNames,
-      registers,
-    })
-    const dropped = new Counter({
-      name: 'pinline_events_dropped_total',
-      help: 'Verification events dropped because the backlog was full',
-      labelNames,
-      registers,
-    })
-    const backlog = new Gauge({
-      name: 'pinline_events_backlog',
-      help: 'Verification events waiting for a sink',
-      labelNames,
-      registers,
-    })
+    const delivered = new Counter(perSink('pinline_events_delivered_total', 'Verification events a sink accepted'))
+    const failures = new Counter(
+      perSink('pinline_events_delivery_failures_total', 'Failed delivery attempts (retried)'),
+    )
+    const dropped = new Counter(
+      perSink('pinline_events_dropped_total', 'Verification events dropped because the backlog was full'),
+    )
+    const backlog = new Gauge(perSink('pinline_events_backlog', 'Verification events waiting for a sink'))
 
     const outboxes: Array<{ sink: string; outbox: Outbox }> = sinks.map((sink) => {
       const labels = { sink: sink.name }

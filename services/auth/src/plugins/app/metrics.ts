@@ -21,40 +21,22 @@ export default fp<{ purposes?: readonly string[] }>(
     const purposes = new Set([...BUILT_IN_PURPOSES, ...(opts.purposes ?? [])])
     const registry = new Registry()
     collectDefaultMetrics({ register: registry, prefix: 'pinline_' })
-    const issued = new Counter({
-      name: 'pinline_pins_issued_total',
-      help: 'PINs issued (SMS accepted by the provider)',
-      labelNames: ['purpose'],
-      registers: [registry],
-    })
-    const resent = new Counter({
-      name: 'pinline_pins_resent_total',
-      help: 'PINs re-sent on an existing challenge',
-      registers: [registry],
-    })
-    const verified = new Counter({
-      name: 'pinline_pin_verifications_total',
-      help: 'PIN checks by result',
-      labelNames: ['result'],
-      registers: [registry],
-    })
-    const smsFailures = new Counter({
-      name: 'pinline_sms_failures_total',
-      help: 'SMS the provider did not accept',
-      registers: [registry],
-    })
-    const smsRefused = new Counter({
-      name: 'pinline_sms_refused_total',
-      help: 'SMS refused by a spend guard (SMS pumping signal)',
-      labelNames: ['reason'],
-      registers: [registry],
-    })
+    const registers = [registry]
+    const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+      new Counter({ name, help, labelNames, registers })
+    const issued = counter('pinline_pins_issued_total', 'PINs issued (SMS accepted by the provider)', ['purpose'])
+    const resent = counter('pinline_pins_resent_total', 'PINs re-sent on an existing challenge')
+    const verified = counter('pinline_pin_verifications_total', 'PIN checks by result', ['result'])
+    const smsFailures = counter('pinline_sms_failures_total', 'SMS the provider did not accept')
+    const smsRefused = counter('pinline_sms_refused_total', 'SMS refused by a spend guard (SMS pumping signal)', [
+      'reason',
+    ])
     const latency = new Histogram({
       name: 'pinline_http_request_duration_seconds',
       help: 'HTTP request latency',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
+      registers,
     })
 
     fastify.decorate('metrics', {

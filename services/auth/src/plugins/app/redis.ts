@@ -16,8 +16,8 @@ declare module 'fastify' {
 /** The Redis client (one node or a cluster) and the key builder, closed with the app. */
 export default fp(
   async (fastify) => {
-    const { config } = fastify
-    const redis = createRedis(config.redis)
+    const settings = fastify.config.redis
+    const redis = createRedis(settings)
     // ioredis emits 'error' on every failed reconnect: log the outage once, and the recovery.
     let down = false
     redis.on('error', (err: Error) => {
@@ -30,11 +30,11 @@ export default fp(
     })
     // Wait for the first connection, but start anyway if Redis is down: until it
     // answers, requests get 503 and /readyz says so, and ioredis keeps reconnecting.
-    await connectRedis(redis, config.redis.commandTimeoutMs).catch(() => undefined)
+    await connectRedis(redis, settings.commandTimeoutMs).catch(() => undefined)
     // Writes that wait for replicas (WAIT blocks its connection) get a client of their own.
-    const durable = config.redis.minReplicasAck > 0 ? createRedis(config.redis) : undefined
+    const durable = settings.minReplicasAck > 0 ? createRedis(settings) : undefined
     durable?.on('error', () => undefined) // the main client reports outages
-    if (durable) await connectRedis(durable, config.redis.commandTimeoutMs).catch(() => undefined)
+    if (durable) await connectRedis(durable, settings.commandTimeoutMs).catch(() => undefined)
     const policy = await maxmemoryPolicy(redis)
     if (policy !== undefined && policy !== 'noeviction') {
       fastify.log.warn(
@@ -51,9 +51,9 @@ export default fp(
       help: 'Writes fewer replicas acknowledged than REDIS_MIN_REPLICAS_ACK (answered 503)',
       registers: [fastify.metrics.registry],
     })
-    const { minReplicasAck, replicaAckTimeoutMs } = config.redis
+    const { minReplicasAck, replicaAckTimeoutMs } = settings
     fastify.decorate<RedisClient>('redis', redis)
-    fastify.decorate('keys', createKeys(config.redis.keyPrefix, config.redis.keySecret))
+    fastify.decorate('keys', createKeys(settings.keyPrefix, settings.keySecret))
     fastify.decorate(
       'replicaAck',
       durable ? replicaAck(durable, minReplicasAck, replicaAckTimeoutMs, () => ackMissing.inc()) : noReplicaAck(redis),

@@ -43,29 +43,30 @@ export default fp<VerificationOptions>(
       protectConfigurationId: config.eum.protectConfigurationId,
       deadlineMs,
     }
-    const sender =
-      sms ??
-      (config.sms.provider === 'log'
-        ? createLogSender(fastify.log)
-        : config.sms.provider === 'eum'
-          ? (await import('../../adapters/eum/sms-sender.ts')).createEumSmsSender(eum!, {
-              ...eumShared,
-              originationIdentity: config.eum.originationIdentity,
-              maxPrice: config.eum.maxPrice,
-            })
-          : (await import('../../adapters/sms/sns-sender.ts')).createSnsSender(config.sms))
-    const caller =
-      voice ??
-      (config.voice.provider === 'log'
-        ? createLogVoiceSender(fastify.log)
-        : config.voice.provider === 'eum'
-          ? (await import('../../adapters/eum/voice-sender.ts')).createEumVoiceSender(eum!, {
-              ...eumShared,
-              originationIdentity: config.voice.originationIdentity!,
-              maxPricePerMinute: config.voice.maxPricePerMinute,
-              voices: config.voice.voices,
-            })
-          : undefined)
+    // A sender for each provider the configuration allows: a new provider fails to compile until it is built here.
+    // Each is loaded when configured only (the AWS SDK clients are tens of MB of RSS each).
+    const smsSenders: Record<typeof config.sms.provider, () => Promise<SmsSender>> = {
+      log: async () => createLogSender(fastify.log),
+      sns: async () => (await import('../../adapters/sms/sns-sender.ts')).createSnsSender(config.sms),
+      eum: async () =>
+        (await import('../../adapters/eum/sms-sender.ts')).createEumSmsSender(eum!, {
+          ...eumShared,
+          originationIdentity: config.eum.originationIdentity,
+          maxPrice: config.eum.maxPrice,
+        }),
+    }
+    const voiceSenders: Record<NonNullable<typeof config.voice.provider>, () => Promise<VoiceSender>> = {
+      log: async () => createLogVoiceSender(fastify.log),
+      eum: async () =>
+        (await import('../../adapters/eum/voice-sender.ts')).createEumVoiceSender(eum!, {
+          ...eumShared,
+          originationIdentity: config.voice.originationIdentity!,
+          maxPricePerMinute: config.voice.maxPricePerMinute,
+          voices: config.voice.voices,
+        }),
+    }
+    const sender = sms ?? (await smsSenders[config.sms.provider]())
+    const caller = voice ?? (config.voice.provider ? await voiceSenders[config.voice.provider]() : undefined)
     if (config.verification.testNumbers.size > 0) {
       fastify.log.warn(
         { testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) },

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type, type TSchema } from 'typebox'
 import { PinlineError } from '../../core/errors.ts'
 import type { Menu } from '../../core/menu.ts'
 import { maskPhone } from '../../core/phone.ts'
@@ -112,7 +112,21 @@ export function sessionBody(menu: Menu, s: OrderSession) {
 const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
   const tags = ['orders']
   const { sessions: core, menu } = fastify
-  const errors = { 404: ErrorBody, ...commonErrors }
+  /**
+   * The options of a route on one session: documented under orders, an API key, the session id in
+   * the path, and 404 once the session has expired besides the route's own responses.
+   */
+  const onSession = <R extends Record<number, TSchema>, B extends TSchema>(summary: string, response: R, body?: B) => ({
+    schema: {
+      tags,
+      security,
+      summary,
+      params: Params,
+      // Named only where there is one: fastify warns of a body schema that is undefined.
+      ...((body ? { body } : {}) as { body: B }),
+      response: { ...response, 404: ErrorBody, ...commonErrors },
+    },
+  })
 
   fastify.post(
     '/v1/sessions',
@@ -130,15 +144,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get(
     '/v1/sessions/:sessionId',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Read a session (and keep it alive)',
-        params: Params,
-        response: { 200: Session, ...errors },
-      },
-    },
+    onSession('Read a session (and keep it alive)', { 200: Session }),
     async (req) => sessionBody(menu, await core.get(req.params.sessionId)),
   )
 
@@ -146,11 +152,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
     '/v1/sessions/:sessionId/pin',
     {
       schema: {
-        tags,
-        security,
-        summary: "Send a PIN to the session's phone",
-        params: Params,
-        response: { 201: PinSent, 409: ErrorBody, ...errors },
+        ...onSession("Send a PIN to the session's phone", { 201: PinSent, 409: ErrorBody }).schema,
         description:
           'Idempotent per session: 409 SMS_SEND_IN_PROGRESS (with Retry-After) while an earlier request is still sending the PIN; ' +
           'asked again after Retry-After, it answers 201 once that SMS was delivered, or sends a fresh PIN if it never was. ' +
@@ -166,16 +168,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post(
     '/v1/sessions/:sessionId/pin/verify',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Check the PIN; approval authenticates the session',
-        params: Params,
-        body: VerifyBody,
-        response: { 200: VerifyResult, 409: ErrorBody, ...errors },
-      },
-    },
+    onSession('Check the PIN; approval authenticates the session', { 200: VerifyResult, 409: ErrorBody }, VerifyBody),
     async (req, reply) => {
       const { pin, encryptedPin } = req.body
       if ((pin === undefined) === (encryptedPin === undefined)) {
@@ -195,16 +188,7 @@ const sessions: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post(
     '/v1/sessions/:sessionId/items',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Add an item to the order (needs a verified session)',
-        params: Params,
-        body: ItemBody,
-        response: { 201: Session, 422: ErrorBody, ...errors },
-      },
-    },
+    onSession('Add an item to the order (needs a verified session)', { 201: Session, 422: ErrorBody }, ItemBody),
     async (req, reply) => {
       const { session } = await core.addItem(req.params.sessionId, req.body.item, req.body.quantity)
       return reply.code(201).send(sessionBody(menu, session))
