@@ -29,7 +29,9 @@ function memo(map: Map<string, string>, input: string, make: () => string): stri
 /** `secret` keys the hashes: changing it orphans every stored caller (see KEY_HASH_SECRET). */
 export function createKeys(prefix: string, secret: string) {
   const digest = (input: string) => createHmac('sha256', secret).update(input).digest('base64url').slice(0, ID_LEN)
-  const phoneId = (e164: string) => digest(`phone:${e164}`)
+  // Memoised: one request asks for its number's id several times (the caller, the challenge id).
+  const phoneIds = new Map<string, string>()
+  const phoneId = (e164: string) => memo(phoneIds, e164, () => digest(`phone:${e164}`))
   const tag = (id: string) => `${prefix}{${id}}`
   const keyTags = new Map<string, string>()
   const ipIds = new Map<string, string>()
