@@ -15,6 +15,7 @@ import { startLexRuntimeStandIn, type LexRuntimeStandIn } from '../support/stand
 import { startStsStandIn, type StsStandIn } from '../support/stand-ins/sts-stand-in.ts'
 import { startService, type ServiceProcess } from '../support/app/service-process.ts'
 import { TEST_API_KEY } from '../support/app/test-app.ts'
+import { call } from '../support/app/service-env.ts'
 
 // The chat in AWS mode, as hosted on S3: the page with a config.json naming the bot, talking
 // with the real SDK clients in the browser bundle (Cognito guest credentials, Lex RecognizeText,
@@ -114,11 +115,8 @@ describe.each(['enhanced', 'basic'] as const)('Cognito %s flow', (flow) => {
     const keysBefore = { cognito: cognito.issuedKeys.length, sts: sts.issuedKeys.length }
     const phone = `+8190${String(Date.now()).slice(-8)}`
     const email = `aws-${randomUUID().slice(0, 8)}@example.com`
-    const put = await fetch(`${service.url}/v1/callers/${phone}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'en', email }),
-    })
+    const profile = { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'en', email }
+    const put = await call(service.url, 'PUT', `/v1/callers/${phone}`, profile)
     expect(put.status).toBe(201)
 
     const browser = await chromium.get()

@@ -31,12 +31,16 @@ async function open(lang: 'en' | 'ja', hash = ''): Promise<Page> {
   return page
 }
 
-/** The PIN in the newest SMS to `phone` in the outbox (shown with the number masked). */
-async function pinFromOutbox(page: Page, phone: string, count: number): Promise<string> {
-  const sms = page
+/** The SMS to `phone` in the page's outbox (shown with the number masked), newest first. */
+const outboxTo = (page: Page, phone: string) =>
+  page
     .getByTestId('sms-outbox')
     .locator('li')
     .filter({ hasText: maskPhone(phone) })
+
+/** The PIN in the newest SMS to `phone` in the outbox, once it holds `count` for that number. */
+async function pinFromOutbox(page: Page, phone: string, count: number): Promise<string> {
+  const sms = outboxTo(page, phone)
   await expect.poll(() => sms.count()).toBe(count)
   const body = await sms.first().locator('.body').textContent()
   const pin = body?.match(/\d{6}/)?.[0]
@@ -95,13 +99,7 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
     expect(await log.locator('li.connected').textContent()).toBe(WORDS[lang].connected)
     expect(await log.locator('li.prompt').count()).toBe(0)
-    expect(
-      await page
-        .getByTestId('sms-outbox')
-        .locator('li')
-        .filter({ hasText: maskPhone(phone) })
-        .count(),
-    ).toBe(1)
+    expect(await outboxTo(page, phone).count()).toBe(1)
     expect((await chromium.get()).errors).toEqual([])
   })
 })
@@ -179,13 +177,7 @@ describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
     await expect.poll(() => bot.count()).toBe(4)
     expect(await bot.last().textContent()).toContain(w.second)
     expect(await bot.last().textContent()).not.toMatch(/PIN/)
-    expect(
-      await page
-        .getByTestId('sms-outbox')
-        .locator('li')
-        .filter({ hasText: maskPhone(phone) })
-        .count(),
-    ).toBe(1)
+    expect(await outboxTo(page, phone).count()).toBe(1)
 
     await quick.getByRole('button', { name: w.done }).click()
     expect(await bot.last().textContent()).toBe(w.end)

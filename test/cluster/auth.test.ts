@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { startRedisCluster, type RedisClusterProcess } from '../support/redis/redis-cluster.ts'
-import { auth, recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/app/test-app.ts'
+import { recordingSms, TEST_API_KEY, TEST_SECRET, type RecordingSms } from '../support/app/test-app.ts'
+import { issuePin, verifyPin } from '../support/app/pins.ts'
 
 // Managed clusters require AUTH (ElastiCache's AUTH token): REDIS_PASSWORD reaches every node the
 // client discovers, not only the seeds.
@@ -48,14 +49,9 @@ describe('a Redis Cluster that requires AUTH', () => {
       const app = await start(env, sms)
       expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ok' })
       for (const phone of ['+819012380001', '+819012380002', '+819012380003']) {
-        const issued = await app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+        const issued = await issuePin(app, { phone })
         expect(issued.statusCode).toBe(201)
-        const verified = await app.inject({
-          method: 'POST',
-          url: `/v1/pins/${issued.json().challengeId}/verify`,
-          headers: auth,
-          payload: { pin: sms.lastPin(phone) },
-        })
+        const verified = await verifyPin(app, issued.json().challengeId, sms.lastPin(phone))
         expect(verified.json().status).toBe('approved')
       }
     }
@@ -65,12 +61,7 @@ describe('a Redis Cluster that requires AUTH', () => {
     const app = await start({ REDIS_URL: cluster.nodes[0]!.url, REDIS_PASSWORD: 'not-the-token' })
     const ready = await app.inject({ url: '/readyz' })
     expect(ready.statusCode).toBe(503)
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/pins',
-      headers: auth,
-      payload: { phone: '+819012380009' },
-    })
+    const res = await issuePin(app, { phone: '+819012380009' })
     expect(res.statusCode).toBe(503)
     expect(res.json().code).toBe('DEPENDENCY_UNAVAILABLE')
   })

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
+import { clusterNodeArgs } from '../support/redis/redis-cluster.ts'
 import { recordingSms, TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
 
 // A cluster that serves some slots and not others (cluster-require-full-coverage no keeps it
@@ -24,16 +25,7 @@ const onNode = async <T>(node: RedisProcess, fn: (r: Redis) => Promise<T>) => {
 }
 
 beforeAll(async () => {
-  const extraArgs = [
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    'nodes.conf',
-    '--cluster-node-timeout',
-    '1000',
-    '--cluster-require-full-coverage',
-    'no',
-  ]
+  const extraArgs = clusterNodeArgs({ nodeTimeoutMs: 1000, requireFullCoverage: false })
   nodes = await Promise.all([startRedisServer({ extraArgs }), startRedisServer({ extraArgs })])
   const [a, b] = nodes as [RedisProcess, RedisProcess]
   await onNode(a, (r) => r.call('CLUSTER', 'ADDSLOTSRANGE', '0', '8191'))

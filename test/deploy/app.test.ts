@@ -594,26 +594,22 @@ describe('client access: the PIN key and the Cognito identity pool', () => {
     expect(key).toMatchObject({ EnableKeyRotation: true })
     expect(key.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT')
     const byPrincipal = (id: string) => key.KeyPolicy.Statement.filter((st: Json) => ref(st.Principal?.AWS) === id)
-    expect(byPrincipal(role())).toEqual([
-      {
-        Sid: 'Browsers may only encrypt, only for a challenge',
-        Effect: 'Allow',
-        Principal: { AWS: { 'Fn::GetAtt': [role(), 'Arn'] } },
-        Action: 'kms:Encrypt',
-        Resource: '*',
-        Condition: onlyChallenge,
-      },
-    ])
-    expect(byPrincipal(taskRole())).toEqual([
-      {
-        Sid: 'pinline may decrypt',
-        Effect: 'Allow',
-        Principal: { AWS: { 'Fn::GetAtt': [taskRole(), 'Arn'] } },
-        Action: 'kms:Decrypt',
-        Resource: '*',
-        Condition: onlyChallenge,
-      },
-    ])
+    // Each role has one statement in the key's policy: its one action, only for a challenge.
+    for (const [roleId, Sid, Action] of [
+      [role(), 'Browsers may only encrypt, only for a challenge', 'kms:Encrypt'],
+      [taskRole(), 'pinline may decrypt', 'kms:Decrypt'],
+    ] as const) {
+      expect(byPrincipal(roleId), Sid).toEqual([
+        {
+          Sid,
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+          Action,
+          Resource: '*',
+          Condition: onlyChallenge,
+        },
+      ])
+    }
   })
 
   it('an identity pool with guests, whose role only unauthenticated identities of this pool assume, and may only encrypt and talk to the bot alias', () => {

@@ -7,8 +7,8 @@ import { lexEvent, slot } from '../support/events/lex-events.ts'
 import { TEST_API_KEY } from '../support/app/test-app.ts'
 import {
   call as callService,
-  startService,
-  startSnsStandIn,
+  type JsonBody as Json,
+  startServiceWithSns,
   stopAll,
   type ServiceProcess,
   type SnsStandIn,
@@ -28,8 +28,7 @@ let seq = 0
 const nextPhone = () => `+8190${String(77_000_000 + seq++ * 7 + (process.pid % 7)).padStart(8, '0')}`
 
 beforeAll(async () => {
-  sns = await startSnsStandIn()
-  svc = await startService({
+  ;({ sns, svc } = await startServiceWithSns((snsUrl) => ({
     NODE_ENV: 'production',
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: `e2ea${randomUUID().slice(0, 6)}:`,
@@ -43,20 +42,18 @@ beforeAll(async () => {
     AWS_REGION: 'ap-northeast-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL_SNS: sns.url,
+    AWS_ENDPOINT_URL_SNS: snsUrl,
     AWS_EC2_METADATA_DISABLED: 'true',
-  })
+  })))
 })
 afterAll(() => stopAll(svc, sns))
 beforeEach(() => sns.reset())
 
-// Bodies are asserted field by field, so they are typed loosely.
-type Json = Record<string, any>
+// Answers are compared whole: their status and body.
 const call = async (method: string, path: string, payload?: unknown) => {
   const { status, body } = await callService(svc.url, method, path, payload)
-  return { status, body: body as Json }
+  return { status, body }
 }
-const lastPin = (to: string) => sns.publishes.findLast((p) => p.phoneNumber === to)!.message.match(/\b(\d{6})\b/)![1]!
 const check = (body: Json) => call('POST', '/v1/assertions/verify', body)
 
 /** A PIN issued and approved over REST; returns the challenge and the verify answer. */
@@ -64,7 +61,7 @@ async function approvedOverRest(issue: Json = {}) {
   const phone = nextPhone()
   const issued = await call('POST', '/v1/pins', { phone, purpose: 'login', ...issue })
   expect(issued.status).toBe(201)
-  const verified = await call('POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: lastPin(phone) })
+  const verified = await call('POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: sns.lastPin(phone) })
   expect(verified.body.status).toBe('approved')
   return { phone, challengeId: issued.body.challengeId as string, body: verified.body }
 }
@@ -76,7 +73,7 @@ async function approvedOverConnect(contactId: string, purpose?: string) {
     call('POST', '/v1/channels/connect', connectEvent({ phone, contactId, parameters }))
   const sent = await connect({ action: 'sendPin', ...(purpose ? { purpose } : {}) })
   expect(sent.body.lambdaResult).toBe('Success')
-  const verified = await connect({ action: 'verifyPin', pin: `${lastPin(phone)}#` })
+  const verified = await connect({ action: 'verifyPin', pin: `${sns.lastPin(phone)}#` })
   expect(verified.body).toMatchObject({ lambdaResult: 'Success', pinVerified: 'True' })
   return verified.body
 }
@@ -149,7 +146,7 @@ describe('assertions a back-end verifies on its own (JWKS + jose)', () => {
   it('a rejected verify gets no assertion', async () => {
     const phone = nextPhone()
     const issued = await call('POST', '/v1/pins', { phone })
-    const wrong = String((Number(lastPin(phone)) + 1) % 1_000_000).padStart(6, '0')
+    const wrong = String((Number(sns.lastPin(phone)) + 1) % 1_000_000).padStart(6, '0')
     const rejected = await call('POST', `/v1/pins/${issued.body.challengeId}/verify`, { pin: wrong })
     expect(rejected.body).toEqual({ status: 'rejected', attemptsLeft: 4 })
   })
@@ -285,7 +282,7 @@ describe('Lex: the assertion in the session attributes', () => {
 
     const asked = await say({})
     expect(asked.sessionState.sessionAttributes.pinlineAssertion).toBeUndefined()
-    const approved = await say({ slots: { Pin: slot(lastPin(phone)) } })
+    const approved = await say({ slots: { Pin: slot(sns.lastPin(phone)) } })
     expect(approved.sessionState.sessionAttributes.auth).toBe('true')
     const assertion = approved.sessionState.sessionAttributes.pinlineAssertion
     const ok = await check({ assertion, binding: `lex:${sessionId}`, purpose: 'order' })

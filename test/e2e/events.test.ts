@@ -1,16 +1,17 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, onTestFinished } from 'vitest'
 import { connectEvent } from '../support/events/connect-events.ts'
 import { startEventBridgeStandIn, type EventBridgeStandIn } from '../support/stand-ins/eventbridge-stand-in.ts'
 import { readBody } from '../support/stand-ins/http-stand-in.ts'
 import {
-  call as callService,
+  call,
   eventually,
+  type JsonBody as Json,
   serviceEnv,
   startService,
-  startSnsStandIn,
+  startServiceWithSns,
   stopAll,
   type ServiceProcess,
   type SnsStandIn,
@@ -21,7 +22,6 @@ import {
 
 const SECRET = 'webhook-secret-0123456789-0123456789-01'
 const BUS = 'arn:aws:events:ap-northeast-1:111122223333:event-bus/pinline'
-type Json = Record<string, any>
 
 /** The webhook receiver: a real HTTP server that can answer, refuse (503), hang, or be closed. */
 class Receiver {
@@ -70,9 +70,9 @@ let svc: ServiceProcess
 let seq = 0
 const nextPhone = () => `+8190${String(66_000_000 + seq++ * 7 + (process.pid % 7)).padStart(8, '0')}`
 
-const env = (extra: Record<string, string>) =>
+const env = (extra: Record<string, string>, snsUrl = sns.url) =>
   serviceEnv(
-    { redisUrl: inject('redisUrl'), snsUrl: sns.url },
+    { redisUrl: inject('redisUrl'), snsUrl },
     {
       REDIS_KEY_PREFIX: `e2ev${randomUUID().slice(0, 6)}:`,
       REDIS_COMMAND_TIMEOUT_MS: '1000',
@@ -86,18 +86,16 @@ const env = (extra: Record<string, string>) =>
   )
 
 beforeAll(async () => {
-  sns = await startSnsStandIn()
   eb = await startEventBridgeStandIn()
   hook = new Receiver()
   await hook.listen()
-  svc = await startService(
-    env({
-      EVENTS_WEBHOOK_URL: hook.url,
-      EVENTS_WEBHOOK_SECRET: SECRET,
-      EVENTS_EVENTBRIDGE_BUS: BUS,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: eb.url,
-    }),
-  )
+  const sinks = {
+    EVENTS_WEBHOOK_URL: hook.url,
+    EVENTS_WEBHOOK_SECRET: SECRET,
+    EVENTS_EVENTBRIDGE_BUS: BUS,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eb.url,
+  }
+  ;({ sns, svc } = await startServiceWithSns((snsUrl) => env(sinks, snsUrl)))
 })
 afterAll(() => stopAll(svc, hook, eb, sns))
 beforeEach(() => {
@@ -106,11 +104,16 @@ beforeEach(() => {
   eb.setLatency(0)
 })
 
-const call = async (base: string, method: string, path: string, payload?: unknown) => {
-  const { status, body } = await callService(base, method, path, payload)
-  return { status, body: body as Json }
+/** A service of its own whose webhook is a new receiver in `mode`; both stop when the test ends. */
+async function serviceWithOwnWebhook(mode: Receiver['mode'], extra: Record<string, string>) {
+  const receiver = new Receiver()
+  await receiver.listen()
+  receiver.mode = mode
+  onTestFinished(() => receiver.close())
+  const service = await startService(env({ EVENTS_WEBHOOK_URL: receiver.url, EVENTS_WEBHOOK_SECRET: SECRET, ...extra }))
+  onTestFinished(() => service.stop())
+  return { receiver, service }
 }
-const lastPin = (to: string) => sns.publishes.findLast((p) => p.phoneNumber === to)!.message.match(/\b(\d{6})\b/)![1]!
 const wrongPin = (pin: string) => String((Number(pin) + 1) % 1_000_000).padStart(6, '0')
 
 /** A REST verification: a PIN, `wrong` wrong guesses, then the right one (unless locked). */
@@ -119,7 +122,7 @@ async function flow(base: string, wrong = 1) {
   const issued = await call(base, 'POST', '/v1/pins', { phone, purpose: 'login' })
   expect(issued.status).toBe(201)
   const id = issued.body.challengeId as string
-  const pin = lastPin(phone)
+  const pin = sns.lastPin(phone)
   const answers = []
   for (let i = 0; i < wrong; i++)
     answers.push(await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: wrongPin(pin) }))
@@ -218,37 +221,27 @@ describe('every state change becomes an event, on both sinks', () => {
 
 describe('a sink that is slow, down, and back', () => {
   it('a webhook that never answers does not hold a verification: a whole one completes while the sink request is still open', async () => {
-    const stuck = new Receiver()
-    await stuck.listen()
-    stuck.mode = 'hang'
     // A long delivery timeout: the sink's request stays open for the whole test.
-    const slow = await startService(
-      env({ EVENTS_WEBHOOK_URL: stuck.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_TIMEOUT_MS: '30000' }),
-    )
-    try {
-      const first = await flow(slow.url)
-      await eventually(async () => stuck.hanging.length > 0)
-      const open = stuck.hanging[0]!
-      const second = await flow(slow.url, 2)
-      expect(second.answers.at(-1)!.body.status).toBe('approved')
-      // The first delivery has still not been answered, and the service is still waiting on it.
-      expect(open.destroyed).toBe(false)
-      expect(open.req.socket.destroyed).toBe(false)
-      stuck.mode = 'ok'
-      open.writeHead(204).end() // the sink finally takes the first batch (the first flow's pending)
-      await eventually(async () => stuck.accepted.length === 2 + 4)
-      const all = [...stuck.accepted]
-      expect(all.filter((e) => e.challengeId === second.id).map((e) => e.type)).toEqual([
-        'pending',
-        'rejected',
-        'rejected',
-        'approved',
-      ])
-      expect(all.filter((e) => e.challengeId === first.id).map((e) => e.type)).toEqual(['rejected', 'approved'])
-    } finally {
-      await slow.stop()
-      await stuck.close()
-    }
+    const { receiver: stuck, service: slow } = await serviceWithOwnWebhook('hang', { EVENTS_TIMEOUT_MS: '30000' })
+    const first = await flow(slow.url)
+    await eventually(async () => stuck.hanging.length > 0)
+    const open = stuck.hanging[0]!
+    const second = await flow(slow.url, 2)
+    expect(second.answers.at(-1)!.body.status).toBe('approved')
+    // The first delivery has still not been answered, and the service is still waiting on it.
+    expect(open.destroyed).toBe(false)
+    expect(open.req.socket.destroyed).toBe(false)
+    stuck.mode = 'ok'
+    open.writeHead(204).end() // the sink finally takes the first batch (the first flow's pending)
+    await eventually(async () => stuck.accepted.length === 2 + 4)
+    const all = [...stuck.accepted]
+    expect(all.filter((e) => e.challengeId === second.id).map((e) => e.type)).toEqual([
+      'pending',
+      'rejected',
+      'rejected',
+      'approved',
+    ])
+    expect(all.filter((e) => e.challengeId === first.id).map((e) => e.type)).toEqual(['rejected', 'approved'])
   })
 
   it('webhook refusing (503), then back: every event arrives once, in order', async () => {
@@ -299,29 +292,19 @@ describe('a sink that is slow, down, and back', () => {
 
 describe('the backlog bound (EVENTS_BACKLOG_MAX)', () => {
   it('past it new events are dropped, counted in pinline_events_dropped_total and logged; the ones kept arrive when the sink is back', async () => {
-    const small = new Receiver()
-    await small.listen()
-    small.mode = 'refuse'
-    const bounded = await startService(
-      env({ EVENTS_WEBHOOK_URL: small.url, EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_BACKLOG_MAX: '3' }),
-    )
-    try {
-      const a = await flow(bounded.url) // pending, rejected, approved: the backlog is full
-      const b = await flow(bounded.url) // three more: dropped
-      expect(b.answers.at(-1)!.body.status).toBe('approved')
-      expect(await metric(bounded.url, 'pinline_events_dropped_total{sink="webhook"}')).toBe(3)
-      expect(bounded.logs()).toMatch(/backlog full, new events are dropped/)
-      small.mode = 'ok'
-      await eventually(async () => small.accepted.length === 3)
-      expect(small.accepted.map((e) => [e.challengeId, e.type])).toEqual([
-        [a.id, 'pending'],
-        [a.id, 'rejected'],
-        [a.id, 'approved'],
-      ])
-      await eventually(async () => /backlog has room again/.test(bounded.logs()))
-    } finally {
-      await bounded.stop()
-      await small.close()
-    }
+    const { receiver: small, service: bounded } = await serviceWithOwnWebhook('refuse', { EVENTS_BACKLOG_MAX: '3' })
+    const a = await flow(bounded.url) // pending, rejected, approved: the backlog is full
+    const b = await flow(bounded.url) // three more: dropped
+    expect(b.answers.at(-1)!.body.status).toBe('approved')
+    expect(await metric(bounded.url, 'pinline_events_dropped_total{sink="webhook"}')).toBe(3)
+    expect(bounded.logs()).toMatch(/backlog full, new events are dropped/)
+    small.mode = 'ok'
+    await eventually(async () => small.accepted.length === 3)
+    expect(small.accepted.map((e) => [e.challengeId, e.type])).toEqual([
+      [a.id, 'pending'],
+      [a.id, 'rejected'],
+      [a.id, 'approved'],
+    ])
+    await eventually(async () => /backlog has room again/.test(bounded.logs()))
   })
 })

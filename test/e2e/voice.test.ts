@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { connectEvent } from '../support/events/connect-events.ts'
 import { startEumStandIn, type EumStandIn } from '../support/stand-ins/eum-stand-in.ts'
 import { TEST_API_KEY } from '../support/app/test-app.ts'
-import { call as callService, startService, stopAll, type ServiceProcess } from '../support/processes.ts'
+import { call, startService, stopAll, type ServiceProcess } from '../support/processes.ts'
 
 // PINs by phone call and SMS through AWS End User Messaging SMS and Voice v2: the real server
 // process, the real SDK, over the wire to a stand-in of the API.
@@ -49,11 +49,6 @@ beforeAll(async () => {
 afterAll(() => stopAll(svc, eum))
 beforeEach(() => eum.reset())
 
-type Json = Record<string, any>
-const call = async (base: string, method: string, path: string, payload?: unknown) => {
-  const { status, headers, body } = await callService(base, method, path, payload)
-  return { status, headers, body: body as Json }
-}
 /** The digits the call reads out, in order. */
 const spoken = (ssml: string) =>
   [...ssml.matchAll(/<say-as interpret-as="digits">(\d)<\/say-as>/g)].map((m) => m[1]).join('')

@@ -19,10 +19,7 @@ const phones = ['+819012330001', '+819012330002', '+819012330003', '+81901233000
 const email = 'hanako.sato@example.jp'
 const pins: string[] = []
 const pinOf = (phone: string) => {
-  const pin = sns.publishes
-    .filter((p) => p.phoneNumber === phone)
-    .at(-1)!
-    .message.match(/\b(\d{6})\b/)![1]!
+  const pin = sns.lastPin(phone)
   pins.push(pin)
   return pin
 }

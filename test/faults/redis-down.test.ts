@@ -2,35 +2,26 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   call,
   eventually,
+  type OwnRedisService,
   type RedisProcess,
   type ServiceProcess,
   type SnsStandIn,
-  serviceEnv,
-  startRedisServer,
-  startService,
-  startSnsStandIn,
+  startServiceOnOwnRedis,
 } from '../support/processes.ts'
 
 // Real processes: redis-server (AOF, so a challenge outlives the outage), the service, the SNS
 // stand-in. Redis is stopped under the running service, then started again.
 
+let running: OwnRedisService | undefined
 let redis: RedisProcess
 let sns: SnsStandIn
 let svc: ServiceProcess
-const pinOf = (phone: string) =>
-  sns.publishes
-    .filter((p) => p.phoneNumber === phone)
-    .at(-1)!
-    .message.match(/\b(\d{6})\b/)![1]!
 
 beforeAll(async () => {
-  ;[redis, sns] = await Promise.all([startRedisServer({ appendonly: true }), startSnsStandIn()])
-  svc = await startService(serviceEnv({ redisUrl: redis.url, snsUrl: sns.url }))
+  running = await startServiceOnOwnRedis({ appendonly: true })
+  ;({ redis, sns, svc } = running)
 })
-afterAll(async () => {
-  await svc?.stop()
-  await Promise.all([redis?.stop(), sns?.close()])
-})
+afterAll(() => running?.stop())
 beforeEach(() => sns.reset())
 
 const ready = async () => (await fetch(`${svc.url}/readyz`)).status === 200
@@ -57,7 +48,7 @@ describe('Redis down', () => {
     const issued = await call(svc.url, 'POST', '/v1/pins', { phone })
     expect(issued.status).toBe(201)
     const id = String(issued.body.challengeId)
-    const pin = pinOf(phone)
+    const pin = sns.lastPin(phone)
     await redis.stop()
 
     for (const p of [pin, '000000']) {

@@ -2,49 +2,29 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   call,
   eventually,
+  type OwnRedisService,
   type RedisProcess,
-  type ServiceProcess,
   type SnsStandIn,
-  serviceEnv,
-  startRedisServer,
-  startService,
-  startSnsStandIn,
+  startServiceOnOwnRedis,
 } from '../support/processes.ts'
 
 // Redis is killed (SIGKILL: a crash, nothing flushed beyond what appendfsync always wrote) and
 // started again on the same port and dir, under a running service.
 
-let redis: RedisProcess | undefined
-let sns: SnsStandIn | undefined
-let svc: ServiceProcess | undefined
+let running: OwnRedisService | undefined
 afterEach(async () => {
-  await svc?.stop()
-  await Promise.all([redis?.stop(), sns?.close()])
-  svc = redis = sns = undefined
+  await running?.stop()
+  running = undefined
 })
 
 async function start(appendonly: boolean) {
-  ;[redis, sns] = await Promise.all([startRedisServer({ appendonly }), startSnsStandIn()])
-  svc = await startService(
-    serviceEnv(
-      { redisUrl: redis.url, snsUrl: sns.url },
-      {
-        REDIS_COMMAND_TIMEOUT_MS: '1000',
-        PIN_MAX_ATTEMPTS: '5',
-        PHONE_MAX_FAILURES: '4',
-      },
-    ),
-  )
-  return { redis, sns, svc }
+  const env = { REDIS_COMMAND_TIMEOUT_MS: '1000', PIN_MAX_ATTEMPTS: '5', PHONE_MAX_FAILURES: '4' }
+  running = await startServiceOnOwnRedis({ appendonly }, env)
+  return running
 }
-const pinOf = (phone: string) =>
-  sns!.publishes
-    .filter((p) => p.phoneNumber === phone)
-    .at(-1)!
-    .message.match(/\b(\d{6})\b/)![1]!
 
 /** Before the crash: one imported caller, one enrolled by PIN, and one number with 3 failures on a live challenge. */
-async function beforeCrash(base: string) {
+async function beforeCrash(base: string, sns: SnsStandIn) {
   const imported = '+819012320001',
     enrolled = '+819012320002',
     attacked = '+819012320003'
@@ -57,13 +37,14 @@ async function beforeCrash(base: string) {
   expect(put.status).toBe(201)
   const e = await call(base, 'POST', '/v1/pins', { phone: enrolled, enrol: true })
   expect(
-    (await call(base, 'POST', `/v1/pins/${String(e.body.challengeId)}/verify`, { pin: pinOf(enrolled) })).body.status,
+    (await call(base, 'POST', `/v1/pins/${String(e.body.challengeId)}/verify`, { pin: sns.lastPin(enrolled) })).body
+      .status,
   ).toBe('approved')
   const a = await call(base, 'POST', '/v1/pins', { phone: attacked })
   const id = String(a.body.challengeId)
   for (let i = 0; i < 3; i++)
     expect((await call(base, 'POST', `/v1/pins/${id}/verify`, { pin: '000000' })).body.status).toBe('rejected')
-  return { imported, enrolled, attacked, id, pin: pinOf(attacked) }
+  return { imported, enrolled, attacked, id, pin: sns.lastPin(attacked) }
 }
 
 async function crashAndRestart(r: RedisProcess, base: string) {
@@ -75,8 +56,8 @@ async function crashAndRestart(r: RedisProcess, base: string) {
 
 describe('Redis restarted mid-flow', () => {
   it('with AOF (appendonly yes): callers, the challenge and the failure counters all survive', async () => {
-    const { redis: r, svc: s } = await start(true)
-    const b = await beforeCrash(s.url)
+    const { redis: r, svc: s, sns } = await start(true)
+    const b = await beforeCrash(s.url, sns)
     await crashAndRestart(r, s.url)
 
     expect((await call(s.url, 'GET', `/v1/callers/${b.imported}`)).body).toMatchObject({
@@ -96,8 +77,8 @@ describe('Redis restarted mid-flow', () => {
   })
 
   it('without persistence (documented in SECURITY.md): everything is lost, and nothing is granted', async () => {
-    const { redis: r, svc: s } = await start(false)
-    const b = await beforeCrash(s.url)
+    const { redis: r, svc: s, sns } = await start(false)
+    const b = await beforeCrash(s.url, sns)
     await crashAndRestart(r, s.url)
 
     // The registry is gone: known callers look unknown (they will be asked for a PIN again).

@@ -22,11 +22,6 @@ let sns: SnsStandIn
 let svc: ServiceProcess
 let direct: Redis // straight to Redis, to read what really happened
 const keys = createKeys('pl:', TEST_SECRET)
-const pinOf = (phone: string) =>
-  sns.publishes
-    .filter((p) => p.phoneNumber === phone)
-    .at(-1)!
-    .message.match(/\b(\d{6})\b/)![1]!
 
 beforeAll(async () => {
   ;[redis, sns] = await Promise.all([startRedisServer(), startSnsStandIn()])
@@ -54,7 +49,7 @@ async function challenge(phone: string) {
   const { status, body } = await call(svc.url, 'POST', '/v1/pins', { phone })
   expect(status).toBe(201)
   const id = String(body.challengeId)
-  return { id, token: id.slice(16), pin: pinOf(phone) }
+  return { id, token: id.slice(16), pin: sns.lastPin(phone) }
 }
 /** Attempts recorded on the challenge; undefined once it is gone. */
 const attemptsInRedis = async (id: string) => {

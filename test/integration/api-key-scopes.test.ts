@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { lexEvent } from '../support/events/lex-events.ts'
 
 // Finding 1 of the security review: every API key was an admin key.
 const SHIM = 'shim-key-0123456789abcdef'
@@ -22,23 +24,9 @@ const profile = {
   language: 'ja',
   email: 'victim@example.com',
 }
-const connectEvent = {
-  Name: 'ContactFlowEvent',
-  Details: {
-    ContactData: {
-      ContactId: 'c-scope',
-      Channel: 'VOICE',
-      CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' },
-    },
-    Parameters: { action: 'lookup' },
-  },
-}
-const lexEvent = {
-  sessionId: 's-scope',
-  inputMode: 'Text',
-  bot: { id: 'B', aliasId: 'A', localeId: 'en_US' },
-  sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } },
-}
+// The channel routes get real events (test/events/), here a lookup and a menu request.
+const connect = connectEvent({ contactId: 'c-scope', phone: '+819012345678', parameters: { action: 'lookup' } })
+const lex = lexEvent({ intent: 'GetFoodMenu', sessionId: 's-scope' })
 
 const requests = {
   putCaller: (key: string) =>
@@ -49,8 +37,8 @@ const requests = {
   issuePin: (key: string) =>
     t.app.inject({ method: 'POST', url: '/v1/pins', headers: as(key), payload: { phone: '+819033330002' } }),
   connect: (key: string) =>
-    t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: as(key), payload: connectEvent }),
-  lex: (key: string) => t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: as(key), payload: lexEvent }),
+    t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers: as(key), payload: connect }),
+  lex: (key: string) => t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: as(key), payload: lex }),
 }
 
 describe('scoped API keys (API_KEYS=name:key:scope+scope)', () => {

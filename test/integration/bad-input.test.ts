@@ -14,224 +14,88 @@ beforeEach(async () => {
 })
 
 const CHALLENGE = 'A'.repeat(38)
-type Row = [why: string, url: string, body: string, contentType: string | undefined, status: number, code: string]
+const PHONE = '+819012345678'
+const JSON_TYPE = 'application/json'
+interface Case {
+  why: string
+  url: string
+  body: string
+  contentType: string | null
+  status: number
+  code: string
+}
 
 const json = (v: unknown) => JSON.stringify(v)
-const rows: Row[] = [
-  [
-    'a number that is not E.164 after normalisation',
-    '/v1/pins',
-    json({ phone: '+81123' }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'a national number with no DEFAULT_COUNTRY',
-    '/v1/pins',
-    json({ phone: '09012345678' }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'an unassigned country code',
-    '/v1/pins',
-    json({ phone: '+999123456789' }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  ['letters in the number', '/v1/pins', json({ phone: '+81 90 CALL NOW' }), 'application/json', 400, 'INVALID_PHONE'],
-  [
-    'full-width digits in the number',
-    '/v1/pins',
-    json({ phone: '＋８１９０１２３４５６７８' }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'Arabic-Indic digits in the number',
-    '/v1/pins',
-    json({ phone: '+٨١٩٠١٢٣٤٥٦٧٨' }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'a number where a string belongs (phone)',
-    '/v1/pins',
-    json({ phone: 819012345678 }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'an over-long phone string',
-    '/v1/pins',
-    json({ phone: `+81${'9'.repeat(40)}` }),
-    'application/json',
-    400,
-    'INVALID_PHONE',
-  ],
-  [
-    'a string where a boolean belongs (no coercion)',
-    '/v1/pins',
-    json({ phone: '+819012345678', enrol: 'true' }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'an unsupported locale',
-    '/v1/pins',
-    json({ phone: '+819012345678', locale: 'fr' }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'an extra key',
-    '/v1/pins',
-    json({ phone: '+819012345678', admin: true }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'a __proto__ key',
-    '/v1/pins',
-    '{"phone":"+819012345678","__proto__":{"admin":true}}',
-    'application/json',
-    400,
-    'INVALID_JSON',
-  ],
-  [
-    'a constructor.prototype key',
-    '/v1/pins',
-    '{"phone":"+819012345678","constructor":{"prototype":{"admin":true}}}',
-    'application/json',
-    400,
-    'INVALID_JSON',
-  ],
-  ['a body that is not JSON', '/v1/pins', '{"phone": "+819012345678"', 'application/json', 400, 'INVALID_JSON'],
-  ['an empty JSON body', '/v1/pins', '', 'application/json', 400, 'INVALID_JSON'],
-  ['a JSON array', '/v1/pins', json([{ phone: '+819012345678' }]), 'application/json', 400, 'VALIDATION_FAILED'],
-  ['text/plain', '/v1/pins', json({ phone: '+819012345678' }), 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  [
-    'a form body',
-    '/v1/pins',
-    'phone=%2B819012345678',
-    'application/x-www-form-urlencoded',
-    415,
-    'UNSUPPORTED_MEDIA_TYPE',
-  ],
-  ['no content type', '/v1/pins', json({ phone: '+819012345678' }), undefined, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  [
-    'a body over BODY_LIMIT_BYTES',
-    '/v1/pins',
-    json({ phone: '+819012345678', pad: 'x'.repeat(40_000) }),
-    'application/json',
-    413,
-    'BODY_TOO_LARGE',
-  ],
-  [
-    'a PIN one digit short',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '12345' }),
-    'application/json',
-    400,
-    'INVALID_PIN_FORMAT',
-  ],
-  [
-    'a PIN one digit long',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '1234567' }),
-    'application/json',
-    400,
-    'INVALID_PIN_FORMAT',
-  ],
-  [
-    'a full-width PIN',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '１２３４５６' }),
-    'application/json',
-    400,
-    'INVALID_PIN_FORMAT',
-  ],
-  [
-    'a PIN with a space',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '123 456' }),
-    'application/json',
-    400,
-    'INVALID_PIN_FORMAT',
-  ],
-  [
-    'a number where the PIN string belongs',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: 123456 }),
-    'application/json',
-    400,
-    'INVALID_PIN_FORMAT',
-  ],
-  [
-    'an extra key beside the PIN',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '123456', attempts: 0 }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'an over-long challenge id',
-    `/v1/pins/${'A'.repeat(65)}/verify`,
-    json({ pin: '123456' }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'a malformed escape in a path parameter',
-    '/v1/pins/%zz/verify',
-    json({ pin: '123456' }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    "a path parameter over the router's limit",
-    `/v1/pins/${'A'.repeat(150)}/verify`,
-    json({ pin: '123456' }),
-    'application/json',
-    400,
-    'VALIDATION_FAILED',
-  ],
-  [
-    'an unknown challenge id',
-    `/v1/pins/${CHALLENGE}/verify`,
-    json({ pin: '123456' }),
-    'application/json',
-    404,
-    'CHALLENGE_NOT_FOUND',
-  ],
-  [
-    'a caller with an invalid e-mail',
-    '/v1/callers/+819012345678',
-    json({ firstName: 'A', lastName: 'B', custLevel: 'Gold', language: 'ja', email: 'not-an-email' }),
-    'application/json',
-    400,
-    'INVALID_EMAIL',
-  ],
-]
+/** POST /v1/pins with this raw body and content type (null: none). */
+const issueRaw = (why: string, body: string, status: number, code: string, contentType: string | null = JSON_TYPE) =>
+  ({ why, url: '/v1/pins', body, contentType, status, code }) satisfies Case
+/** POST /v1/pins with this JSON body: 400 and `code`. */
+const issue = (why: string, body: unknown, code: string) => issueRaw(why, json(body), 400, code)
+/** POST /v1/pins/{challenge}/verify with this JSON body: `status` (400 unless said) and `code`. */
+const verify = (why: string, body: unknown, code: string, { challenge = CHALLENGE, status = 400 } = {}): Case => ({
+  why,
+  url: `/v1/pins/${challenge}/verify`,
+  body: json(body),
+  contentType: JSON_TYPE,
+  status,
+  code,
+})
 
-const cases = rows.map(([why, url, body, contentType, status, code]) => ({ why, url, body, contentType, status, code }))
+const cases: Case[] = [
+  issue('a number that is not E.164 after normalisation', { phone: '+81123' }, 'INVALID_PHONE'),
+  issue('a national number with no DEFAULT_COUNTRY', { phone: '09012345678' }, 'INVALID_PHONE'),
+  issue('an unassigned country code', { phone: '+999123456789' }, 'INVALID_PHONE'),
+  issue('letters in the number', { phone: '+81 90 CALL NOW' }, 'INVALID_PHONE'),
+  issue('full-width digits in the number', { phone: '＋８１９０１２３４５６７８' }, 'INVALID_PHONE'),
+  issue('Arabic-Indic digits in the number', { phone: '+٨١٩٠١٢٣٤٥٦٧٨' }, 'INVALID_PHONE'),
+  issue('a number where a string belongs (phone)', { phone: 819012345678 }, 'INVALID_PHONE'),
+  issue('an over-long phone string', { phone: `+81${'9'.repeat(40)}` }, 'INVALID_PHONE'),
+  issue('a string where a boolean belongs (no coercion)', { phone: PHONE, enrol: 'true' }, 'VALIDATION_FAILED'),
+  issue('an unsupported locale', { phone: PHONE, locale: 'fr' }, 'VALIDATION_FAILED'),
+  issue('an extra key', { phone: PHONE, admin: true }, 'VALIDATION_FAILED'),
+  issueRaw('a __proto__ key', '{"phone":"+819012345678","__proto__":{"admin":true}}', 400, 'INVALID_JSON'),
+  issueRaw(
+    'a constructor.prototype key',
+    '{"phone":"+819012345678","constructor":{"prototype":{"admin":true}}}',
+    400,
+    'INVALID_JSON',
+  ),
+  issueRaw('a body that is not JSON', '{"phone": "+819012345678"', 400, 'INVALID_JSON'),
+  issueRaw('an empty JSON body', '', 400, 'INVALID_JSON'),
+  issue('a JSON array', [{ phone: PHONE }], 'VALIDATION_FAILED'),
+  issueRaw('text/plain', json({ phone: PHONE }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'text/plain'),
+  issueRaw('a form body', 'phone=%2B819012345678', 415, 'UNSUPPORTED_MEDIA_TYPE', 'application/x-www-form-urlencoded'),
+  issueRaw('no content type', json({ phone: PHONE }), 415, 'UNSUPPORTED_MEDIA_TYPE', null),
+  issueRaw('a body over BODY_LIMIT_BYTES', json({ phone: PHONE, pad: 'x'.repeat(40_000) }), 413, 'BODY_TOO_LARGE'),
+  verify('a PIN one digit short', { pin: '12345' }, 'INVALID_PIN_FORMAT'),
+  verify('a PIN one digit long', { pin: '1234567' }, 'INVALID_PIN_FORMAT'),
+  verify('a full-width PIN', { pin: '１２３４５６' }, 'INVALID_PIN_FORMAT'),
+  verify('a PIN with a space', { pin: '123 456' }, 'INVALID_PIN_FORMAT'),
+  verify('a number where the PIN string belongs', { pin: 123456 }, 'INVALID_PIN_FORMAT'),
+  verify('an extra key beside the PIN', { pin: '123456', attempts: 0 }, 'VALIDATION_FAILED'),
+  verify('an over-long challenge id', { pin: '123456' }, 'VALIDATION_FAILED', { challenge: 'A'.repeat(65) }),
+  verify('a malformed escape in a path parameter', { pin: '123456' }, 'VALIDATION_FAILED', { challenge: '%zz' }),
+  verify("a path parameter over the router's limit", { pin: '123456' }, 'VALIDATION_FAILED', {
+    challenge: 'A'.repeat(150),
+  }),
+  verify('an unknown challenge id', { pin: '123456' }, 'CHALLENGE_NOT_FOUND', { status: 404 }),
+  {
+    why: 'a caller with an invalid e-mail',
+    url: `/v1/callers/${PHONE}`,
+    body: json({ firstName: 'A', lastName: 'B', custLevel: 'Gold', language: 'ja', email: 'not-an-email' }),
+    contentType: JSON_TYPE,
+    status: 400,
+    code: 'INVALID_EMAIL',
+  },
+]
 
 describe('every bad input listed in security.md: its 4xx and code, nothing written, nothing sent', () => {
   it.each(cases)('$why -> $status $code', async ({ url, body, contentType, status, code }) => {
     const method = url.startsWith('/v1/callers') ? 'PUT' : 'POST'
-    const headers: Record<string, string> = { ...auth, ...(contentType ? { 'content-type': contentType } : {}) }
+    const headers: Record<string, string> = {
+      ...auth,
+      ...(contentType === null ? {} : { 'content-type': contentType }),
+    }
     const res = await t.app.inject({ method, url, headers, body })
     expect(res.statusCode).toBe(status)
     expect(res.json()).toEqual({ code, message: expect.any(String) })

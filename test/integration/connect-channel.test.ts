@@ -5,25 +5,25 @@ import { loadEvent } from '../support/events/load.ts'
 import { freePort } from '../support/app/free-port.ts'
 import { auth, buildTestApp, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { type CallerProfile, registerCaller } from '../support/app/callers.ts'
+import { postConnect } from '../support/app/channels.ts'
 
 let t: TestApp
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
 const nextPhone = phoneSequence('70', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-/** POSTs an event as the shim does; every answer must be a 200 STRING_MAP. */
-async function call(event: unknown, app: TestApp = t) {
-  const res = await app.app.inject({
-    method: 'POST',
-    url: '/v1/channels/connect',
-    headers: auth,
-    payload: event as object,
-  })
-  expect(res.statusCode).toBe(200)
-  return expectStringMap(res.json())
-}
+const call = (event: unknown, app: TestApp = t) => postConnect(app, event)
 
 shareTestApp({}, (app) => (t = app))
+
+const TARO = { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' }
+/** A fresh number the registry knows, with this profile. */
+async function knownPhone(profile: CallerProfile, app: TestApp = t) {
+  const phone = nextPhone()
+  await registerCaller(app, phone, profile)
+  return phone
+}
 
 describe('the shared Connect fixtures, as they are', () => {
   it('Developer Guide event: its +1234567890 is not a valid number, so INVALID_PHONE and nothing written', async () => {
@@ -71,13 +71,7 @@ describe('lookup', () => {
   })
 
   it("a known number (trust): recordFound True with the seed's profile attributes and never a PIN", async () => {
-    const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-    })
+    const phone = await knownPhone(TARO)
     expect(await call(connectEvent({ phone, parameters: { action: 'lookup' } }))).toEqual({
       lambdaResult: 'Success',
       recordFound: 'True',
@@ -90,13 +84,7 @@ describe('lookup', () => {
   })
 
   it('CallerID takes precedence over the endpoint, and is normalised', async () => {
-    const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' },
-    })
+    const phone = await knownPhone({ firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' })
     const spaced = `${phone.slice(0, 3)} ${phone.slice(3, 5)}-${phone.slice(5)}`
     expect((await call(connectEvent({ phone: nextPhone(), parameters: { CallerID: spaced } }))).recordFound).toBe(
       'True',
@@ -127,13 +115,7 @@ describe('lookup', () => {
 
   it('CALLER_ID_AUTH=verify: a known number needs a PIN, and its profile is withheld until then', async () => {
     const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
-    const phone = nextPhone()
-    await strict.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-    })
+    const phone = await knownPhone(TARO, strict)
     const contactId = randomUUID()
     expect(await call(connectEvent({ phone, contactId }), strict)).toEqual({
       lambdaResult: 'Success',
@@ -314,14 +296,24 @@ describe('verifyPin', () => {
     expect((await call(connectEvent({ phone }))).recordFound).toBe('False')
   })
 
-  it.each([['Timeout'], [''], ['#']])(
-    '%j (nothing entered): PIN_NOT_ENTERED, and no attempt is burned',
-    async (input) => {
-      const { pin, at } = await started()
-      expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode: 'PIN_NOT_ENTERED' })
-      expect((await at(wrong(pin))).attemptsLeft).toBe('4')
-    },
-  )
+  // Nothing entered (the flow's timeout, an empty entry, a lone #) is PIN_NOT_ENTERED; any other
+  // entry that is not the PIN's digits (with one optional #) is INVALID_PIN_FORMAT.
+  it.each([
+    ['Timeout', 'PIN_NOT_ENTERED'],
+    ['', 'PIN_NOT_ENTERED'],
+    ['#', 'PIN_NOT_ENTERED'],
+    ['123', 'INVALID_PIN_FORMAT'],
+    ['1234567', 'INVALID_PIN_FORMAT'],
+    ['12345#6', 'INVALID_PIN_FORMAT'],
+    ['１２３４５６', 'INVALID_PIN_FORMAT'],
+    ['12345a', 'INVALID_PIN_FORMAT'],
+    ['123456##', 'INVALID_PIN_FORMAT'],
+    [' 123456', 'INVALID_PIN_FORMAT'],
+  ])('%j: %s, and no attempt is burned', async (input, errorCode) => {
+    const { pin, at } = await started()
+    expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode })
+    expect((await at(wrong(pin))).attemptsLeft).toBe('4')
+  })
 
   it('no pin parameter at all: PIN_NOT_ENTERED', async () => {
     expect(await call(connectEvent({ phone: nextPhone(), parameters: { action: 'verifyPin' } }))).toEqual({
@@ -329,15 +321,6 @@ describe('verifyPin', () => {
       errorCode: 'PIN_NOT_ENTERED',
     })
   })
-
-  it.each([['123'], ['1234567'], ['12345#6'], ['１２３４５６'], ['12345a'], ['123456##'], [' 123456']])(
-    '%j: INVALID_PIN_FORMAT, and no attempt is burned',
-    async (input) => {
-      const { pin, at } = await started()
-      expect(await at(input)).toEqual({ lambdaResult: 'Error', errorCode: 'INVALID_PIN_FORMAT' })
-      expect((await at(wrong(pin))).attemptsLeft).toBe('4')
-    },
-  )
 
   it('no challenge for this contact: CHALLENGE_NOT_FOUND', async () => {
     expect(

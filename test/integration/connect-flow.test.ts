@@ -6,6 +6,7 @@ import { connectEvent } from '../support/events/connect-events.ts'
 import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/events/flow-runner.ts'
 import { auth, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // connect/pinline-caller-auth.json, the contact flow docs/connect.md tells people to import:
 // its structure, and whole calls through it against the real channel.
@@ -242,12 +243,7 @@ describe('calls through the flow', () => {
   it('CALLER_ID_AUTH=verify: a known caller is asked for a code too', async () => {
     const strict = await useTestApp({ CALLER_ID_AUTH: 'verify' })
     const phone = nextPhone()
-    await strict.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-    })
+    await registerCaller(strict, phone, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
     const call = await dial(phone, [() => strict.sms.lastPin(phone)], strict)
     expect(call.invocations.map((p) => p.action)).toEqual(['lookup', 'sendPin', 'verifyPin'])
     expect(call.attributes).toMatchObject({

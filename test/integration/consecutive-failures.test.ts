@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { lexEvent } from '../support/events/lex-events.ts'
 import { auth, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 // NIST SP 800-63B: at most 100 consecutive failed attempts per account. The per-number
 // failure window (PHONE_MAX_FAILURES per hour) alone would allow 10 guesses an hour forever;
@@ -12,6 +14,12 @@ import { phoneSequence } from '../support/app/phones.ts'
 const nextPhone = phoneSequence('90', 70000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 const DAY = 86_400
+
+/** An app with room for many sends to one number (PHONE_MAX_SENDS=100) and `env`, and its REST client. */
+async function appWith(env: Record<string, string>) {
+  const t = await useTestApp({ PHONE_MAX_SENDS: '100', ...env })
+  return { t, c: client(t) }
+}
 
 function client(t: TestApp) {
   const post = (url: string, payload?: object) =>
@@ -40,12 +48,7 @@ function client(t: TestApp) {
 
 describe('consecutive failures per number (NIST SP 800-63B)', () => {
   it('the hourly window resets, the streak does not: at PHONE_MAX_CONSECUTIVE_FAILURES the number is locked for sends and verifies, Retry-After = what is left of the streak', async () => {
-    const t = await useTestApp({
-      PHONE_MAX_CONSECUTIVE_FAILURES: '12',
-      PHONE_MAX_FAILURES: '10',
-      PHONE_MAX_SENDS: '100',
-    })
-    const c = client(t)
+    const { t, c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '12', PHONE_MAX_FAILURES: '10' })
     const phone = nextPhone()
     expect((await c.fail(phone, 8, 4)).status).toBe('rejected')
     // A third challenge (new challenges and resends never reset the streak): failures 9 to 12.
@@ -68,16 +71,14 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
   })
 
   it('the failure that locks the challenge and the number at once answers with the longer lock', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '5', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '5' })
     const last = await c.fail(nextPhone(), 5, 5) // PIN_MAX_ATTEMPTS is 5 too
     expect(last.status).toBe('locked')
     expect(last.retryAfter).toBeGreaterThan(30 * DAY - 60)
   })
 
   it('with the defaults: the 100th consecutive failure locks the number, though no hour saw more than 9', async () => {
-    const t = await useTestApp({ PIN_MAX_ATTEMPTS: '10', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { c } = await appWith({ PIN_MAX_ATTEMPTS: '10' })
     const phone = nextPhone()
     expect((await c.fail(phone, 99, 9)).status).toBe('rejected')
     const last = await c.fail(phone, 1, 9)
@@ -87,8 +88,7 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
   })
 
   it('an approval ends the streak', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '6', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { t, c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '6' })
     const phone = nextPhone()
     expect((await c.fail(phone, 5, 4)).status).toBe('rejected')
     const { challengeId } = (await c.issue(phone)).json()
@@ -97,8 +97,7 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
   })
 
   it('an undecryptable PIN (failAttempt) counts toward the streak like a wrong one', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '3', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { t, c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '3' })
     const phone = nextPhone()
     const { challengeId } = (await c.issue(phone)).json()
     const results = []
@@ -111,32 +110,27 @@ describe('consecutive failures per number (NIST SP 800-63B)', () => {
   })
 
   it('Lex: a number locked by its streak is told to come back in days, not tens of thousands of minutes', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '2', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { t, c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '2' })
     const phone = nextPhone()
-    const email = `s-${randomUUID().slice(0, 6)}@example.com`
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email },
+    const { email } = await registerCustomer(t, phone, {
+      firstName: 'A',
+      lastName: 'B',
+      custLevel: 'C',
+      language: 'en',
     })
     await c.fail(phone, 2, 1)
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/channels/lex',
-      headers: auth,
-      payload: lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }),
-    })
-    expect(res.json().sessionState.intent.state).toBe('Failed')
-    expect(res.json().messages[0].content).toBe(
+    const answer = await postLex(
+      t,
+      lexEvent({ intent: 'OrderFood', sessionId: randomUUID(), sessionAttributes: { email } }),
+    )
+    expect(answer.sessionState.intent.state).toBe('Failed')
+    expect(answer.messages[0].content).toBe(
       'Too many incorrect PINs. For your security, please try again in 30 day(s).',
     )
   })
 
   it('DELETE /v1/callers/{phone}/lock clears the streak and the hourly window: 204, and PINs are sent and approved again', async () => {
-    const t = await useTestApp({ PHONE_MAX_CONSECUTIVE_FAILURES: '4', PHONE_MAX_FAILURES: '3', PHONE_MAX_SENDS: '100' })
-    const c = client(t)
+    const { t, c } = await appWith({ PHONE_MAX_CONSECUTIVE_FAILURES: '4', PHONE_MAX_FAILURES: '3' })
     const phone = nextPhone()
     // Locked twice over: the streak (4 in all) and the hourly window (the last 3).
     const first = (await c.issue(phone)).json().challengeId

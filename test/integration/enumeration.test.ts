@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // No enumeration: asking a PIN for an enrolled caller and for a number nobody knows must look the
 // same from outside: the same status, the same body shape and headers, and timing within noise.
@@ -11,21 +12,8 @@ const unknown = Array.from({ length: ROUNDS }, (_, i) => `+81901250${String(i).p
 
 beforeAll(async () => {
   t = await buildTestApp({ RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_PER_IP: '100000', SMS_PREFIX_MAX_SENDS: '1000' })
-  for (const phone of known) {
-    const res = await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: {
-        firstName: 'Hanako',
-        lastName: 'Sato',
-        custLevel: 'Gold',
-        language: 'ja',
-        email: `${phone.slice(1)}@example.jp`,
-      },
-    })
-    expect(res.statusCode).toBe(201)
-  }
+  const profile = { firstName: 'Hanako', lastName: 'Sato', custLevel: 'Gold', language: 'ja' }
+  for (const phone of known) await registerCaller(t, phone, { ...profile, email: `${phone.slice(1)}@example.jp` })
 })
 afterAll(() => t.app.close())
 

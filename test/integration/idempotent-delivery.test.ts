@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createChallengeStore } from '../../services/auth/src/adapters/redis/challenges/store.ts'
 import { pinDigest } from '../../services/auth/src/core/pin.ts'
-import { connectEvent, expectStringMap } from '../support/events/connect-events.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
 import { lexEvent, slot } from '../support/events/lex-events.ts'
 import { auth, TEST_SECRET, type TestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postConnect, postLex } from '../support/app/channels.ts'
 import { CHALLENGE } from '../../services/auth/src/adapters/redis/challenges/fields.ts'
 import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
@@ -47,16 +49,7 @@ async function undelivered(phone: string, idempotencyKey: string, ageMs: number)
   return id
 }
 
-async function connect(event: unknown) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/channels/connect',
-    headers: auth,
-    payload: event as object,
-  })
-  expect(res.statusCode).toBe(200)
-  return expectStringMap(res.json())
-}
+const connect = (event: unknown) => postConnect(t, event)
 
 const sendsOf = async (id: string) => Number(await t.app.redis.hget(t.app.keys.challenge(id), CHALLENGE.sends))
 
@@ -183,30 +176,15 @@ describe('REST order sessions: POST /v1/sessions/{id}/pin (idempotent per sessio
 
 describe('Lex OrderFood', () => {
   it('a PIN still on its way: the bot asks for it, saying it is on its way, and sends nothing more', async () => {
-    const phone = nextPhone()
-    const email = `d-${randomUUID().slice(0, 6)}@example.com`
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en', email },
-    })
+    const profile = { firstName: 'A', lastName: 'B', custLevel: 'C', language: 'en' }
+    const { email } = await registerCustomer(t, nextPhone(), profile)
     const turn = {
       intent: 'OrderFood',
       sessionId: randomUUID(),
       sessionAttributes: { email },
       slots: { Food: slot('pizza') },
     }
-    const say = async () => {
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/v1/channels/lex',
-        headers: auth,
-        payload: lexEvent(turn),
-      })
-      expect(res.statusCode).toBe(200)
-      return res.json()
-    }
+    const say = () => postLex(t, lexEvent(turn))
     const hold = t.sms.holdNext()
     const first = say()
     await hold.reached

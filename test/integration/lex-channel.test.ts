@@ -4,28 +4,23 @@ import { freePort } from '../support/app/free-port.ts'
 import { lexEvent, slot, type Json, type TurnSpec } from '../support/events/lex-events.ts'
 import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 let t: TestApp
 const nextPhone = phoneSequence('90', 20000000)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
-async function say(app: TestApp, spec: TurnSpec): Promise<Json> {
-  const res = await app.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: lexEvent(spec) })
-  expect(res.statusCode).toBe(200)
-  return res.json()
-}
+const say = (app: TestApp, spec: TurnSpec): Promise<Json> => postLex(app, lexEvent(spec))
 
 /** A known caller with an e-mail, and a fresh Lex conversation for them. */
 async function customer(app: TestApp, language = 'en') {
-  const phone = nextPhone()
-  const email = `c-${randomUUID().slice(0, 6)}@example.com`
-  const put = await app.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language, email },
+  const { phone, email } = await registerCustomer(app, nextPhone(), {
+    firstName: 'Aiko',
+    lastName: 'Sato',
+    custLevel: 'Gold',
+    language,
   })
-  expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const attrs = (extra: Record<string, string> = {}) => ({ email, ...extra })
   return { phone, email, sessionId, attrs }
@@ -48,6 +43,18 @@ function expectLexShape(r: Json) {
   expect(r.messages[0].contentType).toBe('PlainText')
   expect(message(r).length).toBeGreaterThan(0)
   expect(message(r).length).toBeLessThanOrEqual(1024)
+}
+
+/** The first turn of a new conversation for `email`: a pizza is ordered. Its answer, checked for shape. */
+async function orderPizza(app: TestApp, email: string): Promise<Json> {
+  const r = await say(app, {
+    intent: 'OrderFood',
+    sessionId: randomUUID(),
+    sessionAttributes: { email },
+    slots: { Food: slot('pizza') },
+  })
+  expectLexShape(r)
+  return r
 }
 
 beforeAll(async () => {
@@ -261,38 +268,28 @@ describe('OrderFood: authentication comes from the server session only', () => {
 })
 
 describe('OrderFood: voice and DTMF', () => {
-  it('takes the PIN from the AMAZON.Number slot, keeping a leading zero that Speech interpretation drops', async () => {
-    const c = await customer(t)
-    const spec = {
-      intent: 'OrderFood',
-      inputMode: 'Speech' as const,
-      sessionId: c.sessionId,
-      sessionAttributes: c.attrs(),
-      slots: { Food: slot('cheeseburger') },
-    }
-    await say(t, spec)
-    const pin = t.sms.lastPin(c.phone)
-    const spoken = pin.split('').join(' ')
-    // As Lex reports a spoken number: words as heard, the interpretation without leading zeros.
-    const r = await say(t, { ...spec, slots: { ...spec.slots, Pin: slot(spoken, String(Number(pin))) } })
-    expect(r.sessionState.intent.state).toBe('Fulfilled')
-    expect(order(r)).toEqual([{ id: 'cheeseburger', name: 'Cheeseburger', quantity: 1 }])
-  })
-
-  it('DTMF digits work the same way', async () => {
-    const c = await customer(t)
-    const spec = {
-      intent: 'OrderFood',
-      inputMode: 'DTMF' as const,
-      sessionId: c.sessionId,
-      sessionAttributes: c.attrs(),
-      slots: { Food: slot('sushi') },
-    }
-    await say(t, spec)
-    const pin = t.sms.lastPin(c.phone)
-    const r = await say(t, { ...spec, slots: { ...spec.slots, Pin: slot(pin, String(Number(pin))) } })
-    expect(r.sessionState.intent.state).toBe('Fulfilled')
-  })
+  // Spoken: as Lex reports a number, the words as heard and an interpretation without leading
+  // zeros. DTMF: the digits as keyed, interpreted the same way.
+  it.each([
+    {
+      inputMode: 'Speech',
+      food: 'cheeseburger',
+      name: 'Cheeseburger',
+      heard: (pin: string) => pin.split('').join(' '),
+    },
+    { inputMode: 'DTMF', food: 'sushi', name: 'Sushi', heard: (pin: string) => pin },
+  ] as const)(
+    '$inputMode: the PIN comes from the AMAZON.Number slot, keeping a leading zero the interpretation drops',
+    async ({ inputMode, food, name, heard }) => {
+      const c = await customer(t)
+      const spec = { intent: 'OrderFood', inputMode, sessionId: c.sessionId, sessionAttributes: c.attrs() }
+      await say(t, { ...spec, slots: { Food: slot(food) } })
+      const pin = t.sms.lastPin(c.phone)
+      const r = await say(t, { ...spec, slots: { Food: slot(food), Pin: slot(heard(pin), String(Number(pin))) } })
+      expect(r.sessionState.intent.state).toBe('Fulfilled')
+      expect(order(r)).toEqual([{ id: food, name, quantity: 1 }])
+    },
+  )
 
   it('a PIN of the wrong shape is asked for again, without counting an attempt or sending an SMS', async () => {
     const c = await customer(t)
@@ -369,34 +366,16 @@ describe('OrderFood: caps, cooldown and locks', () => {
 
 describe('OrderFood: what cannot be done is said clearly', () => {
   it('no phone registered for the e-mail: Close/Failed telling the user to contact support, nothing sent', async () => {
-    const r = await say(t, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email: 'nobody@example.com' },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const r = await orderPizza(t, 'nobody@example.com')
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/couldn't find a phone number.*contact support/)
     expect(t.sms.sent).toHaveLength(0)
   })
 
   it('a registered number outside SMS_ALLOWED_COUNTRIES: Close/Failed telling the user to contact support, nothing sent', async () => {
-    const email = `us-${randomUUID().slice(0, 6)}@example.com`
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/v1/callers/+12025550143',
-      headers: auth,
-      payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en', email },
-    })
-    expect(put.statusCode).toBe(201)
-    const r = await say(t, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const profile = { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' }
+    const { email } = await registerCustomer(t, '+12025550143', profile)
+    const r = await orderPizza(t, email)
     expect(r.sessionState.intent).toMatchObject({ name: 'OrderFood', state: 'Failed' })
     expect(message(r)).toMatch(/can't send a PIN to the phone number.*contact support/)
     expect(t.sms.sent).toHaveLength(0)
@@ -480,13 +459,7 @@ describe('OrderFood: what cannot be done is said clearly', () => {
 describe('OrderFood: dependencies failing', () => {
   it('Redis down: Close/Failed "something went wrong, nothing was ordered"; the menu still works', async () => {
     const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` })
-    const r = await say(down, {
-      intent: 'OrderFood',
-      sessionId: randomUUID(),
-      sessionAttributes: { email: 'a@example.com' },
-      slots: { Food: slot('pizza') },
-    })
-    expectLexShape(r)
+    const r = await orderPizza(down, 'a@example.com')
     expect(r.sessionState.intent.state).toBe('Failed')
     expect(message(r)).toBe(
       'Sorry, something went wrong on our side and nothing was ordered. Please try again in a moment.',

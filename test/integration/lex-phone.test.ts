@@ -5,6 +5,7 @@ import { expectLexMessage } from '../support/property/lex-arbitraries.ts'
 import { callTurn, lexEvent, sayDigits, slot, type CallTurnSpec, type Json } from '../support/events/lex-events.ts'
 import { auth, keysOf, shareTestApp, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // The Lex bot on a phone line: Amazon Connect hands the call to the bot with the caller's
 // number in the callerPhone session attribute, turns arrive as Speech or DTMF, and answers
@@ -26,21 +27,21 @@ const order = (r: Json) => JSON.parse(r.sessionState.sessionAttributes.currentOr
 
 async function caller(opts: { language?: 'en' | 'ja'; email?: string } = {}) {
   const phone = nextPhone()
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: {
-      firstName: 'Ken',
-      lastName: 'Ito',
-      custLevel: 'Gold',
-      language: opts.language ?? 'en',
-      ...(opts.email ? { email: opts.email } : {}),
-    },
-  })
-  expect(put.statusCode).toBe(201)
+  const profile = { firstName: 'Ken', lastName: 'Ito', custLevel: 'Gold', language: opts.language ?? 'en' }
+  await registerCaller(t, phone, { ...profile, ...(opts.email ? { email: opts.email } : {}) })
   return phone
 }
+
+/** An order turn of the call `contactId` from `phone`, naming `food` (with what Lex holds, when given). */
+const orderTurn = (contactId: string, phone: string, food: string, attributes?: Record<string, string>) =>
+  callTurn({
+    intent: 'OrderFood',
+    contactId,
+    callerPhone: phone,
+    said: food,
+    slots: { Food: slot(food) },
+    ...(attributes ? { attributes } : {}),
+  })
 
 /** One call: each turn carries what Lex holds from the previous answer, as Lex does. */
 function call(phone: string | undefined, base: Partial<CallTurnSpec> = {}) {
@@ -178,16 +179,7 @@ describe('a call identified by its number', () => {
 describe('which attribute identifies the caller', () => {
   it('a registered number outside SMS_ALLOWED_COUNTRIES calling: told no PIN can go to that number, nothing sent', async () => {
     const us = '+12025550177'
-    expect(
-      (
-        await t.app.inject({
-          method: 'PUT',
-          url: `/v1/callers/${us}`,
-          headers: auth,
-          payload: { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' },
-        })
-      ).statusCode,
-    ).toBe(201)
+    await registerCaller(t, us, { firstName: 'Ann', lastName: 'Lee', custLevel: 'Gold', language: 'en' })
     const r = await call(us).turn({ intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } })
     expect(r.sessionState.intent.state).toBe('Failed')
     expect(spokenText(r)).toBe(
@@ -251,15 +243,7 @@ describe('which attribute identifies the caller', () => {
     expect(
       (await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })).sessionState.sessionAttributes.auth,
     ).toBe('true')
-    const swapped = await say(
-      callTurn({
-        intent: 'OrderFood',
-        contactId: c.contactId,
-        callerPhone: b,
-        said: 'pizza',
-        slots: { Food: slot('pizza') },
-      }),
-    )
+    const swapped = await say(orderTurn(c.contactId, b, 'pizza'))
     expect(swapped.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
     expect(t.sms.sent.at(-1)!.to).toBe(b)
   })
@@ -319,14 +303,7 @@ describe('one conversation, one turn at a time', () => {
     const verified = await c.turn({ intent: 'OrderFood', said: pin, slots: { Pin: slot(pin) } })
     expect(verified.sessionState.sessionAttributes.auth).toBe('true')
 
-    const same = callTurn({
-      intent: 'OrderFood',
-      contactId: c.contactId,
-      callerPhone: phone,
-      said: 'pasta',
-      attributes: verified.sessionState.sessionAttributes,
-      slots: { Food: slot('pasta') },
-    })
+    const same = orderTurn(c.contactId, phone, 'pasta', verified.sessionState.sessionAttributes)
     const answers = await Promise.all(Array.from({ length: 20 }, () => say(structuredClone(same))))
     for (const a of answers) expect(a).toEqual(answers[0])
     expect(spokenText(answers[0])).toMatch(/^I&apos;ve added Pasta to your order\. Your order so far: 1 Pasta/)
@@ -334,16 +311,7 @@ describe('one conversation, one turn at a time', () => {
     expect(session?.items).toEqual([{ item: 'pasta', quantity: 1 }])
 
     // Saying it again after the answer is a new turn (Lex sends the new attributes): a second pasta.
-    const again = await say(
-      callTurn({
-        intent: 'OrderFood',
-        contactId: c.contactId,
-        callerPhone: phone,
-        said: 'pasta',
-        attributes: answers[0].sessionState.sessionAttributes,
-        slots: { Food: slot('pasta') },
-      }),
-    )
+    const again = await say(orderTurn(c.contactId, phone, 'pasta', answers[0].sessionState.sessionAttributes))
     expect(order(again)).toEqual([{ id: 'pasta', name: 'Pasta', quantity: 2 }])
   })
 
@@ -372,25 +340,9 @@ describe('one conversation, one turn at a time', () => {
     const phone = await caller()
     const c = call(phone)
     const hold = t.sms.holdNext()
-    const first = say(
-      callTurn({
-        intent: 'OrderFood',
-        contactId: c.contactId,
-        callerPhone: phone,
-        said: 'pizza',
-        slots: { Food: slot('pizza') },
-      }),
-    )
+    const first = say(orderTurn(c.contactId, phone, 'pizza'))
     await hold.reached
-    const second = await say(
-      callTurn({
-        intent: 'OrderFood',
-        contactId: c.contactId,
-        callerPhone: phone,
-        said: 'pasta',
-        slots: { Food: slot('pasta') },
-      }),
-    )
+    const second = await say(orderTurn(c.contactId, phone, 'pasta'))
     expect(second.sessionState.dialogAction).toEqual({ type: 'ElicitSlot', slotToElicit: 'Pin' })
     expect(spokenText(second)).toMatch(/A PIN is already on its way/)
     expect(text(second)).not.toMatch(/went wrong/)

@@ -3,7 +3,9 @@ import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { VoiceMessage } from '../../services/auth/src/core/ports.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
-import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 // LEX_PIN_CHANNEL: the bot's PINs by phone call (voice) or, with auto, by call to landlines only.
 
@@ -19,30 +21,15 @@ beforeAll(async () => {
 afterAll(() => t.app.close())
 
 async function customer(phone: string) {
-  const email = `v-${randomUUID().slice(0, 8)}@example.com`
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja', email },
+  const { email } = await registerCustomer(t, phone, {
+    firstName: 'Aiko',
+    lastName: 'Sato',
+    custLevel: 'Gold',
+    language: 'ja',
   })
-  expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
-  const say = async (extra: Json = {}): Promise<Json> =>
-    (
-      await t.app.inject({
-        method: 'POST',
-        url: '/v1/channels/lex',
-        headers: auth,
-        payload: lexEvent({
-          intent: 'OrderFood',
-          sessionId,
-          localeId: 'ja_JP',
-          sessionAttributes: { email },
-          ...extra,
-        }),
-      })
-    ).json()
+  const say = (extra: Json = {}): Promise<Json> =>
+    postLex(t, lexEvent({ intent: 'OrderFood', sessionId, localeId: 'ja_JP', sessionAttributes: { email }, ...extra }))
   return { say, sessionId }
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { auth, keysMatching, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
+import { issuePin, verifyPin } from '../support/app/pins.ts'
 
 let t: TestApp
 // A fresh valid Japanese mobile number per test, so per-phone counters never collide.
@@ -8,12 +10,8 @@ const nextPhone = phoneSequence('90', 10000000)
 
 shareTestApp({}, (app) => (t = app))
 
-async function issue(body: Record<string, unknown>) {
-  return t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: body })
-}
-async function verify(id: string, pin: string) {
-  return t.app.inject({ method: 'POST', url: `/v1/pins/${id}/verify`, headers: auth, payload: { pin } })
-}
+const issue = (body: Record<string, unknown>) => issuePin(t.app, body)
+const verify = (id: string, pin: string) => verifyPin(t.app, id, pin)
 const wrong = (pin: string) => pin.replace(/^./, (d) => String((Number(d) + 1) % 10))
 
 describe('POST /v1/pins', () => {
@@ -46,12 +44,7 @@ describe('POST /v1/pins', () => {
 
   it('without a locale, writes to a known caller in their own language', async () => {
     const phone = nextPhone()
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
-    })
+    await registerCaller(t, phone, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
     await issue({ phone })
     expect(t.sms.sent[0]!.body).toContain('認証コード')
   })

@@ -6,23 +6,16 @@ import { buildApp } from '../../services/auth/src/app.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
-import { codeHookEvent } from '../../web/src/lex/dialog.ts'
+import { codeHookEvent, playgroundBot } from '../../web/src/lex/dialog.ts'
 import { inject } from 'vitest'
-import { TEST_API_KEY, TEST_SECRET, auth, buildTestApp } from '../support/app/test-app.ts'
+import { TEST_API_KEY, TEST_SECRET, auth, useTestApp } from '../support/app/test-app.ts'
 
 // The playground's routes: there outside production (the page, keyless forwarding to the
 // channels, the SMS outbox), answering only their own page on this machine; absent in production.
 
 const page = { host: '127.0.0.1:3000', 'sec-fetch-site': 'same-origin' }
 const json = { ...page, 'content-type': 'application/json' }
-const bot = {
-  id: 'PLAYGROUND',
-  aliasId: 'TSTALIASID',
-  name: 'pinline-food',
-  aliasName: 'TestBotAlias',
-  version: 'DRAFT',
-  localeId: 'en_US',
-}
+const bot = playgroundBot('en_US')
 const DEV_ROUTES = [
   ['GET', '/playground'],
   ['GET', '/playground/'],
@@ -175,20 +168,16 @@ describe('outside production', () => {
 
 describe('in production', () => {
   it('the page and every playground route answer 404', async () => {
-    const prod = await buildTestApp({
+    const prod = await useTestApp({
       NODE_ENV: 'production',
       SMS_PROVIDER: 'sns',
       AWS_REGION: 'us-east-1',
       ASSERTION_SIGNING_SEED: 'playground-test-seed-0123456789-0123456789',
     })
-    try {
-      for (const [method, url] of DEV_ROUTES) {
-        const res = await prod.app.inject({ method, url, headers: json, payload: method === 'POST' ? {} : undefined })
-        expect(res.statusCode, `${method} ${url}`).toBe(404)
-        expect(res.json().code).toBe('NOT_FOUND')
-      }
-    } finally {
-      await prod.app.close()
+    for (const [method, url] of DEV_ROUTES) {
+      const res = await prod.app.inject({ method, url, headers: json, payload: method === 'POST' ? {} : undefined })
+      expect(res.statusCode, `${method} ${url}`).toBe(404)
+      expect(res.json().code).toBe('NOT_FOUND')
     }
   })
 })

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { auth, useTestApp, type TestApp } from '../support/app/test-app.ts'
+import { useTestApp, type TestApp } from '../support/app/test-app.ts'
+import { issuePin } from '../support/app/pins.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // Finding 6 of the security review: 20 spoofed calls from one block of 1,000 numbers blocked PINs
 // for the other 999 for an hour. Known (enrolled) callers now have a prefix budget of their own.
 async function app(env: Record<string, string>) {
   return useTestApp({ SMS_PREFIX_MAX_SENDS: '3', RATE_LIMIT_PER_KEY: '100000', ...env })
 }
-const issue = (t: TestApp, phone: string) =>
-  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
-const enrol = async (t: TestApp, phone: string) => {
-  const res = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' },
-  })
-  expect(res.statusCode).toBe(201)
-}
+const issue = (t: TestApp, phone: string) => issuePin(t.app, { phone })
+const enrol = (t: TestApp, phone: string) =>
+  registerCaller(t, phone, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'ja' })
 /** Strangers in the block 0120-555-0xxx, each number once: the sweep the prefix cap exists for. */
 const sweep = async (t: TestApp, n: number) => {
   const codes = []

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { keysOf, rateLimitKeysOf, TEST_API_KEY, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { connectEvent } from '../support/events/connect-events.ts'
+import { lexEvent } from '../support/events/lex-events.ts'
 
 const OTHER_KEY = 'other-key-0123456789abcdef'
 const app = (env: Record<string, string>) => useTestApp({ API_KEYS: `${TEST_API_KEY},${OTHER_KEY}`, ...env })
@@ -124,30 +126,15 @@ describe('the channel routes the Lambda shims call', () => {
   it('are not HTTP rate limited: every Lambda arrives from a few addresses with one key', async () => {
     const t = await app({ RATE_LIMIT_PER_KEY: '2', RATE_LIMIT_PER_IP: '2', RATE_LIMIT_WINDOW_SECONDS: '30' })
     const headers = { authorization: `Bearer ${TEST_API_KEY}` }
-    const connectEvent = {
-      Name: 'ContactFlowEvent',
-      Details: {
-        ContactData: {
-          ContactId: 'c-1',
-          Channel: 'VOICE',
-          CustomerEndpoint: { Address: '+819012345678', Type: 'TELEPHONE_NUMBER' },
-        },
-        Parameters: { action: 'lookup' },
-      },
-    }
-    const lexEvent = {
-      sessionId: 's-1',
-      inputMode: 'Text',
-      bot: { id: 'B', aliasId: 'A', localeId: 'en_US' },
-      sessionState: { intent: { name: 'GetFoodMenu', slots: {}, state: 'InProgress', confirmationState: 'None' } },
-    }
+    const lookupEvent = connectEvent({ phone: '+819012345678', parameters: { action: 'lookup' } })
+    const menuEvent = lexEvent({ intent: 'GetFoodMenu' })
     const connect = await times(5, () =>
-      t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers, payload: connectEvent }),
+      t.app.inject({ method: 'POST', url: '/v1/channels/connect', headers, payload: lookupEvent }),
     )
     expect(connect.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200])
     expect(connect.map((r) => r.json().lambdaResult)).toEqual(['Success', 'Success', 'Success', 'Success', 'Success'])
     const lex = await times(5, () =>
-      t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers, payload: lexEvent }),
+      t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers, payload: menuEvent }),
     )
     expect(lex.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200])
     // The REST routes under the same key are limited.

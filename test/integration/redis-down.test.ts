@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
+import { issuePin, verifyPin } from '../support/app/pins.ts'
 
 // Redis of its own, so stopping it touches no other test.
 let redis: RedisProcess
@@ -17,26 +18,14 @@ afterAll(async () => {
 describe('Redis down', () => {
   it('issue and verify answer 503 DEPENDENCY_UNAVAILABLE, nothing is sent or granted, and it recovers', async () => {
     const phone = '+819012347777'
-    const { challengeId } = (
-      await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
-    ).json()
+    const { challengeId } = (await issuePin(t.app, { phone })).json()
     const pin = t.sms.lastPin(phone)
     await redis.stop()
 
-    const issue = await t.app.inject({
-      method: 'POST',
-      url: '/v1/pins',
-      headers: auth,
-      payload: { phone: '+819012347778' },
-    })
+    const issue = await issuePin(t.app, { phone: '+819012347778' })
     expect(issue.statusCode).toBe(503)
     expect(issue.json()).toEqual({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.any(String) })
-    const verify = await t.app.inject({
-      method: 'POST',
-      url: `/v1/pins/${challengeId}/verify`,
-      headers: auth,
-      payload: { pin },
-    })
+    const verify = await verifyPin(t.app, challengeId, pin)
     expect(verify.statusCode).toBe(503)
     expect(verify.json().code).toBe('DEPENDENCY_UNAVAILABLE')
     expect((await t.app.inject({ url: '/v1/callers/+819012347777', headers: auth })).statusCode).toBe(503)
@@ -49,16 +38,8 @@ describe('Redis down', () => {
     await expect
       .poll(async () => (await t.app.inject({ url: '/readyz' })).statusCode, { timeout: 5000, interval: 100 })
       .toBe(200)
-    const after = await t.app.inject({
-      method: 'POST',
-      url: `/v1/pins/${challengeId}/verify`,
-      headers: auth,
-      payload: { pin },
-    })
+    const after = await verifyPin(t.app, challengeId, pin)
     expect(after.statusCode).toBe(404)
-    expect(
-      (await t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone: '+819012347778' } }))
-        .statusCode,
-    ).toBe(201)
+    expect((await issuePin(t.app, { phone: '+819012347778' })).statusCode).toBe(201)
   })
 })

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { startRedisServer, type RedisProcess } from '../support/redis/redis-server.ts'
-import { auth, buildTestApp } from '../support/app/test-app.ts'
+import { buildTestApp } from '../support/app/test-app.ts'
+import { issuePin } from '../support/app/pins.ts'
 
 // Finding 4 (memory): pinline needs maxmemory-policy noeviction. An evicting policy would drop
 // counters and locks when memory runs out (failing open); noeviction refuses writes (503).
@@ -34,12 +35,7 @@ describe('Redis maxmemory-policy', () => {
     try {
       expect(warnings(t.logs())).toEqual([])
       await admin.config('SET', 'maxmemory', '1')
-      const res = await t.app.inject({
-        method: 'POST',
-        url: '/v1/pins',
-        headers: auth,
-        payload: { phone: '+819012349999' },
-      })
+      const res = await issuePin(t.app, { phone: '+819012349999' })
       expect(res.statusCode).toBe(503)
       expect(res.json().code).toBe('DEPENDENCY_UNAVAILABLE')
       expect(t.sms.sent).toHaveLength(0)

@@ -17,6 +17,8 @@ import {
   useTestApp,
 } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
+import { postLex } from '../support/app/channels.ts'
 
 // The Lex bot's text modality: the client encrypts the PIN with KMS (EncryptionContext
 // {challengeId}) and sends the ciphertext. Real @aws-sdk/client-kms on both sides, against
@@ -183,28 +185,11 @@ describe('POST /v1/sessions/{id}/pin/verify with encryptedPin', () => {
 
 describe('Lex text modality: encryptedPin session attribute', () => {
   async function lexCustomer(app: TestApp) {
-    const phone = nextPhone()
-    const email = `k-${randomUUID().slice(0, 6)}@example.com`
-    await app.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en', email },
-    })
+    const profile = { firstName: 'K', lastName: 'M', custLevel: 'Gold', language: 'en' }
+    const { phone, email } = await registerCustomer(app, nextPhone(), profile)
     const sessionId = randomUUID()
-    const say = async (
-      attrs: Record<string, string> = {},
-      slots: Record<string, Json> = { Food: slot('pizza') },
-    ): Promise<Json> => {
-      const res = await app.app.inject({
-        method: 'POST',
-        url: '/v1/channels/lex',
-        headers: auth,
-        payload: lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email, ...attrs }, slots }),
-      })
-      expect(res.statusCode).toBe(200)
-      return res.json()
-    }
+    const say = (attrs: Record<string, string> = {}, slots: Record<string, Json> = { Food: slot('pizza') }) =>
+      postLex(app, lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email, ...attrs }, slots }))
     const asked = await say()
     return {
       phone,
@@ -276,26 +261,23 @@ describe('logs', () => {
     const app = await buildApp({ config, sms, logger: { ...loggerOptions('trace'), stream } })
     onTestFinished(() => app.close())
     const logged: TestApp = { app, config, sms, prefix: config.redis.keyPrefix, logs: () => logs }
-    const c = { phone: nextPhone(), email: `log-${randomUUID().slice(0, 6)}@example.com` }
-    await app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${c.phone}`,
-      headers: auth,
-      payload: { firstName: 'L', lastName: 'G', custLevel: 'x', language: 'en', email: c.email },
+    const c = await registerCustomer(logged, nextPhone(), {
+      firstName: 'L',
+      lastName: 'G',
+      custLevel: 'x',
+      language: 'en',
     })
     const event = (attrs: Record<string, string>, slots: Record<string, Json> = {}) =>
-      app.inject({
-        method: 'POST',
-        url: '/v1/channels/lex',
-        headers: auth,
-        payload: lexEvent({
+      postLex(
+        logged,
+        lexEvent({
           intent: 'OrderFood',
           sessionId: 'log-session-1',
           sessionAttributes: { email: c.email, ...attrs },
           slots,
         }),
-      })
-    const challengeId = (await event({})).json().sessionState.sessionAttributes.uuid
+      )
+    const challengeId = (await event({})).sessionState.sessionAttributes.uuid
     const first = sms.lastPin(c.phone)
     await event({}, { Pin: slot(wrong(first)) })
     const tampered = tamper(await encrypt(sms.lastPin(c.phone), challengeId))
@@ -304,7 +286,7 @@ describe('logs', () => {
     kms.setDown(true)
     await event({ encryptedPin: encrypted })
     kms.setDown(false)
-    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).json().sessionState.intent.state).toBe(
+    expect((await event({ encryptedPin: encrypted }, { Food: slot('pizza') })).sessionState.intent.state).toBe(
       'Fulfilled',
     )
     const s = await pinnedSession(logged)

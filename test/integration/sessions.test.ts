@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/app/free-port.ts'
 import { auth, keysOf, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
 import { SESSION } from '../../services/auth/src/adapters/redis/sessions/fields.ts'
 
 let t: TestApp
@@ -97,13 +97,11 @@ describe('GET /v1/sessions/{id}', () => {
 
 describe('POST /v1/sessions/{id}/pin', () => {
   it("sends the PIN to the phone registered for the session's e-mail, and says where (masked)", async () => {
-    const phone = nextPhone()
-    const email = `p-${randomUUID().slice(0, 8)}@example.com`
-    await t.app.inject({
-      method: 'PUT',
-      url: `/v1/callers/${phone}`,
-      headers: auth,
-      payload: { firstName: 'A', lastName: 'B', custLevel: 'x', language: 'ja', email },
+    const { phone, email } = await registerCustomer(t, nextPhone(), {
+      firstName: 'A',
+      lastName: 'B',
+      custLevel: 'x',
+      language: 'ja',
     })
     const { sessionId } = (await create({ email: email.toUpperCase() })).json()
     const res = await call(t, 'POST', `/v1/sessions/${sessionId}/pin`)

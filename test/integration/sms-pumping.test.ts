@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { auth, keysMatching, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
+import { issuePin } from '../support/app/pins.ts'
 
 // SMS pumping: fraudsters make us text premium or foreign numbers they are paid for. The guards,
 // in the order a request meets them: country allow-list, per-phone caps, prefix velocity, daily budget.
 
 const app = useTestApp
 
-const issue = (t: TestApp, phone: string) =>
-  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+const issue = (t: TestApp, phone: string) => issuePin(t.app, { phone })
 const today = () => new Date().toISOString().slice(0, 10)
 const counters = async (t: TestApp, phone: string) => ({
   prefix: Number((await t.app.redis.get(t.app.keys.prefixSends(phone.slice(0, -3)))) ?? 0),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SmsOutcomeUnknown } from '../../services/auth/src/core/ports.ts'
-import { auth, useTestApp, recordingSms, type TestApp } from '../support/app/test-app.ts'
+import { useTestApp, recordingSms, type TestApp } from '../support/app/test-app.ts'
+import { issuePin } from '../support/app/pins.ts'
 
 // Finding 5 of the security review: a send whose outcome is unknown (the provider timed out
 // after it may have accepted the SMS) must stay counted per number, prefix and day; only a
@@ -9,8 +10,7 @@ const env = { PHONE_MAX_SENDS: '2', SMS_PREFIX_MAX_SENDS: '3', SMS_DAILY_LIMIT: 
 async function app() {
   return useTestApp(env, { sms: recordingSms() })
 }
-const issue = (t: TestApp, phone: string) =>
-  t.app.inject({ method: 'POST', url: '/v1/pins', headers: auth, payload: { phone } })
+const issue = (t: TestApp, phone: string) => issuePin(t.app, { phone })
 const counters = async (t: TestApp, phone: string) => ({
   prefix: Number((await t.app.redis.get(t.app.keys.prefixSends(phone.slice(0, -3)))) ?? 0),
   day: Number((await t.app.redis.get(t.app.keys.dailySends(new Date().toISOString().slice(0, 10)))) ?? 0),

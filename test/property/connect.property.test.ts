@@ -13,6 +13,7 @@ import { fullWidth } from '../support/events/event-mutations.ts'
 import { assertNoFaultNoGrant, LIMITS_OUT_OF_THE_WAY } from '../support/property/no-fault-property.ts'
 import { auth, buildTestApp, keysOf, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCaller } from '../support/app/callers.ts'
 
 // Property-based: whatever a contact flow (or someone forging its events) sends to
 // POST /v1/channels/connect, the answer is Connect's flat map, no failure is ours, and nothing
@@ -35,13 +36,7 @@ async function seeded(env: Record<string, string>) {
   const t = await buildTestApp({ ...LIMITS_OUT_OF_THE_WAY, ...env })
   const known = nextPhone()
   const unknown = nextPhone()
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${known}`,
-    headers: auth,
-    payload: { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' },
-  })
-  expect(put.statusCode).toBe(201)
+  await registerCaller(t, known, { firstName: 'Taro', lastName: 'Yamada', custLevel: 'Gold', language: 'ja' })
   const targets: ConnectTargets = { phones: [known, unknown], contactIds: [], challengeIds: [], pins: [] }
   for (const phone of [known, unknown]) {
     const contactId = randomUUID()

@@ -9,6 +9,7 @@ import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
 import { assertNoFaultNoGrant, LIMITS_OUT_OF_THE_WAY } from '../support/property/no-fault-property.ts'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
+import { registerCustomer } from '../support/app/callers.ts'
 
 // Property-based: whatever reaches POST /v1/channels/lex (Lex events with client-set session
 // attributes, broken at any depth, or any JSON at all), the answer is a well-formed Lex V2
@@ -35,15 +36,12 @@ const say = (event: unknown) =>
 
 /** A known caller with an e-mail, a fresh conversation on BOT, and the PIN its first order turn sent. */
 async function customer() {
-  const phone = nextPhone()
-  const email = `p-${randomUUID().slice(0, 6)}@example.com`
-  const put = await t.app.inject({
-    method: 'PUT',
-    url: `/v1/callers/${phone}`,
-    headers: auth,
-    payload: { firstName: 'A', lastName: 'S', custLevel: 'Gold', language: 'en', email },
+  const { phone, email } = await registerCustomer(t, nextPhone(), {
+    firstName: 'A',
+    lastName: 'S',
+    custLevel: 'Gold',
+    language: 'en',
   })
-  expect(put.statusCode).toBe(201)
   const sessionId = randomUUID()
   const asked = (await say(lexEvent({ intent: 'OrderFood', sessionId, sessionAttributes: { email } }))).json()
   return {

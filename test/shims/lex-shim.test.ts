@@ -8,6 +8,7 @@ import { freePort } from '../support/app/free-port.ts'
 import { readBody, startHttpStandIn, type HttpStandIn } from '../support/stand-ins/http-stand-in.ts'
 import { lexEvent, slot, type Json } from '../support/events/lex-events.ts'
 import { TEST_API_KEY, TEST_SECRET } from '../support/app/test-app.ts'
+import { call } from '../support/app/service-env.ts'
 
 // The Lambda shim against a real pinline process (node services/auth/src/server.ts, real Redis,
 // SMS_PROVIDER=log so the PIN can be read from its log), and against servers that hang or die.
@@ -106,11 +107,8 @@ describe('against a real service process', () => {
     const handler = await shimFor(service.url)
     const phone = '+819055501234'
     const email = `shim-${randomUUID().slice(0, 6)}@example.com`
-    const put = await fetch(`${service.url}/v1/callers/${phone}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ firstName: 'S', lastName: 'H', custLevel: 'Gold', language: 'en', email }),
-    })
+    const profile = { firstName: 'S', lastName: 'H', custLevel: 'Gold', language: 'en', email }
+    const put = await call(service.url, 'PUT', `/v1/callers/${phone}`, profile)
     expect(put.status).toBe(201)
     const sessionId = randomUUID()
     const menu = await handler(lexEvent({ intent: 'GetFoodMenu', sessionId, sessionAttributes: { email } }))

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
-import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
-
-const production = {
-  NODE_ENV: 'production',
-  API_KEYS: 'prod-key-0123456789',
-  PIN_HMAC_SECRET: 'x'.repeat(32),
-  ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
-}
+import { PRODUCTION_ENV } from '../support/app/production-env.ts'
 
 describe('SMS spend and rate-limit settings', () => {
   it('defaults: JP only, 20 SMS per 1000-number block per hour, 10 000 SMS a day, 1000 SMS per key per hour, 1200/min per key, 600/min per IP; channels 3000/min per key, 60 per contact, 30 per number', () => {
@@ -82,11 +75,11 @@ describe('TEST_NUMBERS', () => {
   })
 
   it('is refused at start in production unless ALLOW_TEST_NUMBERS=true', () => {
-    const env = { ...production, TEST_NUMBERS: '+819099990001:123456' }
+    const env = { ...PRODUCTION_ENV, TEST_NUMBERS: '+819099990001:123456' }
     expect(() => loadConfig(env)).toThrow(
       /TEST_NUMBERS is refused when NODE_ENV=production unless ALLOW_TEST_NUMBERS=true/,
     )
     expect(loadConfig({ ...env, ALLOW_TEST_NUMBERS: 'true' }).verification.testNumbers.size).toBe(1)
-    expect(loadConfig(production).verification.testNumbers.size).toBe(0)
+    expect(loadConfig(PRODUCTION_ENV).verification.testNumbers.size).toBe(0)
   })
 })

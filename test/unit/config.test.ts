@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig, parseApiKeys, readApiKeyVariables } from '../../services/auth/src/config.ts'
-import { TEST_ASSERTION_KEY } from '../support/app/assertion-keys.ts'
-
-const prod = {
-  NODE_ENV: 'production',
-  API_KEYS: 'k'.repeat(20),
-  PIN_HMAC_SECRET: 's'.repeat(32),
-  ASSERTION_SIGNING_KEY: TEST_ASSERTION_KEY,
-}
+import { PRODUCTION_ENV } from '../support/app/production-env.ts'
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -29,7 +22,7 @@ describe('loadConfig', () => {
     })
     expect(c.verification.trustTtlSeconds).toBe(90 * 86400)
     expect(c.sms.provider).toBe('log')
-    expect(loadConfig(prod).sms.provider).toBe('sns')
+    expect(loadConfig(PRODUCTION_ENV).sms.provider).toBe('sns')
   })
 
   it('names the variable when a value is bad', () => {
@@ -52,10 +45,10 @@ describe('loadConfig', () => {
   })
 
   it('refuses to start in production without API_KEYS or PIN_HMAC_SECRET, or with the log provider', () => {
-    expect(() => loadConfig({ ...prod, API_KEYS: undefined })).toThrow(/API_KEYS is required/)
-    expect(() => loadConfig({ ...prod, PIN_HMAC_SECRET: undefined })).toThrow(/PIN_HMAC_SECRET is required/)
-    expect(() => loadConfig({ ...prod, SMS_PROVIDER: 'log' })).toThrow(/SMS_PROVIDER=log/)
-    expect(loadConfig(prod).apiKeys.map((k) => k.key)).toEqual(['k'.repeat(20)])
+    expect(() => loadConfig({ ...PRODUCTION_ENV, API_KEYS: undefined })).toThrow(/API_KEYS is required/)
+    expect(() => loadConfig({ ...PRODUCTION_ENV, PIN_HMAC_SECRET: undefined })).toThrow(/PIN_HMAC_SECRET is required/)
+    expect(() => loadConfig({ ...PRODUCTION_ENV, SMS_PROVIDER: 'log' })).toThrow(/SMS_PROVIDER=log/)
+    expect(loadConfig(PRODUCTION_ENV).apiKeys.map((k) => k.key)).toEqual(['k'.repeat(20)])
   })
 
   it('verification events: a webhook needs its signing secret (32+ characters), and https in production', () => {
@@ -69,7 +62,7 @@ describe('loadConfig', () => {
       /EVENTS_WEBHOOK_URL and EVENTS_WEBHOOK_SECRET go together/,
     )
     expect(() => loadConfig({ ...hook, EVENTS_WEBHOOK_SECRET: 'short' })).toThrow(/EVENTS_WEBHOOK_SECRET/)
-    expect(() => loadConfig({ ...prod, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(
+    expect(() => loadConfig({ ...PRODUCTION_ENV, ...hook, EVENTS_WEBHOOK_URL: 'http://hooks.example.com/' })).toThrow(
       /must be https when NODE_ENV=production/,
     )
     expect(() => loadConfig({ EVENTS_SOURCE: 'aws.events' })).toThrow(/EVENTS_SOURCE/)
@@ -137,7 +130,10 @@ describe('API_KEY_<NAME>: one key per variable, as a secret store injects them',
       { name: 'connect-shim', key: channelKey, scopes: ['channels'] },
       { name: 'ops', key: opsKey, scopes: ['admin', 'verify'] },
     ])
-    expect(loadConfig({ ...prod, API_KEYS: undefined, ...env }).apiKeys.map((k) => k.key)).toEqual([channelKey, opsKey])
+    expect(loadConfig({ ...PRODUCTION_ENV, API_KEYS: undefined, ...env }).apiKeys.map((k) => k.key)).toEqual([
+      channelKey,
+      opsKey,
+    ])
   })
 
   it('a name or a key in both API_KEYS and a variable is refused, naming the variable', () => {

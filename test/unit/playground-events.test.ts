@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseLexEvent } from '../../services/auth/src/channels/lex/event.ts'
 import { contactFlowEvent } from '../../web/src/flow/contact-flow-event.ts'
-import { codeHookEvent, nextState, recognize } from '../../web/src/lex/dialog.ts'
+import { codeHookEvent, nextState, playgroundBot, recognize } from '../../web/src/lex/dialog.ts'
 import { loadEvent } from '../support/events/load.ts'
 
 // The playground builds the events Connect and Lex would send (web/src/flow, web/src/lex): they
@@ -15,14 +15,7 @@ function paths(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => [`${prefix}.${k}`, ...paths(v, `${prefix}.${k}`)])
 }
 
-const bot = {
-  id: 'PLAYGROUND',
-  aliasId: 'TSTALIASID',
-  name: 'pinline-food',
-  aliasName: 'TestBotAlias',
-  version: 'DRAFT',
-  localeId: 'ja_JP',
-}
+const bot = playgroundBot('ja_JP')
 
 describe('ContactFlowEvent', () => {
   it("has every field of the Connect guide's example, with the contact's number, attributes and the block's parameters", () => {

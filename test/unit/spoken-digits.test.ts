@@ -3,8 +3,9 @@ import { pinFromSpeech, readDigits } from '../../services/auth/src/channels/lex/
 
 // How a PIN said or keyed on a phone reads, in each of the bot's languages.
 
-describe('readDigits: English', () => {
-  it.each([
+// Digits alone, as callers say or key them; and what must not be read as digits.
+const READS: Record<'en' | 'ja', Array<[said: string, digits: string | undefined]>> = {
+  en: [
     ['zero four two seven one nine', '042719'],
     ['Zero Four Two Seven One Nine', '042719'],
     ['oh four two seven one nine', '042719'],
@@ -18,32 +19,8 @@ describe('readDigits: English', () => {
     ['one double four triple nine', '144999'],
     ['double 4 0 0 0 1', '440001'],
     ['eight', '8'],
-  ])('%j -> %s', (said, digits) => {
-    expect(readDigits(said, 'en')).toBe(digits)
-  })
-
-  it.each([
-    'my code is 042719',
-    'four two seven and one',
-    'double',
-    'double double four',
-    'double forty',
-    'twelve',
-    'forty two',
-    '',
-    '   ',
-    '０４２７１９',
-    'ゼロよんに',
-    '4.2e5',
-    '+042719',
-    '042719#',
-  ])('%j is not digits alone', (said) => {
-    expect(readDigits(said, 'en')).toBeUndefined()
-  })
-})
-
-describe('readDigits: Japanese', () => {
-  it.each([
+  ],
+  ja: [
     ['ゼロヨンニナナイチキュウ', '042719'],
     ['ぜろよんになないちきゅう', '042719'],
     ['れい よん に なな いち きゅう', '042719'],
@@ -60,17 +37,39 @@ describe('readDigits: Japanese', () => {
     ['シロク', '46'],
     ['サンサンヨンヨン', '3344'],
     ['0　4　2　7　1　9', '042719'],
-  ])('%j -> %s', (said, digits) => {
-    expect(readDigits(said, 'ja')).toBe(digits)
+  ],
+}
+const NOT_DIGITS: Record<'en' | 'ja', string[]> = {
+  en: [
+    'my code is 042719',
+    'four two seven and one',
+    'double',
+    'double double four',
+    'double forty',
+    'twelve',
+    'forty two',
+    '',
+    '   ',
+    '０４２７１９',
+    'ゼロよんに',
+    '4.2e5',
+    '+042719',
+    '042719#',
+  ],
+  ja: ['以上です', 'ピザ', 'よんじゅうに', '四十二', 'ゼロよんにX', 'zero four two', '', 'あ'],
+}
+
+describe.each(['en', 'ja'] as const)('readDigits (%s)', (language) => {
+  it.each(READS[language])('%j -> %s', (said, digits) => {
+    expect(readDigits(said, language)).toBe(digits)
   })
 
-  it.each(['以上です', 'ピザ', 'よんじゅうに', '四十二', 'ゼロよんにX', 'zero four two', '', 'あ'])(
-    '%j is not digits alone',
-    (said) => {
-      expect(readDigits(said, 'ja')).toBeUndefined()
-    },
-  )
+  it.each(NOT_DIGITS[language])('%j is not digits alone', (said) => {
+    expect(readDigits(said, language)).toBeUndefined()
+  })
+})
 
+describe('readDigits', () => {
   it('words run together are cut every way, not greedily: にいち is に + いち', () => {
     // "にい" is 2 said long, which would leave a stray ち if taken first.
     expect(readDigits('にいち', 'ja')).toBe('21')

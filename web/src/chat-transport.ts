@@ -1,4 +1,4 @@
-import { codeHookEvent, nextState, type BotRef, type CodeHookResponse, type DialogState } from './lex/dialog.ts'
+import { codeHookEvent, nextState, playgroundBot, type CodeHookResponse, type DialogState } from './lex/dialog.ts'
 import { randomId } from './lex/random-id.ts'
 
 /** One bot turn as the chat shows it. */
@@ -26,14 +26,7 @@ export function localTransport(): ChatTransport {
   let state: DialogState = { sessionAttributes: {} }
   return {
     async send(text, { email, localeId }) {
-      const bot: BotRef = {
-        id: 'PLAYGROUND',
-        aliasId: 'TSTALIASID',
-        name: 'pinline-food',
-        aliasName: 'TestBotAlias',
-        version: 'DRAFT',
-        localeId,
-      }
+      const bot = playgroundBot(localeId)
       const turnState = { ...state, sessionAttributes: { ...state.sessionAttributes, email } }
       const res = await fetch('api/channels/lex', {
         method: 'POST',

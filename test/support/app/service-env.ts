@@ -33,6 +33,9 @@ export function serviceEnv(
 
 const authorization = `Bearer ${TEST_API_KEY}`
 
+/** A JSON body: tests assert on it field by field, so it is typed loosely. */
+export type JsonBody = Record<string, any>
+
 /** A JSON call to a service process; `ms` is how long it took. */
 export async function call(base: string, method: string, path: string, body?: unknown) {
   const started = performance.now()
@@ -45,7 +48,7 @@ export async function call(base: string, method: string, path: string, body?: un
   return {
     status: res.status,
     headers: res.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    body: text ? (JSON.parse(text) as JsonBody) : {},
     ms: performance.now() - started,
   }
 }

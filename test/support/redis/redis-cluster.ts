@@ -41,6 +41,23 @@ export type RedisClusterOptions = {
 const SLOTS = 16384
 
 /**
+ * What makes a redis-server a cluster node: cluster mode with its own nodes.conf, how long a node
+ * may be silent before it counts as failing, and whether the cluster serves while slots are unassigned.
+ */
+export function clusterNodeArgs(opts: { nodeTimeoutMs: number; requireFullCoverage: boolean }): string[] {
+  return [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    String(opts.nodeTimeoutMs),
+    '--cluster-require-full-coverage',
+    opts.requireFullCoverage ? 'yes' : 'no',
+  ]
+}
+
+/**
  * A real local Redis Cluster from redis-server binaries on free ports: `primaries` primaries with
  * `replicasPerPrimary` replicas each, created with `redis-cli --cluster create`. No persistence
  * (`restart()` of a node brings it back empty, with its nodes.conf, so it rejoins the cluster);
@@ -51,14 +68,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const replicas = opts.replicasPerPrimary ?? 1
   const nodeTimeout = opts.nodeTimeoutMs ?? 1000
   const extraArgs = [
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    'nodes.conf',
-    '--cluster-node-timeout',
-    String(nodeTimeout),
-    '--cluster-require-full-coverage',
-    'yes',
+    ...clusterNodeArgs({ nodeTimeoutMs: nodeTimeout, requireFullCoverage: true }),
     // A replica (or a node restarted empty) syncs at once instead of after the default 5 s.
     '--repl-diskless-sync-delay',
     '0',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
+import { type BreakableStandIn, failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
 
 /**
  * Wire-level stand-in for Amazon EventBridge PutEvents as @aws-sdk/client-eventbridge calls it:
@@ -11,6 +11,7 @@ import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
  * not checked.
  */
 
+/** partial: the second entry of the next request is refused (ThrottlingException), the others put. */
 export type EventBridgeFailure = 'internal' | 'throttle' | 'hang' | 'partial'
 
 export interface PutEntry {
@@ -21,18 +22,13 @@ export interface PutEntry {
   Time?: number
 }
 
-export type EventBridgeStandIn = {
-  url: string
+/** Down: every request answers 500 InternalException. */
+export type EventBridgeStandIn = BreakableStandIn<EventBridgeFailure> & {
   /** Entries that were put, in arrival order. */
   entries: PutEntry[]
-  /** While down every request answers 500 InternalException. */
-  setDown(down: boolean): void
   /** Delay before every answer (entries are recorded first, as a service that accepted them but answered late). */
   setLatency(ms: number): void
-  /** partial: the second entry of the next request is refused (ThrottlingException), the others put. */
-  failNext(count: number, kind: EventBridgeFailure): void
   requestCount(): number
-  close(): Promise<void>
 }
 
 const send = (res: ServerResponse, status: number, body: unknown) => {

@@ -3,6 +3,13 @@ import { listenOnLoopback } from './listen.ts'
 
 export type HttpStandIn = { url: string; close(): Promise<void> }
 
+/** An AWS stand-in a test can break: down until told otherwise, or the next requests failing as `kind` says. */
+export type BreakableStandIn<Failure extends string> = HttpStandIn & {
+  /** While down every request answers 500 with the service's internal-error exception. */
+  setDown(down: boolean): void
+  failNext(count: number, kind: Failure): void
+}
+
 /**
  * Serves `handler` on 127.0.0.1 at a free port. close() also drops open and hanging
  * connections (a stand-in told to 'hang' never answers, and keep-alive sockets linger).

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
+import { type BreakableStandIn, failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
 
 /**
  * Wire-level stand-in for AWS KMS as @aws-sdk/client-kms calls it: awsJson1_1, a POST with
@@ -15,18 +15,14 @@ import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
 
 export type KmsFailure = 'internal' | 'throttle' | 'hang'
 
-export type KmsStandIn = {
-  url: string
+/** Down: every request answers 500 KMSInternalException. */
+export type KmsStandIn = BreakableStandIn<KmsFailure> & {
   keyIds: string[]
   keyArn(keyId: string): string
-  /** While down every request answers 500 KMSInternalException. */
-  setDown(down: boolean): void
-  failNext(count: number, kind: KmsFailure): void
   /** Decrypt requests received, including failed ones. */
   decryptCount(): number
   /** Every request: its operation, JSON body and Authorization header (who signed it). */
   requests: Array<{ target: string; body: Body; authorization: string | undefined }>
-  close(): Promise<void>
 }
 
 export type Body = {

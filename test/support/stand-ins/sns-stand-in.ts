@@ -17,6 +17,8 @@ export type SnsStandIn = {
   url: string
   /** Successful publishes only, in arrival order. */
   publishes: SnsPublish[]
+  /** The 6-digit PIN in the newest publish to `phoneNumber`; throws when none was sent there. */
+  lastPin(phoneNumber: string): string
   failNext(count: number, kind: SnsFailure): void
   /** Delay before every answer. A publish is recorded before the delay, like a real service that
    * accepted the message but answered slowly (so a client timeout leaves an ambiguous outcome). */
@@ -89,6 +91,11 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
   return {
     url: http.url,
     publishes,
+    lastPin: (phoneNumber) => {
+      const pin = publishes.findLast((p) => p.phoneNumber === phoneNumber)?.message.match(/\b(\d{6})\b/)?.[1]
+      if (!pin) throw new Error(`no PIN was published to ${phoneNumber}`)
+      return pin
+    },
     failNext: (count, kind) => failures.add(count, kind),
     setLatency: (ms) => void (latencyMs = ms),
     requestCount: () => requests,

@@ -23,6 +23,16 @@ export interface BotRef {
   localeId: string
 }
 
+/** The bot that local mode plays, named as Lex names a draft bot on its test alias. */
+export const playgroundBot = (localeId: string): BotRef => ({
+  id: 'PLAYGROUND',
+  aliasId: 'TSTALIASID',
+  name: 'pinline-food',
+  aliasName: 'TestBotAlias',
+  version: 'DRAFT',
+  localeId,
+})
+
 export type Slot = {
   shape: 'Scalar'
   value: { originalValue: string; interpretedValue: string; resolvedValues: string[] }
