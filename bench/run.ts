@@ -4,7 +4,7 @@
 // BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (32), BENCH_ONLY (run scenarios whose name
 // contains it, or any of a '|'-separated list), BENCH_LOG_LEVEL (service LOG_LEVEL, info), BENCH_PIN=0 (do not pin
 // processes to cores), BENCH_CPU_PROF=1 (profile the service into bench/profiles/),
-// BENCH_BUILT=1 (run the compiled service from dist/, as the image does; npm run build first).
+// BENCH_BUILT=1 (run the compiled service from dist/ as the image does: the Dockerfile's CMD flags and ENV; npm run build first).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,6 +16,7 @@ import { freePort } from '../test/support/app/free-port.ts'
 import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { perOrderSession } from './channels.ts'
 import { benchCaller, phoneAt, type BenchContext } from './lib/fixtures.ts'
+import { imageRuntime } from './lib/image.ts'
 import { slice, Tally, type Target } from './lib/load.ts'
 import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
@@ -56,13 +57,16 @@ const floorServer = await startNode(join(root, 'bench/floor-server.ts'), {
   logFile: join(logDir, 'floor.log'),
   readyPath: '/healthz',
 })
-const serviceEntry =
-  process.env.BENCH_BUILT === '1' ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
+const built = process.env.BENCH_BUILT === '1'
+const serviceEntry = built ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'
 // BENCH_SERVICE_ROOT: another checkout's service (e.g. the code before a change), for A/B runs.
 const serviceRoot = process.env.BENCH_SERVICE_ROOT ?? root
+// The built service runs as the image starts it: its Dockerfile's Node flags and runtime ENV.
+const image = built ? imageRuntime(serviceRoot) : { nodeArgs: [], env: {} }
 const service = await startNode(join(serviceRoot, serviceEntry), {
   port: await freePort(),
   env: {
+    ...image.env,
     NODE_ENV: 'development',
     REDIS_URL: redisServer.url,
     REDIS_KEY_PREFIX: PREFIX,
@@ -89,6 +93,7 @@ const service = await startNode(join(serviceRoot, serviceEntry), {
   readyPath: '/readyz',
   // BENCH_NODE_ARGS: V8/Node flags for the service only (e.g. the image's --max-semi-space-size).
   nodeArgs: [
+    ...image.nodeArgs,
     ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
   ],
@@ -297,6 +302,7 @@ try {
     machine: m,
     settings,
     service: serviceEntry,
+    serviceRuntime: image,
     cpuLayout: layout ?? 'unpinned',
     scenarios: rows,
     failed,

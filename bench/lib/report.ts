@@ -93,7 +93,9 @@ export function targets(
     }
   }
   if (rss) {
-    const how = rss.built ? 'built (dist/)' : 'type-stripped source; the goal is for dist/ (BENCH_BUILT=1)'
+    const how = rss.built
+      ? 'built (dist/, as the image runs it)'
+      : 'type-stripped source; the goal is for dist/ (BENCH_BUILT=1)'
     out.push({
       what: `service RSS idle, ${how}`,
       goal: `<= ${RSS_IDLE_GOAL_MB} MB`,

@@ -1,5 +1,6 @@
-import { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
+import type { VoiceId } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import envSchema from 'env-schema'
+import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { getCountries } from 'libphonenumber-js/max'
 import { Type, type Static } from 'typebox'
@@ -10,7 +11,7 @@ import {
   type AssertionKeys,
 } from './adapters/assertions/key-material.ts'
 import { loadMenu } from './adapters/menu/menu-file.ts'
-import { snsSendDeadlineMs } from './adapters/sms/sns-sender.ts'
+import { snsSendDeadlineMs } from './adapters/sms/send-deadline.ts'
 import type { MenuItem } from './core/menu.ts'
 import { LOCALES } from './core/messages.ts'
 import { normalisePhone } from './core/phone.ts'
@@ -405,8 +406,20 @@ function loadAssertionKeys(
   }
 }
 
+// The defaults of VOICE_ID_EN and VOICE_ID_JA, which are End User Messaging voices: only another
+// value loads the SDK's list to be checked (the SDK costs tens of MB, and most deployments never call).
+const defaultOf = (schema: object) => (schema as { default: string }).default
+const DEFAULT_VOICES: ReadonlySet<string> = new Set([
+  defaultOf(Env.properties.VOICE_ID_EN),
+  defaultOf(Env.properties.VOICE_ID_JA),
+])
+
 function voiceId(value: string, variable: string): VoiceId {
-  if (!(Object.values(VoiceId) as string[]).includes(value))
+  if (DEFAULT_VOICES.has(value)) return value as VoiceId
+  const sdk = createRequire(import.meta.url)(
+    '@aws-sdk/client-pinpoint-sms-voice-v2',
+  ) as typeof import('@aws-sdk/client-pinpoint-sms-voice-v2')
+  if (!(Object.values(sdk.VoiceId) as string[]).includes(value))
     throw new ConfigError(
       `Invalid configuration: ${variable}: ${value} is not an End User Messaging voice (e.g. JOANNA, MIZUKI, TAKUMI)`,
     )

@@ -15,7 +15,6 @@ import type {
   SmsSender,
   SpendCounter,
   SpendCounters,
-  TakeOutcome,
   VerificationEvent,
   VerificationEvents,
   VerifyOutcome,
@@ -119,16 +118,32 @@ export function fakeChallengeStore() {
   return { port, script, calls, failMarkDelivered: () => void (markDeliveredFails = true) }
 }
 
+/** What the fake answers for one counter of a take, in order: taken, full, or an Error. */
+type CounterAnswer = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
+
 export function fakeSpendCounters() {
-  const script = new Script<TakeOutcome>()
+  const script = new Script<CounterAnswer>()
   const taken: SpendCounter[] = []
   const givenBack: SpendCounter[] = []
   const port: SpendCounters = {
-    take: (counter) => {
-      taken.push(counter)
-      return script.next(`take(${counter.kind})`)
+    // All or nothing, as the Redis script: a refusal or an error on one counter gives back the earlier ones.
+    take: async (counters) => {
+      const done: SpendCounter[] = []
+      for (const { counter } of counters) {
+        taken.push(counter)
+        const r = await script.next(`take(${counter.kind})`).catch((err: unknown) => {
+          givenBack.push(...done)
+          throw err
+        })
+        if (r.kind === 'full') {
+          givenBack.push(...done)
+          return { kind: 'full', counter, retryAfterMs: r.retryAfterMs }
+        }
+        done.push(counter)
+      }
+      return { kind: 'taken' }
     },
-    giveBack: async (counter) => void givenBack.push(counter),
+    giveBack: async (counters) => void givenBack.push(...counters),
   }
   /** Every take answers 'taken' unless the test scripts otherwise. */
   const fake = { port, script, taken, givenBack, roomy: () => fake }

@@ -162,14 +162,25 @@ export type SpendCounter =
   | { kind: 'day'; day: string }
   | { kind: 'voice_day'; day: string }
 
-export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; retryAfterMs: number }
+/** A counter and its cap: the counter lives `windowMs` from its first count. */
+export interface CappedCounter {
+  counter: SpendCounter
+  max: number
+  windowMs: number
+}
 
-/** SMS spend counters beyond one phone: per number prefix and per day. */
+/** `full`: the first of the counters (in the order given) that was at its cap, and how long it has left. */
+export type TakeOutcome = { kind: 'taken' } | { kind: 'full'; counter: SpendCounter; retryAfterMs: number }
+
+/** SMS spend counters beyond one phone: per client, per number prefix and per day. */
 export interface SpendCounters {
-  /** Counts one SMS unless the counter has reached `max`, atomically; a new counter lives `windowMs`. */
-  take(counter: SpendCounter, max: number, windowMs: number): Promise<TakeOutcome>
-  /** Takes one back: the SMS was refused by a later check, or not sent. */
-  giveBack(counter: SpendCounter): Promise<void>
+  /**
+   * Counts one SMS on every counter, unless one of them has reached its max: then none is counted.
+   * All or nothing, atomically (one step on Redis).
+   */
+  take(counters: readonly CappedCounter[]): Promise<TakeOutcome>
+  /** Takes one back from each: the SMS was refused by a later check, or not sent. */
+  giveBack(counters: readonly SpendCounter[]): Promise<void>
 }
 
 export interface CallerRegistry {

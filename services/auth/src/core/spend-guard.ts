@@ -1,5 +1,5 @@
 import { PinlineError } from './errors.ts'
-import type { Delivery, SpendCounter, SpendCounters, VerificationEvents } from './ports.ts'
+import type { CappedCounter, Delivery, SpendCounter, SpendCounters, VerificationEvents } from './ports.ts'
 
 /** What stands between a valid request and an SMS bill (SMS pumping), besides the per-phone caps. */
 export interface SpendPolicy {
@@ -26,7 +26,7 @@ const ignore = () => undefined
 
 export type SpendGuard = ReturnType<typeof createSpendGuard>
 
-export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, events: VerificationEvents = {}) {
+export function createSpendGuard(spend: SpendCounters, policy: SpendPolicy, events: VerificationEvents = {}) {
   const allowed = policy.allowedCountries === '*' ? undefined : new Set(policy.allowedCountries)
 
   return {
@@ -42,9 +42,9 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
 
     /**
      * Counts one SMS to `e164` against the client (the API key's name, when known), its prefix,
-     * then the day, and returns how to take them back. What the attacker controls comes first, so
-     * one key is stopped before it spends the budgets others share. A refusal (or a Redis error)
-     * takes back what was already counted, so a refused request leaves no count behind.
+     * and the day, and returns how to take them back. What the attacker controls comes first, so
+     * one key is stopped before it spends the budgets others share. The counters are taken in one
+     * step, all or none: a refusal (or a Redis error) leaves no count behind.
      */
     async take(
       e164: string,
@@ -53,58 +53,53 @@ export function createSpendGuard(counters: SpendCounters, policy: SpendPolicy, e
       known = false,
       delivery: Delivery = 'sms',
     ): Promise<() => Promise<void>> {
-      const byClient: SpendCounter | undefined = client === undefined ? undefined : { kind: 'client', client }
-      const giveBackClient = async () => {
-        if (byClient) await counters.giveBack(byClient).catch(ignore)
-      }
-      if (byClient) {
-        const c = await counters.take(byClient, policy.clientMaxSends, policy.clientWindowSeconds * 1000)
-        if (c.kind === 'full') {
-          events.smsRefused?.('client')
-          throw new PinlineError('CLIENT_SEND_LIMIT', { retryAfter: seconds(c.retryAfterMs) })
-        }
-      }
       const ownBudget = known && policy.prefixKnownMaxSends > 0
       const prefix: SpendCounter = {
         kind: 'prefix',
         prefix: e164.slice(0, -policy.prefixDropDigits),
         ...(ownBudget ? { known: true } : {}),
       }
-      const p = await counters
-        .take(prefix, ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends, policy.prefixWindowSeconds * 1000)
-        .catch(async (err: unknown) => {
-          await giveBackClient()
-          throw err
-        })
-      if (p.kind === 'full') {
-        await giveBackClient()
-        events.smsRefused?.('prefix')
-        throw new PinlineError('PREFIX_SEND_LIMIT', { retryAfter: seconds(p.retryAfterMs) })
-      }
       // One counter per UTC day that expires at the day's end: Retry-After is the time to midnight.
       const untilMidnight = DAY_MS - (now % DAY_MS)
       const date = new Date(now).toISOString().slice(0, 10)
       const voice = delivery === 'voice'
       const day: SpendCounter = voice ? { kind: 'voice_day', day: date } : { kind: 'day', day: date }
-      const d = await counters
-        .take(day, voice ? policy.voiceDailyLimit : policy.dailyLimit, untilMidnight)
-        .catch(async (err: unknown) => {
-          await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
-          throw err
-        })
-      if (d.kind === 'full') {
-        await Promise.all([counters.giveBack(prefix).catch(ignore), giveBackClient()])
-        events.smsRefused?.(voice ? 'voice_budget' : 'budget')
-        throw new PinlineError(voice ? 'VOICE_BUDGET_EXCEEDED' : 'SMS_BUDGET_EXCEEDED', {
-          retryAfter: seconds(untilMidnight),
-        })
+      const counters: CappedCounter[] = [
+        ...(client === undefined
+          ? []
+          : [
+              {
+                counter: { kind: 'client', client } as const,
+                max: policy.clientMaxSends,
+                windowMs: policy.clientWindowSeconds * 1000,
+              },
+            ]),
+        {
+          counter: prefix,
+          max: ownBudget ? policy.prefixKnownMaxSends : policy.prefixMaxSends,
+          windowMs: policy.prefixWindowSeconds * 1000,
+        },
+        { counter: day, max: voice ? policy.voiceDailyLimit : policy.dailyLimit, windowMs: untilMidnight },
+      ]
+      const r = await spend.take(counters)
+      if (r.kind === 'full') {
+        switch (r.counter.kind) {
+          case 'client':
+            events.smsRefused?.('client')
+            throw new PinlineError('CLIENT_SEND_LIMIT', { retryAfter: seconds(r.retryAfterMs) })
+          case 'prefix':
+            events.smsRefused?.('prefix')
+            throw new PinlineError('PREFIX_SEND_LIMIT', { retryAfter: seconds(r.retryAfterMs) })
+          default:
+            events.smsRefused?.(voice ? 'voice_budget' : 'budget')
+            throw new PinlineError(voice ? 'VOICE_BUDGET_EXCEEDED' : 'SMS_BUDGET_EXCEEDED', {
+              retryAfter: seconds(untilMidnight),
+            })
+        }
       }
+      const taken = counters.map((c) => c.counter)
       return async () => {
-        await Promise.all([
-          counters.giveBack(prefix).catch(ignore),
-          counters.giveBack(day).catch(ignore),
-          giveBackClient(),
-        ])
+        await spend.giveBack(taken).catch(ignore)
       }
     },
   }

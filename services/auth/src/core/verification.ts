@@ -169,6 +169,7 @@ export function createVerification(deps: VerificationDeps) {
     undo: SendUndo,
     action: 'issue' | 'resend',
     client: string | undefined,
+    caller: () => Promise<Caller | undefined> = () => callers.get(phone),
   ): Promise<void> {
     if (policy.testNumbers.has(phone)) {
       reportTestUse(phone, action)
@@ -178,7 +179,7 @@ export function createVerification(deps: VerificationDeps) {
     // Known callers have a prefix budget of their own: a sweep of strangers through their block
     // of numbers must not lock them out (SMS_PREFIX_KNOWN_MAX_SENDS).
     const refund = await (async () => {
-      const known = policy.prefixKnownMaxSends > 0 && (await callers.get(phone)) !== undefined
+      const known = policy.prefixKnownMaxSends > 0 && (await caller()) !== undefined
       return guard.take(phone, now(), client, known, delivery)
     })().catch(async (err: unknown) => {
       await store.undoSend(undo).catch(ignore)
@@ -276,11 +277,15 @@ export function createVerification(deps: VerificationDeps) {
     }
   }
 
-  async function localeFor(phone: string, requested: string | undefined): Promise<Locale> {
+  /** The requested locale, else the caller's language (and the caller read for it), else the default. */
+  async function localeFor(
+    phone: string,
+    requested: string | undefined,
+  ): Promise<{ locale: Locale; caller?: Caller | undefined }> {
     const explicit = toLocale(requested)
-    if (explicit) return explicit
+    if (explicit) return { locale: explicit }
     const caller = await callers.get(phone)
-    return toLocale(caller?.language) ?? policy.defaultLocale
+    return { locale: toLocale(caller?.language) ?? policy.defaultLocale, caller }
   }
 
   return {
@@ -299,7 +304,9 @@ export function createVerification(deps: VerificationDeps) {
       guard.checkDestination(normalised.country) // before anything is read, written or sent
       const delivery = deliveryFor(req.channel, normalised)
       const phone = normalised.e164
-      const locale = await localeFor(phone, req.locale)
+      const { locale, ...read } = await localeFor(phone, req.locale)
+      // Whether the number is a known caller (its prefix budget): the read above, if there was one.
+      const caller = 'caller' in read ? async () => read.caller : undefined
       const transaction = transactionOf(req.transaction)
       const context: ChallengeContext = {
         purpose: req.purpose ?? 'verify',
@@ -338,6 +345,7 @@ export function createVerification(deps: VerificationDeps) {
             outcome.undo,
             'issue',
             req.client,
+            caller,
           )
           if (outcome.kind === 'created') events.issued?.(context.purpose)
           else events.resent?.('redeliver')

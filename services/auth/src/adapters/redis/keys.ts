@@ -15,14 +15,30 @@ const SESSION_ID = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LEN}}$`)
 
 export type Keys = ReturnType<typeof createKeys>
 
+/** `map.get(input)`, else `make()` kept under it: bounded, the oldest entry dropped first. */
+function memo(map: Map<string, string>, input: string, make: () => string): string {
+  let value = map.get(input)
+  if (value === undefined) {
+    value = make()
+    if (map.size >= MEMO_SIZE) map.delete(map.keys().next().value as string)
+    map.set(input, value)
+  }
+  return value
+}
+
 /** `secret` keys the hashes: changing it orphans every stored caller (see KEY_HASH_SECRET). */
 export function createKeys(prefix: string, secret: string) {
   const digest = (input: string) => createHmac('sha256', secret).update(input).digest('base64url').slice(0, ID_LEN)
-  const phoneId = (e164: string) => digest(`phone:${e164}`)
+  // Memoised: one request asks for its number's id several times (the caller, the challenge id).
+  const phoneIds = new Map<string, string>()
+  const phoneId = (e164: string) => memo(phoneIds, e164, () => digest(`phone:${e164}`))
   const tag = (id: string) => `${prefix}{${id}}`
   const keyTags = new Map<string, string>()
   const ipIds = new Map<string, string>()
   const channelKeys = new Map<string, string>()
+  const clientIds = new Map<string, string>()
+  const prefixIds = new Map<string, string>()
+  const spendTag = tag('spend')
   return {
     phoneId,
     /** A challenge id starts with its phone's id, so verify can find the shard in one step. */
@@ -60,14 +76,17 @@ export function createKeys(prefix: string, secret: string) {
     /** Whether a challenge id was issued for this number (test numbers keep their fixed code on resend). */
     isChallengeFor: (challengeId: string, e164: string) =>
       CHALLENGE_ID.test(challengeId) && challengeId.startsWith(phoneId(e164)),
-    // Spend counters shared by many numbers: each is its own slot, with single-key scripts.
+    // Spend counters shared by many numbers (per client, per prefix, per day): they share one hash
+    // tag, so the ones an SMS counts against are taken in one single-slot script. Every SMS already
+    // counted on the day's one key, so the shard holding them sees no more scripts than before.
     /** SMS sent on behalf of one API key (its name): the attacker-controlled budget comes first. */
-    clientSends: (keyName: string) => `${tag(`k:${digest(`client:${keyName}`)}`)}:sends`,
+    clientSends: (keyName: string) =>
+      `${spendTag}:k:${memo(clientIds, keyName, () => digest(`client:${keyName}`))}:sends`,
     /** Known (enrolled) callers have a counter of their own per prefix: a sweep of strangers does not block them. */
     prefixSends: (numberPrefix: string, known = false) =>
-      `${tag(`p:${digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`)}`)}:sends`,
-    dailySends: (day: string) => `${tag(`d:${day}`)}:sends`,
-    dailyCalls: (day: string) => `${tag(`v:${day}`)}:calls`,
+      `${spendTag}:p:${memo(prefixIds, `${known ? 'k' : 's'}${numberPrefix}`, () => digest(`${known ? 'prefix-known' : 'prefix'}:${numberPrefix}`))}:sends`,
+    dailySends: (day: string) => `${spendTag}:d:${day}:sends`,
+    dailyCalls: (day: string) => `${spendTag}:v:${day}:calls`,
     /**
      * Channel request counters of one API key (its name): the key's own, and per conversation or
      * caller number under it. All share the key's hash tag, so one script takes them together (one

@@ -1,6 +1,9 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue, type SNSClientConfig } from '@aws-sdk/client-sns'
 import { StandardRetryStrategy } from '@smithy/core/retry'
 import { SmsOutcomeUnknown, type SmsSender } from '../../core/ports.ts'
+import { snsSendDeadlineMs } from './send-deadline.ts'
+
+export { snsSendDeadlineMs }
 
 export interface SnsSenderOptions {
   senderId?: string | undefined
@@ -76,21 +79,6 @@ export function sendOnceClientConfig(opts: { timeoutMs: number; maxAttempts: num
       connectionTimeout: Math.min(opts.timeoutMs, 2000),
     },
   }
-}
-
-// The SDK's backoff before retry i (0-based) is at most min(20 s, 1 s × 2^i) for throttling, its
-// longest kind; other errors wait less.
-const backoffCeilingMs = (retry: number) => Math.min(20_000, 1000 * 2 ** retry)
-
-/**
- * The longest one send may take: every attempt's timeout plus the backoff ceilings between them.
- * It is also enforced as one deadline over the whole call, so nothing (a Retry-After hint, say)
- * stretches it; callers rely on it (the core's delivery grace).
- */
-export function snsSendDeadlineMs(opts: { timeoutMs: number; maxAttempts: number }): number {
-  let ms = opts.timeoutMs * opts.maxAttempts
-  for (let retry = 0; retry < opts.maxAttempts - 1; retry++) ms += backoffCeilingMs(retry)
-  return ms
 }
 
 /**

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
-import { createEventBridgeSink } from '../../adapters/events/eventbridge-sink.ts'
 import { createOutbox, type EventSink, type Outbox } from '../../adapters/events/outbox.ts'
 import { createWebhookSink } from '../../adapters/events/webhook-sink.ts'
 import type { VerificationEvents } from '../../core/ports.ts'
@@ -20,8 +19,11 @@ export default fp(
   async (fastify) => {
     const c = fastify.config.events
     const sinks: EventSink[] = []
-    if (c.eventBridgeBus)
+    // The EventBridge client (the AWS SDK) is loaded only when a bus is configured.
+    if (c.eventBridgeBus) {
+      const { createEventBridgeSink } = await import('../../adapters/events/eventbridge-sink.ts')
       sinks.push(createEventBridgeSink({ bus: c.eventBridgeBus, source: c.source, timeoutMs: c.timeoutMs }))
+    }
     if (c.webhookUrl && c.webhookSecret)
       sinks.push(createWebhookSink({ url: c.webhookUrl, secret: c.webhookSecret, timeoutMs: c.timeoutMs }))
     if (sinks.length === 0) {

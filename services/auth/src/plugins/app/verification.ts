@@ -3,11 +3,8 @@ import { createCallerRegistry } from '../../adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
 import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
-import { createEumClient } from '../../adapters/eum/client.ts'
-import { createEumSmsSender } from '../../adapters/eum/sms-sender.ts'
-import { createEumVoiceSender } from '../../adapters/eum/voice-sender.ts'
 import { createLogSender, createLogVoiceSender } from '../../adapters/sms/log-sender.ts'
-import { createSnsSender, snsSendDeadlineMs } from '../../adapters/sms/sns-sender.ts'
+import { snsSendDeadlineMs } from '../../adapters/sms/send-deadline.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { CallerRegistry, SmsSender, VoiceSender } from '../../core/ports.ts'
 import { createVerification, type Verification } from '../../core/verification.ts'
@@ -33,9 +30,13 @@ export default fp<VerificationOptions>(
     const callers = failClosed(createCallerRegistry(redis, keys))
     // One deadline for a send whatever the provider: the delivery grace is built on it.
     const deadlineMs = snsSendDeadlineMs(config.sms)
+    // The AWS SDK clients are loaded only for the providers configured (each is tens of MB of RSS).
     const needsEum = config.sms.provider === 'eum' || config.voice.provider === 'eum'
     const eum = needsEum
-      ? createEumClient({ timeoutMs: config.sms.timeoutMs, maxAttempts: config.sms.maxAttempts })
+      ? (await import('../../adapters/eum/client.ts')).createEumClient({
+          timeoutMs: config.sms.timeoutMs,
+          maxAttempts: config.sms.maxAttempts,
+        })
       : undefined
     const eumShared = {
       configurationSet: config.eum.configurationSet,
@@ -43,28 +44,29 @@ export default fp<VerificationOptions>(
       deadlineMs,
     }
     // A sender for each provider the configuration allows: a new provider fails to compile until it is built here.
-    const smsSenders: Record<typeof config.sms.provider, () => SmsSender> = {
-      log: () => createLogSender(fastify.log),
-      sns: () => createSnsSender(config.sms),
-      eum: () =>
-        createEumSmsSender(eum!, {
+    // Each is loaded when configured only (the AWS SDK clients are tens of MB of RSS each).
+    const smsSenders: Record<typeof config.sms.provider, () => Promise<SmsSender>> = {
+      log: async () => createLogSender(fastify.log),
+      sns: async () => (await import('../../adapters/sms/sns-sender.ts')).createSnsSender(config.sms),
+      eum: async () =>
+        (await import('../../adapters/eum/sms-sender.ts')).createEumSmsSender(eum!, {
           ...eumShared,
           originationIdentity: config.eum.originationIdentity,
           maxPrice: config.eum.maxPrice,
         }),
     }
-    const voiceSenders: Record<NonNullable<typeof config.voice.provider>, () => VoiceSender> = {
-      log: () => createLogVoiceSender(fastify.log),
-      eum: () =>
-        createEumVoiceSender(eum!, {
+    const voiceSenders: Record<NonNullable<typeof config.voice.provider>, () => Promise<VoiceSender>> = {
+      log: async () => createLogVoiceSender(fastify.log),
+      eum: async () =>
+        (await import('../../adapters/eum/voice-sender.ts')).createEumVoiceSender(eum!, {
           ...eumShared,
           originationIdentity: config.voice.originationIdentity!,
           maxPricePerMinute: config.voice.maxPricePerMinute,
           voices: config.voice.voices,
         }),
     }
-    const sender = sms ?? smsSenders[config.sms.provider]()
-    const caller = voice ?? (config.voice.provider ? voiceSenders[config.voice.provider]() : undefined)
+    const sender = sms ?? (await smsSenders[config.sms.provider]())
+    const caller = voice ?? (config.voice.provider ? await voiceSenders[config.voice.provider]() : undefined)
     if (config.verification.testNumbers.size > 0) {
       fastify.log.warn(
         { testNumbers: [...config.verification.testNumbers.keys()].map(maskPhone) },

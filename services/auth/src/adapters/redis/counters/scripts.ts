@@ -1,31 +1,57 @@
 import { defineScript } from '../script.ts'
 
-// Spend counters shared by many numbers (SMS per number prefix, SMS per day): each is one key
-// in a slot of its own, changed by single-key scripts.
+// Spend counters shared by many numbers (SMS per client, per number prefix, per day): they share
+// one hash tag of their own, so one script takes the ones an SMS counts against (one slot).
 
-/** Counts one more on a capped counter, unless it is full. */
-export const takeCapped = defineScript<{ taken: true; count: number } | { taken: false; retryAfterMs: number }>()({
-  name: 'plTakeCapped',
-  keys: ['counter'],
-  argv: { max: 'number', windowMs: 'number' },
+const spendKeys = ['first', 'second', 'third'] as const
+const spendLua = `
+local counters, maxes, windows = {first, second, third}, {firstMax, secondMax, thirdMax}, {firstWindowMs,
+  secondWindowMs, thirdWindowMs}
+`
+
+/**
+ * Counts one more on each of the first `count` counters (1 to 3), unless one of them is at its
+ * cap: then none is counted, and the reply names the first full one (1-based) and its time left.
+ */
+export const takeSpend = defineScript<{ taken: true } | { taken: false; full: number; retryAfterMs: number }>()({
+  name: 'plTakeSpend',
+  keys: spendKeys,
+  argv: {
+    count: 'number',
+    firstMax: 'number',
+    firstWindowMs: 'number',
+    secondMax: 'number',
+    secondWindowMs: 'number',
+    thirdMax: 'number',
+    thirdWindowMs: 'number',
+  },
+  prelude: spendLua,
   lua: `
-local n = tonumber(redis.call('GET', counter) or '0')
-if n >= max then return cjson.encode({taken = false, retryAfterMs = redis.call('PTTL', counter)}) end
-n = redis.call('INCR', counter)
--- A counter without a TTL would never reset: set it on creation, and repair it if lost.
-if n == 1 or redis.call('PTTL', counter) < 0 then redis.call('PEXPIRE', counter, windowMs) end
-return cjson.encode({taken = true, count = n})
+for i = 1, count do
+  if tonumber(redis.call('GET', counters[i]) or '0') >= maxes[i] then
+    return cjson.encode({taken = false, full = i, retryAfterMs = redis.call('PTTL', counters[i])})
+  end
+end
+for i = 1, count do
+  -- A counter without a TTL would never reset: set it on creation, and repair it if lost.
+  if redis.call('INCR', counters[i]) == 1 or redis.call('PTTL', counters[i]) < 0 then
+    redis.call('PEXPIRE', counters[i], windows[i])
+  end
+end
+return '{"taken":true}'
 `,
 })
 
-/** Takes back one count (the SMS was refused or not sent). Never below 0. */
-export const giveBack = defineScript<{ count: number }>()({
-  name: 'plGiveBack',
-  keys: ['counter'],
-  argv: {},
+/** Takes back one count from each of the first `count` counters (the SMS was refused or not sent). Never below 0. */
+export const giveBackSpend = defineScript<{ ok: true }>()({
+  name: 'plGiveBackSpend',
+  keys: spendKeys,
+  argv: { count: 'number' },
   lua: `
-if tonumber(redis.call('GET', counter) or '0') > 0 then return cjson.encode({count = redis.call('DECR', counter)}) end
-return cjson.encode({count = 0})
+for i, counter in ipairs({first, second, third}) do
+  if i <= count and tonumber(redis.call('GET', counter) or '0') > 0 then redis.call('DECR', counter) end
+end
+return '{"ok":true}'
 `,
 })
 
@@ -73,7 +99,7 @@ return '{"ok":false,"retryAfterMs":' .. wait .. '}'
 /**
  * A channel request's limits in one call: the API key's counter and, when given (max > 0), its
  * conversation's and caller number's under that key (one slot). Each is taken unless full, as
- * takeCapped does, whether or not another refuses. The reply says how long the fullest one has left.
+ * takeSpend does for its counters, whether or not another refuses. The reply says how long the fullest one has left.
  */
 export const takeChannelLimits = defineScript<{ ok: true } | { ok: false; retryAfterMs: number }>()({
   name: 'plTakeChannelLimits',

@@ -1,11 +1,12 @@
 import type { RedisClient } from '../client.ts'
 import type { SpendCounter, SpendCounters } from '../../../core/ports.ts'
 import type { Keys } from '../keys.ts'
-import { giveBack, takeCapped } from './scripts.ts'
+import { giveBackSpend, takeSpend } from './scripts.ts'
 
 /**
- * SpendCounters on Redis. A prefix or a day is shared by many numbers, so it cannot live in a
- * phone's slot: each counter is one key, changed by single-key scripts (Cluster-safe).
+ * SpendCounters on Redis. A client, a prefix or a day is shared by many numbers, so it cannot live
+ * in a phone's slot: the spend counters share one hash tag of their own (see keys.ts), and the ones
+ * an SMS counts against are taken by one script (one slot, one round trip).
  */
 export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounters {
   const name = (c: SpendCounter) => {
@@ -20,14 +21,29 @@ export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounte
         return keys.dailyCalls(c.day)
     }
   }
-  const key = (c: SpendCounter) => ({ counter: name(c) })
+  // 1 to 3 counters as the script's three keys; the unused ones repeat the last (never touched).
+  const slots = (names: string[]) => {
+    if (names.length < 1 || names.length > 3) throw new Error(`spend counters: 1 to 3 at once, not ${names.length}`)
+    const last = names[names.length - 1]!
+    return { first: names[0]!, second: names[1] ?? last, third: names[2] ?? last }
+  }
   return {
-    async take(counter, max, windowMs) {
-      const r = await takeCapped(redis, key(counter), { max, windowMs: Math.max(1, Math.round(windowMs)) })
-      return r.taken ? { kind: 'taken' } : { kind: 'full', retryAfterMs: r.retryAfterMs }
+    async take(counters) {
+      const at = (i: number) => counters[i] ?? counters[counters.length - 1]!
+      const r = await takeSpend(redis, slots(counters.map((c) => name(c.counter))), {
+        count: counters.length,
+        firstMax: at(0).max,
+        firstWindowMs: Math.max(1, Math.round(at(0).windowMs)),
+        secondMax: at(1).max,
+        secondWindowMs: Math.max(1, Math.round(at(1).windowMs)),
+        thirdMax: at(2).max,
+        thirdWindowMs: Math.max(1, Math.round(at(2).windowMs)),
+      })
+      if (r.taken) return { kind: 'taken' }
+      return { kind: 'full', counter: at(r.full - 1).counter, retryAfterMs: r.retryAfterMs }
     },
-    async giveBack(counter) {
-      await giveBack(redis, key(counter), {})
+    async giveBack(counters) {
+      await giveBackSpend(redis, slots(counters.map(name)), { count: counters.length })
     },
   }
 }
