@@ -88,6 +88,14 @@ export function createKeys(prefix: string, secret: string) {
     dailySends: (day: string) => `${spendTag}:d:${day}:sends`,
     dailyCalls: (day: string) => `${spendTag}:v:${day}:calls`,
     /**
+     * The day's counters as versions before the {spend} tag named them (each in a slot of its own),
+     * and the mark that today's count was carried over from them once.
+     */
+    legacyDaily: (day: string) => ({
+      day: { legacy: `${tag(`d:${day}`)}:sends`, mark: `${spendTag}:d:${day}:adopted` },
+      voice_day: { legacy: `${tag(`v:${day}`)}:calls`, mark: `${spendTag}:v:${day}:adopted` },
+    }),
+    /**
      * Channel request counters of one API key (its name): the key's own, and per conversation or
      * caller number under it. All share the key's hash tag, so one script takes them together (one
      * slot, one round trip); the Lambda shims use one channels key, so per conversation and per
