@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import defaultMenu from '../../services/auth/src/adapters/menu/default-menu.json' with { type: 'json' }
+import { menuProblem } from '../../services/auth/src/adapters/menu/menu-file.ts'
 import { ConfigError, loadConfig } from '../../services/auth/src/config.ts'
 import { createMenu } from '../../services/auth/src/core/menu.ts'
 import { auth, buildTestApp, type TestApp, useTestApp } from '../support/app/test-app.ts'
@@ -80,6 +82,12 @@ describe('MENU_FILE validation (at start, naming the variable)', () => {
   ])('refuses %s', (_name, path, message) => {
     expect(() => loadConfig({ NODE_ENV: 'test', MENU_FILE: path })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'test', MENU_FILE: path })).toThrow(message)
+  })
+
+  // The service trusts the shipped menu without checking it at start: this is its check.
+  it('passes the shipped menu, which a MENU_FILE with the same content would be', () => {
+    expect(menuProblem(defaultMenu)).toBeUndefined()
+    expect(menuProblem({ items: [...defaultMenu.items, defaultMenu.items[0]] })).toMatch(/names both/)
   })
 })
 
