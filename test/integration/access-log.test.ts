@@ -58,4 +58,16 @@ describe('access log', () => {
     expect(mine[1]).toMatchObject({ req: { method: 'GET', url: '/v1/callers/:phone' }, res: { statusCode: 404 } })
     expect(JSON.stringify(lines)).not.toContain('819012345678')
   })
+
+  it('an unrouted URL keeps its path, numbers masked, and drops its query string', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope/819012345678?email=alice@example.com&token=abc' })
+
+    expect(res.statusCode).toBe(404)
+    const mine = forRequest(String(res.headers['x-request-id']))
+    expect(mine.at(-1)).toMatchObject({ req: { method: 'GET', url: '/nope/********5678' }, res: { statusCode: 404 } })
+    const logged = JSON.stringify(mine)
+    expect(logged).not.toContain('alice@example.com')
+    expect(logged).not.toContain('token=abc')
+    expect(logged).not.toContain('819012345678')
+  })
 })

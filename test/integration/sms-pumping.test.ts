@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { auth, keysMatching, keysOf, type TestApp, useTestApp } from '../support/app/test-app.ts'
 import { issuePin } from '../support/app/pins.ts'
+import { eventually } from '../support/app/service-env.ts'
 
 // SMS pumping: fraudsters make us text premium or foreign numbers they are paid for. The guards,
 // in the order a request meets them: country allow-list, per-phone caps, prefix velocity, daily budget.
@@ -125,6 +126,23 @@ describe('daily SMS budget (SMS_DAILY_LIMIT)', () => {
     expect(
       Math.abs((await t.app.redis.pttl(t.app.keys.dailySends(today()))) / 1000 - secondsToMidnightUtc()),
     ).toBeLessThan(5)
+  })
+
+  it("an upgrade carries today's count over from the key names of earlier versions, once: the budget does not start again", async () => {
+    const env = { SMS_DAILY_LIMIT: '3', REDIS_KEY_PREFIX: `tadopt${Date.now()}:` }
+    const first = await app(env)
+    const { legacy } = first.app.keys.legacyDaily(today()).day
+    await first.app.redis.set(legacy, '2', 'PX', 3_600_000) // what the earlier version had counted today
+    const t = await app(env)
+    await app(env) // a second process starting: the count is carried over once, not twice
+    const day = async () => Number((await t.app.redis.get(t.app.keys.dailySends(today()))) ?? 0)
+    await eventually(async () => (await day()) === 2)
+    expect((await issue(t, '+819011111002')).statusCode).toBe(201)
+    const res = await issue(t, '+819022222002')
+    expect(res.statusCode).toBe(503)
+    expect(res.json().code).toBe('SMS_BUDGET_EXCEEDED')
+    expect(await day()).toBe(3)
+    expect(t.sms.sent).toHaveLength(1)
   })
 
   it('50 parallel requests under a budget of 7: exactly 7 SMS', async () => {

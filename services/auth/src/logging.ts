@@ -28,6 +28,12 @@ function maskStrings(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, depth + 1)]))
 }
 
+/** An unrouted URL as logged: its path with digit runs masked, without the query string. */
+export function unroutedUrl(url: string): string {
+  const q = url.indexOf('?')
+  return maskDigits(q < 0 ? url : url.slice(0, q))
+}
+
 /** pino options: JSON lines, request ids, and nothing secret in them. */
 export function loggerOptions(
   level: string,
@@ -51,9 +57,10 @@ export function loggerOptions(
     },
     serializers: {
       // The route template, not the URL: path parameters (numbers, session and challenge ids,
-      // which are bearer-like) stay out of the log. Unrouted URLs are masked instead.
+      // which are bearer-like) stay out of the log. Unrouted URLs keep their path, masked, and
+      // lose their query string (it can carry anything: e-mail addresses, tokens).
       req(req: { method: string; url: string; id: string; routeOptions?: { url?: string } }) {
-        return { id: req.id, method: req.method, url: req.routeOptions?.url ?? maskDigits(req.url) }
+        return { id: req.id, method: req.method, url: req.routeOptions?.url ?? unroutedUrl(req.url) }
       },
       err: (err: Error) => maskStrings(stdSerializers.err(err)),
     },

@@ -29,9 +29,9 @@ function memo(map: Map<string, string>, input: string, make: () => string): stri
 /** `secret` keys the hashes: changing it orphans every stored caller (see KEY_HASH_SECRET). */
 export function createKeys(prefix: string, secret: string) {
   const digest = (input: string) => createHmac('sha256', secret).update(input).digest('base64url').slice(0, ID_LEN)
-  // Memoised: one request asks for its number's id several times (the caller, the challenge id).
-  const phoneIds = new Map<string, string>()
-  const phoneId = (e164: string) => memo(phoneIds, e164, () => digest(`phone:${e164}`))
+  // Not memoised: a cache keyed by the number would keep customers' numbers in the process's
+  // memory (heap snapshots, core dumps) long after their requests; one HMAC is about a microsecond.
+  const phoneId = (e164: string) => digest(`phone:${e164}`)
   const tag = (id: string) => `${prefix}{${id}}`
   const keyTags = new Map<string, string>()
   const ipIds = new Map<string, string>()
@@ -88,22 +88,34 @@ export function createKeys(prefix: string, secret: string) {
     dailySends: (day: string) => `${spendTag}:d:${day}:sends`,
     dailyCalls: (day: string) => `${spendTag}:v:${day}:calls`,
     /**
+     * The day's counters as versions before the {spend} tag named them (each in a slot of its own),
+     * and the mark that today's count was carried over from them once.
+     */
+    legacyDaily: (day: string) => ({
+      day: { legacy: `${tag(`d:${day}`)}:sends`, mark: `${spendTag}:d:${day}:adopted` },
+      voice_day: { legacy: `${tag(`v:${day}`)}:calls`, mark: `${spendTag}:v:${day}:adopted` },
+    }),
+    /**
      * Channel request counters of one API key (its name): the key's own, and per conversation or
      * caller number under it. All share the key's hash tag, so one script takes them together (one
      * slot, one round trip); the Lambda shims use one channels key, so per conversation and per
      * number under it is per conversation and per number. Memoised (bounded): a Connect contact or
-     * Lex conversation calls several times, the key always.
+     * Lex conversation calls several times, the key always; a number is not (see phoneId).
      */
     channelHits(keyName: string, dimension: 'key' | 'conversation' | 'number', id: string) {
-      const input = `${keyName}\n${dimension}:${id}`
-      let key = channelKeys.get(input)
-      if (key === undefined) {
-        const tagged = `${prefix}rl:ch:{k:${digest(`channel-key:${keyName}`)}}`
-        key = dimension === 'key' ? tagged : `${tagged}:${digest(`channel:${dimension}:${id}`)}`
-        if (channelKeys.size >= MEMO_SIZE) channelKeys.delete(channelKeys.keys().next().value as string)
-        channelKeys.set(input, key)
-      }
-      return key
+      const tagged = memo(
+        channelKeys,
+        `${keyName}\nkey`,
+        () => `${prefix}rl:ch:{k:${digest(`channel-key:${keyName}`)}}`,
+      )
+      if (dimension === 'key') return tagged
+      // A caller's number is hashed each time, never kept as a cache key (see phoneId).
+      if (dimension === 'number') return `${tagged}:${digest(`channel:number:${id}`)}`
+      return memo(
+        channelKeys,
+        `${keyName}\n${dimension}:${id}`,
+        () => `${tagged}:${digest(`channel:${dimension}:${id}`)}`,
+      )
     },
     /**
      * The HTTP rate-limit counters of one request: its API key's, and its client address's

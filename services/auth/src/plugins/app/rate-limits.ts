@@ -22,6 +22,8 @@ export default fp(
       ipMax: config.rateLimit.perIp,
       windowMs: config.rateLimit.windowMs,
       leaseMs: config.rateLimit.leaseMs,
+      // Every server-side wait is bounded: budget not answered within one Redis command's time is a 503.
+      waitMs: config.redis.commandTimeoutMs,
     })
     const refused = (r: HttpLimitRefusal | undefined) => {
       if (r) throw new PinlineError('RATE_LIMITED', { retryAfter: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) })

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { createCallerRegistry } from '../../adapters/redis/callers/registry.ts'
 import { createChallengeStore } from '../../adapters/redis/challenges/store.ts'
 import { failClosed } from '../../adapters/redis/fail-closed.ts'
-import { createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
+import { adoptLegacyDailyCounts, createSpendCounters } from '../../adapters/redis/counters/spend-counters.ts'
 import { createLogSender, createLogVoiceSender } from '../../adapters/sms/log-sender.ts'
 import { snsSendDeadlineMs } from '../../adapters/sms/send-deadline.ts'
 import { maskPhone } from '../../core/phone.ts'
@@ -73,6 +73,20 @@ export default fp<VerificationOptions>(
         'TEST_NUMBERS is set: these numbers get no SMS and a fixed code',
       )
     }
+
+    // An upgrade from a version that kept the daily SMS and call counts under other key names
+    // carries today's counts over once, off the start path (Redis may not be up yet; then the
+    // budgets start again from zero for today, as the warning says).
+    fastify.addHook('onReady', async () => {
+      adoptLegacyDailyCounts(redis, keys, Date.now()).then(
+        (adopted) => {
+          if (adopted.length > 0)
+            fastify.log.info({ adopted }, "today's SMS and call counts carried over from earlier key names")
+        },
+        (err: unknown) =>
+          fastify.log.warn({ err }, "today's SMS and call counts could not be carried over from earlier key names"),
+      )
+    })
 
     fastify.decorate('callers', callers)
     fastify.decorate(

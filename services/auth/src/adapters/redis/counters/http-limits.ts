@@ -11,6 +11,8 @@ export interface HttpLimitSettings {
    * request is counted on Redis as it comes).
    */
   leaseMs: number
+  /** How long a request may wait for its budget in all (refills included) before it fails (503). */
+  waitMs: number
 }
 
 /** Why a request was refused: how long until the fuller window resets. */
@@ -28,10 +30,14 @@ interface Lease {
   served: number
   since: number
   want: number
+  /** Requests waiting for budget now: a refill asks for at least one token each. */
+  waiters: number
 }
 
-// Pairs kept (oldest dropped first, losing their unused tokens): a few hundred KB at most.
-const MAX_PAIRS = 4096
+// Pairs kept per API key (the least recently used dropped first, losing their unused tokens): each
+// key has a table of its own, so one key's clients cannot push out another's. API keys are few
+// (configured), so this is a few hundred KB a key at most.
+const MAX_PAIRS_PER_KEY = 4096
 // A lease grows at most fourfold per refill: a burst does not reserve a large share at once.
 const GROWTH = 4
 // A refill is sent ahead, in the background, once a quarter of the lease is left.
@@ -53,24 +59,20 @@ const MAX_LEASE = 10_000
  * promise of that answer or of a refusal. Redis errors reject it (the caller fails closed).
  */
 export function createHttpLimiter(redis: RedisClient, keys: Keys, settings: HttpLimitSettings) {
-  const leases = new Map<string, Lease>()
-  const { keyMax, ipMax, windowMs, leaseMs } = settings
-  const counters = (id: string) => {
-    const cut = id.indexOf('\n')
-    return keys.rateLimit.forRequest(id.slice(0, cut), id.slice(cut + 1))
-  }
+  const tables = new Map<string, Map<string, Lease>>()
+  const { keyMax, ipMax, windowMs, leaseMs, waitMs } = settings
 
-  function refill(id: string, lease: Lease): Promise<HttpLimitRefusal | undefined> {
+  function refill(keyName: string, ip: string, lease: Lease): Promise<HttpLimitRefusal | undefined> {
     const now = performance.now()
-    if (leaseMs > 0 && lease.served > 0) {
+    if (lease.served > 0) {
       const rate = lease.served / Math.max(1, now - lease.since)
       lease.want = Math.max(1, Math.min(Math.ceil(rate * leaseMs), lease.want * GROWTH, MAX_LEASE))
     }
     lease.served = 0
     lease.since = now
     const sentAt = now
-    const args = { keyMax, ipMax, windowMs, want: lease.want }
-    const pending = leaseHttpLimits(redis, counters(id), args)
+    const args = { keyMax, ipMax, windowMs, want: Math.max(lease.want, lease.waiters) }
+    const pending = leaseHttpLimits(redis, keys.rateLimit.forRequest(keyName, ip), args)
       .then((reply) => {
         if (!reply.ok) return { retryAfterMs: reply.retryAfterMs }
         // Tokens left from an ended window are dropped; the windows' remaining time is measured from
@@ -87,12 +89,28 @@ export function createHttpLimiter(redis: RedisClient, keys: Keys, settings: Http
     return pending
   }
 
-  async function wait(id: string, lease: Lease): Promise<HttpLimitRefusal | undefined> {
-    for (;;) {
-      const refused = await (lease.refill ?? refill(id, lease))
-      if (refused) return refused
-      if (spend(lease)) return undefined
+  async function wait(keyName: string, ip: string, lease: Lease): Promise<HttpLimitRefusal | undefined> {
+    const deadline = performance.now() + waitMs
+    lease.waiters++
+    try {
+      for (;;) {
+        if (performance.now() >= deadline) throw new Error(`no rate-limit budget answer within ${waitMs} ms`)
+        const refused = await (lease.refill ?? refill(keyName, ip, lease))
+        if (refused) {
+          // A refused pair keeps no entry: only pairs that hold budget take room in the table.
+          if (lease.tokens <= 0) forget(keyName, ip, lease)
+          return refused
+        }
+        if (spend(lease)) return undefined
+      }
+    } finally {
+      lease.waiters--
     }
+  }
+
+  function forget(keyName: string, ip: string, lease: Lease) {
+    const table = tables.get(keyName)
+    if (table?.get(ip) === lease) table.delete(ip)
   }
 
   function spend(lease: Lease): boolean {
@@ -102,19 +120,34 @@ export function createHttpLimiter(redis: RedisClient, keys: Keys, settings: Http
     return true
   }
 
+  /** Without leases: every request counted on Redis as it comes, one script each. */
+  async function takeOne(keyName: string, ip: string): Promise<HttpLimitRefusal | undefined> {
+    const args = { keyMax, ipMax, windowMs, want: 1 }
+    const reply = await leaseHttpLimits(redis, keys.rateLimit.forRequest(keyName, ip), args)
+    return reply.ok ? undefined : { retryAfterMs: reply.retryAfterMs }
+  }
+
   return {
     take(keyName: string, ip: string): Promise<HttpLimitRefusal | undefined> | undefined {
-      const id = `${keyName}\n${ip}`
-      let lease = leases.get(id)
-      if (lease === undefined) {
-        if (leases.size >= MAX_PAIRS) leases.delete(leases.keys().next().value as string)
-        lease = { tokens: 0, until: 0, refill: undefined, served: 0, since: performance.now(), want: 1 }
-        leases.set(id, lease)
+      if (leaseMs <= 0) return takeOne(keyName, ip)
+      let table = tables.get(keyName)
+      if (table === undefined) {
+        table = new Map()
+        tables.set(keyName, table)
       }
-      if (!spend(lease)) return wait(id, lease)
+      let lease = table.get(ip)
+      if (lease === undefined) {
+        if (table.size >= MAX_PAIRS_PER_KEY) table.delete(table.keys().next().value as string)
+        lease = { tokens: 0, until: 0, refill: undefined, served: 0, since: performance.now(), want: 1, waiters: 0 }
+      } else {
+        // Least recently used first out: a busy pair is never the one dropped.
+        table.delete(ip)
+      }
+      table.set(ip, lease)
+      if (!spend(lease)) return wait(keyName, ip, lease)
       // Ahead of time, in the background: a failed refill is retried by the request that needs it.
-      if (leaseMs > 0 && lease.refill === undefined && lease.tokens * LOW_WATER <= lease.want)
-        refill(id, lease).catch(() => undefined)
+      if (lease.refill === undefined && lease.tokens * LOW_WATER <= lease.want)
+        refill(keyName, ip, lease).catch(() => undefined)
       return undefined
     },
   }

@@ -56,6 +56,23 @@ return '{"ok":true}'
 })
 
 /**
+ * Carries a day's count over from the key an earlier version kept it under, once per day and
+ * counter (the mark and the counter share the {spend} slot): adds `count` to the counter, which
+ * keeps `ttlMs` if it has no expiry of its own. Answers whether this call carried it.
+ */
+export const adoptLegacyCount = defineScript<{ adopted: boolean }>()({
+  name: 'plAdoptLegacyCount',
+  keys: ['counter', 'mark'],
+  argv: { count: 'number', ttlMs: 'number' },
+  lua: `
+if not redis.call('SET', mark, '1', 'NX', 'PX', ttlMs) then return '{"adopted":false}' end
+redis.call('INCRBY', counter, count)
+if redis.call('PTTL', counter) < 0 then redis.call('PEXPIRE', counter, ttlMs) end
+return '{"adopted":true}'
+`,
+})
+
+/**
  * Leases HTTP rate-limit budget for one (API key, client address) pair, in one call: up to `want`
  * requests on both the key's counter and the address's under it (fixed windows, both in the key's
  * slot), never more than an eighth of what is left of the fuller one (at least one), so that a

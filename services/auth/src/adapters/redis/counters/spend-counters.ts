@@ -1,7 +1,7 @@
 import type { RedisClient } from '../client.ts'
 import type { SpendCounter, SpendCounters } from '../../../core/ports.ts'
 import type { Keys } from '../keys.ts'
-import { giveBackSpend, takeSpend } from './scripts.ts'
+import { adoptLegacyCount, giveBackSpend, takeSpend } from './scripts.ts'
 
 /**
  * SpendCounters on Redis. A client, a prefix or a day is shared by many numbers, so it cannot live
@@ -46,4 +46,32 @@ export function createSpendCounters(redis: RedisClient, keys: Keys): SpendCounte
       await giveBackSpend(redis, slots(counters.map(name)), { count: counters.length })
     },
   }
+}
+
+/**
+ * Today's SMS and call counts as an earlier version kept them (before the {spend} tag), added once
+ * to today's counters, so an upgrade does not start the daily budgets again from zero. Run at
+ * start; another process that already carried them over is not counted twice (the mark). Counts
+ * the old version's processes add after that, during a rolling deploy, are not carried.
+ */
+export async function adoptLegacyDailyCounts(
+  redis: RedisClient,
+  keys: Keys,
+  now: number,
+): Promise<Array<{ kind: 'day' | 'voice_day'; count: number }>> {
+  const day = new Date(now).toISOString().slice(0, 10)
+  const legacy = keys.legacyDaily(day)
+  const adopted: Array<{ kind: 'day' | 'voice_day'; count: number }> = []
+  for (const [kind, counter] of [
+    ['day', keys.dailySends(day)],
+    ['voice_day', keys.dailyCalls(day)],
+  ] as const) {
+    const { legacy: from, mark } = legacy[kind]
+    const [count, ttlMs] = await Promise.all([redis.get(from), redis.pttl(from)])
+    const n = Number(count ?? 0)
+    if (n <= 0 || ttlMs <= 0) continue
+    if ((await adoptLegacyCount(redis, { counter, mark }, { count: n, ttlMs })).adopted)
+      adopted.push({ kind, count: n })
+  }
+  return adopted
 }
