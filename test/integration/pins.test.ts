@@ -172,6 +172,26 @@ describe('POST /v1/pins/{id}/verify', () => {
 })
 
 describe('POST /v1/pins/{id}/resend', () => {
+  it("goes in the language the PIN was issued in: a known caller's (a tag such as ja-JP), else the default", async () => {
+    const fast = await useTestApp({ PIN_RESEND_COOLDOWN_SECONDS: '0' })
+    const profile = { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold' }
+    const bodies = async (phone: string, language: string) => {
+      await registerCaller(fast, phone, { ...profile, language })
+      const { challengeId } = (await issuePin(fast.app, { phone })).json()
+      const resent = await fast.app.inject({ method: 'POST', url: `/v1/pins/${challengeId}/resend`, headers: auth })
+      expect(resent.statusCode).toBe(200)
+      return fast.sms.sent.filter((m) => m.to === phone).map((m) => m.body)
+    }
+    const japanese = await bodies(nextPhone(), 'ja-JP')
+    expect(japanese).toHaveLength(2)
+    for (const body of japanese) expect(body).toContain('認証コード')
+    // A language we do not write in: the default (English), on the issue and on the resend.
+    const other = await bodies(nextPhone(), 'fr')
+    expect(other).toHaveLength(2)
+    for (const body of other) expect(body).not.toContain('認証コード')
+    for (const body of other) expect(body).toMatch(/code/i)
+  })
+
   it('refuses inside the cooldown with 429 RESEND_COOLDOWN and Retry-After', async () => {
     const phone = nextPhone()
     const { challengeId } = (await issue({ phone })).json()
