@@ -7,6 +7,12 @@ import { Construct } from 'constructs'
 /** The encryption context every PIN ciphertext carries, and nothing else (services/auth/src/adapters/kms). */
 export const PIN_ENCRYPTION_CONTEXT_KEY = 'challengeId'
 
+/** A KMS call only with an encryption context, and one that has the challenge id as its only key. */
+const ONLY_CHALLENGE_CONTEXT = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] },
+  Null: { 'kms:EncryptionContextKeys': 'false' },
+}
+
 /**
  * Client access for the text modality (docs/lex.md): the KMS key browsers encrypt PINs under,
  * and a Cognito identity pool whose unauthenticated (guest) role may only kms:Encrypt on that
@@ -50,10 +56,6 @@ export class ClientAccess extends Construct {
       roles: { unauthenticated: this.unauthenticatedRole.roleArn },
     })
 
-    const onlyChallengeContext = {
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] },
-      Null: { 'kms:EncryptionContextKeys': 'false' },
-    }
     // The seed's first key policy statement, and the same in the role's own policy.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -61,14 +63,14 @@ export class ClientAccess extends Construct {
         principals: [this.unauthenticatedRole],
         actions: ['kms:Encrypt'],
         resources: ['*'], // in a key policy, "*" is this key
-        conditions: onlyChallengeContext,
+        conditions: ONLY_CHALLENGE_CONTEXT,
       }),
     )
     this.unauthenticatedRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt'],
         resources: [this.key.keyArn],
-        conditions: onlyChallengeContext,
+        conditions: ONLY_CHALLENGE_CONTEXT,
       }),
     )
     const stack = Stack.of(this)
@@ -84,21 +86,21 @@ export class ClientAccess extends Construct {
 
   /** The seed's second statement: the service's role may decrypt, only ciphertexts made for a challenge. */
   allowDecrypt(role: iam.IRole): void {
-    const conditions = {
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [PIN_ENCRYPTION_CONTEXT_KEY] },
-      Null: { 'kms:EncryptionContextKeys': 'false' },
-    }
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'pinline may decrypt',
         principals: [role],
         actions: ['kms:Decrypt'],
         resources: ['*'],
-        conditions,
+        conditions: ONLY_CHALLENGE_CONTEXT,
       }),
     )
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn], conditions }),
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: ONLY_CHALLENGE_CONTEXT,
+      }),
     )
   }
 
