@@ -5,8 +5,17 @@
 set -euo pipefail
 root=$(pwd)
 work=$(mktemp -d)
-port=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
-rport=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+# A free TCP port on loopback.
+free_port() { node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"; }
+# Waits up to 10 s for the server on this port to answer /healthz.
+wait_healthy() {
+  for _ in $(seq 1 50); do
+    curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+}
+port=$(free_port)
+rport=$(free_port)
 cleanup() {
   kill "${srv:-}" "${dev:-}" "${rds:-}" 2>/dev/null || true
   wait "${srv:-}" "${dev:-}" "${rds:-}" 2>/dev/null || true
@@ -36,10 +45,7 @@ assertion_key=$(node -e "console.log(require('crypto').generateKeyPairSync('ec',
   exec node dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
 srv=$!
 
-for _ in $(seq 1 50); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+wait_healthy "$port"
 curl -fsS "http://127.0.0.1:$port/healthz" && echo
 curl -fsS "http://127.0.0.1:$port/readyz" && echo
 curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" | grep -q '"kty":"EC"' || { echo "no EC key in /.well-known/jwks.json" >&2; exit 1; }
@@ -52,14 +58,11 @@ done
 echo "production build serves: /healthz, /readyz, authenticated /v1 (404 CALLER_NOT_FOUND as expected); /playground is 404"
 
 # The same build with the development settings docker-compose.yml uses: the playground is there.
-dport=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
+dport=$(free_port)
 (cd "$work" && NODE_ENV=development PORT="$dport" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" SMS_PROVIDER=log \
   exec node dist/services/auth/src/server.js >"$work/dev.log" 2>&1) &
 dev=$!
-for _ in $(seq 1 50); do
-  curl -fsS "http://127.0.0.1:$dport/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+wait_healthy "$dport"
 curl -fsS "http://127.0.0.1:$dport/playground/" | grep -q 'data-testid="phone-call"' \
   && curl -fsS -o /dev/null "http://127.0.0.1:$dport/playground/app.js" \
   || { echo "the development build does not serve /playground/" >&2; cat "$work/dev.log" >&2; exit 1; }
