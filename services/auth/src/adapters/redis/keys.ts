@@ -127,17 +127,8 @@ export function createKeys(prefix: string, secret: string) {
     rateLimit: {
       namespace: `${prefix}rl:`,
       forRequest(keyName: string, ip: string) {
-        let k = keyTags.get(keyName)
-        if (k === undefined) {
-          k = `${prefix}rl:{k:${digest(`api-key:${keyName}`)}}`
-          keyTags.set(keyName, k)
-        }
-        let a = ipIds.get(ip)
-        if (a === undefined) {
-          a = digest(`ip:${ip}`)
-          if (ipIds.size >= MEMO_SIZE) ipIds.delete(ipIds.keys().next().value as string)
-          ipIds.set(ip, a)
-        }
+        const k = memo(keyTags, keyName, () => `${prefix}rl:{k:${digest(`api-key:${keyName}`)}}`)
+        const a = memo(ipIds, ip, () => digest(`ip:${ip}`))
         return { perKey: k, perIp: `${k}:ip:${a}` }
       },
     },
