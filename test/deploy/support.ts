@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,9 +57,23 @@ export async function synthesize(overrides: Record<string, unknown> = {}): Promi
       stack.messages.map((m) => ({ level: m.level, id: m.id, entry: String(m.entry.data) })),
     ),
     validationReport: JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')),
-    assetDir: (hash) => join(outdir, `asset.${hash}`),
+    assetDir: (hash) => join(outdir, stagedAssetPath(outdir, hash)),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
+}
+
+/**
+ * Where the cloud assembly staged an asset, as its asset manifests say. Not always `asset.<hash>`:
+ * a directory staged from a path with a dot in its name (a checkout in /tmp/tmp.XXXX) gets that
+ * "extension" appended.
+ */
+function stagedAssetPath(outdir: string, hash: string): string {
+  for (const name of readdirSync(outdir).filter((n) => n.endsWith('.assets.json'))) {
+    const manifest = JSON.parse(readFileSync(join(outdir, name), 'utf8'))
+    const source = manifest.files?.[hash]?.source ?? manifest.dockerImages?.[hash]?.source
+    if (source) return source.path ?? source.directory
+  }
+  throw new Error(`no asset ${hash} in the assembly's manifests`)
 }
 
 /** Every resource of `type` in a template, with its logical id. */
