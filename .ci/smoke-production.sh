@@ -48,7 +48,10 @@ srv=$!
 wait_healthy "$port"
 curl -fsS "http://127.0.0.1:$port/healthz" && echo
 curl -fsS "http://127.0.0.1:$port/readyz" && echo
-curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" | grep -q '"kty":"EC"' || { echo "no EC key in /.well-known/jwks.json" >&2; exit 1; }
+# Read each body whole before matching it: with pipefail, `curl | grep -q` fails when grep stops
+# reading early and curl gets EPIPE (exit 23), depending on timing.
+jwks=$(curl -fsS "http://127.0.0.1:$port/.well-known/jwks.json" || true)
+grep -q '"kty":"EC"' <<<"$jwks" || { echo "no EC key in /.well-known/jwks.json" >&2; exit 1; }
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $key" "http://127.0.0.1:$port/v1/callers/+819012345678")
 [ "$code" = 404 ] || { echo "expected 404 for an unknown caller, got $code" >&2; cat "$work/server.log" >&2; exit 1; }
 for path in /playground /playground/ /playground/config.json /playground/api/sms; do
@@ -63,7 +66,8 @@ dport=$(free_port)
   exec node dist/services/auth/src/server.js >"$work/dev.log" 2>&1) &
 dev=$!
 wait_healthy "$dport"
-curl -fsS "http://127.0.0.1:$dport/playground/" | grep -q 'data-testid="phone-call"' \
+page=$(curl -fsS "http://127.0.0.1:$dport/playground/" || true)
+grep -q 'data-testid="phone-call"' <<<"$page" \
   && curl -fsS -o /dev/null "http://127.0.0.1:$dport/playground/app.js" \
   || { echo "the development build does not serve /playground/" >&2; cat "$work/dev.log" >&2; exit 1; }
 echo "development settings (docker compose): /playground/ serves the built page"

@@ -210,7 +210,7 @@ describe('ContactFlowFile', () => {
   })
 
   it('fails when a placeholder is left, or when a substitution is never used (the file and the app drifted)', () => {
-    const { ['arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID']: _lex, ...withoutLex } = subs
+    const { 'arn:aws:lex:REGION:ACCOUNT_ID:bot-alias/BOT_ID/BOT_ALIAS_ID': _lex, ...withoutLex } = subs
     expect(() => substituteFlow(flow, withoutLex, 'f.json')).toThrow(
       /f\.json: placeholder REGION left at \$\.Actions\[1\]\.Parameters\.LexV2Bot\.AliasArn/,
     )
@@ -246,7 +246,7 @@ describe('ContactFlowFile', () => {
       rmSync(dir, { recursive: true, force: true })
     }
     function withoutOne() {
-      const { ['arn:aws:lambda:REGION:ACCOUNT_ID:function:x']: _l, ...rest } = subs
+      const { 'arn:aws:lambda:REGION:ACCOUNT_ID:function:x': _l, ...rest } = subs
       return rest
     }
   })
