@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { INTENTS, SESSION_ATTRIBUTES } from '../../services/auth/src/channels/lex/bot-names.ts'
 import { connectEvent } from '../support/events/connect-events.ts'
+import { callTurn, slot, type Json } from '../support/events/lex-events.ts'
 import { FLOW_FILES, loadFlow, runFlow, type Flow, type FlowAction } from '../support/events/flow-runner.ts'
 import { auth, type TestApp, useTestApp, shareTestApp } from '../support/app/test-app.ts'
 import { phoneSequence } from '../support/app/phones.ts'
@@ -252,5 +253,112 @@ describe('calls through the flow', () => {
       firstName: 'Taro',
       custLevel: 'Gold',
     })
+  })
+})
+
+describe('calls through connect/pinline-lex-order.json: the flow hands the call to the bot and ends as the bot did', () => {
+  const orderFlow = loadFlow('pinline-lex-order.json')
+  const GREETING = 'Welcome to pinline food ordering.'
+
+  type Turn = { intent: string; said: string; slots?: Record<string, Json>; inputMode?: 'DTMF' }
+
+  /**
+   * A call whose bot session is the Lex channel, turn by turn as Connect hands the caller to Lex:
+   * the session attributes are the ones the flow passed (callerPhone among them), each turn
+   * carries what the last answer left, and the session ends on the first Close, with its intent.
+   */
+  async function callBot(phone: string | null, turns: Array<Turn | (() => Turn)>) {
+    const contactId = randomUUID()
+    const sessions: Array<{ prompt: string; sessionAttributes: Record<string, string> }> = []
+    const answers: Json[] = []
+    const call = await runFlow(orderFlow, {
+      phone,
+      keys: [],
+      invoke: () => Promise.reject(new Error('the order flow invokes no Lambda')),
+      async bot(session) {
+        sessions.push(session)
+        let attributes = session.sessionAttributes
+        for (const next of turns) {
+          const turn = typeof next === 'function' ? next() : next
+          const event = callTurn({ ...turn, contactId, attributes })
+          const res = await t.app.inject({ method: 'POST', url: '/v1/channels/lex', headers: auth, payload: event })
+          expect(res.statusCode, res.body).toBe(200)
+          const answer = res.json()
+          answers.push(answer)
+          attributes = answer.sessionState.sessionAttributes
+          if (answer.sessionState.dialogAction.type === 'Close') return answer.sessionState.intent.name
+        }
+        throw new Error('the caller ran out of things to say before the bot closed')
+      },
+    })
+    return { call, sessions, answers }
+  }
+
+  it("order by voice, the SMS PIN keyed as DTMF, that's all: the bot closes on FinishOrder and the flow disconnects", async () => {
+    const phone = nextPhone()
+    await registerCaller(t, phone, { firstName: 'Aiko', lastName: 'Sato', custLevel: 'Gold', language: 'en' })
+    const { call, sessions, answers } = await callBot(phone, [
+      { intent: 'OrderFood', said: 'I would like a pizza', slots: { Food: slot('pizza') } },
+      () => ({
+        intent: 'OrderFood',
+        said: t.sms.lastPin(phone),
+        slots: { Food: slot('pizza'), Pin: slot(t.sms.lastPin(phone)) },
+        inputMode: 'DTMF',
+      }),
+      { intent: INTENTS.finish, said: "that's all" },
+    ])
+    expect(sessions).toEqual([
+      {
+        prompt: 'What would you like to order? You can also ask for the menu.',
+        sessionAttributes: {
+          [SESSION_ATTRIBUTES.callerPhone]: phone,
+          'x-amz-lex:dtmf:end-character:*:*': '#',
+          'x-amz-lex:dtmf:end-timeout-ms:*:*': '5000',
+        },
+      },
+    ])
+    expect(answers.map((a) => a.sessionState.dialogAction.type)).toEqual(['ElicitSlot', 'ElicitIntent', 'Close'])
+    expect(answers[2].sessionState.intent.state).toBe('Fulfilled')
+    expect(answers[2].messages[0].content).toContain('Your order: 1 Pizza')
+    expect(t.sms.sent).toHaveLength(1)
+    expect(call).toMatchObject({ botIntents: [INTENTS.finish], end: 'DisconnectParticipant', said: [GREETING] })
+  })
+
+  it('an unknown number: the bot closes OrderFood as Failed, no SMS, and the flow disconnects', async () => {
+    const sent = t.sms.sent.length
+    const { call, answers } = await callBot(nextPhone(), [
+      { intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } },
+    ])
+    expect(answers[0].sessionState).toMatchObject({ dialogAction: { type: 'Close' }, intent: { state: 'Failed' } })
+    expect(t.sms.sent).toHaveLength(sent)
+    expect(call).toMatchObject({ botIntents: [INTENTS.order], end: 'DisconnectParticipant', said: [GREETING] })
+  })
+
+  it('a withheld number: no callerPhone reaches the bot, which cannot identify the caller', async () => {
+    const { call, sessions, answers } = await callBot(null, [
+      { intent: 'OrderFood', said: 'pizza', slots: { Food: slot('pizza') } },
+    ])
+    expect(sessions[0]!.sessionAttributes).not.toHaveProperty(SESSION_ATTRIBUTES.callerPhone)
+    expect(answers[0].sessionState.dialogAction.type).toBe('Close')
+    expect(call.end).toBe('DisconnectParticipant')
+  })
+
+  const scripted = (bot: () => Promise<string>) =>
+    runFlow(orderFlow, { phone: '+819000000000', keys: [], invoke: () => Promise.reject(new Error('no')), bot })
+
+  it("branches on the bot's ending: GetFoodMenu and an intent without a condition say goodbye, a failing bot says nothing was ordered", async () => {
+    const goodbye = 'Thank you for calling. Goodbye.'
+    expect((await scripted(async () => 'GetFoodMenu')).said).toEqual([GREETING, goodbye])
+    expect((await scripted(async () => 'BookHotel')).said).toEqual([GREETING, goodbye])
+    const failed = await scripted(() => Promise.reject(new Error('the code hook did not answer')))
+    expect(failed.botIntents).toEqual([''])
+    expect(failed.said).toEqual([GREETING, expect.stringContaining('Nothing was ordered.')])
+    expect(failed.end).toBe('DisconnectParticipant')
+  })
+
+  it('a host without a bot cannot run the block: the call stops saying so', async () => {
+    await expect(
+      runFlow(orderFlow, { phone: null, keys: [], invoke: () => Promise.reject(new Error('no')) }),
+    ).rejects.toThrow(/Lex bot/)
   })
 })

@@ -19,6 +19,8 @@ export interface CallScript {
   keys: Array<string | (() => string)>
   /** The Lambda: gets the ContactFlowEvent's Parameters and contact attributes, returns its answer. */
   invoke(parameters: Record<string, string>, attributes: Record<string, string>): Promise<unknown>
+  /** ConnectParticipantWithLexBot: the bot session, resolving with the intent it ended on (see FlowHost.bot). */
+  bot?(session: { prompt: string; sessionAttributes: Record<string, string> }): Promise<string>
 }
 
 export interface CallRecord extends FlowCall {
@@ -37,6 +39,7 @@ export async function runFlow(flow: Flow, script: CallScript): Promise<CallRecor
       return next === undefined ? 'Timeout' : typeof next === 'function' ? next() : next
     },
     invoke: (parameters, attributes) => script.invoke(parameters, attributes),
+    ...(script.bot ? { bot: ({ prompt, sessionAttributes }) => script.bot!({ prompt, sessionAttributes }) } : {}),
   })
   return { ...call, said }
 }

@@ -1,8 +1,9 @@
 // An interpreter for Amazon Connect contact flows (Flow language 2019-10-30), covering the
-// action types pinline's flow uses, with the semantics the Connect docs give them. One copy
+// action types pinline's flows use, with the semantics the Connect docs give them. One copy
 // runs in the browser playground (a person on the keypad) and in the Node tests (a scripted
-// caller), so the file that gets deployed, connect/pinline-caller-auth.json, is the file both
-// run. It is not Amazon Connect: it exists to show and test that flow against the real channel.
+// caller), so the files that get deployed, connect/pinline-caller-auth.json and
+// connect/pinline-lex-order.json, are the files both run. It is not Amazon Connect: it exists
+// to show and test those flows against the real channels.
 // No DOM and no Node APIs here: both sides import this file as it is.
 
 export type Flow = { Version?: string; StartAction: string; Actions: FlowAction[] }
@@ -36,6 +37,14 @@ export interface FlowHost {
    * the Lambda's answer out. A throw (or the time limit) takes the action's error branch.
    */
   invoke(parameters: Record<string, string>, attributes: Record<string, string>, signal: AbortSignal): Promise<unknown>
+  /**
+   * ConnectParticipantWithLexBot: the caller talks to the Lex V2 bot. `prompt` is the block's
+   * Text (played first), `sessionAttributes` its LexSessionAttributes, resolved. Resolves when
+   * the bot session ends, with the name of the intent it ended on (the block's Conditions
+   * match it); a throw takes the block's NoMatchingError branch, as a failing bot does in Connect.
+   * A host without it cannot run a flow that uses the block.
+   */
+  bot?(session: { prompt: string; sessionAttributes: Record<string, string>; action: FlowAction }): Promise<string>
   /** Every action as it starts: for a trace on screen; throwing here ends the call (a hang-up). */
   step?(action: FlowAction): void
 }
@@ -45,6 +54,8 @@ export interface CallRecord {
   invocations: Array<Record<string, string>>
   queue: string | undefined
   transferred: boolean
+  /** The intent each bot session (ConnectParticipantWithLexBot) ended on; "" when the bot failed. */
+  botIntents: string[]
   /** The last action the call ran (TransferContactToQueue or DisconnectParticipant on a normal end). */
   end: string | undefined
 }
@@ -54,7 +65,14 @@ const MAX_STEPS = 300
 /** Runs `flow` from its StartAction until the contact is transferred or disconnected. */
 export async function runContactFlow(flow: Flow, host: FlowHost): Promise<CallRecord> {
   const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]))
-  const call: CallRecord = { attributes: {}, invocations: [], queue: undefined, transferred: false, end: undefined }
+  const call: CallRecord = {
+    attributes: {},
+    invocations: [],
+    botIntents: [],
+    queue: undefined,
+    transferred: false,
+    end: undefined,
+  }
   let external: Record<string, string> = {}
   let stored = ''
   const loops = new Map<string, number>()
@@ -135,6 +153,22 @@ export async function runContactFlow(flow: Flow, host: FlowHost): Promise<CallRe
         stored = await host.input(String(p.Text ?? ''), a)
         id = a.Transitions.NextAction
         break
+      case 'ConnectParticipantWithLexBot': {
+        if (!host.bot) throw new Error('the flow hands the call to a Lex bot, and this host has none')
+        const sessionAttributes = resolveAll(p.LexSessionAttributes)
+        let intent: string
+        try {
+          intent = await host.bot({ prompt: String(p.Text ?? ''), sessionAttributes, action: a })
+        } catch {
+          call.botIntents.push('')
+          id = onError(a, 'NoMatchingError')
+          break
+        }
+        call.botIntents.push(intent)
+        // No condition for the intent: NoMatchingCondition, else the block's default (NextAction).
+        id = onValue(a, intent) ?? onError(a, 'NoMatchingCondition') ?? a.Transitions.NextAction
+        break
+      }
       case 'UpdateContactTextToSpeechVoice':
         // The voice the prompts are spoken in: a screen shows them as text.
         id = a.Transitions.NextAction
