@@ -91,4 +91,41 @@ describe('Lex V2 DialogCodeHook event', () => {
       sessionAttributes: { uuid: 'c1' },
     })
   })
+
+  it('"that\'s all" and "以上です" are FinishOrder, as the bot\'s sample utterances make them; "no pizza" is still a dish', () => {
+    for (const said of ["That's all.", 'no thanks', '以上です。'])
+      expect(recognize(said, { sessionAttributes: {} }).name, said).toBe('FinishOrder')
+    expect(recognize('no pizza', { sessionAttributes: {} }).name).toBe('OrderFood')
+  })
+
+  it("a turn on a call, as Connect hands it to Lex: Speech or DTMF, an audio response, the flow's callerPhone; the channel reads it as a voice turn by number", () => {
+    const state = { sessionAttributes: { callerPhone: '+819012345678', 'x-amz-lex:dtmf:end-character:*:*': '#' } }
+    const speech = codeHookEvent({
+      bot: playgroundBot('en_US'),
+      sessionId: 'contact-1',
+      text: 'pizza',
+      state,
+      inputMode: 'Speech',
+    })
+    expect(speech).toMatchObject({ inputMode: 'Speech', responseContentType: 'audio/pcm', inputTranscript: 'pizza' })
+    expect(parseLexEvent(speech, 'ja')).toMatchObject({
+      voice: true,
+      inputMode: 'Speech',
+      callerPhone: '+819012345678',
+      email: undefined,
+      locale: 'en',
+    })
+    const asked = { ...state, intent: recognize('pizza', state), slotToElicit: 'Pin' }
+    const dtmf = codeHookEvent({
+      bot: playgroundBot('en_US'),
+      sessionId: 'contact-1',
+      text: '042719',
+      state: asked,
+      inputMode: 'DTMF',
+    })
+    expect(parseLexEvent(dtmf, 'ja')).toMatchObject({ inputMode: 'DTMF', intent: { name: 'OrderFood' } })
+    expect((dtmf.sessionState as { intent: { slots: Record<string, unknown> } }).intent.slots.Pin).toMatchObject({
+      value: { interpretedValue: '042719' },
+    })
+  })
 })

@@ -3,14 +3,17 @@
 // OrderFood with Food and Pin) from the text, builds the DialogCodeHook event Lex would send
 // (the shape of test/events/lex/, AWS's own samples), and follows the dialog the code hook
 // answers with (ElicitSlot keeps the intent, Close ends it). The browser playground's local
-// mode uses it in place of Lex, and the test stand-in of the Lex runtime API uses it too.
+// mode uses it in place of Lex (the chat's text turns, and the phone's voice and DTMF turns on
+// the food-order line), and the test stand-in of the Lex runtime API uses it too.
 // Keyword matching, not NLU: enough to drive the real channel, not a model of Lex.
 // No DOM and no Node APIs here.
 
+import { FINISH_UTTERANCES } from '../../../services/auth/src/channels/lex/bot-names.ts'
 import { randomId } from './random-id.ts'
 
 export const INTENT_MENU = 'GetFoodMenu'
 export const INTENT_ORDER = 'OrderFood'
+export const INTENT_FINISH = 'FinishOrder'
 export const SLOT_FOOD = 'Food'
 export const SLOT_PIN = 'Pin'
 
@@ -67,6 +70,17 @@ const ORDER_LEADS =
 const ORDER_TAILS =
   /(?:を(?:注文(?:したいのですが|します|したい)?|ください|お願いします)|ください|をひとつ|を一つ)[。!！]*$/
 
+/** A whole utterance the bot has as a FinishOrder sample ("that's all", "以上です"), any locale. */
+const normalise = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[’`]/g, "'")
+    .replace(/[.,!?。、！？…]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+const FINISH_WORDS = new Set(Object.values(FINISH_UTTERANCES).flat().map(normalise))
+
 const scalar = (text: string, interpreted = text): Slot => ({
   shape: 'Scalar',
   value: { originalValue: text, interpretedValue: interpreted, resolvedValues: [] },
@@ -91,18 +105,24 @@ export function recognize(text: string, state: DialogState): Intent {
     })
   }
   if (MENU_WORDS.test(said)) return intent(INTENT_MENU, {})
+  if (FINISH_WORDS.has(normalise(said))) return intent(INTENT_FINISH, {})
   const dish = said.replace(ORDER_LEADS, '').replace(ORDER_TAILS, '').trim() || said
   return intent(INTENT_ORDER, { [SLOT_FOOD]: scalar(said, dish), [SLOT_PIN]: null })
 }
 
-/** The DialogCodeHook event Lex V2 sends for one text turn. */
+/**
+ * The DialogCodeHook event Lex V2 sends for one turn: typed (Text), or on a call as Connect
+ * hands it to Lex (Speech: the words as transcribed; DTMF: the keys), with an audio response.
+ */
 export function codeHookEvent(opts: {
   bot: BotRef
   sessionId: string
   text: string
   state: DialogState
   requestId?: string
+  inputMode?: 'Text' | 'Speech' | 'DTMF'
 }): Record<string, unknown> {
+  const inputMode = opts.inputMode ?? 'Text'
   const intent = recognize(opts.text, opts.state)
   const copy = () => structuredClone(intent)
   return {
@@ -112,7 +132,7 @@ export function codeHookEvent(opts: {
       { intent: copy(), nluConfidence: 1 },
       { intent: { slots: {}, confirmationState: 'None', name: 'FallbackIntent', state: 'InProgress' } },
     ],
-    responseContentType: 'text/plain; charset=utf-8',
+    responseContentType: inputMode === 'Text' ? 'text/plain; charset=utf-8' : 'audio/pcm',
     sessionState: {
       intent: copy(),
       sessionAttributes: { ...opts.state.sessionAttributes },
@@ -128,7 +148,7 @@ export function codeHookEvent(opts: {
         transcriptionConfidence: 1,
       },
     ],
-    inputMode: 'Text',
+    inputMode,
     bot: { ...opts.bot },
   }
 }
