@@ -85,6 +85,7 @@ async function start() {
       b.setAttribute('aria-pressed', String(b.dataset.lang === lang))
     byTestId('mode').textContent = local ? t().modeLocal : t().modeAws
     outbox?.relabel()
+    phone?.relabel()
     await chat.relabel()
   }
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-lang]')) {

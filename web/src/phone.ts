@@ -1,42 +1,75 @@
-import flowFile from '../../connect/pinline-caller-auth.json' with { type: 'json' }
+import authFlowFile from '../../connect/pinline-caller-auth.json' with { type: 'json' }
+import orderFlowFile from '../../connect/pinline-lex-order.json' with { type: 'json' }
 import { contactFlowEvent } from './flow/contact-flow-event.ts'
 import { runContactFlow, type Flow, type FlowAction } from './flow/interpreter.ts'
 import { byTestId, logLine, message } from './dom.ts'
 import type { Lang, Texts } from './i18n.ts'
+import { codeHookEvent, nextState, playgroundBot, type CodeHookResponse, type DialogState } from './lex/dialog.ts'
 import { randomId } from './lex/random-id.ts'
 
-// The phone playground: the shipped contact flow, run action by action in this page, with the
-// keypad as the caller's DTMF and the service's Connect channel as its Lambda.
+// The phone playground: a shipped contact flow, run action by action in this page, with the
+// keypad as the caller's DTMF and the service's Connect channel as its Lambda. Two lines:
+// caller-auth (connect/pinline-caller-auth.json) and food-order (connect/pinline-lex-order.json,
+// which hands the call to the Lex bot: this page plays Lex, as the chat does, with voice turns).
 
-const flow = flowFile as Flow
+const FLOWS = {
+  'caller-auth': authFlowFile as Flow,
+  'food-order': orderFlowFile as unknown as Flow,
+} as const
+type Line = keyof typeof FLOWS
 const LANGUAGE_CODES: Record<Lang, string> = { en: 'en-US', ja: 'ja-JP' }
 const KEYS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'])
+// The DTMF settings Lex reads from the session attributes the flow passes, and Lex's defaults.
+const DTMF_END = 'x-amz-lex:dtmf:end-character:*:*'
+const DTMF_TIMEOUT = 'x-amz-lex:dtmf:end-timeout-ms:*:*'
 
 class HungUp extends Error {}
 
 type Pending = {
   digits: string
   max: number
+  /** The key that ends the input. */
+  end: string
   seconds: number
+  /**
+   * What the time limit gives: "Timeout" for a flow block (running from the prompt on), or the
+   * digits so far for the bot (Lex's DTMF end timeout, running from the last key).
+   */
+  idle: 'Timeout' | 'digits'
   timer: number
   done(value: string): void
   fail(err: Error): void
 }
 
+/** What a caller heard: SSML (a voice turn's messages) read as text. */
+function spokenText(m: { contentType: string; content: string }): string {
+  if (m.contentType !== 'SSML') return m.content
+  const doc = new DOMParser().parseFromString(m.content, 'application/xml')
+  return doc.querySelector('parsererror') ? m.content : (doc.documentElement.textContent ?? '')
+}
+
 export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   const number = byTestId<HTMLInputElement>('phone-number')
+  const line = byTestId<HTMLSelectElement>('phone-line')
+  const botPanel = byTestId<HTMLDivElement>('phone-bot')
+  const sayForm = byTestId<HTMLFormElement>('phone-say-form')
+  const sayInput = byTestId<HTMLInputElement>('phone-say')
+  const sayButton = byTestId<HTMLButtonElement>('phone-say-send')
   const callButton = byTestId<HTMLButtonElement>('phone-call')
   const hangupButton = byTestId<HTMLButtonElement>('phone-hangup')
   const log = byTestId<HTMLOListElement>('phone-log')
   const speak = document.querySelector<HTMLInputElement>('#phone-speak')!
   let hangup: AbortController | undefined
   let pending: Pending | undefined
+  /** While the bot listens: what the caller says (typed in the say field). */
+  let speech: ((text: string) => void) | undefined
 
-  const say = (text: string) => {
+  // The flow's prompts are written in English; the bot speaks the contact's language.
+  const say = (text: string, lang = 'en-US') => {
     logLine(log, 'prompt', text)
     if (speak.checked && 'speechSynthesis' in window) {
       const u = new SpeechSynthesisUtterance(text)
-      u.lang = 'en-US' // the flow's prompts are written in English
+      u.lang = lang
       speechSynthesis.speak(u)
     }
   }
@@ -50,7 +83,7 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   }
   const armTimer = (p: Pending) => {
     clearTimeout(p.timer)
-    p.timer = window.setTimeout(() => finishInput('Timeout'), p.seconds * 1000)
+    p.timer = window.setTimeout(() => finishInput(p.idle === 'Timeout' ? 'Timeout' : p.digits), p.seconds * 1000)
   }
 
   /** One key on the keypad: a DTMF tone the flow hears only while it is collecting input. */
@@ -59,7 +92,11 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     button?.classList.add('pressed')
     setTimeout(() => button?.classList.remove('pressed'), 150)
     if (!pending) return
-    if (key === '#') return finishInput(pending.digits)
+    if (key === pending.end) {
+      // The bot waits for speech or keys: an end key alone is no input.
+      if (pending.idle === 'digits' && !pending.digits) return
+      return finishInput(pending.digits)
+    }
     pending.digits += key
     if (pending.digits.length >= pending.max) return finishInput(pending.digits)
     armTimer(pending)
@@ -74,7 +111,9 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
       pending = {
         digits: '',
         max: Number(action.Parameters.InputValidation?.CustomValidation?.MaximumLength ?? 20),
+        end: '#',
         seconds: Number(action.Parameters.InputTimeLimitSeconds ?? 5),
+        idle: 'Timeout',
         timer: 0,
         done: (value) => {
           logLine(log, 'caller', value === 'Timeout' ? ctx.t().timeout : ctx.t().keyed(`${value}#`))
@@ -84,6 +123,83 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
       }
       armTimer(pending)
     })
+  }
+
+  /** The caller's next turn to the bot: words typed in the say field (Speech) or keys (DTMF). */
+  function listen(attributes: Record<string, string>): Promise<{ text: string; mode: 'Speech' | 'DTMF' }> {
+    sayInput.disabled = false
+    sayButton.disabled = false
+    sayInput.focus()
+    const stopListening = () => {
+      speech = undefined
+      sayInput.disabled = true
+      sayButton.disabled = true
+    }
+    return new Promise((resolve, reject) => {
+      pending = {
+        digits: '',
+        max: Number.POSITIVE_INFINITY,
+        end: attributes[DTMF_END] ?? '#',
+        seconds: Number(attributes[DTMF_TIMEOUT] ?? 5000) / 1000,
+        idle: 'digits',
+        timer: 0,
+        done: (digits) => {
+          stopListening()
+          logLine(log, 'caller', ctx.t().keyed(digits))
+          resolve({ text: digits, mode: 'DTMF' })
+        },
+        fail: (err) => {
+          stopListening()
+          reject(err)
+        },
+      }
+      speech = (text) => {
+        if (pending) clearTimeout(pending.timer)
+        pending = undefined
+        stopListening()
+        logLine(log, 'caller', ctx.t().youSaid(text))
+        resolve({ text, mode: 'Speech' })
+      }
+    })
+  }
+
+  /**
+   * ConnectParticipantWithLexBot: the prompt, then turns to the service's Lex channel as Lex
+   * sends them on a call (this page picks the intent, lex/dialog.ts), until the bot closes.
+   */
+  async function botSession(
+    session: { prompt: string; sessionAttributes: Record<string, string> },
+    contact: { contactId: string; languageCode: string },
+    stop: AbortSignal,
+  ): Promise<string> {
+    // Connect picks the bot locale from the contact's language; Connect's ContactId is Lex's sessionId.
+    const bot = playgroundBot(contact.languageCode.replace('-', '_'))
+    let state: DialogState = { sessionAttributes: session.sessionAttributes }
+    say(session.prompt)
+    try {
+      for (;;) {
+        const { text, mode } = await listen(state.sessionAttributes)
+        const res = await fetch('api/channels/lex', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(codeHookEvent({ bot, sessionId: contact.contactId, text, state, inputMode: mode })),
+          signal: stop,
+        })
+        const body = await res.json()
+        if (!res.ok) throw new Error(`HTTP ${res.status} ${body?.code ?? ''}`)
+        const response = body as CodeHookResponse
+        for (const m of response.messages ?? []) say(spokenText(m), contact.languageCode)
+        state = nextState(response, state)
+        if (response.sessionState.dialogAction.type === 'Close') {
+          const intent = response.sessionState.intent?.name ?? ''
+          logLine(log, 'trace', ctx.t().botEnded(`${intent} (${response.sessionState.intent?.state ?? ''})`))
+          return intent
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof HungUp) && !stop.aborted) logLine(log, 'error', ctx.t().chatFailed(message(err)))
+      throw err
+    }
   }
 
   async function call() {
@@ -97,18 +213,21 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     log.replaceChildren()
     hangup = new AbortController()
     const stop = hangup.signal
+    const chosen = line.value as Line
     callButton.disabled = true
+    line.disabled = true
     hangupButton.disabled = false
     hangupButton.focus()
     const withheld = !/\d/.test(raw)
     logLine(log, 'status', withheld ? t.withheld : t.calling(raw))
     const contact = { contactId: randomId(), phone: withheld ? null : raw, languageCode: LANGUAGE_CODES[ctx.lang()] }
     try {
-      const result = await runContactFlow(flow, {
+      const result = await runContactFlow(FLOWS[chosen], {
         phone: contact.phone,
         languageCode: contact.languageCode,
-        say,
+        say: (text) => say(text),
         input,
+        bot: (session) => botSession(session, contact, stop),
         step(action) {
           if (stop.aborted) throw new HungUp()
           log.dataset.action = action.Identifier
@@ -136,17 +255,19 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
           : ctx.t().unverified
         logLine(log, 'connected', ctx.t().connected(who))
       }
-      // How the flow says the caller was verified: pinlineAuthMethod (PIN, CALLER_ID, NONE), else pinlineVerified.
-      const auth = ctx.t().auth
-      const method = a.pinlineAuthMethod ?? (a.pinlineVerified === 'True' ? 'verified' : 'NONE')
-      logLine(log, method === 'NONE' ? 'auth none' : 'auth', auth[method] ?? method)
-      logLine(
-        log,
-        'trace',
-        Object.entries(a)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', '),
-      )
+      if (chosen === 'caller-auth') {
+        // How the flow says the caller was verified: pinlineAuthMethod (PIN, CALLER_ID, NONE), else pinlineVerified.
+        const auth = ctx.t().auth
+        const method = a.pinlineAuthMethod ?? (a.pinlineVerified === 'True' ? 'verified' : 'NONE')
+        logLine(log, method === 'NONE' ? 'auth none' : 'auth', auth[method] ?? method)
+        logLine(
+          log,
+          'trace',
+          Object.entries(a)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', '),
+        )
+      }
       logLine(log, 'status', ctx.t().disconnected)
     } catch (err) {
       if (err instanceof HungUp || stop.aborted) logLine(log, 'status', ctx.t().hungUp)
@@ -154,8 +275,12 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     } finally {
       if (pending) clearTimeout(pending.timer)
       pending = undefined
+      speech = undefined
+      sayInput.disabled = true
+      sayButton.disabled = true
       hangup = undefined
       callButton.disabled = false
+      line.disabled = false
       hangupButton.disabled = true
       log.dataset.state = 'ended'
     }
@@ -172,8 +297,24 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   })
   for (const b of document.querySelectorAll<HTMLButtonElement>('.keypad [data-key]'))
     b.addEventListener('click', () => press(b.dataset.key!))
+  const showLine = () => {
+    botPanel.hidden = line.value !== 'food-order'
+  }
+  line.addEventListener('change', showLine)
+  showLine()
+  sayForm.addEventListener('submit', (e) => {
+    e.preventDefault()
+    const text = sayInput.value.trim()
+    if (!text || !speech) return
+    sayInput.value = ''
+    speech(text)
+  })
 
   return {
+    /** The UI language changed: the say field's placeholder follows. */
+    relabel() {
+      sayInput.placeholder = ctx.t().sayPlaceholder
+    },
     /** Keyboard digits, * and # reach the keypad unless the focus is in a text field. */
     onKey(e: KeyboardEvent): boolean {
       const target = e.target as HTMLElement | null
