@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { maskPhone } from '../../services/auth/src/core/phone.ts'
 import { playgroundEnv, sharedBrowser } from '../support/app/browser.ts'
 import { phoneSequence } from '../support/app/phones.ts'
@@ -22,9 +22,16 @@ afterAll(async () => {
   await chromium.close()
   await service?.stop()
 })
+// Each page holds the outbox's event stream open, and Chromium allows six connections to one
+// host: a test's pages close when it ends, or the seventh page would wait for a free one.
+const pages: Page[] = []
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => p.close()))
+})
 
 async function open(lang: 'en' | 'ja', hash = ''): Promise<Page> {
   const page = await (await chromium.get()).page()
+  pages.push(page)
   await page.goto(`${service.url}/playground/?lang=${lang}${hash}`)
   await page.locator('body[data-ready="true"]').waitFor()
   await page.locator('[data-testid="sms-outbox"][data-state="open"]').waitFor()
@@ -182,6 +189,97 @@ describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
     await quick.getByRole('button', { name: w.done }).click()
     expect(await bot.last().textContent()).toBe(w.end)
     if (lang === 'en') await snap(page, 'playground-chat')
+    expect((await chromium.get()).errors).toEqual([])
+  })
+})
+
+describe('phone call: the food-order line (the Lex bot on a phone line)', () => {
+  /** The chat's Register: the bot finds a caller by the number they call from, so it must be on file. */
+  async function register(page: Page, phone: string) {
+    await page.getByTestId('tab-chat').click()
+    const email = `line-${randomUUID().slice(0, 8)}@example.com`
+    await page.getByTestId('chat-email').fill(email)
+    await page.getByTestId('chat-phone').fill(phone)
+    await page.getByTestId('chat-register').click()
+    await page.getByTestId('chat-log').locator('li.system', { hasText: email }).waitFor()
+    await page.getByTestId('tab-phone').click()
+  }
+
+  async function dialOrderLine(page: Page, phone: string) {
+    await page.getByTestId('phone-number').fill(phone)
+    await page.getByTestId('phone-line').selectOption('food-order')
+    await page.getByTestId('phone-call').click()
+  }
+
+  it('the menu, a dish, the SMS PIN keyed with a wrong one first, added, "that\'s all": the order is confirmed and the flow hangs up', async () => {
+    const page = await open('en')
+    const phone = nextPhone()
+    await register(page, phone)
+    expect(await page.getByTestId('phone-say').isVisible()).toBe(false)
+    await dialOrderLine(page, phone)
+    expect(await page.getByTestId('phone-say').isVisible()).toBe(true)
+    const log = page.getByTestId('phone-log')
+    const prompts = log.locator('li.prompt')
+    const says = async (words: string, count: number) => {
+      await page.getByTestId('phone-say').fill(words)
+      await page.getByTestId('phone-say').press('Enter')
+      await expect.poll(() => prompts.count()).toBe(count)
+      return prompts.last().textContent()
+    }
+    const keys = async (digits: string, count: number) => {
+      for (const d of digits) await page.getByTestId(`keypad-${d}`).click()
+      await page.getByTestId('keypad-hash').click()
+      await expect.poll(() => prompts.count()).toBe(count)
+      return prompts.last().textContent()
+    }
+
+    // The flow's greeting, then the bot block's own prompt.
+    await expect.poll(() => prompts.count()).toBe(2)
+    expect(await prompts.allTextContents()).toEqual([
+      'Welcome to pinline food ordering.',
+      'What would you like to order? You can also ask for the menu.',
+    ])
+    expect(await says('menu', 3)).toMatch(/^Here is our menu: .*Pizza/)
+    // Found by the number it calls from (no e-mail on a call); the PIN goes by SMS, read as digits.
+    expect(await says("I'd like a pizza", 4)).toContain(`ending in ${phone.slice(-4)}`)
+    const pin = await pinFromOutbox(page, phone, 1)
+    expect(await keys(wrong(pin), 5)).toMatch(/^That PIN is not correct\./)
+    expect(await keys(pin, 6)).toMatch(
+      /^Thank you, you are verified\. I've added Pizza to your order\..*anything else\?$/,
+    )
+    expect(await log.locator('li.caller').allTextContents()).toEqual([
+      'You said “menu”',
+      "You said “I'd like a pizza”",
+      `You keyed ${wrong(pin)}#`,
+      `You keyed ${pin}#`,
+    ])
+
+    expect(await says("that's all", 7)).toBe('Thank you. Your order: 1 Pizza (total 1,200 Japanese yen). Goodbye!')
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    // FinishOrder goes straight to the flow's disconnect: no goodbye prompt of the flow's own.
+    expect(await log.locator('li.trace').last().textContent()).toBe('The bot ended on FinishOrder (Fulfilled).')
+    expect(await log.locator('li').last().textContent()).toBe('The call ended.')
+    expect(await prompts.count()).toBe(7)
+    expect(await page.getByTestId('phone-say').isDisabled()).toBe(true)
+    await snap(page, 'playground-phone-order')
+    expect((await chromium.get()).errors).toEqual([])
+  })
+
+  it('a number the service does not know (ja): the bot says so and closes, no SMS, and the flow hangs up', async () => {
+    const page = await open('ja')
+    const phone = nextPhone()
+    await dialOrderLine(page, phone)
+    const log = page.getByTestId('phone-log')
+    await expect.poll(() => log.locator('li.prompt').count()).toBe(2)
+    await page.getByTestId('phone-say').fill('ピザをください')
+    await page.getByTestId('phone-say').press('Enter')
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    expect(await log.locator('li.prompt').last().textContent()).toMatch(
+      /^おかけいただいた電話番号のご登録が見つからない/,
+    )
+    expect(await log.locator('li.trace').last().textContent()).toBe('ボットは OrderFood (Failed) で終了しました。')
+    expect(await log.locator('li').last().textContent()).toBe('通話が終了しました。')
+    expect(await outboxTo(page, phone).count()).toBe(0)
     expect((await chromium.get()).errors).toEqual([])
   })
 })

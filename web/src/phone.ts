@@ -37,7 +37,8 @@ type Pending = {
    */
   idle: 'Timeout' | 'digits'
   timer: number
-  done(value: string): void
+  /** `endKey`: the key that ended the input, if one did. */
+  done(value: string, endKey?: string): void
   fail(err: Error): void
 }
 
@@ -74,12 +75,12 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     }
   }
 
-  const finishInput = (value: string) => {
+  const finishInput = (value: string, endKey?: string) => {
     if (!pending) return
     const p = pending
     pending = undefined
     clearTimeout(p.timer)
-    p.done(value)
+    p.done(value, endKey)
   }
   const armTimer = (p: Pending) => {
     clearTimeout(p.timer)
@@ -95,7 +96,7 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     if (key === pending.end) {
       // The bot waits for speech or keys: an end key alone is no input.
       if (pending.idle === 'digits' && !pending.digits) return
-      return finishInput(pending.digits)
+      return finishInput(pending.digits, key)
     }
     pending.digits += key
     if (pending.digits.length >= pending.max) return finishInput(pending.digits)
@@ -143,9 +144,9 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
         seconds: Number(attributes[DTMF_TIMEOUT] ?? 5000) / 1000,
         idle: 'digits',
         timer: 0,
-        done: (digits) => {
+        done: (digits, endKey = '') => {
           stopListening()
-          logLine(log, 'caller', ctx.t().keyed(digits))
+          logLine(log, 'caller', ctx.t().keyed(digits + endKey))
           resolve({ text: digits, mode: 'DTMF' })
         },
         fail: (err) => {
