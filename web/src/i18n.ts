@@ -13,8 +13,8 @@ const en = {
   phoneHint: 'Call the contact centre: the shipped contact flow runs step by step and asks this service who you are.',
   callerId: 'Your number (caller ID)',
   line: 'Line',
-  lineAuth: 'Customer service: who is calling (pinline-caller-auth)',
-  lineOrder: 'Food order: the bot on the phone (pinline-lex-order)',
+  lineAuth: 'Customer service: caller check',
+  lineOrder: 'Food order: the bot',
   lineHint:
     'On the food-order line the flow hands you to the bot: type what you would say (“menu”, “a pizza”, “that’s all”) and key the PIN on the keypad, ending with #.',
   sayLabel: 'What you say',
@@ -79,8 +79,8 @@ const ja: typeof en = {
     'コンタクトセンターに電話します。出荷されたコンタクトフローが一手ずつ実行され、このサービスに発信者を確認します。',
   callerId: 'あなたの番号 (発信者番号)',
   line: '回線',
-  lineAuth: 'カスタマーサービス: 発信者の確認 (pinline-caller-auth)',
-  lineOrder: '料理の注文: 電話のボット (pinline-lex-order)',
+  lineAuth: 'カスタマーサービス: 本人確認',
+  lineOrder: '料理の注文: ボット',
   lineHint:
     '料理の注文の回線では、フローがボットにつなぎます。話す内容 (「メニュー」「ピザ」「以上です」) を入力し、PIN はキーパッドで入力して # で終えます。',
   sayLabel: '話す内容',
