@@ -219,7 +219,7 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     await dialOrderLine(page, phone)
     expect(await page.getByTestId('phone-say').isVisible()).toBe(true)
     // The line select and the say field fit the phone's width.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     const log = page.getByTestId('phone-log')
     const prompts = log.locator('li.prompt')
     const says = async (words: string, count: number) => {
