@@ -300,4 +300,26 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     expect(await page.getByTestId('phone-line').isEnabled()).toBe(true)
     expect((await chromium.get()).errors).toEqual([])
   })
+
+  it('the bot failing (its route answers 503) takes the flow\'s error branch: "nothing was ordered", then the flow hangs up', async () => {
+    const page = await open('en')
+    await page.route('**/playground/api/channels/lex', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: '{"code":"SERVICE_UNAVAILABLE"}' }),
+    )
+    await dialOrderLine(page, nextPhone())
+    const log = page.getByTestId('phone-log')
+    await expect.poll(() => log.locator('li.prompt').count()).toBe(2)
+    await page.getByTestId('phone-say').fill('menu')
+    await page.getByTestId('phone-say').press('Enter')
+    await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
+    expect(await log.locator('li.error').textContent()).toBe('The bot did not answer: HTTP 503 SERVICE_UNAVAILABLE')
+    expect(await log.locator('li.prompt').last().textContent()).toBe(
+      'Sorry, we cannot take orders by phone right now. Nothing was ordered. Please try again later.',
+    )
+    expect(await log.locator('li').last().textContent()).toBe('The call ended.')
+    // Chromium reports the 503 in the console; that one line is this test's doing.
+    const browser = await chromium.get()
+    expect(browser.errors).toEqual([expect.stringContaining('503')])
+    browser.errors.length = 0
+  })
 })
