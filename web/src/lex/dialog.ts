@@ -8,7 +8,7 @@
 // Keyword matching, not NLU: enough to drive the real channel, not a model of Lex.
 // No DOM and no Node APIs here.
 
-import { FINISH_UTTERANCES } from '../../../services/auth/src/channels/lex/bot-names.ts'
+import { saysDone } from '../../../services/auth/src/channels/lex/answers.ts'
 import { randomId } from './random-id.ts'
 
 export const INTENT_MENU = 'GetFoodMenu'
@@ -70,17 +70,6 @@ const ORDER_LEADS =
 const ORDER_TAILS =
   /(?:を(?:注文(?:したいのですが|します|したい)?|ください|お願いします)|ください|をひとつ|を一つ)[。!！]*$/
 
-/** A whole utterance the bot has as a FinishOrder sample ("that's all", "以上です"), any locale. */
-const normalise = (text: string) =>
-  text
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(/[’`]/g, "'")
-    .replace(/[.,!?。、！？…]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-const FINISH_WORDS = new Set(Object.values(FINISH_UTTERANCES).flat().map(normalise))
-
 const scalar = (text: string, interpreted = text): Slot => ({
   shape: 'Scalar',
   value: { originalValue: text, interpretedValue: interpreted, resolvedValues: [] },
@@ -105,7 +94,8 @@ export function recognize(text: string, state: DialogState): Intent {
     })
   }
   if (MENU_WORDS.test(said)) return intent(INTENT_MENU, {})
-  if (FINISH_WORDS.has(normalise(said))) return intent(INTENT_FINISH, {})
+  // FinishOrder's sample utterances ("that's all", "以上です", bot-names.ts), read as the channel reads them.
+  if (saysDone(said, 'en') || saysDone(said, 'ja')) return intent(INTENT_FINISH, {})
   const dish = said.replace(ORDER_LEADS, '').replace(ORDER_TAILS, '').trim() || said
   return intent(INTENT_ORDER, { [SLOT_FOOD]: scalar(said, dish), [SLOT_PIN]: null })
 }
