@@ -14,7 +14,7 @@ import { randomId } from './lex/random-id.ts'
 
 const FLOWS = {
   'caller-auth': authFlowFile as Flow,
-  'food-order': orderFlowFile as unknown as Flow,
+  'food-order': orderFlowFile as Flow,
 } as const
 type Line = keyof typeof FLOWS
 const LANGUAGE_CODES: Record<Lang, string> = { en: 'en-US', ja: 'ja-JP' }
