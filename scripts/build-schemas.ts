@@ -36,7 +36,8 @@ export function jsonView(value: unknown, where: string): unknown {
     if (proto !== Object.prototype && proto !== null)
       throw new Error(`${where}: a ${proto?.constructor?.name ?? 'non-plain'} object has no JSON form`)
     const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) out[key] = jsonView((value as Record<string, unknown>)[key], `${where}.${key}`)
+    for (const key of Object.keys(value))
+      out[key] = jsonView((value as Record<string, unknown>)[key], `${where}.${key}`)
     return out
   }
   throw new Error(`${where}: a ${typeof value} has no JSON form (schema modules export only schemas)`)
