@@ -47,16 +47,32 @@ describe('access log', () => {
       res: { statusCode: 200 },
     })
     expect(mine[0]!.responseTime).toEqual(expect.any(Number))
+    expect(mine[0]).not.toHaveProperty('code')
   })
 
-  it('names the route, not the number, and keeps the refusal code line', async () => {
+  it('a refusal is one line too: the route, not the number, with the status and our error code', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/callers/+819012345678', headers: auth })
 
     expect(res.statusCode).toBe(404)
     const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine.map((l) => l.msg)).toEqual(['request refused', 'request completed'])
-    expect(mine[1]).toMatchObject({ req: { method: 'GET', url: '/v1/callers/:phone' }, res: { statusCode: 404 } })
+    expect(mine).toHaveLength(1)
+    expect(mine[0]).toMatchObject({
+      msg: 'request completed',
+      req: { method: 'GET', url: '/v1/callers/:phone' },
+      res: { statusCode: 404 },
+      code: 'CALLER_NOT_FOUND',
+    })
     expect(JSON.stringify(lines)).not.toContain('819012345678')
+  })
+
+  it('a request refused by its schema carries the code of its field, and the number stays out', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/callers/not-a-number-0312345678', headers: auth })
+
+    expect(res.statusCode).toBe(400)
+    const mine = forRequest(String(res.headers['x-request-id']))
+    expect(mine).toHaveLength(1)
+    expect(mine[0]).toMatchObject({ res: { statusCode: 400 }, code: res.json().code })
+    expect(JSON.stringify(mine)).not.toContain('0312345678')
   })
 
   it('an unrouted URL keeps its path, numbers masked, and drops its query string', async () => {
@@ -64,7 +80,12 @@ describe('access log', () => {
 
     expect(res.statusCode).toBe(404)
     const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine.at(-1)).toMatchObject({ req: { method: 'GET', url: '/nope/********5678' }, res: { statusCode: 404 } })
+    expect(mine).toHaveLength(1)
+    expect(mine[0]).toMatchObject({
+      req: { method: 'GET', url: '/nope/********5678' },
+      res: { statusCode: 404 },
+      code: 'NOT_FOUND',
+    })
     const logged = JSON.stringify(mine)
     expect(logged).not.toContain('alice@example.com')
     expect(logged).not.toContain('token=abc')

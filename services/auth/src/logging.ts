@@ -156,14 +156,22 @@ export function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Re
   else req.log[level](fields, msg)
 }
 
+// A refused request's code (a 4xx of ours), written on its access line rather than a line of its own.
+const refusals = new WeakMap<FastifyRequest, string>()
+
+/** Notes why a request was refused (a 4xx): its access line carries the code. */
+export function noteRefusal(req: FastifyRequest, code: string): void {
+  refusals.set(req, code)
+}
+
 /**
  * One access line per request, written when it is answered, with the request, the
- * status and the time. Fastify's default adds an 'incoming request' line before it
- * that repeats the method and URL: twice the log volume and, at info, the largest
- * single cost of a request (see docs/performance.md). Every other line Fastify
- * writes (errors, aborted streams, unknown routes) is kept. The line's fields are the
- * request id, method, route template (or masked URL), status and time: nothing to
- * redact, so it skips the redaction pass.
+ * status, the time and, for a refusal, our error code. Fastify's default adds an
+ * 'incoming request' line before it that repeats the method and URL: twice the log
+ * volume and, at info, the largest single cost of a request (see docs/performance.md).
+ * Every other line Fastify writes (errors, aborted streams, unknown routes) is kept.
+ * The line's fields are the request id, method, route template (or masked URL),
+ * status, time and code: nothing to redact, so it skips the redaction pass.
  */
 export class AccessLog extends LogController {
   override incomingRequest(): void {}
@@ -171,6 +179,13 @@ export class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(req)) return
     if (error) reply.log.error({ req, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
-    else logKnown(req, 'info', { req, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    else {
+      const code = refusals.get(req)
+      const fields =
+        code === undefined
+          ? { req, res: reply, responseTime: reply.elapsedTime }
+          : { req, res: reply, responseTime: reply.elapsedTime, code }
+      logKnown(req, 'info', fields, 'request completed')
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, PinlineError, isPinlineError, type ErrorCode } from '../../core/errors.ts'
-import { logKnown } from '../../logging.ts'
+import { noteRefusal } from '../../logging.ts'
 
 // Fastify's own errors, mapped onto our stable codes.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -52,8 +52,8 @@ export function toPinlineError(err: FastifyError): PinlineError {
 export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const err = toPinlineError(raw)
   if (err.statusCode >= 500) req.log.error({ err: raw, code: err.code }, 'request failed')
-  // The code is one of ours: nothing to redact.
-  else logKnown(req, 'info', { code: err.code }, 'request refused')
+  // A refusal is not a line of its own: the request's access line carries the code.
+  else noteRefusal(req, err.code)
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
   const message = err.statusCode >= 500 ? ErrorCodes[err.code].message : err.message
   return reply.code(err.statusCode).send({ code: err.code, message })
@@ -63,9 +63,10 @@ export default fp(
   async (fastify: FastifyInstance) => {
     fastify.setErrorHandler(replyWithError)
 
-    fastify.setNotFoundHandler((_req, reply) =>
-      reply.code(404).send({ code: 'NOT_FOUND', message: ErrorCodes.NOT_FOUND.message }),
-    )
+    fastify.setNotFoundHandler((req, reply) => {
+      noteRefusal(req, 'NOT_FOUND')
+      return reply.code(404).send({ code: 'NOT_FOUND', message: ErrorCodes.NOT_FOUND.message })
+    })
   },
   { name: 'error-handler' },
 )
