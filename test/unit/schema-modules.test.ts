@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   renderSchemaModule,
@@ -50,5 +50,17 @@ describe('the schema modules npm run build generates', () => {
     )
     expect(() => renderSchemaModule('x.ts', { S: { pattern: /^a$/ } })).toThrow(/S\.pattern: a RegExp object/)
     expect(() => renderSchemaModule('x.ts', { S: { maximum: Number.POSITIVE_INFINITY } })).toThrow(/Infinity/)
+  })
+
+  it('are the only service modules that build schemas: nothing else imports typebox or the schema helpers at run time', () => {
+    const src = fileURLToPath(new URL('../../services/auth/src/', import.meta.url))
+    const offenders = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.startsWith('schemas/'))
+      .filter((f) => {
+        const code = readFileSync(join(src, f), 'utf8')
+        // A value import (not `import type`) of typebox, or of what builds the schemas with it.
+        return /^import\s+(?!type\s)[^;'"]*?from\s+'(typebox(\/[^']*)?|[^']*schemas\/helpers\/[^']*)'/m.test(code)
+      })
+    expect(offenders).toEqual([])
   })
 })
