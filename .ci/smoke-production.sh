@@ -37,12 +37,25 @@ fi
 grep -q 'API_KEYS' "$work/refusal.txt" && echo "refused without API_KEYS: $(cat "$work/refusal.txt")"
 
 key=ci-smoke-key-0123456789
+# Records every module the server loads (import and require), to check what the built service
+# leaves out at start: typebox builds the schemas at build time only (scripts/build-schemas.ts),
+# jose is loaded on the first assertion check (adapters/assertions/jose-signer.ts).
+cat >"$work/record-modules.mjs" <<'EOF'
+import { appendFileSync } from 'node:fs'
+import { registerHooks } from 'node:module'
+registerHooks({
+  load(url, context, next) {
+    appendFileSync(process.env.LOADED_MODULES_LOG, `${url}\n`)
+    return next(url, context)
+  },
+})
+EOF
 # Production refuses to generate its assertion signing key: give it one, as a deployment would.
 assertion_key=$(node -e "console.log(require('crypto').generateKeyPairSync('ec',{namedCurve:'P-256'}).privateKey.export({format:'pem',type:'pkcs8'}))")
 (cd "$work" && NODE_ENV=production PORT="$port" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" \
   API_KEYS="$key" PIN_HMAC_SECRET=ci-smoke-secret-0123456789-0123456789 AWS_REGION=us-east-1 \
-  ASSERTION_SIGNING_KEY="$assertion_key" \
-  exec node dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
+  ASSERTION_SIGNING_KEY="$assertion_key" LOADED_MODULES_LOG="$work/modules.txt" \
+  exec node --import "$work/record-modules.mjs" dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
 srv=$!
 
 wait_healthy "$port"
@@ -59,6 +72,21 @@ for path in /playground /playground/ /playground/config.json /playground/api/sms
   [ "$code" = 404 ] || { echo "expected 404 for $path in production, got $code" >&2; exit 1; }
 done
 echo "production build serves: /healthz, /readyz, authenticated /v1 (404 CALLER_NOT_FOUND as expected); /playground is 404"
+# The schemas the built service loads are the typebox source's: the OpenAPI document it serves
+# (every route's schemas) is the committed one, and typebox itself is never loaded; nor is jose
+# before an assertion is checked.
+curl -fsS -o "$work/openapi.json" "http://127.0.0.1:$port/openapi.json"
+node -e 'const { readFileSync: r } = require("node:fs"); const [a, b] = process.argv.slice(1).map((f) => JSON.stringify(JSON.parse(r(f, "utf8")))); process.exit(a === b ? 0 : 1)' \
+  "$work/openapi.json" "$root/openapi/openapi.json" \
+  || { echo "the built service serves another OpenAPI document than openapi/openapi.json" >&2; exit 1; }
+modules=$(wc -l <"$work/modules.txt")
+[ "$modules" -gt 100 ] || { echo "recorded only $modules loaded modules: the preload did not run" >&2; exit 1; }
+if grep -Eq '/node_modules/(typebox|jose)/' "$work/modules.txt"; then
+  echo "the built service loads typebox or jose at start (npm run build must replace dist's schema modules):" >&2
+  grep -E '/node_modules/(typebox|jose)/' "$work/modules.txt" | head -5 >&2
+  exit 1
+fi
+echo "production build: the served OpenAPI document is openapi/openapi.json; $modules modules loaded, none of typebox or jose"
 
 # The same build with the development settings docker-compose.yml uses: the playground is there.
 dport=$(free_port)

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto'
-import { compactVerify, decodeProtectedHeader, jwtVerify } from 'jose'
+import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { ASSERTION_TYP, createJoseSigner, derToJose } from '../../services/auth/src/adapters/assertions/jose-signer.ts'
 import type { AssertionClaims } from '../../services/auth/src/core/ports.ts'
@@ -58,5 +58,18 @@ describe('ES256 signatures in JWS form', () => {
       await compactVerify(token, publicKey)
       expect(await signer.check(token)).toEqual({ kind: 'valid', claims })
     }
+  })
+
+  it('publishes each key as jose exports it, its kid the RFC 7638 thumbprint jose computes', async () => {
+    const previous = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
+    const signer = await createJoseSigner({ signing: privateKey, previous: [previous], generated: false }, 'pinline')
+    const expected = await Promise.all(
+      [publicKey, previous].map(async (key) => {
+        const jwk = await exportJWK(key)
+        return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' }
+      }),
+    )
+    expect(signer.jwks.keys).toEqual(expected)
+    expect(signer.jwks.keys.every((k) => !('d' in k))).toBe(true)
   })
 })

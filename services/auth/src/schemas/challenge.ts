@@ -1,5 +1,4 @@
 import { Type } from 'typebox'
-import type { ChallengeView } from '../core/verification.ts'
 
 /** A pending challenge as every route that sends a PIN reports it. */
 export const Challenge = Type.Object(
@@ -13,12 +12,3 @@ export const Challenge = Type.Object(
   },
   { title: 'Challenge' },
 )
-
-export const challengeBody = (c: ChallengeView) => ({
-  challengeId: c.challengeId,
-  status: c.status,
-  channel: c.channel,
-  expiresAt: new Date(c.expiresAt).toISOString(),
-  resendAvailableAt: new Date(c.resendAvailableAt).toISOString(),
-  sendsLeft: c.sendsLeft,
-})

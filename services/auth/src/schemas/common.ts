@@ -1,5 +1,6 @@
-import { Type, type Static, type TLiteral, type TSchemaOptions, type TUnion } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { LOCALES } from '../core/messages.ts'
+import { OneOf } from './helpers/one-of.ts'
 
 export const ErrorBody = Type.Object(
   {
@@ -28,15 +29,6 @@ export const PhoneString = Type.String({
   examples: ['+819012345678'],
 })
 
-/** A union of string literals from a const list, typed as such (the list stays the one source). */
-export function OneOf<const T extends readonly string[]>(values: T, options?: TSchemaOptions) {
-  type Literals = { -readonly [K in keyof T]: TLiteral<T[K]> }
-  return Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  ) as unknown as TUnion<Literals>
-}
-
 export const Locale = OneOf(LOCALES, { description: 'Language of the SMS' })
 
 export const Caller = Type.Object(
@@ -55,5 +47,8 @@ export const Caller = Type.Object(
   { title: 'Caller' },
 )
 export type CallerBody = Static<typeof Caller>
+
+/** The body of a 204. */
+export const NoContent = Type.Null()
 
 export const security = [{ apiKey: [] }]

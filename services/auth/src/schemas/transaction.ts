@@ -19,13 +19,3 @@ export const TransactionFields = {
     Type.String({ minLength: 1, maxLength: 64, description: 'Who is paid, as the user knows them' }),
   ),
 }
-
-/** The three fields as the core takes them: none given, none; any given, all (the core says which is wrong). */
-export function transactionOf(t: {
-  amount?: string | undefined
-  currency?: string | undefined
-  payee?: string | undefined
-}) {
-  if (t.amount === undefined && t.currency === undefined && t.payee === undefined) return undefined
-  return { amount: t.amount ?? '', currency: t.currency ?? '', payee: t.payee ?? '' }
-}

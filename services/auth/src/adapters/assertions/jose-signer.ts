@@ -1,13 +1,5 @@
-import { createPublicKey, sign as signDigest, type KeyObject } from 'node:crypto'
-import {
-  calculateJwkThumbprint,
-  createLocalJWKSet,
-  errors,
-  exportJWK,
-  jwtVerify,
-  type JWK,
-  type JWTPayload,
-} from 'jose'
+import { createHash, createPublicKey, sign as signDigest, type KeyObject } from 'node:crypto'
+import type { JWK, JWTPayload } from 'jose'
 import type { AssertionCheck, AssertionClaims, AssertionSigner, Via } from '../../core/ports.ts'
 import type { AssertionKeys } from './key-material.ts'
 
@@ -31,20 +23,21 @@ export interface JoseSigner extends AssertionSigner {
   jwks: { keys: PublicJwk[] }
 }
 
-async function publicJwk(key: KeyObject): Promise<PublicJwk> {
-  const jwk = await exportJWK(key.type === 'public' ? key : createPublicKey(key))
-  // kid = RFC 7638 thumbprint: stable for a key, wherever it is configured.
-  return {
-    ...jwk,
-    kty: 'EC',
-    crv: 'P-256',
-    x: jwk.x!,
-    y: jwk.y!,
-    kid: await calculateJwkThumbprint(jwk),
-    alg: ALG,
-    use: 'sig',
-  }
+function publicJwk(key: KeyObject): PublicJwk {
+  const { x, y } = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' })
+  if (typeof x !== 'string' || typeof y !== 'string') throw new Error('not an EC public key')
+  // kid = RFC 7638 thumbprint: stable for a key, wherever it is configured. The SHA-256 of the
+  // required members in lexicographic order, no whitespace (the same as jose's calculateJwkThumbprint).
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
+    .digest('base64url')
+  return { kty: 'EC', x, y, crv: 'P-256', kid, alg: ALG, use: 'sig' }
 }
+
+type Jose = typeof import('jose')
+let jose: Promise<Jose> | undefined
+/** jose (about 1.7 MB of heap) is loaded on the first check, not at every start: signing and the JWKS use node:crypto. */
+const loadJose = () => (jose ??= import('jose'))
 
 const str = (v: unknown) => typeof v === 'string' && v.length > 0
 const optStr = (v: unknown) => v === undefined || typeof v === 'string'
@@ -92,15 +85,15 @@ export function derToJose(der: Buffer): Buffer {
 }
 
 /**
- * ES256 assertions: JWKS and checks with jose; signed with node:crypto directly (the same compact
+ * ES256 assertions: checks with jose; the JWKS and the signatures made with node:crypto directly (the same compact
  * JWS jose's SignJWT makes: the header segment is encoded once, the signature is ES256's r || s),
  * at about a third of jose's CPU per token. Accepts the current and previous keys.
  */
 export async function createJoseSigner(keys: AssertionKeys, issuer: string): Promise<JoseSigner> {
-  const current = await publicJwk(keys.signing)
-  const all = [current, ...(await Promise.all(keys.previous.map(publicJwk)))]
+  const current = publicJwk(keys.signing)
+  const all = [current, ...keys.previous.map(publicJwk)]
   const jwks = { keys: all.filter((k, i) => all.findIndex((o) => o.kid === k.kid) === i) }
-  const keySet = createLocalJWKSet(jwks)
+  let keySet: ReturnType<Jose['createLocalJWKSet']> | undefined
   const header = Buffer.from(JSON.stringify({ alg: ALG, typ: ASSERTION_TYP, kid: current.kid })).toString('base64url')
 
   return {
@@ -113,6 +106,8 @@ export async function createJoseSigner(keys: AssertionKeys, issuer: string): Pro
     },
 
     async check(token): Promise<AssertionCheck> {
+      const { createLocalJWKSet, errors, jwtVerify } = await loadJose()
+      keySet ??= createLocalJWKSet(jwks)
       try {
         // Signature first (jose checks claims only on a valid signature), then iss, typ and exp.
         const { payload } = await jwtVerify(token, keySet, {

@@ -1,23 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { PinlineError } from '../../core/errors.ts'
 import { maskPhone } from '../../core/phone.ts'
 import type { Caller as CallerRecord } from '../../core/ports.ts'
-import { Caller, ErrorBody, PhoneString, commonErrors, security, type CallerBody } from '../../schemas/common.ts'
-
-const Params = Type.Object({ phone: PhoneString })
-
-const PutBody = Type.Object(
-  {
-    firstName: Type.String({ minLength: 1, maxLength: 100 }),
-    lastName: Type.String({ minLength: 1, maxLength: 100 }),
-    custLevel: Type.String({ minLength: 1, maxLength: 50 }),
-    language: Type.String({ pattern: '^[a-z]{2}([-_][A-Za-z]{2})?$', description: 'e.g. en, ja, en-US' }),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    trustedUntil: Type.Optional(Type.String({ format: 'date-time', description: 'Omit to trust until removed' })),
-  },
-  { additionalProperties: false },
-)
+import { CallerParams, PutCallerBody } from '../../schemas/callers.ts'
+import { Caller, ErrorBody, NoContent, commonErrors, security, type CallerBody } from '../../schemas/common.ts'
 
 export function toCallerBody(c: CallerRecord): CallerBody {
   return {
@@ -43,7 +29,7 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
         tags,
         security,
         summary: 'Look up a known caller',
-        params: Params,
+        params: CallerParams,
         response: { 200: Caller, 404: ErrorBody, ...commonErrors },
       },
     },
@@ -61,8 +47,8 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
         tags,
         security,
         summary: 'Import or replace a caller',
-        params: Params,
-        body: PutBody,
+        params: CallerParams,
+        body: PutCallerBody,
         response: { 200: Caller, 201: Caller, 409: ErrorBody, ...commonErrors },
       },
     },
@@ -94,8 +80,8 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
         tags,
         security,
         summary: 'Forget a caller',
-        params: Params,
-        response: { 204: Type.Null(), 404: ErrorBody, ...commonErrors },
+        params: CallerParams,
+        response: { 204: NoContent, 404: ErrorBody, ...commonErrors },
       },
     },
     async (req, reply) => {
@@ -113,8 +99,8 @@ const callers: FastifyPluginAsyncTypebox = async (fastify) => {
         tags,
         security,
         summary: "Lift a number's failure lock",
-        params: Params,
-        response: { 204: Type.Null(), ...commonErrors },
+        params: CallerParams,
+        response: { 204: NoContent, ...commonErrors },
         description:
           "Clears the number's failed-PIN counters: the window (PHONE_MAX_FAILURES) and the consecutive streak (PHONE_MAX_CONSECUTIVE_FAILURES), " +
           'so PHONE_LOCKED ends now. 204 whether or not the number was locked, enrolled or not. For support staff who have verified the caller another way.',
