@@ -35,28 +35,32 @@ beforeEach(() => {
 
 const forRequest = (id: string) => lines.filter((l) => l.reqId === id)
 
+/** The request's one line: every request, refused or not, writes exactly its access line. */
+function accessLine(res: { headers: Record<string, unknown> }) {
+  const mine = forRequest(String(res.headers['x-request-id']))
+  expect(mine).toHaveLength(1)
+  return mine[0]!
+}
+
 describe('access log', () => {
   it('writes one line per request, when it is answered: method, URL, status and time', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' })
 
-    const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine).toHaveLength(1)
-    expect(mine[0]).toMatchObject({
+    const line = accessLine(res)
+    expect(line).toMatchObject({
       msg: 'request completed',
       req: { method: 'GET', url: '/healthz' },
       res: { statusCode: 200 },
     })
-    expect(mine[0]!.responseTime).toEqual(expect.any(Number))
-    expect(mine[0]).not.toHaveProperty('code')
+    expect(line.responseTime).toEqual(expect.any(Number))
+    expect(line).not.toHaveProperty('code')
   })
 
   it('a refusal is one line too: the route, not the number, with the status and our error code', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/callers/+819012345678', headers: auth })
 
     expect(res.statusCode).toBe(404)
-    const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine).toHaveLength(1)
-    expect(mine[0]).toMatchObject({
+    expect(accessLine(res)).toMatchObject({
       msg: 'request completed',
       req: { method: 'GET', url: '/v1/callers/:phone' },
       res: { statusCode: 404 },
@@ -69,24 +73,22 @@ describe('access log', () => {
     const res = await app.inject({ method: 'GET', url: '/v1/callers/not-a-number-0312345678', headers: auth })
 
     expect(res.statusCode).toBe(400)
-    const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine).toHaveLength(1)
-    expect(mine[0]).toMatchObject({ res: { statusCode: 400 }, code: res.json().code })
-    expect(JSON.stringify(mine)).not.toContain('0312345678')
+    const line = accessLine(res)
+    expect(line).toMatchObject({ res: { statusCode: 400 }, code: res.json().code })
+    expect(JSON.stringify(line)).not.toContain('0312345678')
   })
 
   it('an unrouted URL keeps its path, numbers masked, and drops its query string', async () => {
     const res = await app.inject({ method: 'GET', url: '/nope/819012345678?email=alice@example.com&token=abc' })
 
     expect(res.statusCode).toBe(404)
-    const mine = forRequest(String(res.headers['x-request-id']))
-    expect(mine).toHaveLength(1)
-    expect(mine[0]).toMatchObject({
+    const line = accessLine(res)
+    expect(line).toMatchObject({
       req: { method: 'GET', url: '/nope/********5678' },
       res: { statusCode: 404 },
       code: 'NOT_FOUND',
     })
-    const logged = JSON.stringify(mine)
+    const logged = JSON.stringify(line)
     expect(logged).not.toContain('alice@example.com')
     expect(logged).not.toContain('token=abc')
     expect(logged).not.toContain('819012345678')
