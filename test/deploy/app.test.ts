@@ -138,6 +138,7 @@ describe('service: Fargate behind an internal load balancer', () => {
     expect(staged).toEqual([
       '.dockerignore',
       'Dockerfile',
+      'connect',
       'package-lock.json',
       'package.json',
       'scripts',
@@ -145,7 +146,20 @@ describe('service: Fargate behind an internal load balancer', () => {
       'shims',
       'tsconfig.build.json',
       'tsconfig.json',
+      'web',
     ])
+  })
+
+  it("stages every path the Dockerfile copies from its build context (.dockerignore's allow-list and the COPY lines agree)", () => {
+    const hash = JSON.stringify(container().Image).match(/:([0-9a-f]{64})"/)![1]!
+    const dir = s.assetDir(hash)
+    const copied = readFileSync(join(dir, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((line) => /^COPY\s/.test(line) && !/--from=/.test(line))
+      .flatMap((line) => line.trim().split(/\s+/).slice(1, -1))
+      .filter((arg) => !arg.startsWith('--'))
+    expect(copied).toEqual(expect.arrayContaining(['package.json', 'services', 'web', 'connect']))
+    for (const path of copied) expect(existsSync(join(dir, path)), `${path} is copied but not staged`).toBe(true)
   })
 
   it('at least two tasks, spread over the private subnets of two AZs, CPU autoscaling from 2 to 6', () => {
