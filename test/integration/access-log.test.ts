@@ -78,6 +78,18 @@ describe('access log', () => {
     expect(JSON.stringify(line)).not.toContain('0312345678')
   })
 
+  it.each([
+    ['a bad URL escape', '/v1/callers/%zz819012345678'],
+    ['an over-long path parameter', `/v1/callers/+81901234567${'8'.repeat(600)}`],
+  ])('a request the router refuses before any route (%s) still writes its one line, digits masked', async (_, url) => {
+    const res = await app.inject({ method: 'GET', url, headers: auth })
+
+    expect(res.statusCode).toBe(400)
+    const line = accessLine(res)
+    expect(line).toMatchObject({ msg: 'request completed', res: { statusCode: 400 }, code: 'VALIDATION_FAILED' })
+    expect(JSON.stringify(line)).not.toContain('819012345678')
+  })
+
   it('an unrouted URL keeps its path, numbers masked, and drops its query string', async () => {
     const res = await app.inject({ method: 'GET', url: '/nope/819012345678?email=alice@example.com&token=abc' })
 

@@ -6,7 +6,7 @@ import type { Config } from './config.ts'
 import type { SmsSender, VoiceSender } from './core/ports.ts'
 import { AccessLog, loggerOptions, requestLog } from './logging.ts'
 import assertions from './plugins/app/assertions.ts'
-import errorHandler, { replyWithError } from './plugins/app/error-handler.ts'
+import errorHandler, { replyWithFrameworkError } from './plugins/app/error-handler.ts'
 import events from './plugins/app/events.ts'
 import metrics from './plugins/app/metrics.ts'
 import orders from './plugins/app/orders.ts'
@@ -90,7 +90,7 @@ export function serverOptions(
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    frameworkErrors: replyWithError,
+    frameworkErrors: replyWithFrameworkError,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }

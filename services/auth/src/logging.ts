@@ -6,6 +6,7 @@ import {
   type FastifyServerOptions,
 } from 'fastify'
 import { stdSerializers, type Bindings, type ChildLoggerOptions, type Level } from 'pino'
+import type { ErrorCode } from './core/errors.ts'
 
 // A number as people write it: digits with spaces, dots, dashes or brackets between them,
 // raw or URL-encoded. Five digits or more are a phone number until proven otherwise: all
@@ -157,11 +158,21 @@ export function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Re
 }
 
 // A refused request's code (a 4xx of ours), written on its access line rather than a line of its own.
-const refusals = new WeakMap<FastifyRequest, string>()
+const refusals = new WeakMap<FastifyRequest, ErrorCode>()
 
 /** Notes why a request was refused (a 4xx): its access line carries the code. */
-export function noteRefusal(req: FastifyRequest, code: string): void {
+export function noteRefusal(req: FastifyRequest, code: ErrorCode): void {
   refusals.set(req, code)
+}
+
+/** The access line's fields: nothing in them to redact (see AccessLog). */
+function writeAccessLine(req: FastifyRequest, reply: FastifyReply, timed: boolean): void {
+  const code = refusals.get(req)
+  const fields: Record<string, unknown> = timed
+    ? { req, res: reply, responseTime: reply.elapsedTime }
+    : { req, res: reply }
+  if (code !== undefined) fields.code = code
+  logKnown(req, 'info', fields, 'request completed')
 }
 
 /**
@@ -179,13 +190,15 @@ export class AccessLog extends LogController {
   override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(req)) return
     if (error) reply.log.error({ req, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored')
-    else {
-      const code = refusals.get(req)
-      const fields =
-        code === undefined
-          ? { req, res: reply, responseTime: reply.elapsedTime }
-          : { req, res: reply, responseTime: reply.elapsedTime, code }
-      logKnown(req, 'info', fields, 'request completed')
-    }
+    else writeAccessLine(req, reply, true)
   }
+}
+
+/**
+ * A request the router refuses before any route (a bad URL escape, an over-long path
+ * parameter): Fastify calls no requestCompleted for it, so its access line is written here,
+ * once the answer is sent or the client has gone (without a time: Fastify keeps none on that path).
+ */
+export function logAccessWhenSent(req: FastifyRequest, reply: FastifyReply): void {
+  reply.raw.once('close', () => writeAccessLine(req, reply, false))
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, PinlineError, isPinlineError, type ErrorCode } from '../../core/errors.ts'
-import { noteRefusal } from '../../logging.ts'
+import { logAccessWhenSent, noteRefusal } from '../../logging.ts'
 
 // Fastify's own errors, mapped onto our stable codes.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -45,9 +45,9 @@ export function toPinlineError(err: FastifyError): PinlineError {
 }
 
 /**
- * One error handler: every error leaves as {code, message}; details only below 500. It is also
- * the server's `frameworkErrors` (see app.ts), which the router calls for bad URLs before any
- * route (and so any setErrorHandler) applies.
+ * One error handler: every error leaves as {code, message}; details only below 500. The router's
+ * own refusals come through it too (replyWithFrameworkError, below), before any route (and so any
+ * setErrorHandler) applies.
  */
 export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const err = toPinlineError(raw)
@@ -57,6 +57,18 @@ export function replyWithError(raw: FastifyError, req: FastifyRequest, reply: Fa
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
   const message = err.statusCode >= 500 ? ErrorCodes[err.code].message : err.message
   return reply.code(err.statusCode).send({ code: err.code, message })
+}
+
+/**
+ * The server's `frameworkErrors` (see app.ts): the router's refusals before any route, such as a
+ * bad URL escape or an over-long path parameter. The same answer, with the request id and an
+ * access line like every other request's.
+ */
+export function replyWithFrameworkError(raw: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // No onRequest hook ran: the id that names the access line is echoed here (app.ts does it for the rest).
+  reply.header('x-request-id', req.id)
+  logAccessWhenSent(req, reply)
+  return replyWithError(raw, req, reply)
 }
 
 export default fp(
