@@ -13,6 +13,9 @@ wait_healthy() {
     curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
+  echo "the server on port $1 did not answer /healthz within 10 s; its log:" >&2
+  cat "$2" >&2
+  return 1
 }
 port=$(free_port)
 rport=$(free_port)
@@ -58,7 +61,7 @@ assertion_key=$(node -e "console.log(require('crypto').generateKeyPairSync('ec',
   exec node --import "$work/record-modules.mjs" dist/services/auth/src/server.js >"$work/server.log" 2>&1) &
 srv=$!
 
-wait_healthy "$port"
+wait_healthy "$port" "$work/server.log"
 curl -fsS "http://127.0.0.1:$port/healthz" && echo
 curl -fsS "http://127.0.0.1:$port/readyz" && echo
 # Read each body whole before matching it: with pipefail, `curl | grep -q` fails when grep stops
@@ -83,17 +86,23 @@ modules=$(wc -l <"$work/modules.txt")
 [ "$modules" -gt 100 ] || { echo "recorded only $modules loaded modules: the preload did not run" >&2; exit 1; }
 if grep -Eq '/node_modules/(typebox|jose)/' "$work/modules.txt"; then
   echo "the built service loads typebox or jose at start (npm run build must replace dist's schema modules):" >&2
-  grep -E '/node_modules/(typebox|jose)/' "$work/modules.txt" | head -5 >&2
+  grep -m 5 -E '/node_modules/(typebox|jose)/' "$work/modules.txt" >&2
   exit 1
 fi
 echo "production build: the served OpenAPI document is openapi/openapi.json; $modules modules loaded, none of typebox or jose"
+# jose, loaded on the first check, is there in the production install: a forged token is refused.
+code=$(curl -s -o "$work/check.json" -w '%{http_code}' -H "authorization: Bearer $key" -H 'content-type: application/json' \
+  -d '{"assertion":"eyJhbGciOiJFUzI1NiJ9.e30.c2ln","binding":"rest:smoke","purpose":"verify"}' "http://127.0.0.1:$port/v1/assertions/verify")
+[ "$code" = 422 ] && grep -q '"ASSERTION_INVALID"' "$work/check.json" \
+  || { echo "expected 422 ASSERTION_INVALID for a forged assertion, got $code: $(cat "$work/check.json")" >&2; cat "$work/server.log" >&2; exit 1; }
+echo "production build: a forged assertion is 422 ASSERTION_INVALID (jose loads on first use)"
 
 # The same build with the development settings docker-compose.yml uses: the playground is there.
 dport=$(free_port)
 (cd "$work" && NODE_ENV=development PORT="$dport" HOST=127.0.0.1 REDIS_URL="redis://127.0.0.1:$rport" SMS_PROVIDER=log \
   exec node dist/services/auth/src/server.js >"$work/dev.log" 2>&1) &
 dev=$!
-wait_healthy "$dport"
+wait_healthy "$dport" "$work/dev.log"
 page=$(curl -fsS "http://127.0.0.1:$dport/playground/" || true)
 grep -q 'data-testid="phone-call"' <<<"$page" \
   && curl -fsS -o /dev/null "http://127.0.0.1:$dport/playground/app.js" \

@@ -4,6 +4,7 @@
 // their types; npm start (type stripping) still loads it. typebox is about 680 modules and
 // 5-6 MB of heap (docs/performance.md, "Fourth pass").
 import { readdir, rm, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
 
 const root = new URL('../', import.meta.url)
@@ -79,6 +80,6 @@ export async function buildSchemas(distDir = new URL('dist/services/auth/src/sch
   return written
 }
 
-if (import.meta.main) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const file of await buildSchemas()) process.stdout.write(`${file}  (schemas as JSON)\n`)
 }

@@ -17,7 +17,7 @@ export async function buildShims(outdir = 'dist/shims'): Promise<Record<string, 
   return Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, out]) => [file, out.bytes]))
 }
 
-if (import.meta.main) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [file, bytes] of Object.entries(await buildShims())) {
     process.stdout.write(`${file}  ${(bytes / 1024).toFixed(1)} KiB\n`)
   }

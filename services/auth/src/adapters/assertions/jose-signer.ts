@@ -37,7 +37,12 @@ function publicJwk(key: KeyObject): PublicJwk {
 type Jose = typeof import('jose')
 let jose: Promise<Jose> | undefined
 /** jose (about 1.7 MB of heap) is loaded on the first check, not at every start: signing and the JWKS use node:crypto. */
-const loadJose = () => (jose ??= import('jose'))
+// A failed load is not kept: the next check tries again (the failed one answered 500, granting nothing).
+const loadJose = () =>
+  (jose ??= import('jose').catch((err: unknown) => {
+    jose = undefined
+    throw err
+  }))
 
 const str = (v: unknown) => typeof v === 'string' && v.length > 0
 const optStr = (v: unknown) => v === undefined || typeof v === 'string'
