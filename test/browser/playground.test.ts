@@ -25,6 +25,9 @@ afterAll(async () => {
 // Each page holds the outbox's event stream open, and Chromium allows six connections to one
 // host: a test's pages close when it ends, or the seventh page would wait for a free one.
 const pages: Page[] = []
+// What the page waits for makes a round trip to the service and Redis: on a busy CI machine that
+// can take longer than expect.poll's 1 s default.
+const UNTIL = { timeout: 10_000 }
 afterEach(async () => {
   await Promise.all(pages.splice(0).map((p) => p.close()))
 })
@@ -48,7 +51,7 @@ const outboxTo = (page: Page, phone: string) =>
 /** The PIN in the newest SMS to `phone` in the outbox, once it holds `count` for that number. */
 async function pinFromOutbox(page: Page, phone: string, count: number): Promise<string> {
   const sms = outboxTo(page, phone)
-  await expect.poll(() => sms.count()).toBe(count)
+  await expect.poll(() => sms.count(), UNTIL).toBe(count)
   const body = await sms.first().locator('.body').textContent()
   const pin = body?.match(/\d{6}/)?.[0]
   if (!pin) throw new Error(`no PIN in ${body}`)
@@ -83,8 +86,10 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     await page.getByTestId('phone-number').fill(phone)
     await page.getByTestId('phone-call').click()
 
-    await expect.poll(() => prompts.count()).toBe(1)
-    await expect.poll(() => log.locator('li.prompt').first().textContent()).toContain('sending a code by text message')
+    await expect.poll(() => prompts.count(), UNTIL).toBe(1)
+    await expect
+      .poll(() => log.locator('li.prompt').first().textContent(), UNTIL)
+      .toContain('sending a code by text message')
     const pin = await pinFromOutbox(page, phone, 1)
     expect(await page.getByTestId('sms-outbox').locator('li').first().textContent()).toMatch(WORDS[lang].sms)
 
@@ -92,7 +97,7 @@ describe.each(['en', 'ja'] as const)('phone call (%s)', (lang) => {
     for (const d of wrong(pin)) await page.getByTestId(`keypad-${d}`).click()
     await page.getByTestId('keypad-hash').click()
     await log.locator('li.prompt', { hasText: 'That code is not right.' }).waitFor()
-    await expect.poll(() => prompts.count()).toBe(2)
+    await expect.poll(() => prompts.count(), UNTIL).toBe(2)
     // ...then the right one on the keyboard (the focus is on the hang-up button, not a text field).
     await page.keyboard.type(`${pin}#`)
     await log.locator('li.connected').waitFor()
@@ -166,22 +171,22 @@ describe.each(['en', 'ja'] as const)('chat order, local mode (%s)', (lang) => {
 
     const quick = page.getByTestId('chat-quick')
     await quick.getByRole('button', { name: w.menu }).click()
-    await expect.poll(() => bot.count()).toBe(1)
+    await expect.poll(() => bot.count(), UNTIL).toBe(1)
     expect(await bot.last().textContent()).toMatch(w.menuText)
 
     await quick.getByRole('button', { name: w.first, exact: true }).click()
-    await expect.poll(() => bot.count()).toBe(2)
+    await expect.poll(() => bot.count(), UNTIL).toBe(2)
     expect(await bot.last().textContent()).toContain(phone.slice(-4))
     const pin = await pinFromOutbox(page, phone, 1)
 
     await page.getByTestId('chat-input').fill(pin)
     await page.getByTestId('chat-input').press('Enter')
-    await expect.poll(() => bot.count()).toBe(3)
+    await expect.poll(() => bot.count(), UNTIL).toBe(3)
     expect(await bot.last().textContent()).toMatch(w.verified)
     expect(await chatLog.textContent()).not.toContain(pin)
 
     await quick.getByRole('button', { name: w.second, exact: true }).click()
-    await expect.poll(() => bot.count()).toBe(4)
+    await expect.poll(() => bot.count(), UNTIL).toBe(4)
     expect(await bot.last().textContent()).toContain(w.second)
     expect(await bot.last().textContent()).not.toMatch(/PIN/)
     expect(await outboxTo(page, phone).count()).toBe(1)
@@ -225,18 +230,18 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     const says = async (words: string, count: number) => {
       await page.getByTestId('phone-say').fill(words)
       await page.getByTestId('phone-say').press('Enter')
-      await expect.poll(() => prompts.count()).toBe(count)
+      await expect.poll(() => prompts.count(), UNTIL).toBe(count)
       return prompts.last().textContent()
     }
     const keys = async (digits: string, count: number) => {
       for (const d of digits) await page.getByTestId(`keypad-${d}`).click()
       await page.getByTestId('keypad-hash').click()
-      await expect.poll(() => prompts.count()).toBe(count)
+      await expect.poll(() => prompts.count(), UNTIL).toBe(count)
       return prompts.last().textContent()
     }
 
     // The flow's greeting, then the bot block's own prompt.
-    await expect.poll(() => prompts.count()).toBe(2)
+    await expect.poll(() => prompts.count(), UNTIL).toBe(2)
     expect(await prompts.allTextContents()).toEqual([
       'Welcome to pinline food ordering.',
       'What would you like to order? You can also ask for the menu.',
@@ -272,7 +277,7 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     const phone = nextPhone()
     await dialOrderLine(page, phone)
     const log = page.getByTestId('phone-log')
-    await expect.poll(() => log.locator('li.prompt').count()).toBe(2)
+    await expect.poll(() => log.locator('li.prompt').count(), UNTIL).toBe(2)
     await page.getByTestId('phone-say').fill('ピザをください')
     await page.getByTestId('phone-say').press('Enter')
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
@@ -289,7 +294,7 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     const page = await open('en')
     await dialOrderLine(page, nextPhone())
     const log = page.getByTestId('phone-log')
-    await expect.poll(() => log.locator('li.prompt').count()).toBe(2)
+    await expect.poll(() => log.locator('li.prompt').count(), UNTIL).toBe(2)
     expect(await page.getByTestId('phone-say').isEnabled()).toBe(true)
     await page.getByTestId('phone-hangup').click()
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()
@@ -308,7 +313,7 @@ describe('phone call: the food-order line (the Lex bot on a phone line)', () => 
     )
     await dialOrderLine(page, nextPhone())
     const log = page.getByTestId('phone-log')
-    await expect.poll(() => log.locator('li.prompt').count()).toBe(2)
+    await expect.poll(() => log.locator('li.prompt').count(), UNTIL).toBe(2)
     await page.getByTestId('phone-say').fill('menu')
     await page.getByTestId('phone-say').press('Enter')
     await page.locator('[data-testid="phone-log"][data-state="ended"]').waitFor()

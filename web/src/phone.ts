@@ -49,6 +49,12 @@ function spokenText(m: { contentType: string; content: string }): string {
   return doc.querySelector('parsererror') ? m.content : (doc.documentElement.textContent ?? '')
 }
 
+/** A refused or failed answer, as the log shows it: the status, and our error code when the body has one. */
+async function failure(res: Response): Promise<string> {
+  const body = (await res.json().catch(() => undefined)) as { code?: unknown } | undefined
+  return `HTTP ${res.status}${typeof body?.code === 'string' ? ` ${body.code}` : ''}`
+}
+
 export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
   const number = byTestId<HTMLInputElement>('phone-number')
   const line = byTestId<HTMLSelectElement>('phone-line')
@@ -186,8 +192,8 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
           body: JSON.stringify(codeHookEvent({ bot, sessionId: contact.contactId, text, state, inputMode: mode })),
           signal: stop,
         })
+        if (!res.ok) throw new Error(await failure(res))
         const body = await res.json()
-        if (!res.ok) throw new Error(`HTTP ${res.status} ${body?.code ?? ''}`)
         const response = body as CodeHookResponse
         for (const m of response.messages ?? []) say(spokenText(m), contact.languageCode)
         state = nextState(response, state)
@@ -240,8 +246,8 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
             body: JSON.stringify(contactFlowEvent(contact, parameters, attributes)),
             signal: AbortSignal.any([limit, stop]),
           })
+          if (!res.ok) throw new Error(await failure(res))
           const answer = await res.json()
-          if (!res.ok) throw new Error(`HTTP ${res.status} ${answer?.code ?? ''}`)
           const summary = Object.entries(answer as Record<string, string>)
             .map(([k, v]) => `${k}=${v}`)
             .join(', ')
