@@ -576,7 +576,7 @@ describe('the Lex V2 bot', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l))
-      .filter((l) => l.msg === 'lex turn')
+      .filter((l) => l.msg === 'request completed' && l.lex !== undefined)
       .map((l) => l.lex.outcome)
     expect(outcomes).toHaveLength(intents.length)
     // Every intent of the bot reaches a handler of the channel; only the fallback is "not understood".

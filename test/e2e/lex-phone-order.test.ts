@@ -161,7 +161,7 @@ describe.each(CASES)('a phone order in $localeId, through the bundled shim and t
 
     // Neither the PIN nor the caller's number reached the service's log.
     const logs = service.logs()
-    expect(logs).toContain('lex turn')
+    expect(logs).toContain('"lex":{"outcome":"unverified:pin_sent"}')
     expect(logs).not.toMatch(new RegExp(`(?<![0-9])${pin}(?![0-9])`))
     expect(logs).not.toContain(c.phone.slice(1))
   })

@@ -293,8 +293,7 @@ describe('logs', () => {
     expect((await verify(logged, s.sessionId, { pin: s.pin })).json().status).toBe('approved')
 
     // The paths ran and were logged (the KMS outage at error level), without the secrets.
-    expect(logs).toContain('lex turn')
-    expect(logs).toContain('"outcome":"DEPENDENCY_UNAVAILABLE"')
+    expect(logs).toContain('"lex":{"outcome":"DEPENDENCY_UNAVAILABLE"}')
     for (const secret of [
       first,
       ...sms.sent.map((m) => m.body.match(/\d{6}/)![0]),

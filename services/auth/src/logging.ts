@@ -157,22 +157,33 @@ export function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Re
   else req.log[level](fields, msg)
 }
 
-// A refused request's code (a 4xx of ours), written on its access line rather than a line of its own.
-const refusals = new WeakMap<FastifyRequest, ErrorCode>()
+/**
+ * What a request's access line says besides the request and the answer, instead of a line of its
+ * own: why it was refused (a 4xx: our error code), or how a Lex turn ended (a step name or one of
+ * our codes). Only our own names: the line skips the redaction pass.
+ */
+export interface AccessNote {
+  code?: ErrorCode
+  lex?: { outcome: string }
+}
+const notes = new WeakMap<FastifyRequest, AccessNote>()
+
+/** Adds to what the request's access line says (see AccessNote). */
+export function noteOnAccessLine(req: FastifyRequest, note: AccessNote): void {
+  const before = notes.get(req)
+  notes.set(req, before === undefined ? note : { ...before, ...note })
+}
 
 /** Notes why a request was refused (a 4xx): its access line carries the code. */
 export function noteRefusal(req: FastifyRequest, code: ErrorCode): void {
-  refusals.set(req, code)
+  noteOnAccessLine(req, { code })
 }
 
 /** The access line's fields: nothing in them to redact (see AccessLog). */
 function writeAccessLine(req: FastifyRequest, reply: FastifyReply, timed: boolean): void {
-  const code = refusals.get(req)
-  const fields: Record<string, unknown> = timed
-    ? { req, res: reply, responseTime: reply.elapsedTime }
-    : { req, res: reply }
-  if (code !== undefined) fields.code = code
-  logKnown(req, 'info', fields, 'request completed')
+  const fields = timed ? { req, res: reply, responseTime: reply.elapsedTime } : { req, res: reply }
+  const note = notes.get(req)
+  logKnown(req, 'info', note === undefined ? fields : { ...fields, ...note }, 'request completed')
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { createLexChannel } from '../../../channels/lex/channel.ts'
-import { logKnown } from '../../../logging.ts'
+import { noteOnAccessLine } from '../../../logging.ts'
 import { commonErrors, security } from '../../../schemas/common.ts'
 import { LexEvent, LexResponse } from '../../../schemas/lex.ts'
 
@@ -35,8 +35,8 @@ const lexChannel: FastifyPluginAsyncTypebox = async (fastify) => {
         client: req.apiKey?.name,
         admit: () => fastify.channelLimits.lex(req),
       })
-      // The outcome is one of ours (a step name or an error code): nothing to redact.
-      logKnown(req, 'info', { lex: { outcome } }, 'lex turn')
+      // The turn's access line says how it ended: a step name or one of our codes.
+      noteOnAccessLine(req, { lex: { outcome } })
       return response
     },
   )
