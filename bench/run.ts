@@ -24,6 +24,7 @@ import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
 import { measureShims } from './lib/shims.ts'
 import type { NextRequest, Scenario } from './lib/scenario.ts'
 import { floor, scenarios, serviceWarmUp } from './scenarios.ts'
+import { API_KEY, KEY_SECRET, PREFIX, SECRET, benchServiceEnv } from './lib/service-env.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -37,10 +38,6 @@ const only = process.env.BENCH_ONLY?.split('|')
   .map((x) => x.trim())
   .filter(Boolean)
 const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(allowedCpus())
-const API_KEY = 'bench-key-0123456789abcdef'
-const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
-const KEY_SECRET = 'bench-keys-0123456789-0123456789-0123456789'
-const PREFIX = 'pl:'
 
 const redisServer = await startRedisServer()
 // Auto-pipelining: seeding sends thousands of scripts at once, in a few writes instead of one each.
@@ -67,27 +64,8 @@ const service = await startNode(join(serviceRoot, serviceEntry), {
   port: await freePort(),
   env: {
     ...image.env,
-    NODE_ENV: 'development',
+    ...benchServiceEnv(process.env.BENCH_LOG_LEVEL ?? 'info'),
     REDIS_URL: redisServer.url,
-    REDIS_KEY_PREFIX: PREFIX,
-    API_KEYS: API_KEY,
-    PIN_HMAC_SECRET: SECRET,
-    KEY_HASH_SECRET: KEY_SECRET,
-    SMS_PROVIDER: 'log',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    PIN_LENGTH: '6',
-    // One client on one address sending thousands of requests a second, to thousands of
-    // numbers in a few prefixes: the HTTP rate limits and SMS spend guards are lifted out
-    // of the way, but their checks still run on every request, as in production.
-    RATE_LIMIT_PER_KEY: '100000000',
-    RATE_LIMIT_PER_IP: '100000000',
-    SMS_PREFIX_MAX_SENDS: '1000000',
-    SMS_DAILY_LIMIT: '100000000',
-    CHANNEL_RATE_LIMIT_PER_KEY: '100000000',
-    CHANNEL_RATE_LIMIT_PER_CONVERSATION: '100000',
-    CHANNEL_RATE_LIMIT_PER_NUMBER: '100000',
-    SMS_KEY_MAX_SENDS: '100000000',
-    SMS_PREFIX_KNOWN_MAX_SENDS: '1000000',
   },
   logFile: join(logDir, 'service.log'),
   readyPath: '/readyz',
