@@ -17,6 +17,27 @@ export interface ChatTransport {
   reset(): void
 }
 
+/** A refused or failed answer, as the page shows it: the status, and our error code when the body has one. */
+export async function failure(res: Response): Promise<string> {
+  const body = (await res.json().catch(() => undefined)) as { code?: unknown } | undefined
+  return `HTTP ${res.status}${typeof body?.code === 'string' ? ` ${body.code}` : ''}`
+}
+
+/**
+ * One turn to the service's Lex channel, as the Lambda shim would send it: the DialogCodeHook
+ * event this page built (lex/dialog.ts) out, the code hook's response back.
+ */
+export async function postLexTurn(event: Record<string, unknown>, signal?: AbortSignal): Promise<CodeHookResponse> {
+  const res = await fetch('api/channels/lex', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+    ...(signal ? { signal } : {}),
+  })
+  if (!res.ok) throw new Error(await failure(res))
+  return (await res.json()) as CodeHookResponse
+}
+
 /**
  * Local mode: this page plays Lex (lex/dialog.ts picks the intent and slots) and sends the
  * DialogCodeHook event to the service's Lex channel, as the Lambda shim would.
@@ -28,14 +49,7 @@ export function localTransport(): ChatTransport {
     async send(text, { email, localeId }) {
       const bot = playgroundBot(localeId)
       const turnState = { ...state, sessionAttributes: { ...state.sessionAttributes, email } }
-      const res = await fetch('api/channels/lex', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(codeHookEvent({ bot, sessionId, text, state: turnState })),
-      })
-      const body = await res.json()
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${body?.code ?? ''}`)
-      const response = body as CodeHookResponse
+      const response = await postLexTurn(codeHookEvent({ bot, sessionId, text, state: turnState }))
       state = nextState(response, turnState)
       return {
         messages: (response.messages ?? []).map((m) => m.content),

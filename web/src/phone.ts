@@ -4,7 +4,8 @@ import { contactFlowEvent } from './flow/contact-flow-event.ts'
 import { runContactFlow, type Flow, type FlowAction } from './flow/interpreter.ts'
 import { byTestId, logLine, message } from './dom.ts'
 import type { Lang, Texts } from './i18n.ts'
-import { codeHookEvent, nextState, playgroundBot, type CodeHookResponse, type DialogState } from './lex/dialog.ts'
+import { failure, postLexTurn } from './chat-transport.ts'
+import { codeHookEvent, nextState, playgroundBot, type DialogState } from './lex/dialog.ts'
 import { randomId } from './lex/random-id.ts'
 
 // The phone playground: a shipped contact flow, run action by action in this page, with the
@@ -47,12 +48,6 @@ function spokenText(m: { contentType: string; content: string }): string {
   if (m.contentType !== 'SSML') return m.content
   const doc = new DOMParser().parseFromString(m.content, 'application/xml')
   return doc.querySelector('parsererror') ? m.content : (doc.documentElement.textContent ?? '')
-}
-
-/** A refused or failed answer, as the log shows it: the status, and our error code when the body has one. */
-async function failure(res: Response): Promise<string> {
-  const body = (await res.json().catch(() => undefined)) as { code?: unknown } | undefined
-  return `HTTP ${res.status}${typeof body?.code === 'string' ? ` ${body.code}` : ''}`
 }
 
 export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
@@ -132,16 +127,18 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     })
   }
 
+  /** The bot no longer listens: the say field is off until its next turn. */
+  const stopListening = () => {
+    speech = undefined
+    sayInput.disabled = true
+    sayButton.disabled = true
+  }
+
   /** The caller's next turn to the bot: words typed in the say field (Speech) or keys (DTMF). */
   function listen(attributes: Record<string, string>): Promise<{ text: string; mode: 'Speech' | 'DTMF' }> {
     sayInput.disabled = false
     sayButton.disabled = false
     sayInput.focus()
-    const stopListening = () => {
-      speech = undefined
-      sayInput.disabled = true
-      sayButton.disabled = true
-    }
     return new Promise((resolve, reject) => {
       pending = {
         digits: '',
@@ -186,15 +183,8 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     try {
       for (;;) {
         const { text, mode } = await listen(state.sessionAttributes)
-        const res = await fetch('api/channels/lex', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(codeHookEvent({ bot, sessionId: contact.contactId, text, state, inputMode: mode })),
-          signal: stop,
-        })
-        if (!res.ok) throw new Error(await failure(res))
-        const body = await res.json()
-        const response = body as CodeHookResponse
+        const event = codeHookEvent({ bot, sessionId: contact.contactId, text, state, inputMode: mode })
+        const response = await postLexTurn(event, stop)
         for (const m of response.messages ?? []) say(spokenText(m), contact.languageCode)
         state = nextState(response, state)
         if (response.sessionState.dialogAction.type === 'Close') {
@@ -282,9 +272,7 @@ export function setUpPhone(ctx: { t(): Texts; lang(): Lang }) {
     } finally {
       if (pending) clearTimeout(pending.timer)
       pending = undefined
-      speech = undefined
-      sayInput.disabled = true
-      sayButton.disabled = true
+      stopListening()
       hangup = undefined
       callButton.disabled = false
       line.disabled = false
