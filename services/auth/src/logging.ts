@@ -151,7 +151,7 @@ export const requestLog = (logger: FastifyBaseLogger, bindings: Bindings, opts: 
   new RequestLog(logger, bindings, opts) as unknown as FastifyBaseLogger
 
 /** A line whose fields hold nothing secret, through RequestLog.known when the request has one. */
-export function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Record<string, unknown>, msg: string) {
+function logKnown(req: FastifyRequest, level: 'info' | 'warn', fields: Record<string, unknown>, msg: string) {
   const log = req.log as unknown
   if (log instanceof RequestLog) log.known(level, fields, msg)
   else req.log[level](fields, msg)
