@@ -1,11 +1,13 @@
-// npm run bench:ladder: what the behaviours issue 16 requires cost on their own. A caller
-// lookup that misses is built up one behaviour at a time (bench/ladder-server.ts), each rung
-// a separate process, and measured like the bench's scenarios: server CPU per request over
-// the floor's, in interleaved slices on the same pinned core. The last line is pinline's own
-// lookup miss, for comparison. Prints a Markdown table and writes bench/results-ladder.json.
-// Settings as for npm run bench: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_PIN,
-// BENCH_BUILT.
-import { mkdirSync, statSync, writeFileSync } from 'node:fs'
+// npm run bench:ladder: what the behaviours issue 16 requires cost without the rest of the
+// service. A caller lookup is built up one behaviour at a time (bench/ladder-server.ts), each
+// rung a separate process checked to do what it claims, and measured as the bench measures a
+// scenario: server CPU per request over the floor's (bench/floor-server.ts), the floor loaded
+// just before each slice, on the same CPU (unless BENCH_PIN=0). The last row is pinline's own
+// lookup miss, built (npm run build first). Everything but the floor runs with the image's Node
+// flags and ENV. Prints a Markdown table and writes bench/results-ladder.json.
+// Settings: LADDER_PASSES (5), BENCH_DURATION (s per row and pass, 2), BENCH_WARMUP (s, 1; each
+// process gets 2 more), BENCH_CONNECTIONS (32), BENCH_PIN.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,20 +18,23 @@ import { freePort } from '../test/support/app/free-port.ts'
 import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { phoneAt } from './lib/fixtures.ts'
 import { imageRuntime } from './lib/image.ts'
-import { RUNG_ORDER, RUNGS, type Rung } from './lib/ladder-rungs.ts'
-import { slice, Tally, type Target } from './lib/load.ts'
+import { callerKey, keyCounter, RUNG_ORDER, RUNGS, type Rung } from './lib/ladder-rungs.ts'
+import { sliceSeries, Tally, type Target } from './lib/load.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, type NodeProcess } from './lib/processes.ts'
+import type { NextRequest } from './lib/scenario.ts'
 import { API_KEY, benchServiceEnv } from './lib/service-env.ts'
 import { floor } from './scenarios.ts'
-import type { NextRequest } from './lib/scenario.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const connections = num('BENCH_CONNECTIONS', 32)
-const seconds = num('BENCH_DURATION', 5)
+const passes = num('LADDER_PASSES', 5)
+const sliceSeconds = num('BENCH_DURATION', 2)
 const warmupSeconds = num('BENCH_WARMUP', 1) + 2 // each process is new: V8 needs seconds to reach pace
 const layout = process.env.BENCH_PIN === '0' ? undefined : cpuLayout(allowedCpus())
-const built = process.env.BENCH_BUILT === '1'
+const serviceEntry = join(root, 'dist/services/auth/src/server.js')
+if (!existsSync(serviceEntry)) throw new Error('bench:ladder compares with the built service: npm run build first')
+const OTHER_KEY = 'ladder-key-without-the-scope-0123'
 
 const redisServer = await startRedisServer()
 const redis = new Redis(redisServer.url)
@@ -37,18 +42,17 @@ const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]
 const logDir = join(tmpdir(), `pinline-ladder-${process.pid}`)
 mkdirSync(logDir, { recursive: true })
 
-const start = async (name: string, file: string, env: Record<string, string>, nodeArgs: string[] = []) =>
+const image = imageRuntime(root)
+const start = async (name: string, file: string, env: Record<string, string>, nodeArgs = image.nodeArgs) =>
   startNode(file, {
     port: await freePort(),
-    env: { ...env, REDIS_URL: redisServer.url },
+    env: { ...image.env, ...env, REDIS_URL: redisServer.url },
     logFile: join(logDir, `${name}.log`),
     readyPath: '/healthz',
     nodeArgs,
   })
 
-// The rungs run as built JavaScript with the image's Node flags and ENV, as the built service
-// does (BENCH_BUILT=1): Node's type stripping alone would add tens of MB to their idle RSS.
-const image = imageRuntime(root)
+// The rungs run as built JavaScript, as the service does: type stripping would add tens of MB.
 const rungFile = join(root, 'node_modules/.cache/pinline-bench/ladder-server.mjs')
 await build({
   entryPoints: [join(root, 'bench/ladder-server.ts')],
@@ -60,152 +64,182 @@ await build({
   target: 'node24',
   logLevel: 'warning',
 })
-const floorServer = await start('floor', join(root, 'bench/floor-server.ts'), {})
-// Rung i has the first i behaviours.
-const rungs: Array<{ name: string; adds: string; have: Rung[]; server: NodeProcess }> = []
 
-/** A rung is measured only once it shows each behaviour it claims: the ladder cannot flatter by omission. */
+const HIT = phoneAt(17, 1)
+const MISS = phoneAt(15, 0)
+
+/** A rung is measured only once it shows each behaviour it claims, and none it does not. */
 async function checkRung(p: NodeProcess, have: Rung[]) {
-  const get = async (path: string, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) => {
-    const res = await fetch(p.url + path, { headers })
-    return { status: res.status, headers: res.headers, body: (await res.json()) as { code?: string } }
-  }
+  const on = (r: Rung) => have.includes(r)
   const fail = (what: string) => {
     throw new Error(`ladder rung ${have.join(',') || 'route'}: ${what}`)
   }
-  const logBefore = statSync(p.logFile).size
-  const miss = await get(`/v1/callers/${phoneAt(15, 0)}`, {
-    authorization: `Bearer ${API_KEY}`,
-    'x-request-id': 'probe-1',
-  })
-  if (miss.status !== 404 || miss.body.code !== 'CALLER_NOT_FOUND') fail(`a miss answered ${miss.status}`)
-  // pino writes asynchronously: give the line a moment to land.
-  let logged = false
-  for (let i = 0; i < 20 && !logged; i++) {
-    await sleep(25)
-    logged = statSync(p.logFile).size > logBefore
+  const get = async (path: string, headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` }) => {
+    const res = await fetch(p.url + path, { headers })
+    return { status: res.status, headers: res.headers, text: await res.text() }
   }
-  if (have.includes('log') !== logged) fail(`access line ${logged ? 'written' : 'missing'}`)
-  if (have.includes('auth') !== ((await get(`/v1/callers/${phoneAt(15, 0)}`, {})).status === 401))
-    fail('bearer auth not as claimed')
-  if (have.includes('request-id') !== (miss.headers.get('x-request-id') === 'probe-1'))
-    fail('x-request-id not as claimed')
-  if (have.includes('schema') !== ((await get('/v1/callers/not-a-number')).status === 400))
-    fail('params validation not as claimed')
+  const logBefore = readFileSync(p.logFile, 'utf8').length
+  const miss = await get(`/v1/callers/${MISS}`, { authorization: `Bearer ${API_KEY}`, 'x-request-id': 'probe-1' })
+  if (miss.status !== 404 || JSON.parse(miss.text).code !== 'CALLER_NOT_FOUND') fail(`a miss answered ${miss.status}`)
+  // A hit needs the caller under the key this rung names it by (HMAC or not).
+  await redis.hset(callerKey(HIT, on('hmac')), { firstName: 'Hanako', lastName: 'Sato' })
+  const hit = await get(`/v1/callers/${HIT}`)
+  if (hit.status !== 200 || JSON.parse(hit.text).firstName !== 'Hanako') fail(`a hit answered ${hit.status}`)
+
+  // pino writes asynchronously: give the lines a moment to land.
+  let lines: Array<Record<string, unknown>> = []
+  for (let i = 0; i < 20 && lines.length < 2; i++) {
+    await sleep(25)
+    lines = readFileSync(p.logFile, 'utf8')
+      .slice(logBefore)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      // startNode's own /healthz probe may land late
+      .filter((l) => l.req?.url !== '/healthz')
+  }
+  if (on('log')) {
+    const line = lines[0] as { msg?: string; reqId?: string; req?: { url?: string } } | undefined
+    if (lines.length !== 2 || line?.msg !== 'request completed' || line.req?.url !== '/v1/callers/:phone')
+      fail('not one access line per request, with the route template')
+    const raw = JSON.stringify(lines)
+    if (raw.includes(MISS.slice(3)) || raw.includes(API_KEY)) fail('the access line holds the number or the key')
+    if (on('request-id') !== (line?.reqId === 'probe-1')) fail('request id in the log not as claimed')
+  } else if (lines.length > 0) fail('a log line was written')
+  if (on('request-id') !== (miss.headers.get('x-request-id') === 'probe-1')) fail('x-request-id not as claimed')
+  if (
+    on('request-id') &&
+    (
+      await get(`/v1/callers/${MISS}`, { authorization: `Bearer ${API_KEY}`, 'x-request-id': '+819012345678' })
+    ).headers.get('x-request-id') === '+819012345678'
+  )
+    fail('an unsafe request id was echoed')
+  if (on('auth') !== ((await get(`/v1/callers/${MISS}`, {})).status === 401)) fail('bearer auth not as claimed')
+  if (on('auth') && (await get(`/v1/callers/${MISS}`, { authorization: `Bearer ${OTHER_KEY}` })).status !== 403)
+    fail('a key without the scope was let through')
+  if (on('schema') !== ((await get('/v1/callers/not-a-number')).status === 400)) fail('validation not as claimed')
   // Digits the schema takes that are no phone number: only the phone rung refuses them.
-  if (have.includes('phone') !== ((await get('/v1/callers/+999123')).status === 400))
-    fail('phone parsing not as claimed')
+  if (on('phone') !== ((await get('/v1/callers/+999123')).status === 400)) fail('phone parsing not as claimed')
+  const metrics = await get('/metrics')
+  const observed = /^http_request_duration_seconds_count\{[^}]*status_code="404"[^}]*\} (\d+)/m.exec(metrics.text)
+  if (on('metrics') !== Number(observed?.[1] ?? 0) > 0) fail('metrics not as claimed')
+  const counted = Number((await redis.get(keyCounter(on('auth') ? 'bench' : 'anonymous'))) ?? 0)
+  if (on('limits') !== counted > 0) fail('limits not as claimed')
 }
+
+const floorServer = await start('floor', join(root, 'bench/floor-server.ts'), {}, [])
+// Rung i has the first i behaviours.
+const rows: Array<{ name: string; adds: string; server: NodeProcess }> = []
 for (let i = 0; i <= RUNG_ORDER.length; i++) {
   const have = RUNG_ORDER.slice(0, i)
   const last = have.at(-1)
-  rungs.push({
-    have,
+  const server = await start(`rung-${i}`, rungFile, {
+    LADDER_RUNGS: have.join(','),
+    LADDER_KEY: API_KEY,
+    LADDER_OTHER_KEY: OTHER_KEY,
+  })
+  await checkRung(server, have)
+  rows.push({
     name: last ? `+ ${last}` : 'route',
-    adds: last ? RUNGS[last] : 'the route alone: GET /v1/callers/:phone, one EVALSHA (HGETALL), a 404 JSON answer',
-    server: await start(
-      `rung-${i}`,
-      rungFile,
-      { ...image.env, LADDER_RUNGS: have.join(','), LADDER_KEY: API_KEY },
-      image.nodeArgs,
-    ),
+    adds: last ? RUNGS[last] : 'the route alone: GET /v1/callers/:phone, one HGETALL, a JSON answer',
+    server,
   })
 }
-for (const r of rungs) await checkRung(r.server, r.have)
-const service = await start(
-  'pinline',
-  join(root, built ? 'dist/services/auth/src/server.js' : 'services/auth/src/server.ts'),
-  { ...(built ? image.env : {}), ...benchServiceEnv('info') },
-  built ? image.nodeArgs : [],
-)
+const service = await startNode(serviceEntry, {
+  port: await freePort(),
+  env: { ...image.env, ...benchServiceEnv('info'), REDIS_URL: redisServer.url },
+  logFile: join(logDir, 'pinline.log'),
+  readyPath: '/readyz',
+  nodeArgs: image.nodeArgs,
+})
+const probe = await fetch(`${service.url}/v1/callers/${MISS}`, { headers: { authorization: `Bearer ${API_KEY}` } })
+if (probe.status !== 404) throw new Error(`pinline: a miss answered ${probe.status}`)
+rows.push({ name: 'pinline', adds: "the service's own caller lookup, miss (NODE_ENV=development)", server: service })
 if (layout) {
   pin(process.pid, layout.loadgen)
   pin(redisPid, layout.redis)
-  for (const p of [floorServer, service, ...rungs.map((r) => r.server)]) pin(p.pid, layout.server)
+  for (const p of [floorServer, ...rows.map((r) => r.server)]) pin(p.pid, layout.server)
+}
+
+// Idle RSS, every process having answered a few requests: the least of three readings.
+await sleep(1500)
+const idleBytes = new Map<NodeProcess, number>()
+for (let i = 0; i < 3; i++) {
+  for (const { server } of rows)
+    idleBytes.set(server, Math.min(idleBytes.get(server) ?? Infinity, procStats(server.pid).rssBytes))
+  await sleep(500)
 }
 
 const target = (p: NodeProcess): Target => ({ url: p.url, pid: p.pid, logFile: p.logFile })
-const lookupMiss: NextRequest = (n) => ({ path: `/v1/callers/${phoneAt(15, n % 1000)}` })
 const base = { redisPid, redis, connections, method: 'GET', apiKey: API_KEY }
-let floorN = 0
-const floorSlice = async (secs: number, tally?: Tally) => {
-  floorN = await slice({
-    ...base,
-    target: target(floorServer),
-    seconds: secs,
-    next: floor.request as NextRequest,
-    from: floorN,
-    ...(tally ? { tally } : {}),
-  })
-}
+const floorSlice = sliceSeries({ ...base, target: target(floorServer), next: floor.request as NextRequest })
+const lookupMiss: NextRequest = (n) => ({ path: `/v1/callers/${phoneAt(15, n % 1000)}` })
+const series = rows.map((r) => ({
+  ...r,
+  slice: sliceSeries({ ...base, target: target(r.server), next: lookupMiss }),
+  total: new Tally(),
+  ratios: [] as number[],
+}))
 
-// Every row is measured in passes, one slice per row per pass (with a floor slice before it):
-// the machine's pace drifts over a run, and passes spread that drift over all rows alike.
-const rows = [...rungs, { name: 'pinline', adds: "the service's own caller lookup, miss", server: service }].map(
-  (r) => ({ ...r, n: 0, own: new Tally(), floor: new Tally(), idleBytes: 0 }),
-)
-// Idle RSS: every process started, none loaded yet.
-await sleep(2000)
-for (const r of rows) r.idleBytes = procStats(r.server.pid).rssBytes
 await floorSlice(3)
-for (const r of rows) {
-  process.stderr.write(`[ladder] warm-up: ${r.name}\n`)
-  r.n = await slice({ ...base, target: target(r.server), seconds: warmupSeconds, next: lookupMiss, from: 0 })
+for (const s of series) {
+  process.stderr.write(`[ladder] warm-up: ${s.name}\n`)
+  await s.slice(warmupSeconds)
 }
-const passes = Math.max(1, Math.round(seconds / 2.5))
+// Passes: one slice per row each, the floor's just before it. The machine's pace drifts over
+// a run; passes spread the drift over every row, and each pass gives every row a ratio.
+const cpuUs = (t: Tally) => (t.cpuMs.server * 1000) / Math.max(1, t.requests)
 for (let pass = 1; pass <= passes; pass++) {
   process.stderr.write(`[ladder] pass ${pass} of ${passes}\n`)
-  for (const r of rows) {
-    await floorSlice((seconds / passes) * 0.25, r.floor)
-    r.n = await slice({
-      ...base,
-      target: target(r.server),
-      seconds: seconds / passes,
-      next: lookupMiss,
-      from: r.n,
-      tally: r.own,
-    })
+  for (const s of series) {
+    const fl = new Tally()
+    const own = new Tally()
+    await floorSlice(sliceSeconds * 0.25, fl)
+    await s.slice(sliceSeconds, own)
+    s.ratios.push(cpuUs(own) / cpuUs(fl))
+    s.total.merge(own)
   }
 }
-const results = rows.map((r) => {
-  const f = r.own.figures()
-  const fl = r.floor.figures()
-  return {
-    name: r.name,
-    adds: r.adds,
-    rps: f.rps,
-    serverUs: f.cpuUsPerRequest.server,
-    floorServerUs: fl.cpuUsPerRequest.server,
-    overFloor: Math.round((f.cpuUsPerRequest.server / Math.max(1, fl.cpuUsPerRequest.server)) * 100) / 100,
-    p99Ms: f.p99Ms,
-    logBytesPerRequest: f.logBytesPerRequest,
-    unexpected: f.requests - (f.statuses['404'] ?? 0),
-    rssIdleMb: Math.round(r.idleBytes / 2 ** 20),
-    rssPeakMb: Math.round(f.rssPeakBytes / 2 ** 20),
-  }
-})
 
-for (const p of [floorServer, service, ...rungs.map((r) => r.server)]) await p.stop()
+for (const p of [floorServer, ...rows.map((r) => r.server)]) await p.stop()
 redis.disconnect()
 await redisServer.stop()
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+const results = series.map((s) => {
+  const f = s.total.figures()
+  return {
+    name: s.name,
+    adds: s.adds,
+    rps: f.rps,
+    serverUs: Math.round(cpuUs(s.total) * 10) / 10,
+    overFloor: Math.round(median(s.ratios) * 100) / 100,
+    overFloorRange: [Math.min(...s.ratios), Math.max(...s.ratios)].map((x) => Math.round(x * 100) / 100),
+    p99Ms: f.p99Ms,
+    redisCommandsPerRequest: f.redisCommandsPerRequest,
+    logBytesPerRequest: f.logBytesPerRequest,
+    rssIdleMb: Math.round((idleBytes.get(s.server) ?? 0) / 2 ** 20),
+    rssPeakMb: Math.round(f.rssPeakBytes / 2 ** 20),
+    unexpected: f.requests - (f.statuses['404'] ?? 0),
+  }
+})
 const lines = [
-  '| rung | adds | req/s | server CPU µs/req | × floor | step | p99 ms | log B/req | RSS MB idle / loaded | unexpected |',
-  '|:--|:--|--:|--:|--:|--:|--:|--:|--:|--:|',
+  '| rung | adds | req/s | server CPU µs/req | × floor, median (range) | step | p99 ms | Redis cmds/req | log B/req | RSS MB idle / loaded | unexpected |',
+  '|:--|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ...results.map((r, i) => {
-    // In × floor: a rung's µs move with the machine's pace, its ratio much less.
     const prev = results[i - 1]
-    const step =
-      !prev || r.name === 'pinline'
-        ? ''
-        : `${r.overFloor >= prev.overFloor ? '+' : ''}${(r.overFloor - prev.overFloor).toFixed(2)}`
-    return `| ${r.name} | ${r.adds} | ${r.rps} | ${r.serverUs} | ${r.overFloor.toFixed(2)} | ${step} | ${r.p99Ms} | ${r.logBytesPerRequest} | ${r.rssIdleMb} / ${r.rssPeakMb} | ${r.unexpected} |`
+    const d = prev && r.name !== 'pinline' ? r.overFloor - prev.overFloor : undefined
+    const step = d === undefined ? '' : `${d >= 0 ? '+' : ''}${d.toFixed(2)}`
+    const ratio = `${r.overFloor.toFixed(2)} (${r.overFloorRange.map((x) => x.toFixed(2)).join('–')})`
+    return `| ${r.name} | ${r.adds} | ${r.rps} | ${r.serverUs} | ${ratio} | ${step} | ${r.p99Ms} | ${r.redisCommandsPerRequest} | ${r.logBytesPerRequest} | ${r.rssIdleMb} / ${r.rssPeakMb} | ${r.unexpected} |`
   }),
 ]
-process.stdout.write(
-  `${lines.join('\n')}\n\nFloor: ${results.map((r) => r.floorServerUs).join(', ')} µs/req in the slices beside each row.\n`,
-)
+process.stdout.write(`${lines.join('\n')}\n`)
 writeFileSync(
   join(root, 'bench/results-ladder.json'),
-  `${JSON.stringify({ when: new Date().toISOString(), built, connections, seconds, passes, rows: results }, null, 2)}\n`,
+  `${JSON.stringify({ when: new Date().toISOString(), connections, passes, sliceSeconds, rows: results }, null, 2)}\n`,
 )

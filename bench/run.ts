@@ -17,7 +17,7 @@ import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { perOrderSession } from './channels.ts'
 import { benchCaller, phoneAt, type BenchContext } from './lib/fixtures.ts'
 import { imageRuntime } from './lib/image.ts'
-import { slice, Tally, type Target } from './lib/load.ts'
+import { slice, sliceSeries, Tally, type Target } from './lib/load.ts'
 import { perEnrolledCaller, perPendingChallenge } from './lib/memory.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, tail } from './lib/processes.ts'
 import { machine, render, targets, type ScenarioFigures } from './lib/report.ts'
@@ -107,7 +107,6 @@ const floorTarget: Target = { url: floorServer.url, pid: floorServer.pid, logFil
 const serviceTarget: Target = { url: service.url, pid: service.pid, logFile: service.logFile }
 const floorNext = floor.request as NextRequest
 const base = { redisPid, redis, connections: settings.connections }
-let floorN = 0
 const floorTally = new Tally()
 // Scenario and floor take turns in slices of about 2.5 s: a machine's pace can drift by
 // tens of percent within seconds, and a drift then weighs on both sides of the ratio.
@@ -116,17 +115,7 @@ const ROUND_TRIP_PROBES = 20
 const rounds = Math.max(1, Math.round(settings.seconds / 2.5))
 const sliceSeconds = settings.seconds / rounds
 
-async function floorSlice(seconds: number, tally?: Tally) {
-  floorN = await slice({
-    ...base,
-    target: floorTarget,
-    method: 'GET',
-    seconds,
-    next: floorNext,
-    from: floorN,
-    ...(tally ? { tally } : {}),
-  })
-}
+const floorSlice = sliceSeries({ ...base, target: floorTarget, method: 'GET', next: floorNext })
 
 const started = performance.now()
 const progress = (what: string) =>

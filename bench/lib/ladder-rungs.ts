@@ -1,14 +1,30 @@
+import { createHmac } from 'node:crypto'
+
 // The cost ladder's rungs (bench/ladder.ts, bench/ladder-server.ts), in the order they are added:
-// the behaviours issue 16 requires of every request, each with what it adds.
+// the behaviours issue 16 requires of every request, each built the cheapest way pinline knows.
 export const RUNGS = {
-  log: 'one JSON access line per request (pino, redaction, the route template)',
-  auth: 'bearer auth (@fastify/bearer-auth, one key)',
-  'request-id': 'x-request-id taken or generated, and echoed',
-  schema: 'params validated (ajv), the 404 body serialised by its schema',
-  metrics: 'latency histogram by method, route and status (prom-client)',
+  log: "one JSON access line per request: pinline's logger (redaction, route template, no per-request child)",
+  auth: 'bearer auth: SHA-256 of the key, compared in constant time with each known key, and a scope check',
+  'request-id': 'x-request-id taken when safe (else a UUID), echoed and logged',
+  schema: 'params validated (ajv), the answer serialised by its schema',
+  metrics: 'latency histogram by method, route and status (prom-client, one bound series each), /metrics',
   phone: 'the number parsed and typed (libphonenumber-js, full metadata)',
-  hmac: "the Redis key is the number's HMAC-SHA256",
-  limits: 'per-key and per-address counters in the same script (INCR, PEXPIRE)',
+  hmac: "the caller's Redis key is the number's HMAC-SHA256",
+  limits: 'per-key and per-address counters on Redis, leased 1,000 requests at a time (as RATE_LIMIT_LEASE_MS does)',
 } as const
 export type Rung = keyof typeof RUNGS
 export const RUNG_ORDER = Object.keys(RUNGS) as Rung[]
+
+export const LADDER_SECRET = 'ladder-secret-0123456789-0123456789'
+export const LADDER_SCOPE = 'verify'
+
+/** The caller's Redis key, as the rung with `hmac` (or without) names it; the ladder seeds a hit with it. */
+export function callerKey(e164: string, hmac: boolean): string {
+  const id = hmac ? createHmac('sha256', LADDER_SECRET).update(e164).digest('base64url') : e164
+  return `c:{${id}}`
+}
+
+/** The per-key counter a lease counts on (its per-address counters share its hash tag). */
+export function keyCounter(keyName: string): string {
+  return `rl:{${createHmac('sha256', LADDER_SECRET).update(keyName).digest('base64url')}}`
+}

@@ -149,3 +149,16 @@ export async function slice(opts: SliceOptions): Promise<number> {
   if (result.timeouts > 0) add('timeouts', result.timeouts)
   return n
 }
+
+/**
+ * Slices of one target and request kind, one after another: each picks up the request numbering
+ * where the last stopped (the floor's slices between a scenario's, for instance).
+ */
+export function sliceSeries(
+  opts: Omit<SliceOptions, 'seconds' | 'from' | 'tally'>,
+): (seconds: number, tally?: Tally) => Promise<void> {
+  let from = 0
+  return async (seconds, tally) => {
+    from = await slice({ ...opts, seconds, from, ...(tally ? { tally } : {}) })
+  }
+}

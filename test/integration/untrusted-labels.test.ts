@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acceptedRequestId } from '../../services/auth/src/app.ts'
+import { acceptedRequestId } from '../../services/auth/src/logging.ts'
 import { auth, buildTestApp, type TestApp } from '../support/app/test-app.ts'
 
 // Findings 9 and 10 of the security review: /metrics grew a series per client-chosen purpose

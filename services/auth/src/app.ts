@@ -4,7 +4,7 @@ import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifySer
 import fp from 'fastify-plugin'
 import type { Config } from './config.ts'
 import type { SmsSender, VoiceSender } from './core/ports.ts'
-import { AccessLog, loggerOptions, requestLog } from './logging.ts'
+import { AccessLog, acceptedRequestId, loggerOptions, requestLog } from './logging.ts'
 import assertions from './plugins/app/assertions.ts'
 import errorHandler, { replyWithFrameworkError } from './plugins/app/error-handler.ts'
 import events from './plugins/app/events.ts'
@@ -103,21 +103,6 @@ export function serverOptions(
  */
 export function trustProxyOption(tp: Config['http']['trustProxy']): FastifyServerOptions['trustProxy'] {
   return typeof tp === 'number' ? (_address: string, hop: number) => hop < tp : tp
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/
-const DIGIT_RUN = /[0-9]{7}/
-
-/**
- * The client's request id if it is safe to echo and log: a UUID, or up to 64 of
- * `A-Z a-z 0-9 . _ : -` without a run of 7 digits (a phone number; `@` rules out e-mails).
- * Anything else (too long, another alphabet, several headers) is replaced by a fresh UUID.
- */
-export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
-  if (typeof header !== 'string') return undefined
-  if (UUID.test(header)) return header
-  return SAFE_ID.test(header) && !DIGIT_RUN.test(header) ? header : undefined
 }
 
 /** Builds a ready instance (for tests, scripts and server.ts). */

@@ -35,6 +35,21 @@ export function unroutedUrl(url: string): string {
   return maskDigits(q < 0 ? url : url.slice(0, q))
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,64}$/
+const DIGIT_RUN = /[0-9]{7}/
+
+/**
+ * The client's request id if it is safe to echo and log: a UUID, or up to 64 of
+ * `A-Z a-z 0-9 . _ : -` without a run of 7 digits (a phone number; `@` rules out e-mails).
+ * Anything else (too long, another alphabet, several headers) is replaced by a fresh UUID.
+ */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined
+  if (UUID.test(header)) return header
+  return SAFE_ID.test(header) && !DIGIT_RUN.test(header) ? header : undefined
+}
+
 /** pino options: JSON lines, request ids, and nothing secret in them. */
 export function loggerOptions(
   level: string,
