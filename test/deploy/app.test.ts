@@ -78,6 +78,17 @@ describe('data: Redis and secrets', () => {
     expect(token).toContain('SecretsRedisAuthToken')
   })
 
+  it('Redis never evicts (maxmemory-policy noeviction): its own parameter group, not the default volatile-lru one', () => {
+    const rg = one(data, 'AWS::ElastiCache::ReplicationGroup').Properties
+    const group = one(data, 'AWS::ElastiCache::ParameterGroup')
+    expect(ref(rg.CacheParameterGroupName)).toBe(group.id)
+    expect(group.Properties).toMatchObject({
+      CacheParameterGroupFamily: 'valkey8',
+      Properties: { 'maxmemory-policy': 'noeviction', 'cluster-enabled': 'no' },
+    })
+    expect(rg.EngineVersion).toBe('8.0')
+  })
+
   it('Redis lets in only the service tasks, on its port', () => {
     const rules = resources(app, 'AWS::EC2::SecurityGroupIngress').filter((r) =>
       exportedRef(r.Properties.GroupId).startsWith('RedisSecurityGroup'),

@@ -265,11 +265,16 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
       ClusterMode: 'enabled',
       NumNodeGroups: 3,
       ReplicasPerNodeGroup: 1,
-      CacheParameterGroupName: 'default.valkey8.cluster.on',
       MultiAZEnabled: true,
       AutomaticFailoverEnabled: true,
       TransitEncryptionEnabled: true,
       AtRestEncryptionEnabled: true,
+      CacheParameterGroupName: { Ref: stack.getLogicalId(redis.parameterGroup) },
+    })
+    // A cluster-mode group needs cluster-enabled in its parameter group, and still never evicts.
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
+      CacheParameterGroupFamily: 'valkey8',
+      Properties: { 'maxmemory-policy': 'noeviction', 'cluster-enabled': 'yes' },
     })
     expect(stack.resolve(redis.url)).toEqual({
       'Fn::Join': [

@@ -1,9 +1,13 @@
 import { Fn } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
-import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache'
+import { CfnParameterGroup, CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache'
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
 import type { Settings } from '../settings.ts'
+
+/** The engine version, and the parameter group family that goes with it. */
+export const VALKEY_ENGINE_VERSION = '8.0'
+export const VALKEY_PARAMETER_FAMILY = 'valkey8'
 
 export interface RedisProps {
   vpc: ec2.IVpc
@@ -20,6 +24,7 @@ export interface RedisProps {
 export class Redis extends Construct {
   readonly securityGroup: ec2.SecurityGroup
   readonly replicationGroup: CfnReplicationGroup
+  readonly parameterGroup: CfnParameterGroup
   /** rediss://host:port: the primary endpoint, or the configuration endpoint in cluster mode. */
   readonly url: string
   readonly port = 6379
@@ -36,10 +41,18 @@ export class Redis extends Construct {
       description: 'pinline Redis: private subnets',
       subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
     })
+    // Never evict: pinline's send caps, locks and failure streaks all have TTLs, which ElastiCache's
+    // default policy (volatile-lru) would drop first when memory runs out, failing open. noeviction
+    // refuses the write instead (503). The service cannot check this itself: ElastiCache disables CONFIG.
+    this.parameterGroup = new CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: VALKEY_PARAMETER_FAMILY,
+      description: 'pinline: maxmemory-policy noeviction',
+      properties: { 'maxmemory-policy': 'noeviction', 'cluster-enabled': settings.clusterMode ? 'yes' : 'no' },
+    })
     this.replicationGroup = new CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: 'pinline: challenges, callers, sessions, counters',
       engine: 'valkey',
-      engineVersion: '8.0',
+      engineVersion: VALKEY_ENGINE_VERSION,
       cacheNodeType: settings.nodeType,
       port: this.port,
       cacheSubnetGroupName: subnets.ref,
@@ -52,16 +65,15 @@ export class Redis extends Construct {
       authToken: props.authToken.secretValue.unsafeUnwrap(),
       snapshotRetentionLimit: 1,
       autoMinorVersionUpgrade: true,
+      cacheParameterGroupName: this.parameterGroup.ref,
       ...(settings.clusterMode
         ? {
             clusterMode: 'enabled',
-            cacheParameterGroupName: 'default.valkey8.cluster.on',
             numNodeGroups: settings.numNodeGroups,
             replicasPerNodeGroup: settings.replicasPerNodeGroup,
           }
         : {
             clusterMode: 'disabled',
-            cacheParameterGroupName: 'default.valkey8',
             numCacheClusters: 1 + settings.replicasPerNodeGroup,
           }),
     })
