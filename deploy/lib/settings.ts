@@ -18,9 +18,15 @@ export interface Settings {
     clusterMode: boolean
     /** Shards when clusterMode is on. */
     numNodeGroups: number
-    /** Replicas per primary (at least 1: Multi-AZ with automatic failover needs one). */
+    /**
+     * Replicas per primary (at least 1: Multi-AZ with automatic failover needs one). Each approval
+     * waits for one replica (REDIS_MIN_REPLICAS_ACK=1): with 2, one replica lost (a failover, an
+     * AZ outage, a node replaced) leaves verifies and sends running; with 1 they stop (503) until it is back.
+     */
     replicasPerNodeGroup: number
     nodeType: string
+    /** Weekly maintenance window (UTC, ddd:hh24:mi-ddd:hh24:mi): patches and minor version upgrades happen only then. */
+    maintenanceWindow: string
   }
   service: {
     desiredCount: number
@@ -83,8 +89,10 @@ const DEFAULTS = {
   stackPrefix: 'Pinline',
   redisClusterMode: false,
   redisNumNodeGroups: 2,
-  redisReplicasPerNodeGroup: 1,
+  redisReplicasPerNodeGroup: 2,
   redisNodeType: 'cache.t4g.small',
+  // Sunday 18:00-19:00 UTC: Monday 03:00 in Tokyo, a quiet hour for a Japanese contact centre.
+  redisMaintenanceWindow: 'sun:18:00-sun:19:00',
   serviceDesiredCount: 2,
   serviceMaxCount: 6,
   serviceCpu: 512,
@@ -103,6 +111,7 @@ export const CONTEXT_KEYS = [
   'redisNumNodeGroups',
   'redisReplicasPerNodeGroup',
   'redisNodeType',
+  'redisMaintenanceWindow',
   'serviceDesiredCount',
   'serviceMaxCount',
   'serviceCpu',
@@ -214,6 +223,9 @@ export function readSettings(get: (key: string) => unknown): Settings {
       numNodeGroups: clusterMode ? int('redisNumNodeGroups', 1, 90, DEFAULTS.redisNumNodeGroups) : 1,
       replicasPerNodeGroup: int('redisReplicasPerNodeGroup', 1, 5, DEFAULTS.redisReplicasPerNodeGroup),
       nodeType: str('redisNodeType', /^cache\.[a-z0-9]+\.[a-z0-9]+$/, DEFAULTS.redisNodeType),
+      maintenanceWindow: maintenanceWindow(
+        str('redisMaintenanceWindow', MAINTENANCE_WINDOW, DEFAULTS.redisMaintenanceWindow),
+      ),
     },
     service: {
       desiredCount,
@@ -229,6 +241,22 @@ export function readSettings(get: (key: string) => unknown): Settings {
     messaging,
   }
   return settings
+}
+
+const MAINTENANCE_WINDOW = /^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d$/
+
+/** redisMaintenanceWindow: ElastiCache wants at least 60 minutes, at most 24 hours. */
+function maintenanceWindow(window: string): string {
+  const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+  const minute = (at: string) => {
+    const [day, h, m] = at.split(':') as [string, string, string]
+    return days.indexOf(day) * 1440 + Number(h) * 60 + Number(m)
+  }
+  const [from, to] = window.split('-') as [string, string]
+  const length = (minute(to) - minute(from) + 7 * 1440) % (7 * 1440)
+  if (length < 60 || length > 1440)
+    throw new SettingsError('context redisMaintenanceWindow: must last from 60 minutes to 24 hours (UTC)')
+  return window
 }
 
 /** operatorCidrs: IPv4 networks, e.g. ["10.0.0.0/16"]; never the whole internet. */

@@ -46,7 +46,7 @@ describe('without Connect, with redisClusterMode', () => {
     expect(rg).toMatchObject({
       ClusterMode: 'enabled',
       NumNodeGroups: 2,
-      ReplicasPerNodeGroup: 1,
+      ReplicasPerNodeGroup: 2,
       MultiAZEnabled: true,
       AutomaticFailoverEnabled: true,
     })

@@ -67,7 +67,11 @@ describe('data: Redis and secrets', () => {
       TransitEncryptionEnabled: true,
       AtRestEncryptionEnabled: true,
       ClusterMode: 'disabled',
-      NumCacheClusters: 2,
+      // A primary and two replicas: approvals wait for one replica (REDIS_MIN_REPLICAS_ACK), so a
+      // failover, an AZ outage or a node replaced leaves one to answer and verifies keep working.
+      NumCacheClusters: 3,
+      AutoMinorVersionUpgrade: true,
+      PreferredMaintenanceWindow: 'sun:18:00-sun:19:00',
       Engine: 'valkey',
       CacheNodeType: 'cache.t4g.small',
       Port: 6379,

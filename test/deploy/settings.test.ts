@@ -29,7 +29,14 @@ describe('context values', () => {
       region: 'ap-northeast-1',
       stackPrefix: 'Pinline',
       availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'],
-      redis: { clusterMode: false, numNodeGroups: 1, replicasPerNodeGroup: 1, nodeType: 'cache.t4g.small' },
+      redis: {
+        clusterMode: false,
+        numNodeGroups: 1,
+        // Two replicas: approvals wait for one (REDIS_MIN_REPLICAS_ACK=1), so one lost replica stops nothing.
+        replicasPerNodeGroup: 2,
+        nodeType: 'cache.t4g.small',
+        maintenanceWindow: 'sun:18:00-sun:19:00',
+      },
       service: { desiredCount: 2, maxCount: 6, cpu: 512, memoryMiB: 1024, operatorCidrs: [] },
       logRetentionDays: 30,
       connect: { instanceArn: expect.stringMatching(/:instance\//), queueArn: expect.stringMatching(/\/queue\//) },
@@ -48,6 +55,15 @@ describe('context values', () => {
       redis: { clusterMode: true, numNodeGroups: 3 },
       service: { desiredCount: 3, maxCount: 6, operatorCidrs: ['10.1.0.0/16', '192.168.0.0/24'] },
     })
+  })
+
+  it('redisMaintenanceWindow: a weekly UTC window of 60 minutes to a day, across the week end too', () => {
+    expect(settingsOf({ redisMaintenanceWindow: 'sat:23:30-sun:00:30' }).redis.maintenanceWindow).toBe(
+      'sat:23:30-sun:00:30',
+    )
+    expect(settingsOf({ redisMaintenanceWindow: 'wed:02:00-wed:05:00' }).redis.maintenanceWindow).toBe(
+      'wed:02:00-wed:05:00',
+    )
   })
 
   it('the example file has only known keys; a misspelt key is named', () => {
@@ -73,6 +89,9 @@ describe('context values', () => {
     ['connectInstanceArn', { account: '444455556666' }],
     ['serviceDesiredCount', { serviceDesiredCount: 1 }],
     ['redisReplicasPerNodeGroup', { redisReplicasPerNodeGroup: 0 }],
+    ['redisMaintenanceWindow', { redisMaintenanceWindow: 'sunday 03:00' }],
+    ['redisMaintenanceWindow', { redisMaintenanceWindow: 'sun:18:00-sun:18:30' }],
+    ['redisMaintenanceWindow', { redisMaintenanceWindow: 'sun:18:00-tue:18:00' }],
     ['redisClusterMode', { redisClusterMode: 'yes' }],
     ['availabilityZones', { availabilityZones: ['ap-northeast-1a'] }],
     ['availabilityZones', { availabilityZones: ['us-east-1a', 'us-east-1b'] }],
@@ -264,7 +283,8 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       ClusterMode: 'enabled',
       NumNodeGroups: 3,
-      ReplicasPerNodeGroup: 1,
+      ReplicasPerNodeGroup: 2,
+      PreferredMaintenanceWindow: 'sun:18:00-sun:19:00',
       MultiAZEnabled: true,
       AutomaticFailoverEnabled: true,
       TransitEncryptionEnabled: true,

@@ -65,6 +65,8 @@ export class Redis extends Construct {
       authToken: props.authToken.secretValue.unsafeUnwrap(),
       snapshotRetentionLimit: 1,
       autoMinorVersionUpgrade: true,
+      // Patches, minor upgrades and node replacements only in this window (a replica is then briefly missing).
+      preferredMaintenanceWindow: settings.maintenanceWindow,
       cacheParameterGroupName: this.parameterGroup.ref,
       ...(settings.clusterMode
         ? {
