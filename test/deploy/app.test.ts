@@ -19,6 +19,7 @@ import {
 } from '../../services/auth/src/channels/lex/bot-names.ts'
 import { lexEvent } from '../support/events/lex-events.ts'
 import { auth, useTestApp } from '../support/app/test-app.ts'
+import { freePort } from '../support/app/free-port.ts'
 
 // The whole CDK app, synthesised once in-process with the checked-in example context (Connect
 // included), as `npm run synth` does: every resource the deployment depends on, with the
@@ -204,10 +205,10 @@ describe('service: Fargate behind an internal load balancer', () => {
     )
   })
 
-  it('internal load balancer, health checks on /readyz, to the service port', () => {
+  it('internal load balancer, health checks on /healthz (liveness, not Redis), to the service port', () => {
     expect(one(app, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties).toMatchObject({ Scheme: 'internal' })
     expect(one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties).toMatchObject({
-      HealthCheckPath: '/readyz',
+      HealthCheckPath: '/healthz',
       Port: loadConfig({}).http.port,
       Protocol: 'HTTP',
       TargetType: 'ip',
@@ -216,16 +217,14 @@ describe('service: Fargate behind an internal load balancer', () => {
     expect(container().PortMappings).toEqual([{ ContainerPort: 3000, Protocol: 'tcp' }])
   })
 
-  it("the health-check path is the service's readiness route: 200 with Redis up, no key needed", async () => {
-    const t = await useTestApp()
-    expect(
-      (
-        await t.app.inject({
-          method: 'GET',
-          url: one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath,
-        })
-      ).json(),
-    ).toEqual({ status: 'ok' })
+  it("the health-check path is the service's liveness route: 200 with Redis down too, so a Redis failover replaces no task", async () => {
+    const path = one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath
+    const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '300' })
+    const res = await down.app.inject({ method: 'GET', url: path })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ status: 'ok' })
+    // Readiness would have failed every task: that is why the load balancer does not use it.
+    expect((await down.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503)
   })
 
   it('logs to CloudWatch with the retention from the context', () => {

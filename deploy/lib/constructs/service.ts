@@ -32,11 +32,16 @@ export const REDIS_MODE_VARIABLE = 'REDIS_MODE' satisfies ConfigVariable
 
 // The service's own defaults, read from its config rather than retyped here.
 const serviceDefaults = loadConfig({})
-export const HEALTH_CHECK_PATH = '/readyz'
+/**
+ * The load balancer's health check: liveness (the process answers), not readiness. /readyz pings
+ * Redis: a Redis failover longer than the check's 30 s would mark every task unhealthy at once and
+ * ECS would replace the whole fleet. Redis trouble shows as 503 DEPENDENCY_UNAVAILABLE instead.
+ */
+export const HEALTH_CHECK_PATH = '/healthz'
 
 /**
  * pinline on ECS Fargate (arm64), from the repository's Dockerfile, behind an internal
- * Application Load Balancer that checks /readyz: at least two tasks across AZs, CPU autoscaling,
+ * Application Load Balancer that checks /healthz: at least two tasks across AZs, CPU autoscaling,
  * logs to CloudWatch with a retention, secrets injected by ECS from Secrets Manager.
  */
 export class PinlineService extends Construct {
