@@ -94,6 +94,19 @@ describe('data: Redis and secrets', () => {
     expect(rg.EngineVersion).toBe('8.0')
   })
 
+  it('what a restore needs outlives the stack: a final snapshot of Redis, a week of snapshots, the caller-hash and signing-seed secrets kept', () => {
+    const rg = one(data, 'AWS::ElastiCache::ReplicationGroup')
+    expect(rg).toMatchObject({ DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' })
+    expect(rg.Properties.SnapshotRetentionLimit).toBe(7)
+    const policies = Object.fromEntries(
+      resources(data, 'AWS::SecretsManager::Secret').map((r) => [r.id.replace(/[0-9A-F]{8}$/, ''), r.DeletionPolicy]),
+    )
+    // KEY_HASH_SECRET keys every stored caller; relying parties verify assertions with the seed's key.
+    expect(policies).toMatchObject({ SecretsKeyHashSecret: 'Retain', SecretsAssertionSigningSeed: 'Retain' })
+    for (const [id, policy] of Object.entries(policies))
+      if (!['SecretsKeyHashSecret', 'SecretsAssertionSigningSeed'].includes(id)) expect(policy, id).toBe('Delete')
+  })
+
   it('Redis lets in only the service tasks, on its port', () => {
     const rules = resources(app, 'AWS::EC2::SecurityGroupIngress').filter((r) =>
       exportedRef(r.Properties.GroupId).startsWith('RedisSecurityGroup'),

@@ -1,4 +1,4 @@
-import { Fn } from 'aws-cdk-lib'
+import { Fn, RemovalPolicy } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import { CfnParameterGroup, CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache'
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager'
@@ -8,6 +8,9 @@ import type { Settings } from '../settings.ts'
 /** The engine version, and the parameter group family that goes with it. */
 export const VALKEY_ENGINE_VERSION = '8.0'
 export const VALKEY_PARAMETER_FAMILY = 'valkey8'
+
+/** Daily automatic snapshots kept (ElastiCache allows up to 35). */
+export const SNAPSHOT_RETENTION_DAYS = 7
 
 export interface RedisProps {
   vpc: ec2.IVpc
@@ -63,7 +66,8 @@ export class Redis extends Construct {
       atRestEncryptionEnabled: true,
       // A dynamic reference ({{resolve:secretsmanager:…}}): CloudFormation reads the token at deploy.
       authToken: props.authToken.secretValue.unsafeUnwrap(),
-      snapshotRetentionLimit: 1,
+      // A week of daily snapshots: the caller registry lives only here.
+      snapshotRetentionLimit: SNAPSHOT_RETENTION_DAYS,
       autoMinorVersionUpgrade: true,
       // Patches, minor upgrades and node replacements only in this window (a replica is then briefly missing).
       preferredMaintenanceWindow: settings.maintenanceWindow,
@@ -79,6 +83,8 @@ export class Redis extends Construct {
             numCacheClusters: 1 + settings.replicasPerNodeGroup,
           }),
     })
+    // Replaced or deleted (cdk destroy, a property that forces a new group): a final snapshot first.
+    this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT)
     const host = settings.clusterMode
       ? this.replicationGroup.attrConfigurationEndPointAddress
       : this.replicationGroup.attrPrimaryEndPointAddress
