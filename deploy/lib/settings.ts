@@ -2,6 +2,7 @@
 // the `config` context key), typed and checked before any resource is made. A bad value fails
 // the synth with a message naming the key.
 import { API_KEY_VARIABLE, CONFIG_VARIABLES, loadConfig, type ConfigVariable } from '../../services/auth/src/config.ts'
+import { APP_SET_VARIABLES } from './constructs/service.ts'
 
 export interface Settings {
   /** Target account and region: explicit, so synth needs no credentials and makes no lookups. */
@@ -59,31 +60,8 @@ export interface Settings {
   }
 }
 
-/** Variables the app sets itself (from its own resources and secrets): not overridable. */
-export const APP_SET_VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'TRUST_PROXY',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-  'PIN_HMAC_SECRET',
-  'KEY_HASH_SECRET',
-  'KMS_KEY_ID',
-  'API_KEYS',
-  // The assertions' signing key: derived from a generated secret (ASSERTION_PREVIOUS_KEY stays settable for a rotation).
-  'ASSERTION_SIGNING_SEED',
-  'ASSERTION_SIGNING_KEY',
-  // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
-  'MENU_FILE',
-  // Set from the events and messaging context values, with the task role's grants to match.
-  'EVENTS_EVENTBRIDGE_BUS',
-  'SMS_PROVIDER',
-  'EUM_ORIGINATION_IDENTITY',
-  'EUM_CONFIGURATION_SET',
-  'EUM_PROTECT_CONFIGURATION_ID',
-  'VOICE_PROVIDER',
-  'VOICE_ORIGINATION_IDENTITY',
-] as const satisfies readonly ConfigVariable[]
+// The variables the app sets itself: service.ts makes the task's environment from the same table.
+export { APP_SET_VARIABLES }
 
 const DEFAULTS = {
   stackPrefix: 'Pinline',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
+import { APP_SET_VARIABLES, REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
 import { joined, resources, synthesize, type Json, type Synthesized } from './support.ts'
 
@@ -56,6 +56,9 @@ describe('without Connect, with redisClusterMode', () => {
       ),
     )
     expect(env[REDIS_MODE_VARIABLE]).toBe('cluster')
+    for (const name of Object.keys(env))
+      if (name !== 'AWS_REGION' && !Object.keys(s.settings.service.environment).includes(name))
+        expect(APP_SET_VARIABLES, name).toContain(name)
     expect(joined(env.REDIS_URL, (v) => String(v['Fn::ImportValue']))).toMatch(
       /^rediss:\/\/.*ConfigurationEndPointAddress.*:6379$/,
     )

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY_CLIENTS, apiKeyVariable } from '../../deploy/lib/constructs/secrets.ts'
 import { CALLER_AUTH_PLACEHOLDERS } from '../../deploy/lib/constructs/connect-integration.ts'
 import { substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
-import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
+import { APP_SET_VARIABLES, REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { CONFIG_VARIABLES, loadConfig, readApiKeyVariables } from '../../services/auth/src/config.ts'
 import { DEFAULT_TIMEOUT_MS } from '../../shims/lib/timeouts.ts'
 import { CONNECT_ACTION_TYPES, lintFlow } from './flow-lint.ts'
@@ -255,6 +255,14 @@ describe('service: Fargate behind an internal load balancer', () => {
       if (name !== 'AWS_REGION') expect(CONFIG_VARIABLES, name).toContain(name)
     }
     expect(env).not.toHaveProperty(REDIS_MODE_VARIABLE)
+    // Besides serviceEnvironment, the task gets only what the app owns (the list serviceEnvironment may not
+    // touch), and everything it owns and sets is in the task.
+    const given = Object.keys(s.settings.service.environment)
+    for (const name of [...Object.keys(env), ...Object.keys(secrets)]) {
+      if (name === 'AWS_REGION' || name.startsWith('API_KEY_') || given.includes(name)) continue
+      expect(APP_SET_VARIABLES, name).toContain(name)
+    }
+    expect(env).toMatchObject({ HOST: '0.0.0.0', REDIS_MIN_REPLICAS_ACK: '1' })
     expect(Object.keys(secrets).sort()).toEqual([
       'API_KEY_CONNECT_SHIM',
       'API_KEY_LEX_SHIM',

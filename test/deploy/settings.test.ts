@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
 import { Notifications } from '../../deploy/lib/constructs/notifications.ts'
 import { Redis } from '../../deploy/lib/constructs/redis.ts'
-import { REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
+import { APP_SET_VARIABLES, REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
 import { exampleContext } from './support.ts'
 
@@ -186,6 +186,19 @@ describe('context values', () => {
       )
     }
     expect(() => settingsOf({ serviceEnvironment: { API_KEY_EXTRA: '{}' } })).toThrow(/API_KEY_EXTRA is not a variable/)
+
+  })
+
+  it('serviceEnvironment: every variable the app sets is refused, the Redis and listener ones included (one list, the task environment\'s)', () => {
+    // REDIS_MIN_REPLICAS_ACK was once silently overwritten, and REDIS_MODE=cluster passed with cluster mode off.
+    expect(APP_SET_VARIABLES).toEqual(
+      expect.arrayContaining(['REDIS_MIN_REPLICAS_ACK', 'REDIS_MODE', 'REDIS_USERNAME', 'HOST', 'REDIS_URL']),
+    )
+    for (const name of APP_SET_VARIABLES) {
+      expect(() => settingsOf({ serviceEnvironment: { [name]: '1' } }), name).toThrow(
+        new RegExp(`serviceEnvironment: ${name} is set by the deploy app`),
+      )
+    }
   })
 })
 

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import type { ConfigVariable } from '../../../services/auth/src/config.ts'
 import { loadConfig } from '../../../services/auth/src/config.ts'
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager'
 import { API_KEY_CLIENTS, apiKeyVariable, type ApiKeyClient, type ServiceSecrets } from './secrets.ts'
 import type { Redis } from './redis.ts'
 import { Notifications } from './notifications.ts'
@@ -29,6 +30,65 @@ export interface ServiceProps {
 
 /** How the service reaches Redis (`standalone` | `cluster`): set with the redisClusterMode switch. */
 export const REDIS_MODE_VARIABLE = 'REDIS_MODE' satisfies ConfigVariable
+
+/** What the app's own values come from. */
+interface AppValues {
+  port: number
+  redis: Redis
+  redisClusterMode: boolean
+  kmsKeyArn: string
+  secrets: ServiceSecrets
+  /** The messaging and events variables, from the settings that also shape the task role's grants. */
+  notifications: Partial<Record<ConfigVariable, string>>
+}
+
+const fromSecret = (secret: ISecret) => ecs.Secret.fromSecretsManager(secret)
+
+/**
+ * Every service variable the deploy app owns, with the value it gives it (a string, a secret, or
+ * undefined: deliberately left unset). The task's environment and secrets are made from this
+ * table, and serviceEnvironment may set none of its names (APP_SET_VARIABLES, which settings.ts
+ * refuses): one source for both, so nothing the app sets can be set or overridden from the context.
+ */
+const APP_ENVIRONMENT = {
+  NODE_ENV: () => 'production',
+  // The load balancer reaches each task on its own interface.
+  HOST: () => '0.0.0.0',
+  PORT: (v) => String(v.port),
+  // The address the load balancer appended to X-Forwarded-For: only the ALB's security group
+  // reaches the tasks, so the socket peer is always the ALB (SECURITY.md, behind an AWS load balancer).
+  TRUST_PROXY: () => '1',
+  REDIS_URL: (v) => v.redis.url,
+  [REDIS_MODE_VARIABLE]: (v) => (v.redisClusterMode ? 'cluster' : undefined),
+  // ElastiCache's AUTH token is the default user's password: no ACL user.
+  REDIS_USERNAME: () => undefined,
+  REDIS_PASSWORD: (v) => fromSecret(v.secrets.redisAuth),
+  // Every shard has replicas with automatic failover, in both modes: an approval is answered
+  // only once a replica holds it, so a failover cannot approve the same PIN twice (SECURITY.md).
+  // Two replicas by default (settings.ts): one can be missing without stopping verifies.
+  REDIS_MIN_REPLICAS_ACK: () => '1',
+  PIN_HMAC_SECRET: (v) => fromSecret(v.secrets.pinHmac),
+  KEY_HASH_SECRET: (v) => fromSecret(v.secrets.keyHash),
+  KMS_KEY_ID: (v) => v.kmsKeyArn,
+  // One API_KEY_<NAME> secret per client instead (ECS cannot join secrets into one string).
+  API_KEYS: () => undefined,
+  // The assertions' signing key is derived from a generated secret (ASSERTION_PREVIOUS_KEY stays settable for a rotation).
+  ASSERTION_SIGNING_SEED: (v) => fromSecret(v.secrets.assertionSeed),
+  ASSERTION_SIGNING_KEY: () => undefined,
+  // The bot's dishes are generated from the shipped menu: edit default-menu.json to change both.
+  MENU_FILE: () => undefined,
+  // Set from the events and messaging context values, with the task role's grants to match.
+  EVENTS_EVENTBRIDGE_BUS: (v) => v.notifications.EVENTS_EVENTBRIDGE_BUS,
+  SMS_PROVIDER: (v) => v.notifications.SMS_PROVIDER,
+  EUM_ORIGINATION_IDENTITY: (v) => v.notifications.EUM_ORIGINATION_IDENTITY,
+  EUM_CONFIGURATION_SET: (v) => v.notifications.EUM_CONFIGURATION_SET,
+  EUM_PROTECT_CONFIGURATION_ID: (v) => v.notifications.EUM_PROTECT_CONFIGURATION_ID,
+  VOICE_PROVIDER: (v) => v.notifications.VOICE_PROVIDER,
+  VOICE_ORIGINATION_IDENTITY: (v) => v.notifications.VOICE_ORIGINATION_IDENTITY,
+} satisfies { [K in ConfigVariable]?: (v: AppValues) => string | ecs.Secret | undefined }
+
+/** Variables the app sets itself (from its own resources and secrets): serviceEnvironment may not set them. */
+export const APP_SET_VARIABLES = Object.keys(APP_ENVIRONMENT) as Array<keyof typeof APP_ENVIRONMENT>
 
 // The service's own defaults, read from its config rather than retyped here.
 const serviceDefaults = loadConfig({})
@@ -84,27 +144,25 @@ export class PinlineService extends Construct {
     })
 
     const port = serviceDefaults.http.port
-    const environment: Partial<Record<ConfigVariable, string>> & Record<string, string> = {
-      ...settings.environment,
-      ...this.notifications.environment,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      // The address the load balancer appended to X-Forwarded-For: only the ALB's security group
-      // reaches the tasks, so the socket peer is always the ALB (SECURITY.md, behind an AWS load balancer).
-      TRUST_PROXY: '1',
-      REDIS_URL: redis.url,
-      KMS_KEY_ID: props.kmsKeyArn,
-      AWS_REGION: stack.region,
-      // Every shard has a replica with automatic failover, in both modes: an approval is answered
-      // only once a replica holds it, so a failover cannot approve the same PIN twice (SECURITY.md).
-      REDIS_MIN_REPLICAS_ACK: '1',
+    const values: AppValues = {
+      port,
+      redis,
+      redisClusterMode: props.redisClusterMode,
+      kmsKeyArn: props.kmsKeyArn,
+      secrets,
+      notifications: this.notifications.environment,
     }
-    if (props.redisClusterMode) environment[REDIS_MODE_VARIABLE] = 'cluster'
-    const secretEnv: Partial<Record<ConfigVariable, ecs.Secret>> & Record<string, ecs.Secret> = {
-      PIN_HMAC_SECRET: ecs.Secret.fromSecretsManager(secrets.pinHmac),
-      KEY_HASH_SECRET: ecs.Secret.fromSecretsManager(secrets.keyHash),
-      REDIS_PASSWORD: ecs.Secret.fromSecretsManager(secrets.redisAuth),
-      ASSERTION_SIGNING_SEED: ecs.Secret.fromSecretsManager(secrets.assertionSeed),
+    for (const name of Object.keys(values.notifications))
+      if (!(APP_SET_VARIABLES as string[]).includes(name))
+        throw new Error(`${name}: a variable the app sets must be in APP_ENVIRONMENT (service.ts)`)
+    const environment: Record<string, string> = { ...settings.environment, AWS_REGION: stack.region }
+    const secretEnv: Record<string, ecs.Secret> = {}
+    for (const [name, valueOf] of Object.entries(APP_ENVIRONMENT) as Array<
+      [string, (v: AppValues) => string | ecs.Secret | undefined]
+    >) {
+      const value = valueOf(values)
+      if (typeof value === 'string') environment[name] = value
+      else if (value) secretEnv[name] = value
     }
     for (const client of Object.keys(API_KEY_CLIENTS) as ApiKeyClient[])
       secretEnv[apiKeyVariable(client)] = ecs.Secret.fromSecretsManager(secrets.apiKeys[client])
