@@ -5,13 +5,16 @@ import { App, Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { describe, expect, it } from 'vitest'
 import { ContactFlowFile, substituteFlow } from '../../deploy/lib/constructs/contact-flow.ts'
 import { Notifications } from '../../deploy/lib/constructs/notifications.ts'
+import { LexBot } from '../../deploy/lib/constructs/lex-bot.ts'
 import { Redis } from '../../deploy/lib/constructs/redis.ts'
 import { APP_SET_VARIABLES, REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
+import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
 import { exampleContext } from './support.ts'
 
 // The deploy app's pieces that need no whole synth: context checking, the flow loader, and
@@ -373,5 +376,29 @@ describe('Notifications with an existing event bus (the eventBus key)', () => {
     })
     expect(env.EVENTS_EVENTBRIDGE_BUS).toBe(arn)
     expect(output).toBe(arn)
+  })
+})
+
+describe('the Lex bot version (LexBot)', () => {
+  const versionOf = (idleSessionTtlSeconds: number) => {
+    const stack = new Stack(new App(), 'Bot', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+    const codeHook = new lambda.Function(stack, 'Hook', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('export const handler = async () => ({})'),
+    })
+    new LexBot(stack, 'Bot', { menu: loadMenu(undefined), codeHook, idleSessionTtlSeconds, pinLength: 6 })
+    const template = Template.fromStack(stack)
+    const [id, version] = Object.entries(template.findResources('AWS::Lex::BotVersion'))[0]!
+    const alias = Object.values(template.findResources('AWS::Lex::BotAlias'))[0]!
+    expect(alias.Properties.BotVersion).toEqual({ 'Fn::GetAtt': [id, 'BotVersion'] })
+    return { id, description: version.Properties.Description as string }
+  }
+
+  it('a new session TTL (SESSION_TTL_SECONDS) makes a new version the live alias moves to; the same definition keeps its version', () => {
+    expect(versionOf(900)).toEqual(versionOf(900))
+    const [before, after] = [versionOf(900), versionOf(600)]
+    expect(after.id).not.toBe(before.id)
+    expect(after.description).not.toBe(before.description)
   })
 })

@@ -226,12 +226,18 @@ export class LexBot extends Construct {
         lambdaCodeHook: { lambdaArn: props.codeHook.functionArn, codeHookInterfaceVersion: '1.0' },
       },
     }
-    this.bot = new CfnBot(this, 'Bot', {
-      name: `${stack.stackName}-food`,
-      description: 'pinline: food orders with an SMS PIN',
+    // What a bot version keeps besides the locales: the idle session TTL (SESSION_TTL_SECONDS),
+    // data privacy and the role. A change to any of them must make a new version, or the live
+    // alias keeps the old one.
+    const versioned = {
       roleArn: role.roleArn,
       dataPrivacy: { ChildDirected: false },
       idleSessionTtlInSeconds: props.idleSessionTtlSeconds,
+    }
+    this.bot = new CfnBot(this, 'Bot', {
+      name: `${stack.stackName}-food`,
+      description: 'pinline: food orders with an SMS PIN',
+      ...versioned,
       autoBuildBotLocales: true,
       botLocales: locales,
       testBotAliasSettings: {
@@ -240,7 +246,11 @@ export class LexBot extends Construct {
     })
     // A version is made once per definition: a changed bot gets a new version (its description
     // carries the definition's hash), and the alias moves to it.
-    const digest = createHash('sha256').update(JSON.stringify(locales)).digest('hex').slice(0, 16)
+    // The role's ARN is a token: its resolved form (a reference to the role) is what is hashed.
+    const digest = createHash('sha256')
+      .update(JSON.stringify(stack.resolve({ ...versioned, botLocales: locales })))
+      .digest('hex')
+      .slice(0, 16)
     const version = new CfnBotVersion(this, `Version${digest}`, {
       botId: this.bot.attrId,
       description: `pinline bot definition ${digest}`,
