@@ -1,7 +1,15 @@
 // The deploy app's settings: CDK context values (cdk.json, -c key=value, or a JSON file named by
 // the `config` context key), typed and checked before any resource is made. A bad value fails
 // the synth with a message naming the key.
-import { API_KEY_VARIABLE, CONFIG_VARIABLES, loadConfig, type ConfigVariable } from '../../services/auth/src/config.ts'
+import { snsSendDeadlineMs } from '../../services/auth/src/adapters/sms/send-deadline.ts'
+import {
+  API_KEY_VARIABLE,
+  CONFIG_VARIABLES,
+  loadConfig,
+  type Config,
+  type ConfigVariable,
+} from '../../services/auth/src/config.ts'
+import { DEFAULT_TIMEOUT_MS } from '../../shims/lib/timeouts.ts'
 import { APP_SET_VARIABLES } from './constructs/service.ts'
 
 export interface Settings {
@@ -294,8 +302,9 @@ function serviceEnvironment(
     if (typeof v !== 'string') throw new SettingsError(`context serviceEnvironment: ${name} must be a string`)
     env[name as ConfigVariable] = v
   }
+  let config: Config
   try {
-    loadConfig({
+    config = loadConfig({
       ...env,
       ...appSet,
       NODE_ENV: 'production',
@@ -306,7 +315,24 @@ function serviceEnvironment(
   } catch (err) {
     throw new SettingsError(`context serviceEnvironment: ${(err as Error).message}`)
   }
+  checkSendFitsShims(config)
   return env
+}
+
+/**
+ * A PIN request sends its SMS (or call) before it answers: the send's deadline plus the wait for a
+ * replica must end before each shim stops waiting for the service (AUTH_SERVICE_TIMEOUT_MS), or
+ * the caller hears "we cannot verify" while the SMS still arrives.
+ */
+function checkSendFitsShims(config: Config): void {
+  const sendMs = snsSendDeadlineMs(config.sms)
+  const waitMs = config.redis.replicaAckTimeoutMs
+  for (const [shim, timeoutMs] of Object.entries(DEFAULT_TIMEOUT_MS)) {
+    if (sendMs + waitMs < timeoutMs) continue
+    throw new SettingsError(
+      `context serviceEnvironment: a PIN send may take ${sendMs} ms (SMS_TIMEOUT_MS ${config.sms.timeoutMs} × SMS_MAX_ATTEMPTS ${config.sms.maxAttempts} plus the retries' backoff) and the replica wait ${waitMs} ms (REDIS_REPLICA_ACK_TIMEOUT_MS), not below the ${shim} shim's ${timeoutMs} ms (its AUTH_SERVICE_TIMEOUT_MS): the caller would hear the fallback while the PIN still arrives. Lower SMS_TIMEOUT_MS or SMS_MAX_ATTEMPTS (e.g. SMS_TIMEOUT_MS=1500 and SMS_MAX_ATTEMPTS=1)`,
+    )
+  }
 }
 
 /** The messaging variables the app sets from its settings (so serviceEnvironment is checked with them, e.g. LEX_PIN_CHANNEL=voice). */

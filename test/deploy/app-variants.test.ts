@@ -25,7 +25,13 @@ beforeAll(async () => {
     eumConfigurationSet: 'pinline-otp',
     eumProtectConfigurationId: PROTECT,
     voiceOriginationIdentity: VOICE_NUMBER,
-    serviceEnvironment: { SMS_ALLOWED_COUNTRIES: 'JP', LEX_PIN_CHANNEL: 'auto', VOICE_MAX_PRICE_PER_MINUTE: '0.10' },
+    serviceEnvironment: {
+      SMS_ALLOWED_COUNTRIES: 'JP',
+      LEX_PIN_CHANNEL: 'auto',
+      VOICE_MAX_PRICE_PER_MINUTE: '0.10',
+      SMS_TIMEOUT_MS: '1500',
+      SMS_MAX_ATTEMPTS: '1',
+    },
   })
 }, 240_000)
 afterAll(() => s?.remove())

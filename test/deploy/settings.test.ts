@@ -15,10 +15,15 @@ import { Redis } from '../../deploy/lib/constructs/redis.ts'
 import { APP_SET_VARIABLES, REDIS_MODE_VARIABLE } from '../../deploy/lib/constructs/service.ts'
 import { readSettings, unknownContextKeys } from '../../deploy/lib/settings.ts'
 import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
+import { snsSendDeadlineMs } from '../../services/auth/src/adapters/sms/send-deadline.ts'
+import { DEFAULT_TIMEOUT_MS } from '../../shims/lib/timeouts.ts'
 import { exampleContext } from './support.ts'
 
 // The deploy app's pieces that need no whole synth: context checking, the flow loader, and
 // Redis in cluster mode.
+
+/** SMS settings whose send deadline fits the shims' wait (the example context's). */
+const FITS_SHIMS = { SMS_TIMEOUT_MS: '1500', SMS_MAX_ATTEMPTS: '1' }
 
 const settingsOf = (overrides: Record<string, unknown>) => {
   const context: Record<string, unknown> = { ...exampleContext(), ...overrides }
@@ -132,7 +137,7 @@ describe('context values', () => {
         eumConfigurationSet: 'pinline-otp',
         eumProtectConfigurationId: 'protect-0123456789abcdef0123456789abcdef',
         voiceOriginationIdentity: phone,
-        serviceEnvironment: { LEX_PIN_CHANNEL: 'voice' },
+        serviceEnvironment: { LEX_PIN_CHANNEL: 'voice', ...FITS_SHIMS },
       }).messaging,
     ).toEqual({
       smsProvider: 'eum',
@@ -169,8 +174,9 @@ describe('context values', () => {
 
   it('serviceEnvironment: only variables the service reads, not ones the app sets, valid as the service checks them', () => {
     expect(
-      settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' } }).service.environment,
-    ).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8' })
+      settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8', ...FITS_SHIMS } }).service
+        .environment,
+    ).toEqual({ CALLER_ID_AUTH: 'verify', PIN_LENGTH: '8', ...FITS_SHIMS })
     expect(() => settingsOf({ serviceEnvironment: { CALLER_ID_AUTH: 'maybe' } })).toThrow(
       /serviceEnvironment: .*CALLER_ID_AUTH/,
     )
@@ -190,6 +196,27 @@ describe('context values', () => {
     }
     expect(() => settingsOf({ serviceEnvironment: { API_KEY_EXTRA: '{}' } })).toThrow(/API_KEY_EXTRA is not a variable/)
 
+  })
+
+  it("a PIN send that can outlast a shim's wait for the service stops the synth, with the numbers (the caller would hear the fallback while the SMS still arrives)", () => {
+    // The service's defaults: 3 attempts of 3 s plus 1 s and 2 s of backoff, 12 s.
+    expect(() => settingsOf({ serviceEnvironment: {} })).toThrow(
+      /serviceEnvironment: a PIN send may take 12000 ms .* the replica wait 250 ms .* not below the connect shim's 2500 ms/,
+    )
+    // What the example context once had: 1000 × 2 + 1000 = 3000 ms.
+    expect(() => settingsOf({ serviceEnvironment: { SMS_TIMEOUT_MS: '1000', SMS_MAX_ATTEMPTS: '2' } })).toThrow(
+      /a PIN send may take 3000 ms/,
+    )
+    // A send that fits alone, with a replica wait that does not.
+    expect(() =>
+      settingsOf({
+        serviceEnvironment: { ...FITS_SHIMS, REDIS_REPLICA_ACK_TIMEOUT_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '2000' },
+      }),
+    ).toThrow(/the replica wait 1000 ms/)
+    // Below the shorter of the two shims' waits (the Connect shim's), it passes.
+    const sendMs = snsSendDeadlineMs({ timeoutMs: 1500, maxAttempts: 1 })
+    expect(sendMs + 250).toBeLessThan(Math.min(...Object.values(DEFAULT_TIMEOUT_MS)))
+    expect(settingsOf({}).service.environment).toMatchObject(FITS_SHIMS)
   })
 
   it('serviceEnvironment: every variable the app sets is refused, the Redis and listener ones included (one list, the task environment\'s)', () => {
