@@ -1,5 +1,6 @@
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib'
+import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { Redis } from './constructs/redis.ts'
 import { ServiceSecrets } from './constructs/secrets.ts'
@@ -26,7 +27,18 @@ export class DataStack extends Stack {
             { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
             { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
           ],
-          flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+          flowLogs: {
+            rejected: {
+              trafficType: ec2.FlowLogTrafficType.REJECT,
+              // Kept as long as the other logs (logRetentionDays), and gone with the stack like them.
+              destination: ec2.FlowLogDestination.toCloudWatchLogs(
+                new logs.LogGroup(this, 'FlowLogs', {
+                  retention: settings.logRetentionDays as logs.RetentionDays,
+                  removalPolicy: RemovalPolicy.DESTROY,
+                }),
+              ),
+            },
+          },
         })
     if (settings.availabilityZones && !settings.vpcId) {
       Validations.of(this.vpc).acknowledge({

@@ -107,6 +107,17 @@ describe('data: Redis and secrets', () => {
       if (!['SecretsKeyHashSecret', 'SecretsAssertionSigningSeed'].includes(id)) expect(policy, id).toBe('Delete')
   })
 
+  it("the VPC's rejected-traffic flow log keeps logRetentionDays, like the other logs, and goes with the stack", () => {
+    const flowLog = one(data, 'AWS::EC2::FlowLog').Properties
+    expect(flowLog).toMatchObject({ TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' })
+    const group = data.Resources[ref(flowLog.LogGroupName)]
+    expect(group).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Delete',
+      Properties: { RetentionInDays: s.settings.logRetentionDays },
+    })
+  })
+
   it('Redis lets in only the service tasks, on its port', () => {
     const rules = resources(app, 'AWS::EC2::SecurityGroupIngress').filter((r) =>
       exportedRef(r.Properties.GroupId).startsWith('RedisSecurityGroup'),
