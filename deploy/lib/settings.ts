@@ -229,7 +229,8 @@ export function readSettings(get: (key: string) => unknown): Settings {
   return settings
 }
 
-const MAINTENANCE_WINDOW = /^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d$/
+const MAINTENANCE_WINDOW =
+  /^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):[0-5]\d$/
 
 /** redisMaintenanceWindow: ElastiCache wants at least 60 minutes, at most 24 hours. */
 function maintenanceWindow(window: string): string {

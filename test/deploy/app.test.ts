@@ -243,7 +243,10 @@ describe('service: Fargate behind an internal load balancer', () => {
 
   it("the health-check path is the service's liveness route: 200 with Redis down too, so a Redis failover replaces no task", async () => {
     const path = one(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath
-    const down = await useTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_COMMAND_TIMEOUT_MS: '300' })
+    const down = await useTestApp({
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+    })
     const res = await down.app.inject({ method: 'GET', url: path })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ status: 'ok' })

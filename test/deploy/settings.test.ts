@@ -195,7 +195,6 @@ describe('context values', () => {
       )
     }
     expect(() => settingsOf({ serviceEnvironment: { API_KEY_EXTRA: '{}' } })).toThrow(/API_KEY_EXTRA is not a variable/)
-
   })
 
   it("a PIN send that can outlast a shim's wait for the service stops the synth, with the numbers (the caller would hear the fallback while the SMS still arrives)", () => {
@@ -219,7 +218,7 @@ describe('context values', () => {
     expect(settingsOf({}).service.environment).toMatchObject(FITS_SHIMS)
   })
 
-  it('serviceEnvironment: every variable the app sets is refused, the Redis and listener ones included (one list, the task environment\'s)', () => {
+  it("serviceEnvironment: every variable the app sets is refused, the Redis and listener ones included (one list, the task environment's)", () => {
     // REDIS_MIN_REPLICAS_ACK was once silently overwritten, and REDIS_MODE=cluster passed with cluster mode off.
     expect(APP_SET_VARIABLES).toEqual(
       expect.arrayContaining(['REDIS_MIN_REPLICAS_ACK', 'REDIS_MODE', 'REDIS_USERNAME', 'HOST', 'REDIS_URL']),

@@ -157,10 +157,10 @@ export class PinlineService extends Construct {
         throw new Error(`${name}: a variable the app sets must be in APP_ENVIRONMENT (service.ts)`)
     const environment: Record<string, string> = { ...settings.environment, AWS_REGION: stack.region }
     const secretEnv: Record<string, ecs.Secret> = {}
-    for (const [name, valueOf] of Object.entries(APP_ENVIRONMENT) as Array<
+    for (const [name, valueFor] of Object.entries(APP_ENVIRONMENT) as Array<
       [string, (v: AppValues) => string | ecs.Secret | undefined]
     >) {
-      const value = valueOf(values)
+      const value = valueFor(values)
       if (typeof value === 'string') environment[name] = value
       else if (value) secretEnv[name] = value
     }
