@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { App, Stack } from 'aws-cdk-lib'
-import { Template } from 'aws-cdk-lib/assertions'
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
@@ -349,6 +349,24 @@ describe('Redis cluster mode (the redisClusterMode switch)', () => {
       ],
     })
     expect(REDIS_MODE_VARIABLE).toBe('REDIS_MODE')
+  })
+})
+
+describe('Redis replicas (redisReplicasPerNodeGroup)', () => {
+  const redisWith = (replicas: number) => {
+    const stack = new Stack(new App(), 'Data', { env: { account: '111122223333', region: 'ap-northeast-1' } })
+    const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['ap-northeast-1a', 'ap-northeast-1c'], natGateways: 1 })
+    new Redis(stack, 'Redis', {
+      vpc,
+      settings: settingsOf({ redisReplicasPerNodeGroup: replicas }).redis,
+      authToken: new Secret(stack, 'Token'),
+    })
+    return Annotations.fromStack(stack)
+  }
+
+  it('one replica synthesises with a warning that a missing replica stops every send and verify; two, without', () => {
+    redisWith(1).hasWarning('/Data/Redis', Match.stringLikeRegexp('every PIN send and verify is 503'))
+    redisWith(2).hasNoWarning('/Data/Redis', Match.anyValue())
   })
 })
 

@@ -1,4 +1,4 @@
-import { Fn, RemovalPolicy } from 'aws-cdk-lib'
+import { Annotations, Fn, RemovalPolicy } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import { CfnParameterGroup, CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache'
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager'
@@ -83,6 +83,12 @@ export class Redis extends Construct {
             numCacheClusters: 1 + settings.replicasPerNodeGroup,
           }),
     })
+    if (settings.replicasPerNodeGroup < 2) {
+      Annotations.of(this).addWarningV2(
+        'pinline:redis-one-replica',
+        'redisReplicasPerNodeGroup 1: approvals wait for a replica (REDIS_MIN_REPLICAS_ACK=1), so while that replica is missing (a failover, an AZ outage, patching) every PIN send and verify is 503. 2 keeps them working.',
+      )
+    }
     // Replaced or deleted (cdk destroy, a property that forces a new group): a final snapshot first.
     this.replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT)
     const host = settings.clusterMode
