@@ -212,7 +212,10 @@ export interface VoiceMessage {
 }
 
 export interface VoiceSender {
-  /** Resolves once the provider accepted the call; throws when it did not. */
+  /**
+   * Resolves once the provider accepted the call; throws when it did not. Throws
+   * SmsOutcomeUnknown when the provider may have accepted it, as SmsSender does.
+   */
   call(message: VoiceMessage): Promise<void>
 }
 
@@ -262,7 +265,10 @@ export interface AssertionSigner {
   check(token: string): Promise<AssertionCheck>
 }
 
-/** The provider may have accepted the SMS (it timed out, or the connection dropped, once sent): the send stays counted. */
+/**
+ * The provider may have accepted the SMS or the call (it timed out, or the connection dropped, once
+ * sent): the send stays counted. Every sender reports it the same way (adapters/sms/send-once.ts).
+ */
 export class SmsOutcomeUnknown extends Error {
   override name = 'SmsOutcomeUnknown'
 }
