@@ -140,7 +140,10 @@ export interface ChallengeStore {
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
   resend(id: string, digest: string, now: number, limits: Limits, delivery?: Delivery): Promise<ResendOutcome>
-  /** Takes back a send; with keepCount the challenge is withdrawn but the number's send count stays (the SMS may have gone). */
+  /**
+   * Takes back a send. With keepCount (the SMS may have gone) it stays counted, per number and (a
+   * resend) per challenge, cooldown included, and the challenge is withdrawn: no PIN of it verifies.
+   */
   undoSend(undo: SendUndo, opts?: { keepCount?: boolean }): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
   markDelivered(id: string, digest: string): Promise<void>
