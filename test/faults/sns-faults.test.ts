@@ -9,7 +9,9 @@ import { stopAll } from '../support/processes.ts'
 
 // The real service process sends through the real @aws-sdk/client-sns to the SNS stand-in, with
 // SMS_TIMEOUT_MS=1000 and SMS_MAX_ATTEMPTS=3 (the SDK's retries with backoff, for answers that say
-// nothing was sent: throttling and 5xx; never for a request that timed out once sent).
+// nothing was sent: throttling and 5xx; never for a request that timed out once sent). A second
+// process sends texts and calls through End User Messaging (SMS_PROVIDER=eum, VOICE_PROVIDER=eum,
+// the real @aws-sdk/client-pinpoint-sms-voice-v2) to the EUM stand-in, for the slow-provider cases.
 
 let sns: SnsStandIn
 let svc: ServiceProcess
@@ -90,7 +92,7 @@ describe('SNS persistent faults: bounded retries, then 503 SMS_SEND_FAILED, noth
   })
 })
 
-// The same for End User Messaging (EUM) SMS and voice: one more service process, on the EUM stand-in.
+// A provider slower than SMS_TIMEOUT_MS, the same for SNS, EUM SMS and EUM voice calls.
 interface SlowProvider {
   issue(phone: string): ReturnType<typeof call>
   failed: 'SMS_SEND_FAILED' | 'VOICE_SEND_FAILED'
