@@ -70,9 +70,7 @@ function fallback(reason: string, event: unknown, started: number, status?: numb
 
 function log(fields: Record<string, unknown>): void {
   try {
-    console.error(
-      JSON.stringify({ level: 'error', msg: FALLBACK_LOG_MESSAGES.connect.fellBack, ...fields }),
-    )
+    console.error(JSON.stringify({ level: 'error', msg: FALLBACK_LOG_MESSAGES.connect.fellBack, ...fields }))
   } catch {
     // logging must not be the thing that throws
   }
