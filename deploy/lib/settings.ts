@@ -205,7 +205,8 @@ export function readSettings(get: (key: string) => unknown): Settings {
     ),
   )
   // SNS publishes the month's SMS spend as a metric; End User Messaging does not.
-  const smsSpendUsd = get('alarmSmsSpendUsd') === undefined ? undefined : int('alarmSmsSpendUsd', 1, 1_000_000, 0)
+  const spend = get('alarmSmsSpendUsd')
+  const smsSpendUsd = spend === undefined || spend === '' ? undefined : int('alarmSmsSpendUsd', 1, 1_000_000, 0)
   if (smsSpendUsd !== undefined && smsProvider !== 'sns')
     throw bad('alarmSmsSpendUsd', "is used only with smsProvider sns (the spend metric is SNS's)")
 
