@@ -150,18 +150,24 @@ describe('outside production', () => {
     }
   })
 
-  it('with a real SMS provider, the keyless routes are off (the page stays)', async () => {
-    const sns = await devApp({ SMS_PROVIDER: 'sns', AWS_REGION: 'us-east-1' })
+  it.each([
+    ['a real SMS provider', { SMS_PROVIDER: 'sns', AWS_REGION: 'us-east-1' }],
+    [
+      'SMS to the log but real voice calls',
+      { SMS_PROVIDER: 'log', VOICE_PROVIDER: 'eum', VOICE_ORIGINATION_IDENTITY: '+15550100', AWS_REGION: 'us-east-1' },
+    ],
+  ])('with %s, the keyless routes are off (the page stays)', async (_what, env) => {
+    const real = await devApp(env)
     try {
-      expect((await sns.inject({ url: '/playground/', headers: page })).statusCode).toBe(200)
+      expect((await real.inject({ url: '/playground/', headers: page })).statusCode).toBe(200)
       for (const [method, url] of DEV_ROUTES.filter(([, u]) => u.includes('/api/'))) {
         expect(
-          (await sns.inject({ method, url, headers: json, payload: method === 'POST' ? {} : undefined })).statusCode,
+          (await real.inject({ method, url, headers: json, payload: method === 'POST' ? {} : undefined })).statusCode,
           url,
         ).toBe(404)
       }
     } finally {
-      await sns.close()
+      await real.close()
     }
   })
 })

@@ -65,8 +65,11 @@ export default async function playground(fastify: FastifyInstance) {
 
   fastify.get('/playground/config.json', { schema: { hide: true } }, async () => ({ mode: 'local' }))
 
-  if (fastify.config.sms.provider !== 'log') {
-    fastify.log.info('the playground routes need SMS_PROVIDER=log; they are off')
+  // Keyless routes may only reach senders that write to the log: a real SMS or call, placed by
+  // anyone who can reach the port (any client sets Host and Origin as it likes), would cost money.
+  const voice = fastify.config.voice.provider
+  if (fastify.config.sms.provider !== 'log' || (voice !== undefined && voice !== 'log')) {
+    fastify.log.info('the playground routes need SMS_PROVIDER=log and no VOICE_PROVIDER other than log; they are off')
     return
   }
   /** The headers of a request to a /v1 route, with a key that has its scope. */
