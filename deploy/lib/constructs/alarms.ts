@@ -50,15 +50,14 @@ export class Alarms extends Construct {
     this.action = new SnsAction(this.topic)
   }
 
-  /** One alarm on `metric`, notifying the topic when it fires and when it clears. */
+  /** One alarm on `metric`, at or above the threshold, notifying the topic when it fires and when it clears. */
   alarm(id: string, metric: cloudwatch.IMetric, options: AlarmOptions): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${id}`,
       metric,
       threshold: options.threshold,
       evaluationPeriods: options.evaluationPeriods ?? 1,
-      datapointsToAlarm: options.datapointsToAlarm,
-      comparisonOperator: options.comparison ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
     })
@@ -229,12 +228,9 @@ export class Alarms extends Construct {
 }
 
 export interface AlarmOptions {
+  /** The alarm fires at or above it. */
   threshold: number
-  /** Periods looked at (1). */
+  /** Consecutive periods that must all breach (1). */
   evaluationPeriods?: number
-  /** Of those, how many must breach (all). */
-  datapointsToAlarm?: number
-  /** At or above the threshold, unless given. */
-  comparison?: cloudwatch.ComparisonOperator
   description: string
 }
