@@ -41,6 +41,7 @@ export const HEALTH_CHECK_PATH = '/readyz'
  */
 export class PinlineService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer
+  readonly targetGroup: elbv2.ApplicationTargetGroup
   readonly url: string
   readonly taskRole: iam.Role
   readonly service: ecs.FargateService
@@ -159,7 +160,7 @@ export class PinlineService extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
     })
-    listener.addTargets('Tasks', {
+    this.targetGroup = listener.addTargets('Tasks', {
       port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],
