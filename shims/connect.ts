@@ -5,6 +5,7 @@
 // {lambdaResult: "Error", errorCode: "SERVICE_UNAVAILABLE"}, which it can branch on.
 import type { ErrorCode } from '../services/auth/src/core/errors.ts'
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
+import { FALLBACK_LOG_MESSAGES } from './lib/fallback-log.ts'
 import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 type StringMap = Record<string, string>
@@ -69,9 +70,7 @@ function fallback(reason: string, event: unknown, started: number, status?: numb
 
 function log(fields: Record<string, unknown>): void {
   try {
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'pinline connect shim fell back to SERVICE_UNAVAILABLE', ...fields }),
-    )
+    console.error(JSON.stringify({ level: 'error', msg: FALLBACK_LOG_MESSAGES.connect.fellBack, ...fields }))
   } catch {
     // logging must not be the thing that throws
   }

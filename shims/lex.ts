@@ -4,6 +4,7 @@
 // attributes, so the user hears "try again" instead of Lex's generic failure. It never
 // throws and never invents a success.
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
+import { FALLBACK_LOG_MESSAGES } from './lib/fallback-log.ts'
 import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 // Read once at load. A missing or bad variable is logged by name and every turn then answers
@@ -19,7 +20,7 @@ function loadConfig(): ForwardConfig | undefined {
     console.error(
       JSON.stringify({
         level: 'error',
-        msg: 'lex shim misconfigured; every turn answers Close/Failed',
+        msg: FALLBACK_LOG_MESSAGES.lex.misconfigured,
         reason: (err as Error).message,
       }),
     )
@@ -96,7 +97,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
     console.warn(
       JSON.stringify({
         level: 'warn',
-        msg: 'pinline unavailable; answering Close/Failed',
+        msg: FALLBACK_LOG_MESSAGES.lex.unavailable,
         reason,
         status: result.ok ? undefined : result.status,
       }),
@@ -105,7 +106,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
     console.error(
       JSON.stringify({
         level: 'error',
-        msg: 'lex shim failed; answering Close/Failed',
+        msg: FALLBACK_LOG_MESSAGES.lex.failed,
         error: err instanceof Error ? err.name : 'unknown',
       }),
     )

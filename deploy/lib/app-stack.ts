@@ -3,6 +3,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
 import { loadMenu } from '../../services/auth/src/adapters/menu/menu-file.ts'
 import { loadConfig } from '../../services/auth/src/config.ts'
+import { Alarms } from './constructs/alarms.ts'
 import { Channels } from './constructs/channels.ts'
 import { ClientAccess } from './constructs/client-access.ts'
 import { PinlineService } from './constructs/service.ts'
@@ -28,6 +29,7 @@ export class AppStack extends Stack {
   readonly service: PinlineService
   readonly channels: Channels
   readonly web: WebClient
+  readonly alarms: Alarms
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props)
@@ -78,5 +80,11 @@ export class AppStack extends Stack {
         guestRoleArn: this.clientAccess.unauthenticatedRole.roleArn,
       },
     })
+    // The service's, the shims' and SMS's alarms, on the data stack's topic.
+    this.alarms = new Alarms(this, 'Alarms', { topic: data.alarms.topic })
+    this.alarms.watchService(this.service)
+    this.alarms.watchShim('connect', this.channels.connectShim)
+    this.alarms.watchShim('lex', this.channels.lexShim)
+    if (settings.messaging.smsProvider === 'sns') this.alarms.watchSnsSms(settings.alarms.smsSpendUsd)
   }
 }

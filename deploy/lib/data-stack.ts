@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
+import { Alarms } from './constructs/alarms.ts'
 import { Redis } from './constructs/redis.ts'
 import { ServiceSecrets } from './constructs/secrets.ts'
 import type { Settings } from './settings.ts'
@@ -11,6 +12,8 @@ export class DataStack extends Stack {
   readonly vpc: ec2.IVpc
   readonly redis: Redis
   readonly secrets: ServiceSecrets
+  /** The alarm topic (both stacks' alarms notify it) and Redis's alarms. */
+  readonly alarms: Alarms
   private readonly zones: string[] | undefined
 
   constructor(scope: Construct, id: string, settings: Settings, props: StackProps) {
@@ -53,6 +56,8 @@ export class DataStack extends Stack {
       settings: settings.redis,
       authToken: this.secrets.redisAuth,
     })
+    this.alarms = new Alarms(this, 'Alarms', { email: settings.alarms.email })
+    this.alarms.watchRedis(this.redis, settings.redis)
   }
 
   /** The zones named in the settings, so that synth makes no lookup; otherwise CDK's lookup. */

@@ -49,6 +49,8 @@ export interface Settings {
     operatorCidrs: string[]
   }
   logRetentionDays: number
+  /** Alarm notifications: an e-mail address subscribed to the alarm topic, and the month's SMS spend (USD) that alarms. */
+  alarms: { email: string | undefined; smsSpendUsd: number | undefined }
   /** Amazon Connect: the instance to wire the shim and the contact flow into, and the flow's queue. */
   connect: { instanceArn: string; queueArn: string } | undefined
   /** Verification events to EventBridge: a bus the app creates, or an existing one (name or ARN). */
@@ -105,6 +107,8 @@ export const CONTEXT_KEYS = [
   'serviceEnvironment',
   'operatorCidrs',
   'logRetentionDays',
+  'alarmEmail',
+  'alarmSmsSpendUsd',
   'connectInstanceArn',
   'connectQueueArn',
   'eventBus',
@@ -195,6 +199,11 @@ export function readSettings(get: (key: string) => unknown): Settings {
       `^(create|[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:${region}:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$`,
     ),
   )
+  // SNS publishes the month's SMS spend as a metric; End User Messaging does not.
+  const spend = get('alarmSmsSpendUsd')
+  const smsSpendUsd = spend === undefined || spend === '' ? undefined : int('alarmSmsSpendUsd', 1, 1_000_000, 0)
+  if (smsSpendUsd !== undefined && smsProvider !== 'sns')
+    throw bad('alarmSmsSpendUsd', "is used only with smsProvider sns (the spend metric is SNS's)")
 
   const clusterMode = bool('redisClusterMode', DEFAULTS.redisClusterMode)
   const desiredCount = int('serviceDesiredCount', 2, 100, DEFAULTS.serviceDesiredCount)
@@ -222,6 +231,10 @@ export function readSettings(get: (key: string) => unknown): Settings {
       operatorCidrs: cidrs(get('operatorCidrs')),
     },
     logRetentionDays: int('logRetentionDays', 1, 3653, DEFAULTS.logRetentionDays),
+    alarms: {
+      email: optional('alarmEmail', /^[^\s@"]+@[^\s@"]+\.[^\s@"]+$/),
+      smsSpendUsd,
+    },
     connect: instanceArn && queueArn ? { instanceArn, queueArn } : undefined,
     events: eventBus ? { eventBus } : undefined,
     messaging,

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createEumClient } from '../../services/auth/src/adapters/eum/client.ts'
+import { createEumSmsSender } from '../../services/auth/src/adapters/eum/sms-sender.ts'
+import { createEumVoiceSender } from '../../services/auth/src/adapters/eum/voice-sender.ts'
 import { createSnsSender, snsSendDeadlineMs } from '../../services/auth/src/adapters/sms/sns-sender.ts'
 import { freePort } from '../support/app/free-port.ts'
+import { startEumStandIn, type EumStandIn } from '../support/stand-ins/eum-stand-in.ts'
 import { startSnsStandIn, type SnsStandIn } from '../support/stand-ins/sns-stand-in.ts'
 
-// The SNS sender's retry policy on the wire, with the real SDK: retry only what cannot have
-// reached SNS (throttling and 5xx answers, connections that never opened), never a request that
-// timed out after it was sent, since SNS may have accepted it and would deliver a second SMS.
+// The senders' retry policy on the wire, with the real SDK: retry only what cannot have
+// reached the provider (throttling and 5xx answers, connections that never opened), never a request
+// that timed out after it was sent, since the provider may have accepted it and would deliver a
+// second SMS (or place a second call). SNS first; End User Messaging SMS and voice share it.
 
 let sns: SnsStandIn
 beforeAll(async () => {
@@ -60,5 +65,50 @@ describe('SNS retry policy', () => {
     // 3 attempts of 300 ms, and the SDK's throttling backoff ceilings of 1 s and 2 s between them.
     expect(snsSendDeadlineMs(options)).toBe(3 * 300 + 1000 + 2000)
     expect(snsSendDeadlineMs({ timeoutMs: 3000, maxAttempts: 1 })).toBe(3000)
+  })
+})
+
+describe('End User Messaging SMS and voice: the same policy and the same outcomes', () => {
+  let eum: EumStandIn
+  beforeAll(async () => {
+    eum = await startEumStandIn()
+  })
+  afterAll(() => eum?.close())
+  beforeEach(() => eum.reset())
+
+  const deadlineMs = snsSendDeadlineMs(options)
+  const senders = {
+    SMS: () => createEumSmsSender(createEumClient(options, client(eum.url)), { deadlineMs }).send(message),
+    voice: () =>
+      createEumVoiceSender(createEumClient(options, client(eum.url)), {
+        originationIdentity: '+81345678901',
+        voices: { en: 'JOANNA', ja: 'MIZUKI' },
+        deadlineMs,
+      }).call({ to: message.to, ssml: '<speak>1 2 3 4 5 6</speak>', locale: 'en' }),
+  }
+
+  it.each(['SMS', 'voice'] as const)(
+    '%s: a request that timed out after it was sent is not retried, and its outcome is unknown',
+    async (kind) => {
+      eum.failNext(3, 'hang')
+      expect(await failure(senders[kind]())).toEqual({ name: 'SmsOutcomeUnknown', cause: 'TimeoutError', attempts: 1 })
+      expect(eum.requestCount()).toBe(1)
+    },
+  )
+
+  it.each(['SMS', 'voice'] as const)(
+    '%s: accepted but answered after the timeout: sent once, outcome unknown',
+    async (kind) => {
+      eum.setLatency(600)
+      expect(await failure(senders[kind]())).toMatchObject({ name: 'SmsOutcomeUnknown', attempts: 1 })
+      expect(eum.requestCount()).toBe(1)
+      expect(eum.texts.length + eum.calls.length).toBe(1)
+    },
+  )
+
+  it.each(['SMS', 'voice'] as const)('%s: throttled every time is a refusal (nothing was sent)', async (kind) => {
+    eum.failNext(3, 'throttle')
+    expect(await failure(senders[kind]())).toEqual({ name: 'ThrottlingException', attempts: 3 })
+    expect(eum.requestCount()).toBe(3)
   })
 })

@@ -106,6 +106,7 @@ export const HEALTH_CHECK_PATH = '/healthz'
  */
 export class PinlineService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer
+  readonly targetGroup: elbv2.ApplicationTargetGroup
   readonly url: string
   readonly taskRole: iam.Role
   readonly service: ecs.FargateService
@@ -222,7 +223,7 @@ export class PinlineService extends Construct {
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
     })
-    listener.addTargets('Tasks', {
+    this.targetGroup = listener.addTargets('Tasks', {
       port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.service],

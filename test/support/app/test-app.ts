@@ -14,6 +14,8 @@ export const auth = { authorization: `Bearer ${TEST_API_KEY}` }
 /** The SMS port, recording what would have been sent (the SNS wire path has its own tests). */
 export interface RecordingSms extends SmsSender {
   sent: SmsMessage[]
+  /** Every message handed to the sender, accepted or not (one whose outcome is unknown may arrive). */
+  attempted: SmsMessage[]
   /** The PIN in the last SMS to `to` (any number when omitted). */
   lastPin(to?: string): string
   failNext(count: number, error?: Error): void
@@ -30,11 +32,14 @@ export interface SmsHold {
 
 export function recordingSms(): RecordingSms {
   const sent: SmsMessage[] = []
+  const attempted: SmsMessage[] = []
   let failures: Error[] = []
   const holds: Array<{ arrive(): void; outcome: Promise<Error | undefined> }> = []
   return {
     sent,
+    attempted,
     async send(message) {
+      attempted.push(message)
       const hold = holds.shift()
       if (hold) {
         hold.arrive()

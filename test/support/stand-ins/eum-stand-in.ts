@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
 
 /**
@@ -37,19 +38,16 @@ export type EumStandIn = {
   texts: EumText[]
   calls: EumCall[]
   failNext(count: number, kind: EumFailure): void
+  /** Delay before every answer. A text or call is recorded before the delay, like a provider that
+   * accepted it but answered slowly (so a client timeout leaves an ambiguous outcome). */
+  setLatency(ms: number): void
+  /** Every HTTP request, failed or not. */
   requestCount(): number
   reset(): void
   close(): Promise<void>
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/
-
-const send = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() })
-  res.end(JSON.stringify(body))
-}
-const error = (res: ServerResponse, status: number, type: string, message: string) =>
-  send(res, status, { __type: type, message })
 
 type Body = Record<string, unknown>
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
@@ -58,7 +56,17 @@ export async function startEumStandIn(): Promise<EumStandIn> {
   const texts: EumText[] = []
   const calls: EumCall[] = []
   const failures = failureQueue<EumFailure>()
+  let latencyMs = 0
   let requests = 0
+
+  const send = async (res: ServerResponse, status: number, body: unknown) => {
+    if (latencyMs > 0) await sleep(latencyMs)
+    if (res.destroyed) return // the client gave up (timeout) while we were "slow"
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() })
+    res.end(JSON.stringify(body))
+  }
+  const error = (res: ServerResponse, status: number, type: string, message: string) =>
+    send(res, status, { __type: type, message })
 
   const http = await startHttpStandIn(async (req, res) => {
     requests++
@@ -129,11 +137,14 @@ export async function startEumStandIn(): Promise<EumStandIn> {
     texts,
     calls,
     failNext: (count, kind) => failures.add(count, kind),
+    setLatency: (ms) => void (latencyMs = ms),
     requestCount: () => requests,
     reset: () => {
       texts.length = 0
       calls.length = 0
       failures.clear()
+      latencyMs = 0
+      requests = 0
     },
     close: () => http.close(),
   }

@@ -140,7 +140,10 @@ export interface ChallengeStore {
   create(challenge: NewChallenge, limits: Limits): Promise<CreateOutcome>
   /** Atomically checks cooldown and caps, swaps in the new digest, returns phone and locale to send to. */
   resend(id: string, digest: string, now: number, limits: Limits, delivery?: Delivery): Promise<ResendOutcome>
-  /** Takes back a send; with keepCount the challenge is withdrawn but the number's send count stays (the SMS may have gone). */
+  /**
+   * Takes back a send. With keepCount (the SMS may have gone) it stays counted, per number and (a
+   * resend) per challenge, cooldown included, and the challenge is withdrawn: no PIN of it verifies.
+   */
   undoSend(undo: SendUndo, opts?: { keepCount?: boolean }): Promise<void>
   /** Records that the provider accepted the SMS for `digest`, if the challenge still holds it. */
   markDelivered(id: string, digest: string): Promise<void>
@@ -212,7 +215,10 @@ export interface VoiceMessage {
 }
 
 export interface VoiceSender {
-  /** Resolves once the provider accepted the call; throws when it did not. */
+  /**
+   * Resolves once the provider accepted the call; throws when it did not. Throws
+   * SmsOutcomeUnknown when the provider may have accepted it, as SmsSender does.
+   */
   call(message: VoiceMessage): Promise<void>
 }
 
@@ -262,7 +268,10 @@ export interface AssertionSigner {
   check(token: string): Promise<AssertionCheck>
 }
 
-/** The provider may have accepted the SMS (it timed out, or the connection dropped, once sent): the send stays counted. */
+/**
+ * The provider may have accepted the SMS or the call (it timed out, or the connection dropped, once
+ * sent): the send stays counted. Every sender reports it the same way (adapters/sms/send-once.ts).
+ */
 export class SmsOutcomeUnknown extends Error {
   override name = 'SmsOutcomeUnknown'
 }

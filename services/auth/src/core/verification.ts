@@ -197,9 +197,10 @@ export function createVerification(deps: VerificationDeps) {
     } catch (err) {
       events.smsFailed?.(err)
       // A definite refusal is taken back from every counter. When the provider may have accepted
-      // the SMS (a timeout once sent), it stays counted per number, prefix and day: otherwise a
-      // provider slower than SMS_TIMEOUT_MS would lift every cap. Either way the challenge is
-      // withdrawn, so a code that does arrive grants nothing.
+      // the SMS (a timeout once sent), it stays counted per number, prefix and day, and a resend
+      // per challenge (its send cap and cooldown): otherwise a provider slower than SMS_TIMEOUT_MS
+      // would lift every cap. Either way the challenge is withdrawn, so a code that does arrive
+      // grants nothing (after an unknown resend, neither the old PIN nor the new one verifies).
       const unknown = err instanceof SmsOutcomeUnknown
       emit('send_failed', sent.id, sent.context, sent.state)
       await Promise.all([unknown ? undefined : refund(), store.undoSend(undo, { keepCount: unknown }).catch(ignore)])

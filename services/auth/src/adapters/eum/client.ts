@@ -1,5 +1,5 @@
 import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2'
-import { sendOnceClientConfig } from '../sms/sns-sender.ts'
+import { sendOnceClientConfig } from '../sms/send-once.ts'
 
 export interface EumClientOptions {
   timeoutMs: number

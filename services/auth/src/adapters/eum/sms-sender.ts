@@ -1,5 +1,6 @@
 import { SendTextMessageCommand, type PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import type { SmsSender } from '../../core/ports.ts'
+import { sendOnce } from '../sms/send-once.ts'
 
 export interface EumSmsOptions {
   /** Phone number, pool, sender ID (or their ARNs) to send from; unset: EUM picks one */
@@ -12,21 +13,26 @@ export interface EumSmsOptions {
   deadlineMs: number
 }
 
-/** SMS through EUM SendTextMessage (SMS_PROVIDER=eum): transactional, with the account's protections. */
+/**
+ * SMS through EUM SendTextMessage (SMS_PROVIDER=eum): transactional, with the account's protections.
+ * Like SNS, a send that may have reached EUM (a timeout once sent) is reported as SmsOutcomeUnknown.
+ */
 export function createEumSmsSender(client: PinpointSMSVoiceV2Client, opts: EumSmsOptions): SmsSender {
   return {
     async send({ to, body }) {
-      await client.send(
-        new SendTextMessageCommand({
-          DestinationPhoneNumber: to,
-          MessageBody: body,
-          MessageType: 'TRANSACTIONAL',
-          ...(opts.originationIdentity ? { OriginationIdentity: opts.originationIdentity } : {}),
-          ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
-          ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
-          ...(opts.maxPrice ? { MaxPrice: opts.maxPrice } : {}),
-        }),
-        { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+      await sendOnce('EUM SMS', () =>
+        client.send(
+          new SendTextMessageCommand({
+            DestinationPhoneNumber: to,
+            MessageBody: body,
+            MessageType: 'TRANSACTIONAL',
+            ...(opts.originationIdentity ? { OriginationIdentity: opts.originationIdentity } : {}),
+            ...(opts.configurationSet ? { ConfigurationSetName: opts.configurationSet } : {}),
+            ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
+            ...(opts.maxPrice ? { MaxPrice: opts.maxPrice } : {}),
+          }),
+          { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+        ),
       )
     },
   }

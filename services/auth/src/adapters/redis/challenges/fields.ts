@@ -25,8 +25,15 @@ export const CHALLENGE = {
   context: 'x',
 } as const
 
+/**
+ * The digest of a challenge whose PIN was withdrawn (its send's outcome is unknown): never the
+ * digest of any PIN (those are 22 characters), nor the core's NEVER_A_DIGEST ('!').
+ */
+export const WITHDRAWN_DIGEST = 'withdrawn'
+
 /** `read(key, 'attempts', 'sends')` -> {attempts = ..., sends = ...} (false when absent). */
 export const challengeLua = `${luaTable('C', CHALLENGE)}
+local WITHDRAWN = '${WITHDRAWN_DIGEST}'
 local function read(key, ...)
   local names, fields, out = {...}, {}, {}
   for i, n in ipairs(names) do fields[i] = C[n] end

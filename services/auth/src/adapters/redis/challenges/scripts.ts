@@ -197,7 +197,10 @@ return cjson.encode({kind = 'resent', prevDigest = c.digest, prevLastSentAt = c.
 
 /**
  * Takes back a create or resend whose SMS was refused, if nothing has changed since. With
- * keepCount (the SMS may have been sent: its outcome is unknown) the number's send count stays.
+ * keepCount (the SMS may have been sent: its outcome is unknown) the send stays counted: the
+ * number's count and, on a resend, the challenge's own (its send count, send time and so its
+ * cooldown); the challenge is withdrawn all the same (a create deleted, a resend's PIN replaced by
+ * one nothing matches), so a code that does arrive grants nothing.
  */
 export const undoSend = defineScript<{ undone: boolean }>()({
   name: 'plUndoSend',
@@ -221,7 +224,12 @@ export const undoSend = defineScript<{ undone: boolean }>()({
 local undone = false
 if redis.call('HGET', challenge, C.digest) == digest then
   undone = true
-  if mode == 'create' or tonumber(prevExpiresAt) <= now then
+  if mode == 'create' then
+    redis.call('DEL', challenge)
+  elseif keepCount == 1 then
+    -- The resend may have been delivered: it stays a send of the challenge, with no PIN that verifies.
+    redis.call('HSET', challenge, C.digest, WITHDRAWN)
+  elseif tonumber(prevExpiresAt) <= now then
     redis.call('DEL', challenge)
   else
     redis.call('HSET', challenge, C.digest, prevDigest, C.lastSentAt, prevLastSentAt, C.expiresAt, prevExpiresAt,
