@@ -61,6 +61,27 @@ describe('SNS retry policy', () => {
     expect(sns.publishes).toHaveLength(1)
   })
 
+  it('an accepting 200 whose body cannot be read is an unknown outcome, not a refusal, and is not retried', async () => {
+    sns.failNext(3, 'garbled')
+    const err = await failure(createSnsSender(options, client(sns.url)).send(message))
+    expect(err).toMatchObject({ name: 'SmsOutcomeUnknown', attempts: 1 })
+    expect(sns.requestCount()).toBe(1)
+    expect(sns.publishes).toHaveLength(1)
+  })
+
+  it('credentials that cannot be had: nothing was signed or sent, so it is a refusal (the caps are given back)', async () => {
+    const noCredentials = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      })
+    }
+    const err = await failure(
+      createSnsSender(options, { ...client(sns.url), credentials: noCredentials }).send(message),
+    )
+    expect(err.name).toBe('CredentialsProviderError')
+    expect(sns.requestCount()).toBe(0)
+  })
+
   it('the whole send has one deadline covering every attempt and the backoff between them', () => {
     // 3 attempts of 300 ms, and the SDK's throttling backoff ceilings of 1 s and 2 s between them.
     expect(snsSendDeadlineMs(options)).toBe(3 * 300 + 1000 + 2000)

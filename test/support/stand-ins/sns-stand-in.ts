@@ -10,7 +10,8 @@ import { failureQueue, readBody, startHttpStandIn } from './http-stand-in.ts'
  * InvalidParameter -> InvalidParameterException). Signatures are not checked.
  */
 
-export type SnsFailure = 'throttle' | 'server-error' | 'invalid-parameter' | 'hang'
+// 'garbled': the message is accepted (recorded), but the 200 answer's body is cut off mid-way.
+export type SnsFailure = 'throttle' | 'server-error' | 'invalid-parameter' | 'hang' | 'garbled'
 export type SnsPublish = { phoneNumber: string; message: string; attributes: Record<string, string>; at: number }
 
 export type SnsStandIn = {
@@ -66,7 +67,7 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
         message: `Invalid parameter: PhoneNumber Reason: ${form.get('PhoneNumber') ?? ''} is not valid to publish to`,
       })
     }
-    if (failure) return replyError(FAILURES[failure])
+    if (failure && failure !== 'garbled') return replyError(FAILURES[failure])
 
     const action = form.get('Action')
     if (action !== 'Publish') {
@@ -81,11 +82,10 @@ export async function startSnsStandIn(): Promise<SnsStandIn> {
     if (!message) return invalid('Message Reason: Empty message')
 
     publishes.push({ phoneNumber, message, attributes: messageAttributes(form), at: Date.now() })
-    return reply(
-      200,
+    const accepted =
       `<PublishResponse xmlns="${XMLNS}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult>` +
-        `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`,
-    )
+      `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`
+    return reply(200, failure === 'garbled' ? accepted.slice(0, 60) : accepted)
   })
 
   return {

@@ -15,16 +15,25 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 // differently, the error is simply not retried, which is the safe side.
 const CONNECT_TIMEOUT = /did not establish a connection/
 
+// Credentials that could not be had (the task role's endpoint down, say): the request was never signed, so never sent.
+const NOT_SIGNED = new Set(['CredentialsProviderError'])
+
 /**
  * Whether a failed attempt certainly did not reach the provider, or reached it and was refused:
- * only then is sending again harmless. An HTTP answer (429, 5xx) means the provider handled the
- * request and did not accept it. A timeout once the request was written (requestTimeout, socket
- * timeout), a reset or an abort leave the outcome unknown: the provider may have accepted it.
+ * only then is sending again harmless. An HTTP error answer (429, 5xx, 4xx) means the provider
+ * handled the request and did not accept it. A 2xx it came with (the SDK could not read the body
+ * of an answer that accepted the message: cut, stalled or malformed), a timeout once the request
+ * was written (requestTimeout, socket timeout), a reset or an abort leave the outcome unknown:
+ * the provider may have accepted it.
  */
 export function nothingWasSent(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; code?: unknown; message?: unknown } | undefined
+  const e = error as
+    | { name?: unknown; $metadata?: { httpStatusCode?: number }; code?: unknown; message?: unknown }
+    | undefined
   if (!e) return false
-  if (typeof e.$metadata?.httpStatusCode === 'number') return true
+  const status = e.$metadata?.httpStatusCode
+  if (typeof status === 'number') return status >= 300
+  if (typeof e.name === 'string' && NOT_SIGNED.has(e.name)) return true
   if (typeof e.code === 'string' && NOT_CONNECTED.has(e.code)) return true
   return typeof e.message === 'string' && CONNECT_TIMEOUT.test(e.message)
 }
