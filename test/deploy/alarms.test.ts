@@ -45,13 +45,23 @@ const actionTopic = (v: Json): string => {
 }
 
 describe('the alarm topic', () => {
-  it('one topic, in the data stack, TLS-only, and no subscription unless alarmEmail is given', () => {
+  it("one topic, in the data stack, TLS-only, that this account's alarms may publish to, and no subscription unless alarmEmail is given", () => {
     data.resourceCountIs('AWS::SNS::Topic', 1)
     app.resourceCountIs('AWS::SNS::Topic', 0)
     data.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // The policy replaces SNS's default one: without this, no alarm could publish.
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': Match.anyValue() },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
+          }),
         ]),
       },
     })

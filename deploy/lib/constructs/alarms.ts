@@ -1,5 +1,6 @@
 import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions'
 import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2'
 import * as logs from 'aws-cdk-lib/aws-logs'
@@ -44,6 +45,22 @@ export class Alarms extends Construct {
         reason:
           'Alarm notifications carry alarm names, metric values and states, no caller data; CloudWatch cannot publish to a topic under the AWS-managed SNS key.',
       })
+      // A topic policy replaces SNS's default one (enforceSSL makes one): without this statement
+      // no alarm could publish, and every alarm would change state in silence. Only this
+      // account's alarms, in this region, may.
+      const { account, region, partition } = Stack.of(this)
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': account },
+            ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          },
+        }),
+      )
       if (props.email) topic.addSubscription(new EmailSubscription(props.email))
       this.topic = topic
     }
