@@ -338,13 +338,17 @@ function serviceEnvironment(
  * replica must end before each shim stops waiting for the service (AUTH_SERVICE_TIMEOUT_MS), or
  * the caller hears "we cannot verify" while the SMS still arrives.
  */
+// What a PIN request needs besides the send and the replica wait: the hop from the shim through
+// the load balancer to a task and back, and the request's Redis round trips before the send.
+const REQUEST_MARGIN_MS = 500
+
 function checkSendFitsShims(config: Config): void {
   const sendMs = snsSendDeadlineMs(config.sms)
   const waitMs = config.redis.replicaAckTimeoutMs
   for (const [shim, timeoutMs] of Object.entries(DEFAULT_TIMEOUT_MS)) {
-    if (sendMs + waitMs < timeoutMs) continue
+    if (sendMs + waitMs + REQUEST_MARGIN_MS <= timeoutMs) continue
     throw new SettingsError(
-      `context serviceEnvironment: a PIN send may take ${sendMs} ms (SMS_TIMEOUT_MS ${config.sms.timeoutMs} × SMS_MAX_ATTEMPTS ${config.sms.maxAttempts} plus the retries' backoff) and the replica wait ${waitMs} ms (REDIS_REPLICA_ACK_TIMEOUT_MS), not below the ${shim} shim's ${timeoutMs} ms (its AUTH_SERVICE_TIMEOUT_MS): the caller would hear the fallback while the PIN still arrives. Lower SMS_TIMEOUT_MS or SMS_MAX_ATTEMPTS (e.g. SMS_TIMEOUT_MS=1500 and SMS_MAX_ATTEMPTS=1)`,
+      `context serviceEnvironment: a PIN send may take ${sendMs} ms (SMS_TIMEOUT_MS ${config.sms.timeoutMs} × SMS_MAX_ATTEMPTS ${config.sms.maxAttempts} plus the retries' backoff) and the replica wait ${waitMs} ms (REDIS_REPLICA_ACK_TIMEOUT_MS), with ${REQUEST_MARGIN_MS} ms for the rest of the request, do not fit in the ${shim} shim's ${timeoutMs} ms (its AUTH_SERVICE_TIMEOUT_MS): the caller would hear the fallback while the PIN still arrives. Lower SMS_TIMEOUT_MS or SMS_MAX_ATTEMPTS (e.g. SMS_TIMEOUT_MS=1500 and SMS_MAX_ATTEMPTS=1)`,
     )
   }
 }
