@@ -87,7 +87,11 @@ export function fallback(event: unknown): unknown {
 
 export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<unknown> {
   try {
-    if (!config) return fallback(event)
+    if (!config) {
+      // Every turn, as the Connect shim does: the fallback alarm counts turns, not cold starts.
+      console.warn(JSON.stringify({ level: 'warn', msg: FALLBACK_LOG_MESSAGES.lex.unavailable, reason: 'config' }))
+      return fallback(event)
+    }
     const remaining = context?.getRemainingTimeInMillis?.()
     const timeoutMs =
       remaining === undefined ? config.timeoutMs : Math.max(1, Math.min(config.timeoutMs, remaining - LAMBDA_MARGIN_MS))

@@ -293,13 +293,15 @@ describe('with alarmEmail, alarmSmsSpendUsd and Redis in cluster mode', () => {
     })
   })
 
-  it("alarms on the month's SMS spend at the given amount", () => {
+  it("alarms on the month's SMS spend at the given amount, and a period without data keeps its state", () => {
     expect(alarmNamed(v.templates.app, `${v.stackNames.app}-SmsSpend`)).toMatchObject({
       Namespace: 'AWS/SNS',
       MetricName: 'SMSMonthToDateSpentUSD',
       Statistic: 'Maximum',
       Threshold: 80,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // A running total: a missing period must not send a false "cleared".
+      TreatMissingData: 'ignore',
     })
   })
 

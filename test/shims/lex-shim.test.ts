@@ -255,8 +255,9 @@ describe('connections and configuration', () => {
     }
   })
 
-  it('misconfigured (a variable missing or bad): logs the variable by name at load, and every turn answers the fallback', async () => {
+  it('misconfigured (a variable missing or bad): logs the variable by name at load, and every turn answers the fallback and logs it', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const warnings = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     try {
       const cases: Array<[Record<string, string | undefined>, RegExp]> = [
         [{ AUTH_SERVICE_URL: undefined, AUTH_SERVICE_API_KEY: TEST_API_KEY }, /AUTH_SERVICE_URL/],
@@ -271,10 +272,15 @@ describe('connections and configuration', () => {
         const handler = await loadShim(env)
         expect(errors.mock.calls.flat().join(' ')).toMatch(variable)
         const event = lexEvent({ intent: 'GetFoodMenu', sessionAttributes: { email: 'a@example.com' } })
+        warnings.mockClear()
         expectFallback(await handler(event), event)
+        expectFallback(await handler(event), event)
+        // One fallback line per turn (the deploy app's fallback alarm counts them), not one per cold start.
+        expect(warnings.mock.calls.map(([line]) => JSON.parse(String(line)).reason)).toEqual(['config', 'config'])
       }
     } finally {
       errors.mockRestore()
+      warnings.mockRestore()
     }
   })
 })

@@ -75,7 +75,7 @@ export class Alarms extends Construct {
       threshold: options.threshold,
       evaluationPeriods: options.evaluationPeriods ?? 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
     })
     alarm.addAlarmAction(this.action)
@@ -237,6 +237,9 @@ export class Alarms extends Construct {
         }),
         {
           threshold: smsSpendUsd,
+          // A month's running total: a period SNS publishes nothing keeps the last state instead
+          // of sending a false "cleared".
+          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
           description: `This month's SMS spend reached ${smsSpendUsd} USD (alarmSmsSpendUsd).`,
         },
       )
@@ -249,5 +252,7 @@ export interface AlarmOptions {
   threshold: number
   /** Consecutive periods that must all breach (1). */
   evaluationPeriods?: number
+  /** What a period without data means (NOT_BREACHING: an idle service publishes no counts). */
+  treatMissingData?: cloudwatch.TreatMissingData
   description: string
 }
