@@ -69,27 +69,6 @@ describe('the alarm topic', () => {
     app.resourceCountIs('AWS::SNS::Subscription', 0)
   })
 
-  /** The logical id of the alarm with this name. */
-  const logicalIdOf = (template: Template, alarmName: string) => {
-    const [id] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(
-      ([, r]) => r.Properties.AlarmName === alarmName,
-    ) ?? ['(none)']
-    return id
-  }
-
-  it('a deployment whose tasks answer 5xx (say, Redis unreachable: the health check does not ask Redis) is rolled back', () => {
-    app.hasResourceProperties('AWS::ECS::Service', {
-      DeploymentConfiguration: Match.objectLike({
-        Alarms: {
-          AlarmNames: [{ Ref: logicalIdOf(app, `${s.stackNames.app}-Target5xx`) }],
-          Enable: true,
-          Rollback: true,
-        },
-        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-      }),
-    })
-  })
-
   it('every alarm of both stacks notifies that topic when it fires and when it clears, and is named after its stack', () => {
     for (const [stack, template] of [
       [s.stackNames.data, s.templates.data],

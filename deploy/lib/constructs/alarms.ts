@@ -1,6 +1,5 @@
 import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
-import * as ecs from 'aws-cdk-lib/aws-ecs'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions'
 import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2'
@@ -89,17 +88,10 @@ export class Alarms extends Construct {
     const lb = service.loadBalancer.metrics
     // The service answers a clear 5xx for every dependency failure (Redis, SNS, KMS). One is a
     // caller's bad luck; ten in five minutes is several callers told "we cannot verify".
-    const target5xx = this.alarm(
-      'Target5xx',
-      lb.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: minutes(5) }),
-      {
-        threshold: 10,
-        description: 'The service answered 10 or more 5xx in 5 minutes (a dependency failing: Redis, SNS, KMS).',
-      },
-    )
-    // The health check is /healthz, which does not need Redis, so the circuit breaker alone would
-    // keep a deployment whose tasks cannot reach Redis (a bad setting): its 5xx roll it back.
-    service.service.enableDeploymentAlarms([target5xx.alarmName], { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM })
+    this.alarm('Target5xx', lb.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: minutes(5) }), {
+      threshold: 10,
+      description: 'The service answered 10 or more 5xx in 5 minutes (a dependency failing: Redis, SNS, KMS).',
+    })
     // 5xx from the load balancer itself: no healthy task, or a task that hung up or timed out.
     this.alarm('LoadBalancer5xx', lb.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period: minutes(5) }), {
       threshold: 10,
