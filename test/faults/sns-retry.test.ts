@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createEumClient } from '../../services/auth/src/adapters/eum/client.ts'
 import { createEumSmsSender } from '../../services/auth/src/adapters/eum/sms-sender.ts'
@@ -82,6 +83,24 @@ describe('SNS retry policy', () => {
     expect(sns.requestCount()).toBe(0)
   })
 
+  it('credentials slower than the send deadline: a refusal at the deadline, no request (nothing was signed)', async () => {
+    const slowCredentials = async () => {
+      await sleep(1000)
+      return { accessKeyId: 'test', secretAccessKey: 'test' }
+    }
+    const started = performance.now()
+    const err = await failure(
+      createSnsSender({ timeoutMs: 100, maxAttempts: 1 }, { ...client(sns.url), credentials: slowCredentials }).send(
+        message,
+      ),
+    )
+    // Before: the SDK fetched them outside the deadline (1 s on a 100 ms deadline), then counted
+    // the passed deadline as a send that may have gone out.
+    expect(err.name).toBe('TimeoutError')
+    expect(performance.now() - started).toBeLessThan(600)
+    expect(sns.requestCount()).toBe(0)
+  })
+
   it('the whole send has one deadline covering every attempt and the backoff between them', () => {
     // 3 attempts of 300 ms, and the SDK's throttling backoff ceilings of 1 s and 2 s between them.
     expect(snsSendDeadlineMs(options)).toBe(3 * 300 + 1000 + 2000)
@@ -124,6 +143,33 @@ describe('End User Messaging SMS and voice: the same policy and the same outcome
       expect(await failure(senders[kind]())).toMatchObject({ name: 'SmsOutcomeUnknown', attempts: 1 })
       expect(eum.requestCount()).toBe(1)
       expect(eum.texts.length + eum.calls.length).toBe(1)
+    },
+  )
+
+  it.each(['SMS', 'voice'] as const)(
+    '%s: credentials slower than the send deadline: a refusal at the deadline, no request',
+    async (kind) => {
+      const slow = {
+        ...client(eum.url),
+        credentials: async () => {
+          await sleep(1000)
+          return { accessKeyId: 'test', secretAccessKey: 'test' }
+        },
+      }
+      const eumClient = createEumClient({ timeoutMs: 100, maxAttempts: 1 }, slow)
+      const send = {
+        SMS: () => createEumSmsSender(eumClient, { deadlineMs: 100 }).send(message),
+        voice: () =>
+          createEumVoiceSender(eumClient, {
+            originationIdentity: '+81345678901',
+            voices: { en: 'JOANNA', ja: 'MIZUKI' },
+            deadlineMs: 100,
+          }).call({ to: message.to, ssml: '<speak>1 2 3 4 5 6</speak>', locale: 'en' }),
+      }
+      const started = performance.now()
+      expect((await failure(send[kind]())).name).toBe('TimeoutError')
+      expect(performance.now() - started).toBeLessThan(600)
+      expect(eum.requestCount()).toBe(0)
     },
   )
 

@@ -20,7 +20,7 @@ export interface EumSmsOptions {
 export function createEumSmsSender(client: PinpointSMSVoiceV2Client, opts: EumSmsOptions): SmsSender {
   return {
     async send({ to, body }) {
-      await sendOnce('EUM SMS', () =>
+      await sendOnce('EUM SMS', client, opts.deadlineMs, (abortSignal) =>
         client.send(
           new SendTextMessageCommand({
             DestinationPhoneNumber: to,
@@ -31,7 +31,7 @@ export function createEumSmsSender(client: PinpointSMSVoiceV2Client, opts: EumSm
             ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
             ...(opts.maxPrice ? { MaxPrice: opts.maxPrice } : {}),
           }),
-          { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+          { abortSignal },
         ),
       )
     },

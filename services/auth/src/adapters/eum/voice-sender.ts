@@ -24,7 +24,7 @@ export interface EumVoiceOptions {
 export function createEumVoiceSender(client: PinpointSMSVoiceV2Client, opts: EumVoiceOptions): VoiceSender {
   return {
     async call({ to, ssml, locale }) {
-      await sendOnce('EUM voice call', () =>
+      await sendOnce('EUM voice call', client, opts.deadlineMs, (abortSignal) =>
         client.send(
           new SendVoiceMessageCommand({
             DestinationPhoneNumber: to,
@@ -36,7 +36,7 @@ export function createEumVoiceSender(client: PinpointSMSVoiceV2Client, opts: Eum
             ...(opts.protectConfigurationId ? { ProtectConfigurationId: opts.protectConfigurationId } : {}),
             ...(opts.maxPricePerMinute ? { MaxPricePerMinute: opts.maxPricePerMinute } : {}),
           }),
-          { abortSignal: AbortSignal.timeout(opts.deadlineMs) },
+          { abortSignal },
         ),
       )
     },

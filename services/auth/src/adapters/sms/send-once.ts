@@ -38,19 +38,55 @@ export function nothingWasSent(error: unknown): boolean {
   return typeof e.message === 'string' && CONNECT_TIMEOUT.test(e.message)
 }
 
+/** What sendOnce needs of an SDK client: its credentials provider (the SDK memoises what it gives). */
+export interface CredentialedClient {
+  config: { credentials: () => Promise<unknown> }
+}
+
 /**
  * One send through a provider, as the core needs its outcome: resolves once accepted, rethrows a
  * definite refusal (the core takes the send back from every counter), and throws
  * SmsOutcomeUnknown for anything else (a timeout once sent, a reset, the send deadline), so the
  * send stays counted: otherwise a provider slower than SMS_TIMEOUT_MS would lift every cap.
+ * The whole send, credentials included, ends within `deadlineMs`.
  */
-export async function sendOnce(what: string, send: () => Promise<unknown>): Promise<void> {
+export async function sendOnce(
+  what: string,
+  client: CredentialedClient,
+  deadlineMs: number,
+  send: (abortSignal: AbortSignal) => Promise<unknown>,
+): Promise<void> {
+  const deadline = AbortSignal.timeout(deadlineMs)
+  // Credentials first, within the deadline. The SDK fetches them before it looks at the deadline,
+  // so a slow credentials endpoint (the task role's) outlasted it, and a deadline that passed
+  // while they were on their way read as a send that may have gone out. Until a request is
+  // signed, none was sent: a failure here is a refusal, the send is taken back.
+  await untilAborted(client.config.credentials(), deadline)
   try {
-    await send()
+    await send(deadline)
   } catch (err) {
     if (nothingWasSent(err)) throw err
     throw new SmsOutcomeUnknown(`${what}: the provider may have accepted it (no answer in time)`, { cause: err })
   }
+}
+
+/** `work`, or the signal's reason once it aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 /**

@@ -33,9 +33,9 @@ export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientC
     async send({ to, body }) {
       // Only an answer from SNS or a connection that never opened says "not sent"; anything
       // else (a timeout once sent, a reset, the deadline) may have delivered the SMS.
-      await sendOnce('SNS SMS', () =>
+      await sendOnce('SNS SMS', sns, deadlineMs, (abortSignal) =>
         sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), {
-          abortSignal: AbortSignal.timeout(deadlineMs),
+          abortSignal,
         }),
       )
     },
