@@ -30,13 +30,27 @@ export function scopeOf(method: string, url: string): ApiKeyScope {
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
 /**
+ * The key a presented bearer token is, or undefined. Constant time: every key is compared, by
+ * digest, so neither a match nor a length leaks.
+ */
+export function keyMatcher<K extends Pick<ApiKey, 'key'>>(keys: readonly K[]): (presented: string) => K | undefined {
+  const digests = keys.map((k) => ({ k, d: digest(k.key) }))
+  return (presented) => {
+    const d = digest(presented)
+    let found: K | undefined
+    for (const x of digests) if (timingSafeEqual(x.d, d) && !found) found = x.k
+    return found
+  }
+}
+
+/**
  * Bearer auth with scoped keys, for the /v1 scope: a wrong key is 401 before any Redis work, a
  * key without the route's scope is 403 FORBIDDEN_SCOPE, also before any Redis work.
  */
 export default fp(
   async (fastify: FastifyInstance) => {
     const keys = fastify.config.apiKeys
-    const digests = keys.map((k) => ({ k, d: digest(k.key) }))
+    const match = keyMatcher(keys)
     for (const k of keys.filter((x) => x.bare)) {
       fastify.log.warn(
         { apiKey: k.name },
@@ -49,13 +63,9 @@ export default fp(
     })
     await fastify.register(bearerAuth, {
       keys: new Set<string>(),
-      // Constant time: every key is compared, by digest, so neither a match nor a length leaks.
       auth: (presented: string, req: FastifyRequest) => {
-        const d = digest(presented)
-        let found: ApiKey | undefined
-        for (const x of digests) if (timingSafeEqual(x.d, d) && !found) found = x.k
-        req.apiKey = found
-        return found !== undefined
+        req.apiKey = match(presented)
+        return req.apiKey !== undefined
       },
       // The plugin's types insist on {error}; the body every client sees is our {code, message}.
       errorResponse: (() => ({ code: 'UNAUTHORIZED', message: ErrorCodes.UNAUTHORIZED.message })) as unknown as (

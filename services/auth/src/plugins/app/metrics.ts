@@ -1,3 +1,4 @@
+import type { onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { VerificationEvents } from '../../core/ports.ts'
@@ -16,6 +17,26 @@ const BUILT_IN_PURPOSES = ['verify', 'connect', 'order']
  * label has a bounded set of values: `purpose` is client-chosen, so values outside the known
  * list count as `other` (each value would otherwise be a series for good).
  */
+/**
+ * An onResponse hook observing each request's latency by method, route and status. One bound
+ * child per series: observe() with a label object hashes and validates the labels on every
+ * request. The set is bounded (routes x methods x statuses).
+ */
+export function latencyObserver(latency: Histogram<'method' | 'route' | 'status_code'>): onResponseHookHandler {
+  const series = new Map<string, ReturnType<typeof latency.labels>>()
+  return (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    const id = `${req.method} ${reply.statusCode} ${route}`
+    let child = series.get(id)
+    if (child === undefined) {
+      child = latency.labels({ method: req.method, route, status_code: reply.statusCode })
+      series.set(id, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
+    done()
+  }
+}
+
 export default fp<{ purposes?: readonly string[] }>(
   async (fastify, opts) => {
     const purposes = new Set([...BUILT_IN_PURPOSES, ...(opts.purposes ?? [])])
@@ -50,20 +71,7 @@ export default fp<{ purposes?: readonly string[] }>(
       },
     })
 
-    // One bound child per method, route and status: observe() with a label object hashes and
-    // validates the labels on every request. The set is bounded (routes x methods x statuses).
-    const series = new Map<string, ReturnType<typeof latency.labels>>()
-    fastify.addHook('onResponse', (req, reply, done) => {
-      const route = req.routeOptions.url ?? 'unmatched'
-      const id = `${req.method} ${reply.statusCode} ${route}`
-      let child = series.get(id)
-      if (child === undefined) {
-        child = latency.labels({ method: req.method, route, status_code: reply.statusCode })
-        series.set(id, child)
-      }
-      child.observe(reply.elapsedTime / 1000)
-      done()
-    })
+    fastify.addHook('onResponse', latencyObserver(latency))
 
     fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
       reply.type(registry.contentType)
