@@ -5,36 +5,16 @@
 // GET /v1/callers/:phone, one HGETALL, a JSON answer (200 on a hit, 404 on a miss).
 // Each behaviour is built the cheapest way pinline knows (its logger is imported as is), in
 // one route with no other feature: what these behaviours cost, without the rest of the service.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { Redis } from 'ioredis'
-import { callerKey, keyCounter, LADDER_SCOPE, RUNG_ORDER, type Rung } from './lib/ladder-rungs.ts'
+import { callerKey, LADDER_SCOPE, ladderKeys, RUNG_ORDER, type Rung } from './lib/ladder-rungs.ts'
 
 const has = new Set((process.env.LADDER_RUNGS ?? '').split(',').filter(Boolean) as Rung[])
 for (const r of has) if (!RUNG_ORDER.includes(r)) throw new Error(`LADDER_RUNGS: unknown rung ${r}`)
 
-const LEASE = 1000
-const WINDOW_MS = 60_000
-
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true })
-// KEYS[1]: the API key's counter; KEYS[2]: the client address's counter under it (same hash tag).
-// ARGV: requests wanted, window ms, cap per key, cap per address. Counts the lease on both
-// counters and returns it, or 0 (nothing counted) when either would pass its cap.
-redis.defineCommand('lease', {
-  numberOfKeys: 2,
-  lua: `
-local want = tonumber(ARGV[1])
-local a = tonumber(redis.call('GET', KEYS[1]) or '0')
-local b = tonumber(redis.call('GET', KEYS[2]) or '0')
-if a + want > tonumber(ARGV[3]) or b + want > tonumber(ARGV[4]) then return 0 end
-redis.call('INCRBY', KEYS[1], want) redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX')
-redis.call('INCRBY', KEYS[2], want) redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
-return want`,
-})
-const scripts = redis as Redis & {
-  lease(key: string, address: string, want: number, windowMs: number, keyMax: number, ipMax: number): Promise<number>
-}
 await redis.connect()
 
 const logging = has.has('log') ? await import('../services/auth/src/logging.ts') : undefined
@@ -70,18 +50,8 @@ if (has.has('metrics')) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
-  const series = new Map<string, ReturnType<typeof latency.labels>>()
-  app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched'
-    const id = `${req.method} ${reply.statusCode} ${route}`
-    let child = series.get(id)
-    if (child === undefined) {
-      child = latency.labels(req.method, route, String(reply.statusCode))
-      series.set(id, child)
-    }
-    child.observe(reply.elapsedTime / 1000)
-    done()
-  })
+  const { latencyObserver } = await import('../services/auth/src/plugins/app/metrics.ts')
+  app.addHook('onResponse', latencyObserver(latency))
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()))
 }
 
@@ -90,18 +60,16 @@ await app.register(async (api) => {
   const keyName = new WeakMap<FastifyRequest, string>()
   if (has.has('auth')) {
     const bearerAuth = (await import('@fastify/bearer-auth')).default
-    const digest = (key: string) => createHash('sha256').update(key).digest()
-    const known = [
-      { name: 'bench', d: digest(process.env.LADDER_KEY ?? ''), scopes: new Set([LADDER_SCOPE]) },
-      { name: 'other', d: digest(process.env.LADDER_OTHER_KEY ?? ''), scopes: new Set<string>() },
-    ]
+    const { keyMatcher } = await import('../services/auth/src/plugins/app/api-keys.ts')
+    const match = keyMatcher([
+      { name: 'bench', key: process.env.LADDER_KEY ?? '', scopes: new Set<string>([LADDER_SCOPE]) },
+      { name: 'other', key: process.env.LADDER_OTHER_KEY ?? '', scopes: new Set<string>() },
+    ])
     const scopes = new WeakMap<FastifyRequest, Set<string>>()
     await api.register(bearerAuth, {
       keys: new Set<string>(),
       auth: (presented: string, req: FastifyRequest) => {
-        const d = digest(presented)
-        let found: (typeof known)[number] | undefined
-        for (const k of known) if (timingSafeEqual(k.d, d) && !found) found = k
+        const found = match(presented)
         if (found) {
           keyName.set(req, found.name)
           scopes.set(req, found.scopes)
@@ -122,24 +90,17 @@ await app.register(async (api) => {
       })
     : (input: string) => input
 
-  const counters = new Map<string, string>()
-  const tokens = new Map<string, number>()
-  /** One request's worth of both limits, from the lease; a new lease from Redis when it is spent. */
-  async function withinLimits(req: FastifyRequest): Promise<boolean> {
-    const name = keyName.get(req) ?? 'anonymous'
-    const pair = `${name} ${req.ip}`
-    const left = tokens.get(pair) ?? 0
-    if (left > 0) {
-      tokens.set(pair, left - 1)
-      return true
-    }
-    let counter = counters.get(name)
-    if (counter === undefined) counters.set(name, (counter = keyCounter(name)))
-    const granted = await scripts.lease(counter, `${counter}:ip:${req.ip}`, LEASE, WINDOW_MS, 1e9, 1e9)
-    if (granted === 0) return false
-    tokens.set(pair, (tokens.get(pair) ?? 0) + granted - 1)
-    return true
-  }
+  // pinline's own limiter and address normalisation (IPv6 per /64), with caps out of the way.
+  const limits = has.has('limits')
+    ? {
+        limiter: (await import('../services/auth/src/adapters/redis/counters/http-limits.ts')).createHttpLimiter(
+          redis,
+          ladderKeys,
+          { keyMax: 1e9, ipMax: 1e9, windowMs: 60_000, leaseMs: 100, waitMs: 1000 },
+        ),
+        normalizeIP: (await import('@fastify/rate-limit')).normalizeIP,
+      }
+    : undefined
 
   const error = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } }
   const schema = has.has('schema')
@@ -161,8 +122,11 @@ await app.register(async (api) => {
     async (req, reply: FastifyReply) => {
       const phone = phoneOf(req.params.phone)
       if (phone === undefined) return reply.code(400).send({ code: 'INVALID_PHONE', message: 'Not a phone number' })
-      if (has.has('limits') && !(await withinLimits(req)))
-        return reply.code(429).send({ code: 'RATE_LIMITED', message: 'Too many requests' })
+      if (limits) {
+        const pending = limits.limiter.take(keyName.get(req) ?? 'anonymous', limits.normalizeIP(req.ip))
+        if (pending && (await pending))
+          return reply.code(429).send({ code: 'RATE_LIMITED', message: 'Too many requests' })
+      }
       // One HGETALL, as pinline's lookup (its limits are leased, not counted per request).
       const caller = await redis.hgetall(callerKey(phone, has.has('hmac')))
       if (caller.firstName === undefined)

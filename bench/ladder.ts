@@ -18,7 +18,7 @@ import { freePort } from '../test/support/app/free-port.ts'
 import { startRedisServer } from '../test/support/redis/redis-server.ts'
 import { phoneAt } from './lib/fixtures.ts'
 import { imageRuntime } from './lib/image.ts'
-import { callerKey, keyCounter, RUNG_ORDER, RUNGS, type Rung } from './lib/ladder-rungs.ts'
+import { callerKey, ladderKeys, RUNG_ORDER, RUNGS, type Rung } from './lib/ladder-rungs.ts'
 import { sliceSeries, Tally, type Target } from './lib/load.ts'
 import { allowedCpus, cpuLayout, pin, procStats, startNode, type NodeProcess } from './lib/processes.ts'
 import type { NextRequest } from './lib/scenario.ts'
@@ -123,7 +123,8 @@ async function checkRung(p: NodeProcess, have: Rung[]) {
   const metrics = await get('/metrics')
   const observed = /^http_request_duration_seconds_count\{[^}]*status_code="404"[^}]*\} (\d+)/m.exec(metrics.text)
   if (on('metrics') !== Number(observed?.[1] ?? 0) > 0) fail('metrics not as claimed')
-  const counted = Number((await redis.get(keyCounter(on('auth') ? 'bench' : 'anonymous'))) ?? 0)
+  const counter = ladderKeys.rateLimit.forRequest(on('auth') ? 'bench' : 'anonymous', '127.0.0.1').perKey
+  const counted = Number((await redis.get(counter)) ?? 0)
   if (on('limits') !== counted > 0) fail('limits not as claimed')
 }
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createKeys } from '../../services/auth/src/adapters/redis/keys.ts'
 
 // The cost ladder's rungs (bench/ladder.ts, bench/ladder-server.ts), in the order they are added:
 // the behaviours issue 16 requires of every request, each built the cheapest way pinline knows.
@@ -10,21 +10,19 @@ export const RUNGS = {
   metrics: 'latency histogram by method, route and status (prom-client, one bound series each), /metrics',
   phone: 'the number parsed and typed (libphonenumber-js, full metadata)',
   hmac: "the caller's Redis key is the number's HMAC-SHA256",
-  limits: 'per-key and per-address counters on Redis, leased 1,000 requests at a time (as RATE_LIMIT_LEASE_MS does)',
+  limits: "per-key and per-address counters on Redis, leased by pinline's own limiter (RATE_LIMIT_LEASE_MS 100)",
 } as const
 export type Rung = keyof typeof RUNGS
 export const RUNG_ORDER = Object.keys(RUNGS) as Rung[]
 
 export const LADDER_SECRET = 'ladder-secret-0123456789-0123456789'
+export const LADDER_PREFIX = 'ladder:'
 export const LADDER_SCOPE = 'verify'
 
-/** The caller's Redis key, as the rung with `hmac` (or without) names it; the ladder seeds a hit with it. */
-export function callerKey(e164: string, hmac: boolean): string {
-  const id = hmac ? createHmac('sha256', LADDER_SECRET).update(e164).digest('base64url') : e164
-  return `c:{${id}}`
-}
+/** pinline's own key builder, as the rungs with `hmac` and `limits` use it. */
+export const ladderKeys = createKeys(LADDER_PREFIX, LADDER_SECRET)
 
-/** The per-key counter a lease counts on (its per-address counters share its hash tag). */
-export function keyCounter(keyName: string): string {
-  return `rl:{${createHmac('sha256', LADDER_SECRET).update(keyName).digest('base64url')}}`
+/** The caller's Redis key, as the rung with `hmac` (or without: the number itself) names it. */
+export function callerKey(e164: string, hmac: boolean): string {
+  return hmac ? ladderKeys.caller(e164) : `${LADDER_PREFIX}{${e164}}:caller`
 }
