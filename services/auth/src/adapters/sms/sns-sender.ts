@@ -31,8 +31,6 @@ export function createSnsSender(opts: SnsSenderOptions, clientConfig: SNSClientC
 
   return {
     async send({ to, body }) {
-      // Only an answer from SNS or a connection that never opened says "not sent"; anything
-      // else (a timeout once sent, a reset, the deadline) may have delivered the SMS.
       await sendOnce('SNS SMS', sns, deadlineMs, (abortSignal) =>
         sns.send(new PublishCommand({ PhoneNumber: to, Message: body, MessageAttributes: attributes }), {
           abortSignal,
