@@ -5,7 +5,7 @@
 // {lambdaResult: "Error", errorCode: "SERVICE_UNAVAILABLE"}, which it can branch on.
 import type { ErrorCode } from '../services/auth/src/core/errors.ts'
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
-import { FALLBACK_LOG_MESSAGES } from './lib/fallback-log.ts'
+import { FALLBACK_LOG_MESSAGES, MISCONFIGURED_LOG_MESSAGES } from './lib/fallback-log.ts'
 import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 type StringMap = Record<string, string>
@@ -43,7 +43,7 @@ function loadConfig(): ForwardConfig | undefined {
   try {
     return readForwardConfig('/v1/channels/connect', DEFAULT_TIMEOUT_MS.connect)
   } catch (err) {
-    log({ reason: 'config', message: (err as Error).message })
+    log({ reason: 'config', message: (err as Error).message }, MISCONFIGURED_LOG_MESSAGES.connect)
     return undefined
   }
 }
@@ -68,9 +68,9 @@ function fallback(reason: string, event: unknown, started: number, status?: numb
   return { lambdaResult: 'Error', errorCode: FALLBACK_CODE }
 }
 
-function log(fields: Record<string, unknown>): void {
+function log(fields: Record<string, unknown>, msg: string = FALLBACK_LOG_MESSAGES.connect.fellBack): void {
   try {
-    console.error(JSON.stringify({ level: 'error', msg: FALLBACK_LOG_MESSAGES.connect.fellBack, ...fields }))
+    console.error(JSON.stringify({ level: 'error', msg, ...fields }))
   } catch {
     // logging must not be the thing that throws
   }

@@ -4,7 +4,7 @@
 // attributes, so the user hears "try again" instead of Lex's generic failure. It never
 // throws and never invents a success.
 import { forward, readForwardConfig, type ForwardConfig } from './lib/forward.ts'
-import { FALLBACK_LOG_MESSAGES } from './lib/fallback-log.ts'
+import { FALLBACK_LOG_MESSAGES, MISCONFIGURED_LOG_MESSAGES } from './lib/fallback-log.ts'
 import { DEFAULT_TIMEOUT_MS } from './lib/timeouts.ts'
 
 // Read once at load. A missing or bad variable is logged by name and every turn then answers
@@ -20,7 +20,7 @@ function loadConfig(): ForwardConfig | undefined {
     console.error(
       JSON.stringify({
         level: 'error',
-        msg: FALLBACK_LOG_MESSAGES.lex.misconfigured,
+        msg: MISCONFIGURED_LOG_MESSAGES.lex,
         reason: (err as Error).message,
       }),
     )
